@@ -1,0 +1,122 @@
+"""The record model: what deptnews stores for every news article it has captured.
+
+A :class:`Record` is the current state of one article (identified by its canonical URL) plus every
+:class:`Version` of its content ever captured. The record's top-level content fields always equal those of
+its latest version. ``deptnews schema`` prints the JSON Schema of :class:`Record`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+DateOrigin = Literal["json-ld", "meta", "time", "text", "body", "url", "listing", "http"]
+"""Where a published/modified date came from, best first: structured data, meta tags, a ``<time>`` element,
+a labelled visible date line, a date in the body text, the URL, the listing page, the HTTP headers."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CaptureRef(_Model):
+    """Where the raw capture behind a version lives: one WARC response record."""
+
+    url: str = Field(description="The URL as fetched (after redirects).")
+    captured_at: AwareDatetime = Field(description="WARC-Date of the response record.")
+    status: int = Field(description="HTTP status code of the response.")
+    warc_file: str = Field(description="WARC file name, relative to the data home's warc/ directory.")
+    offset: int = Field(ge=0, description="Byte offset of the (gzipped) WARC record in the file.")
+    length: int = Field(ge=0, description="Byte length of the (gzipped) WARC record in the file.")
+    warc_record_id: str = Field(description="WARC-Record-ID of the response record.")
+    payload_digest: str | None = Field(None, description="WARC-Payload-Digest, e.g. 'sha1:…'.")
+    content_type: str | None = None
+
+
+class Attachment(_Model):
+    """A file linked from the article (PDF, Word, Excel, …)."""
+
+    url: str
+    title: str | None = None
+    type: str | None = Field(None, description="File type from the extension, e.g. 'pdf', 'docx'.")
+
+
+class Image(_Model):
+    url: str
+    caption: str | None = None
+
+
+class Content(_Model):
+    """The normalized content of one capture of an article: what the parser extracts.
+
+    All text is NFC with the author's tone placement kept; ``body`` is a list of paragraphs without
+    boilerplate (navigation, skip links, share bars, related news, signatures).
+    """
+
+    title: str
+    lead: str | None = Field(None, description="The lead (sapo), when the page has one.")
+    body: list[str] = Field(default_factory=list, description="Body paragraphs, in order.")
+    published: AwareDatetime | None = Field(None, description="Publication time, Asia/Ho_Chi_Minh.")
+    published_from: DateOrigin | None = Field(None, description="Where the published date came from.")
+    modified: AwareDatetime | None = None
+    author: str | None = Field(None, description="Author or signatory, as printed.")
+    signature: list[str] = Field(
+        default_factory=list, description="The trailing signature block's lines, as printed."
+    )
+    source_line: str | None = Field(None, description="The 'Nguồn:' line, when present.")
+    category: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    attachments: list[Attachment] = Field(default_factory=list)
+    images: list[Image] = Field(default_factory=list)
+    doc_numbers: list[str] = Field(
+        default_factory=list,
+        description="Official document numbers mentioned, e.g. '1234/QĐ-UBND'.",
+    )
+    language: str = "vi"
+
+    def compute_hash(self) -> str:
+        """A stable hash of the content; equal hashes mean no visible change between captures."""
+        payload = json.dumps(self.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
+        return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+class Version(_Model):
+    """One distinct content of an article, with the capture it was first seen in."""
+
+    n: int = Field(ge=1, description="Version number, 1 for the first capture.")
+    content_hash: str
+    content: Content
+    capture: CaptureRef
+    parser_version: str
+    first_seen: AwareDatetime
+    last_seen: AwareDatetime
+
+
+class Record(Content):
+    """An archived article: its current content (the latest version's) plus provenance and versions."""
+
+    schema_version: int = SCHEMA_VERSION
+    id: str = Field(description="Stable id derived from the canonical URL (see record_id).")
+    url: str = Field(description="Canonical URL of the article.")
+    source: str = Field(description="Id of the source in the sources registry.")
+    department: str
+    jurisdiction: str
+    content_hash: str
+    capture: CaptureRef = Field(description="The capture the current version was parsed from.")
+    parser_version: str
+    first_seen: AwareDatetime
+    last_seen: AwareDatetime
+    removed_at: AwareDatetime | None = Field(
+        None, description="When the page was found gone (404/410); None while it is online."
+    )
+    versions: list[Version] = Field(min_length=1)
+
+
+def record_id(canonical_url: str) -> str:
+    """The stable record id for a canonical URL: 16 hex chars of its SHA-256."""
+    return hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()[:16]

@@ -1,0 +1,85 @@
+"""Authors and signatures: the lines at the end of an article that say who wrote or signed it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# "Tác giả: X", "Tin, ảnh: X", "Bài và ảnh: X", "Người viết: X", "Theo X" — a labelled author line.
+_AUTHOR_LABEL = re.compile(
+    r"^\(?\s*(?:tác giả|tin(?:,| và)? ảnh|tin|bài(?:,| và)? ảnh|bài|ảnh|người viết|nhóm phóng viên|pv)\s*:\s*"
+    r"(?P<name>[^()]+?)\s*\)?\.?$",
+    re.IGNORECASE,
+)
+_SOURCE_LABEL = re.compile(r"^\(?\s*nguồn\s*:\s*(?P<source>.+?)\s*\)?\.?$", re.IGNORECASE)
+# "Nguyễn Văn A - Phòng Quản lý công nghệ": a name, then a unit.
+_NAME_DASH_UNIT = re.compile(r"^(?P<name>[^-–—,(]+?)\s*[-–—,(]\s*(?P<unit>.+)$")
+_SIGNATORY_TITLE = re.compile(
+    r"^(KT\.|TL\.|TM\.|Q\.|PHÓ |GIÁM ĐỐC|CHÁNH|TRƯỞNG|\(Đã ký\)|Đã ký)", re.IGNORECASE
+)
+_MAX_SIGNATURE_LINES = 6
+
+
+def looks_like_name(text: str) -> bool:
+    """A Vietnamese personal name: 2 to 5 capitalised syllables and nothing else ("Hoàng Văn Đồng")."""
+    words = text.split()
+    if not 2 <= len(words) <= 5:
+        return False
+    return all(w[:1].isupper() and (len(w) == 1 or w[1:].islower()) and w.isalpha() for w in words)
+
+
+def _is_short_line(text: str) -> bool:
+    return (len(text) <= 90 and len(text.split()) <= 12 and not text.endswith((".", ";", ":"))) or bool(
+        _AUTHOR_LABEL.match(text) or _SOURCE_LABEL.match(text)
+    )
+
+
+@dataclass
+class Byline:
+    """What the end of the body says about its author; ``body`` is what remains of the paragraphs."""
+
+    body: list[str]
+    author: str | None = None
+    signature: list[str] = field(default_factory=list)
+    source_line: str | None = None
+
+
+def _recognise(line: str) -> tuple[str, str | None] | None:
+    """What a trailing line is: ("source", text), ("author", name), ("signatory", None), or None."""
+    if (match := _SOURCE_LABEL.match(line)) is not None:
+        return "source", match["source"]
+    if (match := _AUTHOR_LABEL.match(line)) is not None:
+        return "author", match["name"]
+    if looks_like_name(line):
+        return "author", line
+    if (match := _NAME_DASH_UNIT.match(line)) is not None and looks_like_name(match["name"].strip()):
+        return "author", match["name"].strip()
+    if _SIGNATORY_TITLE.match(line):
+        return "signatory", None
+    return None
+
+
+def split_byline(paragraphs: list[str]) -> Byline:
+    """Separate a trailing signature block, labelled author line and "Nguồn:" line from the body.
+
+    Only short lines at the very end qualify, and only from the first recognisable one (a label, a
+    personal name, a signatory title): a short closing sentence of the article stays body.
+    """
+    tail_start = len(paragraphs)
+    while tail_start > 0 and len(paragraphs) - tail_start < _MAX_SIGNATURE_LINES:
+        if not _is_short_line(paragraphs[tail_start - 1]):
+            break
+        tail_start -= 1
+    kinds = [_recognise(line) for line in paragraphs[tail_start:]]
+    first = next((i for i, kind in enumerate(kinds) if kind is not None), None)
+    if first is None:
+        return Byline(body=paragraphs)
+    byline = Byline(body=paragraphs[: tail_start + first])
+    for line, kind in zip(paragraphs[tail_start + first :], kinds[first:], strict=True):
+        if kind is not None and kind[0] == "source":
+            byline.source_line = kind[1]
+            continue
+        byline.signature.append(line)
+        if kind is not None and kind[0] == "author" and byline.author is None:
+            byline.author = kind[1]
+    return byline

@@ -1,0 +1,3 @@
+from deptnews.cli import main
+
+raise SystemExit(main())
