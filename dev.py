@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""Set up and run deptnews on a fresh machine with nothing but Python 3.11+.
+
+    python3 dev.py demo    # venv + install, then crawl the bundled demo sites, index, serve on :8000
+    python3 dev.py test    # venv + install with dev tools, then ruff, mypy --strict and the test suite
+
+Extra arguments after the command are passed on (``python3 dev.py demo --port 8080``,
+``python3 dev.py test -k search``). The virtual environment lives in ``.venv`` beside this file.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PACKAGES = ["archive", "scrapers", "index", "api", "deptnews"]
+
+
+def run(*args: str | Path) -> None:
+    print("+", " ".join(str(a) for a in args), flush=True)
+    subprocess.run([str(a) for a in args], cwd=ROOT, check=True)
+
+
+def setup(extras: str = "") -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"deptnews needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    if not (BIN / "python").exists():
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    run(BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(BIN / "python", "-m", "pip", "install", "--quiet", "-e", f".{extras}")
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("demo", "test"):
+        print(__doc__)
+        return 2
+    command, rest = argv[0], argv[1:]
+    try:
+        if command == "demo":
+            setup()
+            run(BIN / "deptnews", "demo", *rest)
+        else:
+            setup("[dev]")
+            run(BIN / "ruff", "check", *PACKAGES, "tests", "dev.py")
+            run(BIN / "ruff", "format", "--check", *PACKAGES, "tests", "dev.py")
+            run(BIN / "mypy", "--strict", *[f"--package={p}" for p in PACKAGES])
+            run(BIN / "python", "-m", "pytest", "-W", "error", *rest)
+    except subprocess.CalledProcessError as exc:
+        return exc.returncode or 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from api.app import create_app
+from archive.home import DataHome
+from archive.store import RecordStore
+from index.store import IndexWriter
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "index"))
+from test_search import RECORDS  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    home = DataHome(tmp_path_factory.mktemp("home")).ensure()
+    store = RecordStore(home.records_dir)
+    for record in RECORDS:
+        store.put(record)
+    IndexWriter(home.index_dir).rebuild(store)
+    with TestClient(create_app(home), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def test_search_returns_hits_with_safe_snippets(client: TestClient) -> None:
+    response = client.get("/api/v1/search", params={"q": "hoi nghi giao ban"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["total"] >= 1
+    top = body["hits"][0]
+    assert top["id"] == RECORDS[0].id
+    assert top["published"] == "2010-07-05T00:00:00+07:00"
+    assert "<mark>" in top["snippet"]
+    assert top["links"]["self"].endswith(f"/api/v1/records/{RECORDS[0].id}")
+    assert set(top) >= {"id", "title", "url", "published", "source", "snippet"}
+
+
+def test_paging_next_link(client: TestClient) -> None:
+    response = client.get("/api/v1/search", params={"size": 1, "sort": "newest"})
+    body = response.json()
+    assert body["total"] == 3
+    assert "offset=1" in body["next"]
+    assert response.headers["link"].endswith('rel="next"')
+
+
+def test_record_and_404(client: TestClient) -> None:
+    record = client.get(f"/api/v1/records/{RECORDS[0].id}")
+    assert record.status_code == 200
+    assert record.json()["author"] == "Hoàng Văn Đồng"
+    missing = client.get("/api/v1/records/0000000000000000")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    assert missing.json()["type"] == "/problems/record-not-found"
+    assert client.get("/api/v1/records/..%2F..%2Fetc").status_code == 404
+    assert client.get("/nope").json()["status"] == 404
+
+
+@pytest.mark.parametrize(
+    ("params", "slug"),
+    [
+        ({"q": "x " * 600}, "invalid-query"),
+        ({"q": "- OR"}, "invalid-query"),
+        ({"size": "0"}, "invalid-parameter"),
+        ({"size": "abc"}, "invalid-parameter"),
+        ({"sort": "random"}, "invalid-parameter"),
+        ({"date_from": "2010-13-01"}, "invalid-parameter"),
+        ({"facets": "colour"}, "invalid-parameter"),
+        ({"sourse": "x"}, "invalid-parameter"),
+        ({"date_from": "2020-01-01", "date_to": "2010-01-01"}, "invalid-query"),
+    ],
+)
+def test_bad_input_is_a_400_problem(client: TestClient, params: dict[str, str], slug: str) -> None:
+    response = client.get("/api/v1/search", params=params)
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == f"/problems/{slug}"
+    assert response.json()["detail"]
+
+
+@pytest.mark.parametrize("q", ['"', "((", "title:", "a:b:c", "<script>alert(1)</script>", "\x00", "OR OR x"])
+def test_odd_queries_never_500(client: TestClient, q: str) -> None:
+    response = client.get("/api/v1/search", params={"q": q})
+    assert response.status_code in (200, 400)
+    assert "<script>" not in response.text
+
+
+def test_facets(client: TestClient) -> None:
+    body = client.get("/api/v1/search", params={"facets": "source,year"}).json()
+    assert {"value": "demo", "count": 2} in body["facets"]["source"]
