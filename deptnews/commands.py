@@ -36,7 +36,7 @@ def _registry(settings: Settings) -> Registry:
     return load_sources(settings.sources_file)
 
 
-def crawl(settings: Settings, source_ids: Sequence[str], out: TextIO = sys.stdout) -> int:
+def crawl(settings: Settings, source_ids: Sequence[str]) -> int:
     """Crawl the selected sources (all by default) into the data home."""
     try:
         sources = _registry(settings).select(source_ids)
@@ -56,22 +56,21 @@ def crawl(settings: Settings, source_ids: Sequence[str], out: TextIO = sys.stdou
     except CrawlLocked as exc:
         print(f"deptnews crawl: {exc}; exiting.", file=sys.stderr)
         return EXIT_LOCKED
-    _print_crawl_summary(reports, out)
+    _print_crawl_summary(reports)
     return EXIT_FAILURES if any(r.failed for r in reports.values()) else EXIT_OK
 
 
-def _print_crawl_summary(reports: dict[str, SourceReport], out: TextIO) -> None:
-    print(f"{'source':<24} {'fetched':>7} {'new':>5} {'known':>5} {'failed':>6} {'robots':>6}", file=out)
+def _print_crawl_summary(reports: dict[str, SourceReport]) -> None:
+    print(f"{'source':<24} {'fetched':>7} {'new':>5} {'known':>5} {'failed':>6} {'robots':>6}")
     for sid, r in reports.items():
         print(
             f"{sid:<24} {r.fetched:>7} {r.new:>5} {r.unchanged:>5} {r.failed:>6} {r.skipped_robots:>6}",
-            file=out,
         )
         for error in r.errors[:5]:
-            print(f"  ! {error}", file=out)
+            print(f"  ! {error}")
 
 
-def parse(settings: Settings, *, rebuild: bool, out: TextIO = sys.stdout) -> int:
+def parse(settings: Settings, *, rebuild: bool) -> int:
     """Parse WARC captures into records (``rebuild``: from scratch, replacing all records)."""
     try:
         registry = _registry(settings)
@@ -82,13 +81,13 @@ def parse(settings: Settings, *, rebuild: bool, out: TextIO = sys.stdout) -> int
     stats: IngestStats = ingest(home, registry, rebuild=rebuild)
     changes = ", ".join(f"{k} {v}" for k, v in sorted(stats.changes.items())) or "none"
     skipped = ", ".join(f"{k} {v}" for k, v in sorted(stats.skipped.items())) or "none"
-    print(f"captures: {stats.captures}; records: {changes}; skipped: {skipped}", file=out)
+    print(f"captures: {stats.captures}; records: {changes}; skipped: {skipped}")
     for error in stats.errors:
-        print(f"  ! {error}", file=out)
+        print(f"  ! {error}")
     return EXIT_FAILURES if stats.errors else EXIT_OK
 
 
-def index(settings: Settings, *, rebuild: bool, out: TextIO = sys.stdout) -> int:
+def index(settings: Settings, *, rebuild: bool) -> int:
     """Index every record's current version (``rebuild``: build a fresh index and swap it in)."""
     home = settings.data_home.ensure()
     store = RecordStore(home.records_dir)
@@ -98,11 +97,11 @@ def index(settings: Settings, *, rebuild: bool, out: TextIO = sys.stdout) -> int
     except (SearchError, ArchiveError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILURES
-    print(f"indexed {count} record(s) into {home.index_dir}", file=out)
+    print(f"indexed {count} record(s) into {home.index_dir}")
     return EXIT_OK
 
 
-def search(settings: Settings, query: str, *, as_json: bool, size: int, out: TextIO = sys.stdout) -> int:
+def search(settings: Settings, query: str, *, as_json: bool, size: int) -> int:
     """Search the index from the command line."""
     store = RecordStore(settings.data_home.records_dir)
 
@@ -139,18 +138,18 @@ def search(settings: Settings, query: str, *, as_json: bool, size: int, out: Tex
                 for h in results.hits
             ],
         }
-        print(json.dumps(payload, ensure_ascii=False, indent=2), file=out)
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
         return EXIT_OK
-    print(f"{results.total} result(s) for {query!r}", file=out)
+    print(f"{results.total} result(s) for {query!r}")
     for n, hit in enumerate(results.hits, start=1):
         day = hit.published.date().isoformat() if hit.published else "????-??-??"
-        print(f"{n:>3}. [{day}] {hit.title}\n     {hit.url}  (id {hit.id})", file=out)
+        print(f"{n:>3}. [{day}] {hit.title}\n     {hit.url}  (id {hit.id})")
     return EXIT_OK
 
 
 def schema(out: TextIO = sys.stdout) -> int:
     """Print the JSON Schema of a record."""
-    print(json.dumps(Record.model_json_schema(), ensure_ascii=False, indent=2), file=out)
+    print(json.dumps(Record.model_json_schema(), ensure_ascii=False, indent=2))
     return EXIT_OK
 
 
@@ -164,7 +163,7 @@ def serve(settings: Settings, *, host: str, port: int) -> int:
     return EXIT_OK
 
 
-def sources(settings: Settings, *, check: bool, out: TextIO = sys.stdout) -> int:
+def sources(settings: Settings, *, check: bool) -> int:
     """List the registry's sources; with ``check``, only validate it (network probes: a later step)."""
     try:
         registry = _registry(settings)
@@ -172,12 +171,11 @@ def sources(settings: Settings, *, check: bool, out: TextIO = sys.stdout) -> int
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     if check:
-        print(f"{settings.sources_file}: {len(registry.sources)} source(s), valid", file=out)
+        print(f"{settings.sources_file}: {len(registry.sources)} source(s), valid")
         return EXIT_OK
     for source in registry.sources.values():
         mark = "verified" if source.verified else "unverified"
         print(
             f"{source.id:<24} {source.department} — {source.jurisdiction} [{mark}]\n  {source.homepage}",
-            file=out,
         )
     return EXIT_OK

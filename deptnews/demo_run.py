@@ -7,9 +7,11 @@ that links to the originals work).
 
 from __future__ import annotations
 
+import shlex
 import socket
 import sys
 from collections.abc import Mapping
+from urllib.parse import urlencode
 
 from deptnews import commands
 from deptnews.demo.server import DemoWeb
@@ -62,19 +64,19 @@ def run_demo(settings: Settings, *, port: int, serve: bool) -> int:
     with DemoWeb(ports=ports) as web:
         target.write_text(demo_sources_toml(web.base_urls), encoding="utf-8")
         print(f"demo sites: {', '.join(web.base_urls.values())}")
-        for step in (
-            lambda: commands.crawl(settings, []),
-            lambda: commands.parse(settings, rebuild=False),
-            lambda: commands.index(settings, rebuild=False),
-        ):
-            code = step()
-            if code not in (commands.EXIT_OK,):
-                return code
+        # Run in order; a crawl with failed pages still gets parsed and indexed, a refused one not.
+        code = commands.crawl(settings, [])
+        if code in (commands.EXIT_CONFIG, commands.EXIT_LOCKED):
+            return code
+        if commands.parse(settings, rebuild=False) == commands.EXIT_CONFIG:
+            return commands.EXIT_CONFIG
+        if (code := commands.index(settings, rebuild=False)) != commands.EXIT_OK:
+            return code
         print(f"\ndata home: {home.root.resolve()}")
         print(f"\nAPI at http://127.0.0.1:{port}/ — try:")
         for query in EXAMPLE_QUERIES:
-            print(f"  curl -s 'http://127.0.0.1:{port}/api/v1/search?q={query.replace(' ', '+')}'")
-            print(f"  deptnews --home {home.root} search '{query}'")
+            print(f"  curl -s 'http://127.0.0.1:{port}/api/v1/search?{urlencode({'q': query})}'")
+            print(f"  deptnews --home {shlex.quote(str(home.root))} search {shlex.quote(query)}")
         if not serve:
             return commands.EXIT_OK
         return commands.serve(settings, host="127.0.0.1", port=port)

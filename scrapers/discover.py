@@ -26,7 +26,11 @@ class ListingLinks:
 
 def _href(tag: Tag, base: str) -> str | None:
     href = tag.get("href")
-    if not isinstance(href, str) or not href.strip() or href.strip().startswith(("#", "javascript:", "mailto:")):
+    if (
+        not isinstance(href, str)
+        or not href.strip()
+        or href.strip().startswith(("#", "javascript:", "mailto:"))
+    ):
         return None
     return canonicalize_url(href, base=base)
 
@@ -59,7 +63,10 @@ def _is_next_link(anchor: Tag) -> bool:
     if text and _NEXT_TEXT.match(text):
         return True
     classes = " ".join(
-        [*anchor.get_attribute_list("class"), *(anchor.parent.get_attribute_list("class") if anchor.parent else [])]
+        [
+            *anchor.get_attribute_list("class"),
+            *(anchor.parent.get_attribute_list("class") if anchor.parent else []),
+        ]
     )
     title = anchor.get("title")
     if isinstance(title, str) and _NEXT_TEXT.match(title):

@@ -10,13 +10,13 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from archive.parse.text import clean_text, decode_html
 from bs4 import BeautifulSoup, Tag
 
 from archive.model import Content, DateOrigin
 from archive.parse import dom, fields
 from archive.parse.byline import split_byline
 from archive.parse.result import Article, NotArticle
+from archive.parse.text import clean_text, decode_html
 from archive.sources import Source
 from archive.urls import canonicalize_url, same_host
 
@@ -81,9 +81,14 @@ def parse_capture(
     lead = fields.lead(container)
     attachments = fields.attachments(container, url)
     images = fields.images(container, url)
-    for heading in container.find_all("h1"):
-        heading.decompose()
-    paragraphs = [p for p in (clean_text(b) for b in dom.block_texts(container)) if p and p != title]
+    # Headings repeat the title; captions belong to their images, not to the running text.
+    for tag in container.select("h1, figure, figcaption, .image-caption, .caption"):
+        tag.decompose()
+    paragraphs = [
+        p
+        for p in (clean_text(b) for b in dom.block_texts(container))
+        if p and p != title and not fields.is_date_line(p, captured_at)
+    ]
     if lead and paragraphs and paragraphs[0] == lead:
         paragraphs = paragraphs[1:]
     byline = split_byline(paragraphs)

@@ -17,6 +17,10 @@ _NAME_DASH_UNIT = re.compile(r"^(?P<name>[^-–—,(]+?)\s*[-–—,(]\s*(?P<uni
 _SIGNATORY_TITLE = re.compile(
     r"^(KT\.|TL\.|TM\.|Q\.|PHÓ |GIÁM ĐỐC|CHÁNH|TRƯỞNG|\(Đã ký\)|Đã ký)", re.IGNORECASE
 )
+# A unit signing for the article when no person does: "Văn phòng Sở", "Phòng Bưu chính, Viễn thông".
+_UNIT = re.compile(
+    r"^(Văn phòng|Phòng|Ban|Trung tâm|Chi cục|Sở|Cục|Vụ|Tổ|Bộ|UBND|Ủy ban|Uỷ ban)\s+\S", re.UNICODE
+)
 _MAX_SIGNATURE_LINES = 6
 
 
@@ -29,9 +33,10 @@ def looks_like_name(text: str) -> bool:
 
 
 def _is_short_line(text: str) -> bool:
-    return (len(text) <= 90 and len(text.split()) <= 12 and not text.endswith((".", ";", ":"))) or bool(
-        _AUTHOR_LABEL.match(text) or _SOURCE_LABEL.match(text)
-    )
+    """Short enough for a signature line, and not a sentence (labelled lines always qualify)."""
+    if _AUTHOR_LABEL.match(text) or _SOURCE_LABEL.match(text):
+        return True
+    return len(text) <= 120 and len(text.split()) <= 16 and not text.endswith((".", ";", ":"))
 
 
 @dataclass
@@ -56,6 +61,8 @@ def _recognise(line: str) -> tuple[str, str | None] | None:
         return "author", match["name"].strip()
     if _SIGNATORY_TITLE.match(line):
         return "signatory", None
+    if _UNIT.match(line) and len(line.split()) <= 10:
+        return "unit", line
     return None
 
 
@@ -75,6 +82,7 @@ def split_byline(paragraphs: list[str]) -> Byline:
     if first is None:
         return Byline(body=paragraphs)
     byline = Byline(body=paragraphs[: tail_start + first])
+    unit: str | None = None
     for line, kind in zip(paragraphs[tail_start + first :], kinds[first:], strict=True):
         if kind is not None and kind[0] == "source":
             byline.source_line = kind[1]
@@ -82,4 +90,8 @@ def split_byline(paragraphs: list[str]) -> Byline:
         byline.signature.append(line)
         if kind is not None and kind[0] == "author" and byline.author is None:
             byline.author = kind[1]
+        if kind is not None and kind[0] == "unit" and unit is None:
+            unit = kind[1]
+    # A unit is the author only when no person signed ("Hoàng Văn Đồng / Sở …" names the person).
+    byline.author = byline.author or unit
     return byline

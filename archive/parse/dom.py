@@ -37,6 +37,7 @@ _BOILERPLATE = re.compile(
     r"view-?count|luot-?xem|toolbar|banner|advert|ads)($|[-_\s])",
     re.IGNORECASE,
 )
+_NEVER_DROP = frozenset({"html", "body", "main", "article"})
 _BREAK = "\u2029"  # stands for <br> until blocks are split
 _BLOCKS = ("p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "div", "figcaption")
 
@@ -46,7 +47,9 @@ def drop_boilerplate(root: Tag) -> None:
     for tag in root.find_all(_DROP_TAGS):
         tag.decompose()
     for tag in root.find_all(True):
-        if tag.decomposed or tag.attrs is None:
+        # Page-level containers carry layout classes ("one-sidebar", "page-node") that describe the
+        # page, not the element: never drop them.
+        if tag.decomposed or tag.attrs is None or tag.name in _NEVER_DROP:
             continue
         words = " ".join([*tag.get_attribute_list("class"), str(tag.get("id") or "")])
         if words.strip() and _BOILERPLATE.search(words):

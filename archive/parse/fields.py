@@ -9,11 +9,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from archive.parse.dates import find_dates, parse_date
-from archive.parse.text import clean_text
 from bs4 import BeautifulSoup, Tag
 
 from archive.model import Attachment, DateOrigin, Image
+from archive.parse.dates import find_dates, parse_date
+from archive.parse.text import clean_text
 
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:»]+\s+")
 _TITLE_FALLBACKS = (".header-title", ".article-title", ".title-news", ".news-title", "h2.title", ".title")
@@ -50,33 +50,33 @@ def _meta(soup: BeautifulSoup, *names: str) -> str | None:
 
 
 def title(soup: BeautifulSoup) -> str | None:
-    """The full title: an ``h1`` unless og:title or ``<title>`` (minus the site name) extends it.
+    """The full title of the article.
 
-    Many CMS themes cut long headings; when the heading is a prefix of the og:title or of the
-    document title, the longer one is the full title.
+    Candidates: ``h1`` elements and CMS title elements (Liferay's ``.header-title``, …) in page order,
+    og:title, and ``<title>`` minus the site name. Many themes cut long headings and many put the site
+    name in an ``h1``: a heading that starts the og:title or document title yields that longer title;
+    otherwise og:title wins; otherwise the first heading that is not the site name.
     """
     og = _meta(soup, "og:title", "twitter:title")
     doc_title = clean_text(soup.title.get_text()) if soup.title else ""
     parts = [p for p in _TITLE_SEPARATORS.split(doc_title) if p] if doc_title else []
-    full_candidates = [c for c in (og, *(parts[:1] if parts else [])) if c]
-    headings = [clean_text(h.get_text(" ")) for h in soup.find_all("h1")]
-    headings = [h for h in headings if h]
-    if not headings:
-        for selector in _TITLE_FALLBACKS:
-            found = soup.select_one(selector)
-            if found and clean_text(found.get_text(" ")):
-                headings = [clean_text(found.get_text(" "))]
-                break
+    fulls = [c for c in (og, parts[0] if len(parts) > 1 else None) if c]
+    site_names = set(parts[1:])
+    headings: list[str] = []
+    for tag in soup.select(", ".join(("h1", *_TITLE_FALLBACKS))):
+        text = clean_text(tag.get_text(" "))
+        if text and text not in headings:
+            headings.append(text)
     for heading in headings:
-        for full in full_candidates:
-            if full.startswith(heading.rstrip(".… ")) and len(full) > len(heading):
+        for full in fulls:
+            if full.startswith(heading.rstrip(".… ")):
                 return full
-        if any(heading == full for full in full_candidates):
+    if og:
+        return og
+    for heading in headings:
+        if heading not in site_names:
             return heading
-    if headings:
-        # Site logos are often an h1 too: the last heading is the article's.
-        return headings[-1]
-    return full_candidates[0] if full_candidates else None
+    return fulls[0] if fulls else (doc_title or None)
 
 
 def _json_ld(soup: BeautifulSoup) -> Iterator[dict[str, Any]]:
@@ -141,6 +141,11 @@ def visible_date(root: Tag, now: datetime) -> datetime | None:
     return None
 
 
+def is_date_line(text: str, now: datetime) -> bool:
+    """A short labelled date ("Cập nhật lúc: 08/04/2025 17:02") that some templates put in the body."""
+    return len(text) <= 80 and _DATE_LABEL.match(text) is not None and parse_date(text, now=now) is not None
+
+
 def dateline(paragraphs: list[str], now: datetime) -> datetime | None:
     """A date opening the article body ("Ngày 05 tháng 7 năm 2010, …"): the first 200 characters."""
     for paragraph in paragraphs[:2]:
@@ -195,10 +200,13 @@ def _file_type(url: str) -> str | None:
     return ext if ext in _ATTACHMENT_TYPES else None
 
 
-def attachments(root: Tag, base_url: str) -> list[Attachment]:
+def attachments(container: Tag, base_url: str) -> list[Attachment]:
+    """Files linked from the article: its content block and the article element around it (CMSs put
+    "File đính kèm" fields beside the body), never the rest of the page."""
+    scope = container.find_parent("article") or container.parent or container
     out: list[Attachment] = []
     seen: set[str] = set()
-    for a in root.find_all("a", href=True):
+    for a in scope.find_all("a", href=True):
         href = a["href"]
         if not isinstance(href, str):
             continue

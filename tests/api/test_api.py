@@ -13,7 +13,7 @@ from archive.store import RecordStore
 from index.store import IndexWriter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "index"))
-from test_search import RECORDS  # noqa: E402
+from test_search import RECORDS
 
 
 @pytest.fixture(scope="module")

@@ -33,8 +33,14 @@ def test_valid_registry() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (GOOD.replace('homepage = "https://stttt.example.vn/"', 'homepage = "ftp://x"'), "source 'lso-stttt': key homepage"),
-        (GOOD.replace('article_pattern = "^/tin-tuc/[^/?#]+$"', 'article_pattern = "(["'), "key article_pattern"),
+        (
+            GOOD.replace('homepage = "https://stttt.example.vn/"', 'homepage = "ftp://x"'),
+            "source 'lso-stttt': key homepage",
+        ),
+        (
+            GOOD.replace('article_pattern = "^/tin-tuc/[^/?#]+$"', 'article_pattern = "(["'),
+            "key article_pattern",
+        ),
         (GOOD.replace('id = "lso-stttt"', 'id = "Bad ID"'), "key id"),
         (GOOD.replace('department = "Sở Thông tin và Truyền thông"\n', ""), "key department: Field required"),
         (GOOD + 'colour = "red"\n', "key colour"),

@@ -33,7 +33,8 @@ def test_write_then_read_back(tmp_path: Path) -> None:
     assert len(files) == 1
     assert files[0].name.endswith(".warc.gz")
     assert first.warc_file == files[0].name
-    assert first.payload_digest and first.payload_digest.startswith("sha1:")
+    assert first.payload_digest
+    assert first.payload_digest.startswith("sha1:")
     captures = list(iter_captures(files[0]))
     assert [c.url for c in captures] == ["http://h.vn/a", "http://h.vn/b"]
     assert captures[0].body == "Hội nghị".encode()

@@ -102,5 +102,11 @@ def test_decoded_body_limits_a_bomb() -> None:
         url="http://x/", status=200, reason="OK", response_headers=[("Content-Encoding", "gzip")], body=bomb
     )
     assert len(decoded_body(exchange, 1000)) == 1000
-    broken = Exchange(url="http://x/", status=200, reason="OK", response_headers=[("Content-Encoding", "gzip")], body=b"nope")
+    broken = Exchange(
+        url="http://x/",
+        status=200,
+        reason="OK",
+        response_headers=[("Content-Encoding", "gzip")],
+        body=b"nope",
+    )
     assert decoded_body(broken, 1000) == b""
