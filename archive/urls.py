@@ -18,6 +18,10 @@ _TRACKING_NAMES = frozenset(
         "mc_eid",
         "jsessionid",
         "phpsessid",
+        # Liferay appends where the reader came from; the article is the same.
+        "redirect",
+        "inheritredirect",
+        "backurl",
     }
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}

@@ -23,3 +23,8 @@ def test_relative_and_same_host() -> None:
     assert canonicalize_url("../b?x=1", base="http://h.vn/a/c") == "http://h.vn/b?x=1"
     assert same_host("http://h.vn:81/a", "http://H.vn:81/b")
     assert not same_host("http://h.vn:81/a", "http://h.vn:82/a")
+
+
+def test_liferay_navigation_state_dropped() -> None:
+    url = "http://h.vn/web/s/-/asset_publisher/x/content/bai?inheritRedirect=false&redirect=http%3A%2F%2Fh.vn%2Fweb"
+    assert canonicalize_url(url) == "http://h.vn/web/s/-/asset_publisher/x/content/bai"
