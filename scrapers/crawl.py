@@ -130,6 +130,7 @@ class Crawler:
     async def crawl_source(self, client: httpx.AsyncClient, source: Source) -> SourceReport:
         report = SourceReport()
         max_pages = min(source.max_pages, self.settings.max_pages or source.max_pages)
+        seen_articles: set[str] = set()
         for listing in source.listings:
             page: str | None = listing
             seen_pages: set[str] = set()
@@ -146,12 +147,15 @@ class Crawler:
                     break
                 html = decoded_body(result.final, self.settings.max_body).decode("utf-8", "replace")
                 links = listing_links(html, result.final.url, source)
-                fresh = [u for u in links.articles if self._is_new(u)]
+                # Sidebars repeat links on every page: count each article once per run.
+                listed = [u for u in links.articles if u not in seen_articles]
+                seen_articles.update(listed)
+                fresh = [u for u in listed if self._is_new(u)]
                 for article in fresh:
                     await self._fetch_article(client, source, article, report)
-                report.unchanged += len(links.articles) - len(fresh)
+                report.unchanged += len(listed) - len(fresh)
                 # Incremental runs: once a page lists only known articles, older pages hold nothing new.
-                if links.articles and not fresh and len(seen_pages) > 1:
+                if listed and not fresh and len(seen_pages) > 1:
                     break
                 page = links.next_page
         return report

@@ -145,3 +145,34 @@ def test_second_crawl_fetches_no_article_again(crawled: Crawled) -> None:
     fetched = {canonicalize_url(c.url) for c in iter_captures(files[-1])}
     assert fetched, "listings are re-read on every run"
     assert not fetched & article_urls
+
+
+def test_serve_answers_over_real_http(crawled: Crawled) -> None:
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "deptnews", "--home", str(crawled.home.root), "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/api/v1/search", params={"q": "le doan hop"})
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        assert response.status_code == 200
+        assert response.json()["hits"][0]["id"] == seed_id(crawled)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
