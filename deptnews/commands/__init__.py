@@ -5,7 +5,8 @@ Each returns the process exit code (see :mod:`deptnews.commands.base`).
 
 from deptnews.commands.base import EXIT_CONFIG, EXIT_FAILURES, EXIT_LOCKED, EXIT_OK
 from deptnews.commands.crawl import crawl, sources
-from deptnews.commands.records import index, parse
+from deptnews.commands.index import index
+from deptnews.commands.parse import parse
 from deptnews.commands.search import schema, search
 from deptnews.commands.serve import serve
 
