@@ -1,37 +1,53 @@
-"""The Starlette application: ``create_app(home)`` builds it; ``deptnews serve`` runs it on uvicorn."""
+"""The Starlette application: ``create_app(home, sources_file, settings)``; ``deptnews serve`` runs it."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 
-from api import routes
+from api.context import ApiContext
+from api.middleware import RateLimitMiddleware, RequestIdMiddleware
 from api.problems import Problem, handle_http, handle_problem, handle_unexpected
-from api.state import build_state
+from api.routes import all_routes
+from api.settings import ApiSettings
 from archive.home import DataHome
 
 
-async def health(request: Request) -> Response:
-    return JSONResponse({"status": "ok"})
-
-
-def create_app(home: DataHome) -> Starlette:
-    """The API over one data home. Nothing is opened until the first request needs it."""
-    state = build_state(home)
+def create_app(
+    home: DataHome, *, sources_file: Path | None = None, settings: ApiSettings | None = None
+) -> Starlette:
+    """The API over one data home. Nothing is opened until the first request needs it; a commit to the
+    index by another process is picked up by the next search, without a restart."""
+    settings = settings or ApiSettings()
+    ctx = ApiContext(home=home, settings=settings, sources_file=sources_file or home.sources_file)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
-        state.search.close()
+        ctx.search.close()
 
+    middleware = [Middleware(RequestIdMiddleware)]
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"], max_age=3600
+            )
+        )
+    if settings.rate_limit > 0:
+        middleware.append(
+            Middleware(RateLimitMiddleware, rate=settings.rate_limit, burst=settings.rate_burst)
+        )
+    middleware.append(Middleware(GZipMiddleware, minimum_size=1024))
     app = Starlette(
-        routes=[*routes.routes, Route("/healthz", health, name="health")],
+        routes=all_routes(),
+        middleware=middleware,
         exception_handlers={
             Problem: handle_problem,
             HTTPException: handle_http,
@@ -39,5 +55,5 @@ def create_app(home: DataHome) -> Starlette:
         },
         lifespan=lifespan,
     )
-    app.state.deptnews = state
+    app.state.deptnews = ctx
     return app

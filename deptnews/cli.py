@@ -42,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="run the search API and web page")
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8000)")
+    p.add_argument("--workers", type=int, help="worker processes (default 1)")
 
     p = sub.add_parser("search", help="search the index from the command line")
     p.add_argument("query", help='e.g. "hoi nghi giao ban" or \'"Lê Doãn Hợp"\'')
@@ -97,7 +98,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return commands.index(settings, rebuild=args.rebuild)
         case "serve":
             return commands.serve(
-                settings, host=args.host or settings.api.host, port=args.port or settings.api.port
+                settings,
+                host=args.host or settings.api.host,
+                port=args.port if args.port is not None else settings.api.port,
+                workers=args.workers,
             )
         case "search":
             if not 1 <= args.size <= 100:

@@ -1,16 +1,28 @@
-"""Serving the API."""
+"""Serving the API with uvicorn."""
 
 from __future__ import annotations
+
+import os
 
 from deptnews.commands.base import EXIT_OK
 from deptnews.settings import Settings
 
 
-def serve(settings: Settings, *, host: str, port: int) -> int:
+def serve(settings: Settings, *, host: str, port: int, workers: int | None = None) -> int:
+    """Run the API until interrupted. Worker processes rebuild the settings from the environment, so
+    the data home and sources file chosen on the command line are passed on through it."""
     import uvicorn
 
-    from api.app import create_app
-
-    app = create_app(settings.data_home)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    os.environ["DEPTNEWS_HOME"] = str(settings.home.resolve())
+    if settings.sources is not None:
+        os.environ["DEPTNEWS_SOURCES"] = str(settings.sources.resolve())
+    uvicorn.run(
+        "deptnews.asgi:app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers or settings.api.workers,
+        log_level="info",
+        proxy_headers=False,
+    )
     return EXIT_OK

@@ -1,0 +1,97 @@
+"""ASGI middleware: request ids in responses and logs, and per-client rate limiting."""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import time
+import uuid
+from collections import OrderedDict
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.problems import problem_response
+
+log = logging.getLogger("deptnews.api")
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (the client's ``X-Request-ID`` if sane), echoes it and logs one line."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status = 0
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode("latin-1")))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = (time.perf_counter() - started) * 1000
+            query = scope.get("query_string", b"").decode("latin-1")
+            path = scope["path"] + (f"?{query}" if query else "")
+            log.info(
+                "request_id=%s status=%s ms=%.1f %s %s", request_id, status, elapsed, scope["method"], path
+            )
+
+
+class RateLimitMiddleware:
+    """A token bucket per client address: ``rate`` requests per second, bursts up to ``burst``.
+
+    Over the limit the client gets 429 with ``Retry-After``. Buckets live in this process (each uvicorn
+    worker limits on its own); the least recently seen clients are forgotten past ``max_clients``.
+    """
+
+    def __init__(self, app: ASGIApp, *, rate: float, burst: int, max_clients: int = 10_000) -> None:
+        self.app = app
+        self.rate = rate
+        self.burst = burst
+        self.max_clients = max_clients
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    def _take(self, client: str) -> float:
+        """Take a token for ``client``; return 0 if allowed, else the seconds until one is available."""
+        now = time.monotonic()
+        tokens, last = self._buckets.pop(client, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+        wait = 0.0
+        if tokens >= 1:
+            tokens -= 1
+        else:
+            wait = (1 - tokens) / self.rate
+        self._buckets[client] = (tokens, now)
+        while len(self._buckets) > self.max_clients:
+            self._buckets.popitem(last=False)
+        return wait
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.rate <= 0 or scope["path"] in ("/healthz", "/readyz"):
+            await self.app(scope, receive, send)
+            return
+        client = (scope.get("client") or ("unknown", 0))[0]
+        wait = self._take(client)
+        if wait > 0:
+            retry = max(1, math.ceil(wait))
+            response = problem_response(
+                429, "rate-limited", "Too many requests", f"slow down: retry after {retry} s"
+            )
+            response.headers["Retry-After"] = str(retry)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

@@ -1,0 +1,153 @@
+"""Response models of the API: the source of truth for both the JSON it sends and ``/openapi.json``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class ProblemOut(_Out):
+    """RFC 9457 problem details, sent as ``application/problem+json`` for every error."""
+
+    type: str = Field(description="'/problems/<slug>', stable: invalid-parameter, invalid-query, …")
+    title: str
+    status: int
+    detail: str
+    parameter: str | None = Field(None, description="The offending query parameter, when there is one.")
+
+
+class FacetValue(_Out):
+    value: str
+    count: int
+
+
+class HitOut(_Out):
+    id: str
+    title: str
+    url: str
+    published: datetime | None
+    source: str
+    department: str
+    score: float | None = Field(description="Relevance score; null when sorted by date.")
+    snippet: str = Field(description="HTML: matched words in <mark>, everything else escaped.")
+    links: dict[str, str] = Field(description="'self': the record's permalink in this API.")
+
+
+class SearchOut(_Out):
+    total: int
+    took_ms: float
+    hits: list[HitOut]
+    facets: dict[str, list[FacetValue]]
+    next: str | None = Field(
+        description="URL of the next page (also sent as a Link header); null at the end."
+    )
+
+
+class VersionSummaryOut(_Out):
+    n: int
+    content_hash: str
+    title: str
+    first_seen: datetime
+    last_seen: datetime
+    captured_at: datetime
+    parser_version: str
+    links: dict[str, str]
+
+
+class VersionsOut(_Out):
+    id: str
+    url: str
+    current: int = Field(description="Number of the current (latest) version.")
+    removed_at: datetime | None
+    versions: list[VersionSummaryOut]
+
+
+class DiffOut(_Out):
+    id: str
+    from_: int = Field(alias="from")
+    to: int
+    changed_fields: list[str]
+    diff: str = Field(description="Unified text diff of the two versions' normalized content.")
+
+
+class CaptureOut(_Out):
+    id: str
+    version: int
+    url: str
+    captured_at: datetime
+    status: int
+    content_type: str | None
+    warc_file: str
+    offset: int
+    length: int
+    warc_record_id: str
+    payload_digest: str | None
+    headers: list[tuple[str, str]] = Field(description="HTTP response headers as captured.")
+    links: dict[str, str]
+
+
+class SourceHealthOut(_Out):
+    records: int = Field(description="Archived records of this source.")
+    without_date: int = Field(description="Records whose publication date could not be determined.")
+    without_date_share: float
+    removed: int | None = Field(None, description="Records whose page has gone (404/410).")
+    last_crawl: datetime | None = None
+    articles_listed: int | None = Field(None, description="Article links seen on listings in the last crawl.")
+    articles_captured: int | None = Field(None, description="Articles captured so far (all crawls).")
+    failures: int | None = Field(None, description="Failed fetches in the last crawl.")
+
+
+class SourceOut(_Out):
+    id: str
+    name: str
+    department: str
+    jurisdiction: str
+    jurisdiction_kind: str
+    homepage: str
+    listings: list[str]
+    verified: bool
+    health: SourceHealthOut
+    links: dict[str, str]
+
+
+class SourcesOut(_Out):
+    sources: list[SourceOut]
+
+
+class TimelineBucket(_Out):
+    period: str = Field(description="'2010', '2010-07' or '2010-07-05' (Vietnamese time).")
+    count: int
+
+
+class TimelineOut(_Out):
+    interval: str
+    total: int
+    buckets: list[TimelineBucket]
+
+
+class DumpFileOut(_Out):
+    name: str
+    bytes: int
+    sha256: str | None
+    url: str
+
+
+class DumpOut(_Out):
+    name: str
+    created: datetime | None
+    files: list[DumpFileOut]
+
+
+class DumpsOut(_Out):
+    dumps: list[DumpOut]
+
+
+class HealthOut(_Out):
+    status: str
+    records: int | None = None
+    indexed: int | None = None

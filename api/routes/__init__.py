@@ -1,0 +1,11 @@
+"""All routes of the application, by module."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from api.routes import meta, records, search
+
+
+def all_routes() -> list[BaseRoute]:
+    return [*search.routes, *records.routes, *meta.routes]

@@ -1,0 +1,185 @@
+"""Records, their versions, diffs between versions, and the archived capture behind each version."""
+
+from __future__ import annotations
+
+import difflib
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from api.models import CaptureOut, DiffOut, VersionsOut, VersionSummaryOut
+from api.problems import Problem
+from api.routes.common import cached_json, context, get_record, int_param, model_response
+from archive.errors import WarcError
+from archive.model import Content, Record, Version
+from archive.warc import read_capture
+
+# The archived page may hold anything a department site ever served, including script. It is shown
+# only inside this policy: sandboxed (no script, no forms, no same-origin), nothing loaded from anywhere.
+CAPTURE_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'"
+_HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
+
+
+def _version(request: Request, record: Record, raw: str | None) -> Version:
+    if raw is None:
+        return record.versions[-1]
+    n = int_param(request, "version", raw, low=1, high=len(record.versions))
+    return record.versions[n - 1]
+
+
+async def record(request: Request) -> Response:
+    """The record: current content, provenance and every version."""
+    found = await run_in_threadpool(get_record, request, request.path_params["record_id"])
+    max_age = context(request).settings.record_max_age
+    return cached_json(request, found.model_dump_json(), max_age=max_age)
+
+
+async def versions(request: Request) -> Response:
+    found = await run_in_threadpool(get_record, request, request.path_params["record_id"])
+    base = str(request.url_for("record", record_id=found.id))
+    body = VersionsOut(
+        id=found.id,
+        url=found.url,
+        current=found.versions[-1].n,
+        removed_at=found.removed_at,
+        versions=[
+            VersionSummaryOut(
+                n=v.n,
+                content_hash=v.content_hash,
+                title=v.content.title,
+                first_seen=v.first_seen,
+                last_seen=v.last_seen,
+                captured_at=v.capture.captured_at,
+                parser_version=v.parser_version,
+                links={"self": f"{base}/versions/{v.n}", "capture": f"{base}/capture?version={v.n}"},
+            )
+            for v in found.versions
+        ],
+    )
+    return cached_json(request, body.model_dump_json(), max_age=context(request).settings.record_max_age)
+
+
+async def version(request: Request) -> Response:
+    found = await run_in_threadpool(get_record, request, request.path_params["record_id"])
+    chosen = _version(request, found, request.path_params["n"])
+    return cached_json(request, chosen.model_dump_json(), max_age=context(request).settings.record_max_age)
+
+
+def _as_lines(content: Content) -> list[str]:
+    head = [
+        f"title: {content.title}",
+        f"lead: {content.lead or ''}",
+        f"published: {content.published.isoformat() if content.published else ''}",
+        f"author: {content.author or ''}",
+        "",
+    ]
+    return head + content.body
+
+
+async def diff(request: Request) -> Response:
+    """A unified text diff between two versions (default: the previous and the current one)."""
+    found = await run_in_threadpool(get_record, request, request.path_params["record_id"])
+    unknown = set(request.query_params) - {"from", "to"}
+    if unknown:
+        name = sorted(unknown)[0]
+        raise Problem(
+            400, "invalid-parameter", "Invalid parameter", f"{name}: unknown parameter", parameter=name
+        )
+    latest = len(found.versions)
+    to_n = int_param(request, "to", request.query_params.get("to", latest), low=1, high=latest)
+    from_n = int_param(
+        request, "from", request.query_params.get("from", max(1, to_n - 1)), low=1, high=latest
+    )
+    old, new = found.versions[from_n - 1].content, found.versions[to_n - 1].content
+    text = "\n".join(
+        difflib.unified_diff(
+            _as_lines(old),
+            _as_lines(new),
+            fromfile=f"version {from_n}",
+            tofile=f"version {to_n}",
+            lineterm="",
+        )
+    )
+    old_fields, new_fields = old.model_dump(), new.model_dump()
+    changed = [name for name in new_fields if old_fields.get(name) != new_fields[name]]
+    return model_response(DiffOut(id=found.id, from_=from_n, to=to_n, changed_fields=changed, diff=text))
+
+
+def _capture_version(request: Request, record: Record) -> Version:
+    unknown = set(request.query_params) - {"version"}
+    if unknown:
+        name = sorted(unknown)[0]
+        raise Problem(
+            400, "invalid-parameter", "Invalid parameter", f"{name}: unknown parameter", parameter=name
+        )
+    return _version(request, record, request.query_params.get("version"))
+
+
+async def capture(request: Request) -> Response:
+    """The archived page exactly as captured, served so that it cannot run script or load anything."""
+    found = await run_in_threadpool(get_record, request, request.path_params["record_id"])
+    chosen = _capture_version(request, found)
+    try:
+        raw = await run_in_threadpool(read_capture, context(request).home.warc_dir, chosen.capture)
+    except WarcError as exc:
+        raise Problem(503, "capture-unreadable", "Capture unreadable", str(exc)) from None
+    content_type = raw.content_type or "application/octet-stream"
+    ref = chosen.capture
+    headers = {
+        "Content-Security-Policy": CAPTURE_CSP,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Cross-Origin-Resource-Policy": "same-origin",
+        "Memento-Datetime": ref.captured_at.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        "Link": f'<{ref.url}>; rel="original"',
+        "X-Deptnews-Warc-File": ref.warc_file,
+        "X-Deptnews-Warc-Offset": str(ref.offset),
+        "X-Deptnews-Warc-Record-Id": ref.warc_record_id,
+        "X-Deptnews-Original-Status": str(ref.status),
+        "Cache-Control": "public, max-age=86400, immutable",
+    }
+    if ref.payload_digest:
+        headers["X-Deptnews-Payload-Digest"] = ref.payload_digest
+    if not content_type.split(";")[0].strip().lower().startswith(_HTML_TYPES):
+        headers["Content-Disposition"] = "attachment"
+    return Response(raw.body, media_type=content_type, headers=headers)
+
+
+async def capture_meta(request: Request) -> Response:
+    """Where and when the capture behind a version was made, and its HTTP headers."""
+    found = await run_in_threadpool(get_record, request, request.path_params["record_id"])
+    chosen = _capture_version(request, found)
+    try:
+        raw = await run_in_threadpool(read_capture, context(request).home.warc_dir, chosen.capture)
+    except WarcError as exc:
+        raise Problem(503, "capture-unreadable", "Capture unreadable", str(exc)) from None
+    ref = chosen.capture
+    base = str(request.url_for("record", record_id=found.id))
+    body = CaptureOut(
+        id=found.id,
+        version=chosen.n,
+        url=ref.url,
+        captured_at=ref.captured_at,
+        status=ref.status,
+        content_type=ref.content_type,
+        warc_file=ref.warc_file,
+        offset=ref.offset,
+        length=ref.length,
+        warc_record_id=ref.warc_record_id,
+        payload_digest=ref.payload_digest,
+        headers=raw.headers,
+        links={"capture": f"{base}/capture?version={chosen.n}", "record": base},
+    )
+    return model_response(body)
+
+
+routes = [
+    Route("/api/v1/records/{record_id}", record, name="record"),
+    Route("/api/v1/records/{record_id}/versions", versions, name="versions"),
+    Route("/api/v1/records/{record_id}/versions/{n}", version, name="version"),
+    Route("/api/v1/records/{record_id}/diff", diff, name="diff"),
+    Route("/api/v1/records/{record_id}/capture", capture, name="capture"),
+    Route("/api/v1/records/{record_id}/capture/meta", capture_meta, name="capture_meta"),
+]

@@ -1,0 +1,71 @@
+"""Full-text search: ``/api/v1/search``."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from api.models import FacetValue, HitOut, SearchOut
+from api.params import search_request
+from api.problems import Problem
+from api.routes.common import context, model_response
+from index.errors import IndexMissing, IndexOutdated, QueryError
+from index.search import Hit, SearchRequest, SearchResults
+
+
+def hit_out(hit: Hit, request: Request) -> HitOut:
+    return HitOut(
+        id=hit.id,
+        title=hit.title,
+        url=hit.url,
+        published=hit.published,
+        source=hit.source,
+        department=hit.department,
+        score=hit.score,
+        snippet=hit.snippet,
+        links={"self": str(request.url_for("record", record_id=hit.id))},
+    )
+
+
+async def run_search(request: Request, search_req: SearchRequest) -> SearchResults:
+    """Run a search, mapping index errors to problems (an index not built yet is an empty archive)."""
+    try:
+        results: SearchResults = await run_in_threadpool(context(request).search.search, search_req)
+    except QueryError as exc:
+        raise Problem(400, "invalid-query", "Invalid query", str(exc)) from None
+    except IndexMissing:
+        return SearchResults(total=0, hits=[], facets={}, took_ms=0.0)
+    except IndexOutdated as exc:
+        raise Problem(503, "index-outdated", "Index needs a rebuild", str(exc)) from None
+    return results
+
+
+async def search(request: Request) -> Response:
+    """Full-text search with filters, sorting, facets and paging."""
+    search_req = search_request(request.query_params)
+    results = await run_search(request, search_req)
+    next_url = None
+    end = search_req.offset + search_req.size
+    if end < results.total:
+        params = dict(request.query_params)
+        params["offset"] = str(end)
+        next_url = f"{request.url_for('search')}?{urlencode(params)}"
+    body = SearchOut(
+        total=results.total,
+        took_ms=results.took_ms,
+        hits=[hit_out(hit, request) for hit in results.hits],
+        facets={
+            name: [FacetValue(value=value, count=count) for value, count in rows]
+            for name, rows in results.facets.items()
+        },
+        next=next_url,
+    )
+    headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else None
+    return model_response(body, headers=headers)
+
+
+routes = [Route("/api/v1/search", search, name="search")]
