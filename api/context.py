@@ -23,6 +23,8 @@ class ApiContext:
     search: SearchService = field(init=False)
     _registry: tuple[float, Registry] | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    source_counts: tuple[float, dict[str, tuple[int, int]]] | None = field(default=None, init=False)
+    """(monotonic time, {source: (records, dated records)}): a short-lived cache for /sources."""
 
     def __post_init__(self) -> None:
         self.store = RecordStore(self.home.records_dir)

@@ -64,6 +64,7 @@ PARAMETERS: dict[str, Param] = {
         "offset", "Hits to skip.", {"type": "integer", "minimum": 0, "maximum": 10000, "default": 0}
     ),
     "facets": Param("facets", f"Comma-separated facets to count: {', '.join(FACET_FIELDS)}."),
+    "source_id": Param("source_id", "Source id from the registry.", location="path", required=True),
     "record_id": Param("record_id", "Record id (16 hex characters).", location="path", required=True),
     "n": Param("n", "Version number (1 = first capture).", {"type": "integer", "minimum": 1}, "path", True),
     "version": Param(
@@ -147,6 +148,24 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         ("record_id", "version"),
         models.CaptureOut,
         errors=(400, 404, 503),
+    ),
+    Endpoint(
+        "/api/v1/sources",
+        "sources",
+        "Sources with their health",
+        (),
+        models.SourcesOut,
+        errors=(),
+        tag="sources",
+    ),
+    Endpoint(
+        "/api/v1/sources/{source_id}",
+        "source",
+        "One source with its health",
+        ("source_id",),
+        models.SourceOut,
+        errors=(404,),
+        tag="sources",
     ),
     Endpoint("/healthz", "healthz", "Liveness", (), models.HealthOut, errors=(), tag="service"),
     Endpoint(

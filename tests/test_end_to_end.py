@@ -176,3 +176,21 @@ def test_serve_answers_over_real_http(crawled: Crawled) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_sources_with_health(crawled: Crawled) -> None:
+    with TestClient(create_app(crawled.home)) as client:
+        body = client.get("/api/v1/sources").json()
+        by_id = {s["id"]: s for s in body["sources"]}
+        assert set(by_id) == {"demo-stttt", "demo-skhcn"}
+        stttt = by_id["demo-stttt"]
+        assert stttt["department"] == "Sở Thông tin và Truyền thông"
+        assert stttt["health"]["records"] == len(SITES[0].articles)
+        assert stttt["health"]["without_date"] == 0
+        one = client.get(stttt["links"]["self"]).json()
+        assert one["id"] == "demo-stttt"
+        missing = client.get("/api/v1/sources/nope")
+        assert missing.status_code == 404
+        assert missing.json()["type"] == "/problems/source-not-found"
+        hits = client.get(stttt["links"]["records"]).json()
+        assert hits["total"] == len(SITES[0].articles)

@@ -1,0 +1,93 @@
+"""The sources registry with each source's health: ``/api/v1/sources`` and ``/api/v1/sources/{id}``."""
+
+from __future__ import annotations
+
+import time
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from api.context import ApiContext
+from api.models import SourceHealthOut, SourceOut, SourcesOut
+from api.problems import Problem
+from api.routes.common import context, model_response
+from archive.crawlstatus import read_crawl_status
+from archive.sources import Source
+from index.errors import SearchError
+from index.search import SearchRequest
+
+_CACHE_SECONDS = 30.0
+
+
+def _counts(ctx: ApiContext) -> dict[str, tuple[int, int]]:
+    """Records and dated records per source, from the index (cached briefly: it costs a query each)."""
+    cached = ctx.source_counts
+    if cached is not None and time.monotonic() - cached[0] < _CACHE_SECONDS:
+        return cached[1]
+    counts: dict[str, tuple[int, int]] = {}
+    try:
+        per_source = ctx.search.search(SearchRequest(size=1, facets=["source"])).facets.get("source", [])
+        for source_id, total in per_source:
+            years = ctx.search.search(SearchRequest(size=1, filters={"source": source_id}, facets=["year"]))
+            counts[source_id] = (total, sum(n for _, n in years.facets.get("year", [])))
+    except SearchError:
+        counts = {}
+    ctx.source_counts = (time.monotonic(), counts)
+    return counts
+
+
+def _source_out(request: Request, source: Source, counts: dict[str, tuple[int, int]]) -> SourceOut:
+    ctx = context(request)
+    records, dated = counts.get(source.id, (0, 0))
+    crawl = read_crawl_status(ctx.home.root).sources.get(source.id)
+    health = SourceHealthOut(
+        records=records,
+        without_date=records - dated,
+        without_date_share=round((records - dated) / records, 4) if records else 0.0,
+        last_crawl=crawl.finished if crawl else None,
+        articles_listed=crawl.articles_listed if crawl else None,
+        articles_captured=crawl.articles_captured if crawl else None,
+        failures=crawl.failed if crawl else None,
+    )
+    search_url = f"{request.url_for('search')}?source={source.id}"
+    return SourceOut(
+        id=source.id,
+        name=source.name,
+        department=source.department,
+        jurisdiction=source.jurisdiction,
+        jurisdiction_kind=source.jurisdiction_kind,
+        homepage=source.homepage,
+        listings=source.listings,
+        verified=source.verified,
+        health=health,
+        links={"self": str(request.url_for("source", source_id=source.id)), "records": search_url},
+    )
+
+
+async def sources(request: Request) -> Response:
+    """Every source of the registry with its health."""
+    ctx = context(request)
+    registry = await run_in_threadpool(ctx.registry)
+    counts = await run_in_threadpool(_counts, ctx)
+    return model_response(
+        SourcesOut(sources=[_source_out(request, s, counts) for s in registry.sources.values()])
+    )
+
+
+async def source(request: Request) -> Response:
+    ctx = context(request)
+    source_id = request.path_params["source_id"]
+    registry = await run_in_threadpool(ctx.registry)
+    found = registry.sources.get(source_id)
+    if found is None:
+        raise Problem(404, "source-not-found", "Source not found", f"no source with id {source_id!r}")
+    counts = await run_in_threadpool(_counts, ctx)
+    return model_response(_source_out(request, found, counts))
+
+
+routes = [
+    Route("/api/v1/sources", sources, name="sources"),
+    Route("/api/v1/sources/{source_id}", source, name="source"),
+]
