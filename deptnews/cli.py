@@ -50,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=int, default=10, help="number of hits (1-100)")
 
     sub.add_parser("schema", help="print the JSON Schema of a record")
+    sub.add_parser("dump", help="write an open-data dump (Frictionless Data Package) of every record")
 
     p = sub.add_parser("demo", help="crawl the bundled demo sites on loopback, index them and serve")
     p.add_argument("--port", type=int, default=8000, help="API port (default 8000)")
@@ -110,6 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return commands.search(settings, args.query, as_json=args.json, size=args.size)
         case "schema":
             return commands.schema()
+        case "dump":
+            from deptnews.commands.dump import dump
+
+            return dump(settings)
         case "demo":
             from deptnews.demo_run import run_demo
 

@@ -194,3 +194,31 @@ def test_sources_with_health(crawled: Crawled) -> None:
         assert missing.json()["type"] == "/problems/source-not-found"
         hits = client.get(stttt["links"]["records"]).json()
         assert hits["total"] == len(SITES[0].articles)
+
+
+def test_dump_and_dumps_endpoint(crawled: Crawled) -> None:
+    import gzip
+    import hashlib
+    import json
+
+    assert main(["--home", str(crawled.home.root), "dump"]) == 0
+    (path,) = [p for p in crawled.home.dumps_dir.iterdir() if not p.name.startswith(".")]
+    package = json.loads((path / "datapackage.json").read_text(encoding="utf-8"))
+    assert {r["name"] for r in package["resources"]} == {"records-demo-stttt", "records-demo-skhcn"}
+    for line in (path / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
+        digest, name = line.split("  ")
+        assert hashlib.sha256((path / name).read_bytes()).hexdigest() == digest
+    with gzip.open(path / "records-demo-stttt.jsonl.gz", "rt", encoding="utf-8") as fh:
+        lines = [json.loads(line) for line in fh]
+    assert len(lines) == len(SITES[0].articles)
+    assert seed_id(crawled) in {line["id"] for line in lines}
+    with TestClient(create_app(crawled.home)) as client:
+        listing = client.get("/dumps/").json()["dumps"]
+        assert listing[0]["name"] == path.name
+        files = {f["name"]: f for f in listing[0]["files"]}
+        assert files["datapackage.json"]["sha256"]
+        download = client.get(files["records-demo-stttt.jsonl.gz"]["url"])
+        assert download.status_code == 200
+        assert hashlib.sha256(download.content).hexdigest() == files["records-demo-stttt.jsonl.gz"]["sha256"]
+        for bad in ("/dumps/../records/x", f"/dumps/{path.name}/..%2F..%2Fstate.sqlite", "/dumps/x/y"):
+            assert client.get(bad).status_code == 404

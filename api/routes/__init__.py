@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from api.routes import meta, records, search, sources
+from api.routes import dumps, meta, records, search, sources
 
 
 def all_routes() -> list[BaseRoute]:
-    return [*search.routes, *records.routes, *sources.routes, *meta.routes]
+    return [*search.routes, *records.routes, *sources.routes, *dumps.routes, *meta.routes]
