@@ -38,7 +38,11 @@ class Param:
 
 
 PARAMETERS: dict[str, Param] = {
-    "q": Param("q", 'Query: words, "phrases", -exclusion, a OR b, title:/author:/department:/source:/year:'),
+    "q": Param(
+        "q",
+        'Query: words, "phrases", -exclusion, a OR b, title:/author:/department:/source:/year:',
+        {"type": "string", "maxLength": 1000},
+    ),
     **{name: Param(name, f"Only records whose {name} is exactly this value.") for name in FILTER_FIELDS},
     "date_from": Param(
         "date_from",
@@ -63,7 +67,11 @@ PARAMETERS: dict[str, Param] = {
     "offset": Param(
         "offset", "Hits to skip.", {"type": "integer", "minimum": 0, "maximum": 10000, "default": 0}
     ),
-    "facets": Param("facets", f"Comma-separated facets to count: {', '.join(FACET_FIELDS)}."),
+    "facets": Param(
+        "facets",
+        f"Comma-separated facets to count: {', '.join(FACET_FIELDS)}.",
+        {"type": "string", "pattern": f"^$|^({'|'.join(FACET_FIELDS)})(,({'|'.join(FACET_FIELDS)}))*$"},
+    ),
     "name": Param("name", "Dump name (deptnews-YYYYMMDDTHHMMSSZ).", location="path", required=True),
     "file": Param("file", "File name inside the dump.", location="path", required=True),
     "source_id": Param("source_id", "Source id from the registry.", location="path", required=True),
@@ -201,13 +209,22 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 )
 
 
+_EMPTY = {"type": "string", "maxLength": 0}
+
+
 def _param(param: Param) -> dict[str, Any]:
+    # HTML forms send empty fields ("date_from="); the API reads an empty query value as "not given".
+    schema = (
+        param.schema
+        if param.required or (param.schema.get("type") == "string" and "format" not in param.schema)
+        else {"anyOf": [param.schema, _EMPTY]}
+    )
     return {
         "name": param.name,
         "in": param.location,
         "required": param.required,
         "description": param.description,
-        "schema": param.schema,
+        "schema": schema,
     }
 
 

@@ -23,17 +23,22 @@ def bad_parameter(name: str, detail: str) -> Problem:
     return Problem(400, "invalid-parameter", "Invalid parameter", f"{name}: {detail}", parameter=name)
 
 
-def _int(params: QueryParams, name: str, default: int, low: int, high: int) -> int:
-    raw = params.get(name)
-    if raw is None or raw == "":
-        return default
+def whole_number(name: str, raw: str, low: int, high: int) -> int:
+    """``raw`` as an int in [low, high] ("30" and "30.0" alike); a 400 problem otherwise."""
     try:
-        value = int(raw)
+        value = float(raw.strip())
     except ValueError:
-        raise bad_parameter(name, f"expected a whole number, got {raw[:50]!r}") from None
+        value = float("nan")
+    if not value.is_integer():
+        raise bad_parameter(name, f"expected a whole number, got {raw[:50]!r}")
     if not low <= value <= high:
         raise bad_parameter(name, f"must be between {low} and {high}")
-    return value
+    return int(value)
+
+
+def _int(params: QueryParams, name: str, default: int, low: int, high: int) -> int:
+    raw = params.get(name)
+    return default if raw is None or raw == "" else whole_number(name, raw, low, high)
 
 
 def _date(params: QueryParams, name: str) -> date | None:

@@ -42,7 +42,10 @@ async def handle_http(request: Request, exc: Exception) -> Response:
     slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
     title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
     detail = exc.detail if exc.detail else title
-    return problem_response(exc.status_code, slug, title, str(detail))
+    response = problem_response(exc.status_code, slug, title, str(detail))
+    # Keep what the router says, e.g. the Allow header of a 405 (required by RFC 9110).
+    response.headers.update(exc.headers or {})
+    return response
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:

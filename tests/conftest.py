@@ -1,12 +1,16 @@
-"""Shared fixtures: a scriptable HTTP server on 127.0.0.1 (port 0) for misbehaving-site tests."""
+"""Shared fixtures: a scriptable HTTP server on 127.0.0.1 (port 0) for misbehaving-site tests, and a
+small set of sample records (the seed and two others) for index and API tests."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
+from archive.model import CaptureRef, Content, Record, Version, record_id
 
 Handler = Callable[[BaseHTTPRequestHandler], None]
 
@@ -68,3 +72,71 @@ def server() -> Iterator[ScriptedServer]:
     srv = ScriptedServer()
     yield srv
     srv.close()
+
+
+ICT = timezone(timedelta(hours=7))
+
+
+def make_record(
+    n: int, title: str, body: list[str], *, published: datetime | None = None, **kw: str
+) -> Record:
+    url = f"http://demo.vn/tin-tuc/{n}"
+    content = Content(title=title, body=body, published=published, author=kw.get("author"))
+    capture = CaptureRef(
+        url=url,
+        captured_at=datetime(2024, 1, 1, tzinfo=UTC),
+        status=200,
+        warc_file="x.warc.gz",
+        offset=0,
+        length=1,
+        warc_record_id=f"<urn:uuid:{n}>",
+    )
+    seen = capture.captured_at
+    version = Version(
+        n=1,
+        content_hash=content.compute_hash(),
+        content=content,
+        capture=capture,
+        parser_version="t",
+        first_seen=seen,
+        last_seen=seen,
+    )
+    return Record(
+        **content.model_dump(),
+        id=record_id(url),
+        url=url,
+        source=kw.get("source", "demo"),
+        department=kw.get("department", "Sở Thông tin và Truyền thông"),
+        jurisdiction="Tỉnh Demo",
+        content_hash=version.content_hash,
+        capture=capture,
+        parser_version="t",
+        first_seen=seen,
+        last_seen=seen,
+        versions=[version],
+    )
+
+
+SAMPLE_RECORDS = [
+    make_record(
+        1,
+        "Hội nghị giao ban trực tuyến sơ kết 6 tháng đầu năm",
+        ["Bộ trưởng Lê Doãn Hợp phát biểu kết luận Hội nghị giao ban.", "Thực hiện Quyết định 1234/QĐ-UBND."],
+        published=datetime(2010, 7, 5, tzinfo=ICT),
+        author="Hoàng Văn Đồng",
+    ),
+    make_record(
+        2,
+        "Tập huấn chuyển đổi số cho cán bộ xã",
+        ["Lớp tập huấn về chuyển đổi số được tổ chức tại Hòa Bình. Ban tổ chức cho biết hội nghị tiếp theo."],
+        published=datetime(2022, 1, 25, tzinfo=ICT),
+        source="other",
+        department="Sở Khoa học và Công nghệ",
+    ),
+    make_record(
+        3,
+        "Bàn giao thiết bị",
+        ["Giao thiết bị cho ban quản lý dự án. Hội thảo về nghị quyết mới."],
+        published=datetime(2015, 3, 2, tzinfo=ICT),
+    ),
+]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
 from api.context import ApiContext
+from api.params import whole_number
 from api.problems import Problem
 from archive.errors import RecordNotFound, StoreError
 from archive.model import Record
@@ -50,19 +50,6 @@ def get_record(request: Request, record_id: str) -> Record:
         raise Problem(503, "record-unreadable", "Record unreadable", str(exc)) from None
 
 
-def int_param(request: Request, name: str, value: Any, *, low: int, high: int) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise Problem(
-            400, "invalid-parameter", "Invalid parameter", f"{name}: expected a whole number", parameter=name
-        ) from None
-    if not low <= number <= high:
-        raise Problem(
-            400,
-            "invalid-parameter",
-            "Invalid parameter",
-            f"{name}: must be between {low} and {high}",
-            parameter=name,
-        )
-    return number
+def int_param(request: Request, name: str, value: object, *, low: int, high: int) -> int:
+    """A path or query value as a whole number in [low, high]; a 400 problem otherwise."""
+    return whole_number(name, str(value), low, high)
