@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import difflib
-
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from api.models import CaptureOut, DiffOut, VersionsOut, VersionSummaryOut
+from api.diffs import diff_versions
+from api.models import CaptureOut, VersionsOut, VersionSummaryOut
 from api.problems import Problem
 from api.routes.common import cached_json, context, get_record, int_param, model_response
 from archive.errors import WarcError
-from archive.model import Content, Record, Version
+from archive.model import Record, Version
 from archive.warc import read_capture
 
 # The archived page may hold anything a department site ever served, including script. It is shown
@@ -67,17 +66,6 @@ async def version(request: Request) -> Response:
     return cached_json(request, chosen.model_dump_json(), max_age=context(request).settings.record_max_age)
 
 
-def _as_lines(content: Content) -> list[str]:
-    head = [
-        f"title: {content.title}",
-        f"lead: {content.lead or ''}",
-        f"published: {content.published.isoformat() if content.published else ''}",
-        f"author: {content.author or ''}",
-        "",
-    ]
-    return head + content.body
-
-
 async def diff(request: Request) -> Response:
     """A unified text diff between two versions (default: the previous and the current one)."""
     found = await run_in_threadpool(get_record, request, request.path_params["record_id"])
@@ -92,19 +80,7 @@ async def diff(request: Request) -> Response:
     from_n = int_param(
         request, "from", request.query_params.get("from", max(1, to_n - 1)), low=1, high=latest
     )
-    old, new = found.versions[from_n - 1].content, found.versions[to_n - 1].content
-    text = "\n".join(
-        difflib.unified_diff(
-            _as_lines(old),
-            _as_lines(new),
-            fromfile=f"version {from_n}",
-            tofile=f"version {to_n}",
-            lineterm="",
-        )
-    )
-    old_fields, new_fields = old.model_dump(), new.model_dump()
-    changed = [name for name in new_fields if old_fields.get(name) != new_fields[name]]
-    return model_response(DiffOut(id=found.id, from_=from_n, to=to_n, changed_fields=changed, diff=text))
+    return model_response(diff_versions(found, from_n, to_n))
 
 
 def _capture_version(request: Request, record: Record) -> Version:
