@@ -214,11 +214,8 @@ _EMPTY = {"type": "string", "maxLength": 0}
 
 def _param(param: Param) -> dict[str, Any]:
     # HTML forms send empty fields ("date_from="); the API reads an empty query value as "not given".
-    schema = (
-        param.schema
-        if param.required or (param.schema.get("type") == "string" and "format" not in param.schema)
-        else {"anyOf": [param.schema, _EMPTY]}
-    )
+    plain = param.schema == {"type": "string"} or "maxLength" in param.schema or "pattern" in param.schema
+    schema = param.schema if param.required or plain else {"anyOf": [param.schema, _EMPTY]}
     return {
         "name": param.name,
         "in": param.location,

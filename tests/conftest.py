@@ -3,14 +3,21 @@ small set of sample records (the seed and two others) for index and API tests.""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from archive.model import CaptureRef, Content, Record, Version, record_id
+
+# CI runs must be reproducible: the same examples every run (explore locally, pin in CI).
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 Handler = Callable[[BaseHTTPRequestHandler], None]
 
