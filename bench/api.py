@@ -1,0 +1,215 @@
+"""Benchmark the running API on loopback: req/s and latency percentiles per endpoint.
+
+    .venv/bin/python bench/api.py                      # 100,000 generated records, 16 clients
+    .venv/bin/python bench/api.py --records 5000 --requests 400
+
+Builds (or reuses, with ``--home``) a data home of generated Vietnamese-like records and its index,
+starts ``deptnews serve`` as a real server on 127.0.0.1, and drives each endpoint with ``--concurrency``
+clients for ``--requests`` requests. ``/healthz`` is measured in the same run as the baseline: the
+ratio column says how much each endpoint costs over the bare framework. Run by hand, never in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from archive.home import DataHome  # noqa: E402
+from archive.model import CaptureRef, Content, Record, Version  # noqa: E402
+from archive.store import RecordStore  # noqa: E402
+from index.corpus import CorpusDoc, generate  # noqa: E402
+from index.store import IndexWriter  # noqa: E402
+
+
+def record_from(doc: CorpusDoc) -> Record:
+    url = f"http://bench.example.vn/tin-tuc/{doc.id}"
+    content = Content(
+        title=doc.title,
+        lead=doc.lead,
+        body=doc.body,
+        published=doc.published,
+        author=doc.author,
+        category=doc.category,
+        doc_numbers=doc.doc_numbers,
+    )
+    seen = datetime(2026, 1, 1, tzinfo=UTC)
+    capture = CaptureRef(
+        url=url,
+        captured_at=seen,
+        status=200,
+        warc_file="bench.warc.gz",
+        offset=0,
+        length=0,
+        warc_record_id=f"<urn:uuid:{doc.id}>",
+    )
+    version = Version(
+        n=1,
+        content_hash=content.compute_hash(),
+        content=content,
+        capture=capture,
+        parser_version="bench",
+        first_seen=seen,
+        last_seen=seen,
+    )
+    return Record(
+        **content.model_dump(),
+        id=doc.id,
+        url=url,
+        source=doc.source,
+        department=doc.department,
+        jurisdiction=doc.jurisdiction,
+        content_hash=version.content_hash,
+        capture=capture,
+        parser_version="bench",
+        first_seen=seen,
+        last_seen=seen,
+        versions=[version],
+    )
+
+
+def build(home: DataHome, n: int) -> None:
+    store = RecordStore(home.records_dir)
+    started = time.perf_counter()
+    for doc in generate(n, body_syllables=400):
+        store.put(record_from(doc))
+    print(f"wrote {n} records in {time.perf_counter() - started:.1f} s")
+    started = time.perf_counter()
+    IndexWriter(home.index_dir).rebuild(iter(store), procs=2)
+    print(f"indexed {n} records in {time.perf_counter() - started:.1f} s")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def endpoints(ids: list[str]) -> Iterator[tuple[str, list[str]]]:
+    yield "healthz (baseline)", ["/healthz"]
+    yield "search: one term", ["/api/v1/search?q=hội", "/api/v1/search?q=nghị", "/api/v1/search?q=tỉnh"]
+    yield "search: unaccented", ["/api/v1/search?q=so+thong+tin", "/api/v1/search?q=hoi+nghi"]
+    yield "search: phrase", ['/api/v1/search?q="hội+nghị"', '/api/v1/search?q="thông+tin"']
+    yield "search: facets", ["/api/v1/search?q=hoi&facets=source,year,department"]
+    yield (
+        "search: newest+filter",
+        ["/api/v1/search?sort=newest&year=2020", "/api/v1/search?sort=newest&source=stttt"],
+    )
+    yield "record", [f"/api/v1/records/{rid}" for rid in ids]
+    yield "versions", [f"/api/v1/records/{rid}/versions" for rid in ids]
+
+
+async def drive(
+    base: str, paths: list[str], requests: int, concurrency: int
+) -> tuple[float, list[float], int]:
+    latencies: list[float] = []
+    errors = 0
+    counter = iter(range(requests))
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+
+        async def worker() -> None:
+            nonlocal errors
+            for i in counter:
+                started = time.perf_counter()
+                response = await client.get(paths[i % len(paths)])
+                latencies.append((time.perf_counter() - started) * 1000)
+                errors += response.status_code >= 400
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return requests / elapsed, latencies, errors
+
+
+def percentile(values: list[float], q: float) -> float:
+    return (
+        statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--home", type=Path, help="reuse (or create) this data home")
+    parser.add_argument("--requests", type=int, default=2000, help="requests per endpoint")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    args = parser.parse_args()
+    home = DataHome(args.home or Path(tempfile.mkdtemp(prefix="deptnews-bench-api-"))).ensure()
+    if not any(home.index_dir.iterdir()):
+        build(home, args.records)
+    ids = [doc.id for doc in generate(min(args.records, 200), body_syllables=10)]
+    port = free_port()
+    env = {**os.environ, "DEPTNEWS_API__RATE_LIMIT": "0"}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "deptnews",
+            "--home",
+            str(home.root),
+            "--log-level",
+            "ERROR",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(base + "/readyz", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                print("the server did not start", file=sys.stderr)
+                return 1
+            time.sleep(0.2)
+        print(
+            f"{args.records} records, {args.concurrency} clients, {args.requests} requests per endpoint, "
+            f"{args.workers} worker(s)"
+        )
+        columns = ("req/s", "p50 ms", "p95 ms", "p99 ms")
+        print(f"{'endpoint':<24} " + " ".join(f"{c:>8}" for c in columns) + f" {'errors':>6} {'x base':>7}")
+        baseline = None
+        for name, paths in endpoints(ids):
+            rate, latencies, errors = asyncio.run(drive(base, paths, args.requests, args.concurrency))
+            p50 = percentile(latencies, 50)
+            baseline = baseline or p50
+            print(
+                f"{name:<24} {rate:>8.0f} {p50:>8.1f} {percentile(latencies, 95):>8.1f} "
+                f"{percentile(latencies, 99):>8.1f} {errors:>6} {p50 / baseline:>7.1f}"
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
