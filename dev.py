@@ -47,8 +47,8 @@ def main(argv: list[str]) -> int:
             run(BIN / "deptnews", "demo", *rest)
         else:
             setup("[dev]")
-            run(BIN / "ruff", "check", *PACKAGES, "tests", "dev.py")
-            run(BIN / "ruff", "format", "--check", *PACKAGES, "tests", "dev.py")
+            run(BIN / "ruff", "check", *PACKAGES, "tests", "bench", "dev.py")
+            run(BIN / "ruff", "format", "--check", *PACKAGES, "tests", "bench", "dev.py")
             run(BIN / "mypy", "--strict", *[f"--package={p}" for p in PACKAGES])
             run(BIN / "python", "-m", "pytest", "-W", "error", *rest)
     except subprocess.CalledProcessError as exc:
