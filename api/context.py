@@ -23,7 +23,7 @@ class ApiContext:
     search: SearchService = field(init=False)
     _registry: tuple[float, Registry] | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
-    source_counts: tuple[float, dict[str, tuple[int, int]]] | None = field(default=None, init=False)
+    source_counts_cache: tuple[float, dict[str, tuple[int, int]]] | None = field(default=None, init=False)
     """(monotonic time, {source: (records, dated records)}): a short-lived cache for /sources."""
 
     def __post_init__(self) -> None:

@@ -8,4 +8,7 @@ from api.routes import dumps, meta, records, search, sources
 
 
 def all_routes() -> list[BaseRoute]:
-    return [*search.routes, *records.routes, *sources.routes, *dumps.routes, *meta.routes]
+    # Imported here: the web pages use the route modules above, so a top-level import would be circular.
+    from api.web.routes import routes as web_routes
+
+    return [*search.routes, *records.routes, *sources.routes, *dumps.routes, *meta.routes, *web_routes]

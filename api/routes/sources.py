@@ -21,9 +21,9 @@ from index.search import SearchRequest
 _CACHE_SECONDS = 30.0
 
 
-def _counts(ctx: ApiContext) -> dict[str, tuple[int, int]]:
+def source_counts(ctx: ApiContext) -> dict[str, tuple[int, int]]:
     """Records and dated records per source, from the index (cached briefly: it costs a query each)."""
-    cached = ctx.source_counts
+    cached = ctx.source_counts_cache
     if cached is not None and time.monotonic() - cached[0] < _CACHE_SECONDS:
         return cached[1]
     counts: dict[str, tuple[int, int]] = {}
@@ -34,11 +34,11 @@ def _counts(ctx: ApiContext) -> dict[str, tuple[int, int]]:
             counts[source_id] = (total, sum(n for _, n in years.facets.get("year", [])))
     except SearchError:
         counts = {}
-    ctx.source_counts = (time.monotonic(), counts)
+    ctx.source_counts_cache = (time.monotonic(), counts)
     return counts
 
 
-def _source_out(request: Request, source: Source, counts: dict[str, tuple[int, int]]) -> SourceOut:
+def source_out(request: Request, source: Source, counts: dict[str, tuple[int, int]]) -> SourceOut:
     ctx = context(request)
     records, dated = counts.get(source.id, (0, 0))
     crawl = read_crawl_status(ctx.home.root).sources.get(source.id)
@@ -70,9 +70,9 @@ async def sources(request: Request) -> Response:
     """Every source of the registry with its health."""
     ctx = context(request)
     registry = await run_in_threadpool(ctx.registry)
-    counts = await run_in_threadpool(_counts, ctx)
+    counts = await run_in_threadpool(source_counts, ctx)
     return model_response(
-        SourcesOut(sources=[_source_out(request, s, counts) for s in registry.sources.values()])
+        SourcesOut(sources=[source_out(request, s, counts) for s in registry.sources.values()])
     )
 
 
@@ -83,8 +83,8 @@ async def source(request: Request) -> Response:
     found = registry.sources.get(source_id)
     if found is None:
         raise Problem(404, "source-not-found", "Source not found", f"no source with id {source_id!r}")
-    counts = await run_in_threadpool(_counts, ctx)
-    return model_response(_source_out(request, found, counts))
+    counts = await run_in_threadpool(source_counts, ctx)
+    return model_response(source_out(request, found, counts))
 
 
 routes = [
