@@ -11,6 +11,8 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
 
 from api.context import ApiContext
 from api.middleware import RateLimitMiddleware, RequestIdMiddleware
@@ -18,6 +20,21 @@ from api.problems import Problem, handle_http, handle_problem, handle_unexpected
 from api.routes import all_routes
 from api.settings import ApiSettings
 from archive.home import DataHome
+
+_MACHINE_PATHS = ("/api/", "/dumps/", "/openapi.json", "/healthz", "/readyz")
+
+
+async def handle_http_negotiated(request: Request, exc: Exception) -> Response:
+    """A person's browser gets the web error page for an unknown page; programs get problem+json."""
+    assert isinstance(exc, HTTPException)
+    accepts_html = "text/html" in request.headers.get("accept", "")
+    if accepts_html and not request.url.path.startswith(_MACHINE_PATHS):
+        from api.web.errors import error_page  # the web package imports the routes: import late
+
+        response = error_page(request, exc.status_code, str(exc.detail))
+        response.headers.update(exc.headers or {})
+        return response
+    return await handle_http(request, exc)
 
 
 def create_app(
@@ -50,7 +67,7 @@ def create_app(
         middleware=middleware,
         exception_handlers={
             Problem: handle_problem,
-            HTTPException: handle_http,
+            HTTPException: handle_http_negotiated,
             Exception: handle_unexpected,
         },
         lifespan=lifespan,

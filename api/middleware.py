@@ -81,7 +81,11 @@ class RateLimitMiddleware:
         return wait
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.rate <= 0 or scope["path"] in ("/healthz", "/readyz"):
+        # Probes and the page's own static files do not count against a client's budget.
+        exempt = scope.get("path", "") in ("/healthz", "/readyz") or scope.get("path", "").startswith(
+            "/static/"
+        )
+        if scope["type"] != "http" or self.rate <= 0 or exempt:
             await self.app(scope, receive, send)
             return
         client = (scope.get("client") or ("unknown", 0))[0]

@@ -16,6 +16,8 @@ from api.routes.common import context, model_response
 from index.errors import IndexMissing, IndexOutdated, QueryError
 from index.search import Hit, SearchRequest, SearchResults
 
+OUTDATED = "the index was built by another version of deptnews; run `deptnews index --rebuild`"
+
 
 def hit_out(hit: Hit, request: Request) -> HitOut:
     return HitOut(
@@ -39,8 +41,9 @@ async def run_search(request: Request, search_req: SearchRequest) -> SearchResul
         raise Problem(400, "invalid-query", "Invalid query", str(exc)) from None
     except IndexMissing:
         return SearchResults(total=0, hits=[], facets={}, took_ms=0.0)
-    except IndexOutdated as exc:
-        raise Problem(503, "index-outdated", "Index needs a rebuild", str(exc)) from None
+    except IndexOutdated:
+        # The exception names the index directory; clients get the fact, not the server's paths.
+        raise Problem(503, "index-outdated", "Index needs a rebuild", OUTDATED) from None
     return results
 
 

@@ -92,3 +92,12 @@ def test_odd_queries_never_500(client: TestClient, q: str) -> None:
 def test_facets(client: TestClient) -> None:
     body = client.get("/api/v1/search", params={"facets": "source,year"}).json()
     assert {"value": "demo", "count": 2} in body["facets"]["source"]
+
+
+def test_unknown_page_is_html_for_browsers_and_json_for_programs(client: TestClient) -> None:
+    page = client.get("/no-such-page", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    api = client.get("/api/v1/nope", headers={"Accept": "text/html"})
+    assert api.headers["content-type"] == "application/problem+json"
+    assert client.post("/api/v1/search").headers["allow"] == "GET, HEAD"
