@@ -6,6 +6,14 @@ new file past ``max_file_size``. A file being written carries the suffix ``.open
 closed, so readers only ever see complete files; each exchange is flushed before :meth:`write_exchange`
 returns, so a capture referenced from crawl state is on disk.
 
+Content fetched again with the same payload is written as a ``revisit`` record (profile
+*identical-payload-digest*) that refers to the first capture instead of storing the body twice
+(:meth:`WarcWriter.write_revisit`; :func:`payload_digest` tells whether a body is the same).
+
+Recovery: a writer killed mid-write (``kill -9``) leaves a ``.open`` file whose last record may be cut.
+:func:`recover_open_file` truncates it to its last complete record (one gzip member per record, so a
+complete member is a complete record) and gives it its final name; a file without any capture is removed.
+
 Reading: :func:`iter_captures` streams response records of one file without loading it whole;
 :func:`read_capture` seeks straight to one record by its :class:`~archive.model.CaptureRef`.
 
@@ -16,8 +24,11 @@ encoding, which the HTTP client has already removed; the original Transfer-Encod
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import os
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -34,7 +45,8 @@ from archive.errors import WarcError
 from archive.model import CaptureRef
 
 SOFTWARE = "deptnews"
-_OPEN_SUFFIX = ".open"
+OPEN_SUFFIX = ".open"
+_OPEN_SUFFIX = OPEN_SUFFIX
 _HOP_BY_HOP = {"transfer-encoding"}
 DEFAULT_MAX_BODY = 20 * 1024 * 1024
 
@@ -74,6 +86,21 @@ class Capture:
         return self.ref.content_type
 
 
+@dataclass(frozen=True)
+class RevisitOf:
+    """The earlier capture a revisit record refers to (its target URI, WARC-Date, record id, digest)."""
+
+    url: str
+    captured_at: datetime
+    record_id: str | None
+    payload_digest: str
+
+
+def payload_digest(body: bytes) -> str:
+    """The WARC-Payload-Digest warcio writes for ``body`` (``sha1:`` + base32)."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
 def _warc_date(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -100,6 +127,8 @@ class WarcWriter:
         self._path: Path | None = None
         self._writer: Any = None
         self._serial = 0
+        self.files: list[str] = []
+        """Final names of the files this writer has opened, in order (the last may still be open)."""
 
     def __enter__(self) -> WarcWriter:
         return self
@@ -123,6 +152,7 @@ class WarcWriter:
         except OSError as exc:
             raise WarcError(f"cannot create WARC file {path}: {exc}") from exc
         self._path = path
+        self.files.append(name)
         self._writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
         info = {"software": SOFTWARE, "format": "WARC File Format 1.1", "robots": "obey"}
         self._writer.write_record(self._writer.create_warcinfo_record(name, info))
@@ -135,6 +165,16 @@ class WarcWriter:
 
     def write_exchange(self, exchange: Exchange) -> CaptureRef:
         """Write the response and request records; return a reference to the response record."""
+        return self._write_pair(exchange, None)
+
+    def write_revisit(self, exchange: Exchange, original: RevisitOf) -> CaptureRef:
+        """Write a revisit record (HTTP headers, no payload) referring to ``original``, and the request.
+
+        The caller has checked that ``payload_digest(exchange.body) == original.payload_digest``.
+        """
+        return self._write_pair(exchange, original)
+
+    def _write_pair(self, exchange: Exchange, original: RevisitOf | None) -> CaptureRef:
         self._rotate_if_needed()
         assert self._file is not None
         assert self._writer is not None
@@ -152,14 +192,26 @@ class WarcWriter:
         warc_headers = {"WARC-Date": date}
         if exchange.ip_address:
             warc_headers["WARC-IP-Address"] = exchange.ip_address
-        response = writer.create_warc_record(
-            exchange.url,
-            "response",
-            payload=io.BytesIO(exchange.body),
-            length=len(exchange.body),
-            http_headers=http_headers,
-            warc_headers_dict=warc_headers,
-        )
+        if original is None:
+            response = writer.create_warc_record(
+                exchange.url,
+                "response",
+                payload=io.BytesIO(exchange.body),
+                length=len(exchange.body),
+                http_headers=http_headers,
+                warc_headers_dict=warc_headers,
+            )
+        else:
+            response = writer.create_revisit_record(
+                exchange.url,
+                original.payload_digest,
+                original.url,
+                _warc_date(original.captured_at),
+                http_headers=http_headers,
+                warc_headers_dict=warc_headers,
+            )
+            if original.record_id:
+                response.rec_headers.add_header("WARC-Refers-To", original.record_id)
         request = writer.create_warc_record(
             exchange.url,
             "request",
@@ -221,6 +273,68 @@ def warc_files(directory: Path) -> list[Path]:
         (p for p in directory.iterdir() if p.name.endswith((".warc.gz", ".warc"))),
         key=lambda p: p.name,
     )
+
+
+def open_files(directory: Path) -> list[Path]:
+    """WARC files left ``.open`` in ``directory`` (by a writer that was killed), oldest first."""
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.iterdir() if p.name.endswith(".warc.gz" + OPEN_SUFFIX))
+
+
+def complete_length(path: Path) -> int:
+    """Bytes of ``path`` (a gzip-per-record WARC) up to the end of its last complete gzip member."""
+    good = offset = 0
+    inflater = zlib.decompressobj(31)
+    pending = b""
+    with path.open("rb") as fh:
+        while True:
+            if not pending:
+                pending = fh.read(1 << 20)
+                if not pending:
+                    return good
+            try:
+                inflater.decompress(pending, 1 << 16)  # the output is not needed, only the member ends
+            except zlib.error:
+                return good
+            if inflater.eof:
+                rest = inflater.unused_data
+                offset += len(pending) - len(rest)
+                good = offset
+                pending = rest
+                inflater = zlib.decompressobj(31)
+            else:
+                tail = inflater.unconsumed_tail
+                offset += len(pending) - len(tail)
+                pending = tail
+
+
+def recover_open_file(path: Path) -> Path | None:
+    """Make a killed writer's ``.open`` file complete: cut it after its last complete record and rename it.
+
+    Returns the final path, or None when the file held no response, revisit or request record (it is
+    removed). Only call this while no writer can be using the file (the crawl lock is held).
+    """
+    if not path.name.endswith(OPEN_SUFFIX):
+        raise WarcError(f"not an open WARC file: {path}")
+    try:
+        size = complete_length(path)
+        with path.open("r+b") as fh:
+            fh.truncate(size)
+            fh.flush()
+            os.fsync(fh.fileno())
+        kinds: list[str] = []
+        if size:
+            with path.open("rb") as fh:
+                kinds = [record.rec_type for record in ArchiveIterator(fh)]
+        if not any(kind in ("response", "revisit", "request") for kind in kinds):
+            path.unlink()
+            return None
+        final = path.with_name(path.name.removesuffix(OPEN_SUFFIX))
+        path.rename(final)
+    except (ArchiveLoadFailed, OSError, ValueError) as exc:
+        raise WarcError(f"cannot recover {path}: {exc}") from exc
+    return final
 
 
 def _to_capture(record: Any, warc_file: str, offset: int, length: int, max_body: int) -> Capture:

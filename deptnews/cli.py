@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--home", type=Path, help="data home (default ./deptnews-data or $DEPTNEWS_HOME)")
     parser.add_argument("--sources", type=Path, help="sources registry (default <home>/sources.toml)")
     parser.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument(
+        "--log-format",
+        default="text",
+        choices=["text", "json"],
+        help="log lines on stderr as text or as one JSON object per line (for log collectors)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("crawl", help="fetch listings and articles of the sources into WARC files")
@@ -32,12 +40,34 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--max-pages", type=int, metavar="N", help="listing pages followed per listing")
     p.add_argument("--delay", type=float, metavar="SECONDS", help="seconds between requests to one host")
+    p.add_argument(
+        "--max-articles", type=int, metavar="N", help="new articles per source and run (the rest wait)"
+    )
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="status line on stderr (default: when stderr is a terminal and logs are text)",
+    )
 
-    p = sub.add_parser("parse", help="parse WARC captures into JSON records")
+    p = sub.add_parser(
+        "parse",
+        help="parse WARC captures into JSON records",
+        description="Parse the WARC files not parsed yet into records (--all: rebuild every record). "
+        "--show URL prints what the parser makes of one page without writing anything.",
+    )
     p.add_argument("--all", action="store_true", help="rebuild every record from the WARC files")
+    p.add_argument("--show", metavar="URL", help="print the parse of URL's latest capture; write nothing")
+    p.add_argument("--file", type=Path, metavar="PATH", help="with --show: parse this saved page instead")
 
-    p = sub.add_parser("index", help="index the records for full-text search")
+    p = sub.add_parser("index", help="index the records for full-text search (incremental)")
     p.add_argument("--rebuild", action="store_true", help="build a fresh index and swap it in")
+    p.add_argument(
+        "--procs",
+        type=int,
+        metavar="N",
+        help="writer processes for a full build (default: 2 from 2,000 records)",
+    )
 
     p = sub.add_parser("serve", help="run the search API and web page")
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
@@ -45,9 +75,24 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, help="worker processes (default 1)")
 
     p = sub.add_parser("search", help="search the index from the command line")
-    p.add_argument("query", help='e.g. "hoi nghi giao ban" or \'"Lê Doãn Hợp"\'')
+    p.add_argument("query", nargs="?", default="", help='e.g. "hoi nghi giao ban" or \'"Lê Doãn Hợp"\'')
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--size", type=int, default=10, help="number of hits (1-100)")
+    p.add_argument(
+        "--sort", choices=["relevance", "newest", "oldest"], help="default: relevance with a query"
+    )
+    p.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="e.g. source=lso-stttt, year=2024",
+    )
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="published on or after")
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="published on or before")
+    p.add_argument("--facets", default="", metavar="A,B", help="count matches per source, year, …")
+    p.add_argument("--cursor", help="the next-page cursor printed by the previous page")
+    p.add_argument("--all", action="store_true", help="print every match (JSON lines with --json)")
 
     sub.add_parser("schema", help="print the JSON Schema of a record")
     sub.add_parser("dump", help="write an open-data dump (Frictionless Data Package) of every record")
@@ -58,6 +103,14 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sources", help="inspect the sources registry")
     p.add_argument("action", choices=["list", "check"], help="list: print sources; check: validate the file")
+    p.add_argument(
+        "--probe",
+        action="store_true",
+        help="check: also fetch each source's robots.txt, listings, feeds and sitemaps (network)",
+    )
+    p.add_argument(
+        "--source", action="append", default=[], metavar="ID", help="only this source (repeatable)"
+    )
     return parser
 
 
@@ -73,6 +126,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         crawl_overrides["max_pages"] = args.max_pages
     if getattr(args, "delay", None) is not None:
         crawl_overrides["delay"] = args.delay
+    if getattr(args, "max_articles", None) is not None:
+        crawl_overrides["max_articles"] = args.max_articles
     if crawl_overrides:
         settings = settings.model_copy(
             update={
@@ -82,9 +137,43 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
+_RECORD_FIELDS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+
+
+class _JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message and the record's extra fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update({k: v for k, v in record.__dict__.items() if k not in _RECORD_FIELDS})
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def _setup_logging(level: str, log_format: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if log_format == "json":
+        handler.setFormatter(_JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    # main() may run several times in one process (tests): replace our handler, keep others'.
+    for old in [h for h in root.handlers if getattr(h, "_deptnews", False)]:
+        root.removeHandler(old)
+    handler._deptnews = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _setup_logging(args.log_level, args.log_format)
     try:
         settings = _settings(args)
     except ValidationError as exc:
@@ -92,11 +181,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return commands.EXIT_CONFIG
     match args.command:
         case "crawl":
-            return commands.crawl(settings, args.source)
+            progress = False if args.log_format == "json" and args.progress is None else args.progress
+            return commands.crawl(settings, args.source, progress=progress)
         case "parse":
-            return commands.parse(settings, rebuild=args.all)
+            return commands.parse(settings, rebuild=args.all, show=args.show, file=args.file)
         case "index":
-            return commands.index(settings, rebuild=args.rebuild)
+            if args.procs is not None and args.procs < 1:
+                print("error: --procs must be at least 1", file=sys.stderr)
+                return commands.EXIT_CONFIG
+            return commands.index(settings, rebuild=args.rebuild, procs=args.procs)
         case "serve":
             return commands.serve(
                 settings,
@@ -108,7 +201,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not 1 <= args.size <= 100:
                 print("error: --size must be between 1 and 100", file=sys.stderr)
                 return commands.EXIT_CONFIG
-            return commands.search(settings, args.query, as_json=args.json, size=args.size)
+            return commands.search(
+                settings,
+                args.query,
+                as_json=args.json,
+                size=args.size,
+                sort=args.sort,
+                filters=args.filter,
+                date_from=args.date_from,
+                date_to=args.date_to,
+                facets=[f.strip() for f in args.facets.split(",") if f.strip()],
+                cursor=args.cursor,
+                every=args.all,
+            )
         case "schema":
             return commands.schema()
         case "dump":
@@ -120,5 +225,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_demo(settings, port=args.port, serve=not args.no_serve)
         case "sources":
-            return commands.sources(settings, check=args.action == "check")
+            if args.probe and args.action != "check":
+                print("error: --probe goes with 'sources check'", file=sys.stderr)
+                return commands.EXIT_CONFIG
+            return commands.sources(
+                settings, check=args.action == "check", probe=args.probe, source_ids=args.source
+            )
     return commands.EXIT_CONFIG  # pragma: no cover - argparse rejects unknown commands

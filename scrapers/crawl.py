@@ -1,182 +1,241 @@
-"""The crawl of a set of sources: listings, then the articles they link to, every response to WARC.
+"""The crawl of a set of sources: discovery (listings, feeds, sitemaps), then the articles it finds and
+their attachments; every response to WARC, then to the crawl state.
 
-One asyncio task per source; requests to one host go one at a time with the configured delay (the
-larger of the source's, the crawler's and robots.txt's Crawl-delay); different hosts proceed in
-parallel up to ``host_concurrency``.
+One asyncio task per source, ``host_concurrency`` sources at a time; requests to one host go through its
+:class:`~scrapers.politeness.HostGate` (``concurrency`` at once, default 1, spaced by the largest of the
+source's delay, the crawler's and robots.txt's Crawl-delay). This module holds what all sources share —
+HTTP clients, robots.txt, the gate, error accounting — and :mod:`scrapers.walk` what one source does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import asdict, dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import httpx
 
 from archive.sources import Source
-from archive.warc import Exchange, WarcWriter
-from scrapers.discover import listing_links
-from scrapers.errors import FetchError
+from archive.urls import same_host
+from archive.warc import WarcWriter
+from scrapers.capture import Recorder
+from scrapers.errors import FetchError, SourceAbandoned, UnwantedContent
 from scrapers.fetch import FetchResult, decoded_body, fetch, make_client
 from scrapers.politeness import HostGate, Robots, host_key
+from scrapers.progress import NullProgress, Progress
+from scrapers.report import SourceReport
+from scrapers.robots import MAX_ROBOTS_BYTES
 from scrapers.settings import CrawlSettings
 from scrapers.state import CrawlState
+from scrapers.walk import SourceWalk
+
+__all__ = ["Crawler", "SourceAbandoned", "SourceReport"]
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class SourceReport:
-    """What one source's crawl did."""
-
-    fetched: int = 0
-    new: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    skipped_robots: int = 0
-    listing_pages: int = 0
-    errors: list[str] = field(default_factory=list)
-
-    def counts(self) -> dict[str, int]:
-        return {k: v for k, v in asdict(self).items() if isinstance(v, int)}
+class _HostRobots:
+    robots: Robots | None  # None: robots.txt could not be fetched at all (the host is unreachable)
+    error: str | None = None
 
 
 class Crawler:
-    """Crawls sources into a WARC writer and a crawl state; reusable for one run."""
+    """Crawls sources into a WARC writer and a crawl state; one instance per run."""
 
-    def __init__(self, settings: CrawlSettings, state: CrawlState, writer: WarcWriter) -> None:
+    def __init__(
+        self,
+        settings: CrawlSettings,
+        state: CrawlState,
+        writer: WarcWriter,
+        *,
+        progress: Progress | None = None,
+    ) -> None:
         self.settings = settings
         self.state = state
         self.writer = writer
-        self._gate = HostGate()
-        self._robots: dict[str, Robots] = {}
-        self._robots_lock = asyncio.Lock()
+        self.recorder = Recorder(writer, state)
+        self.progress: Progress = progress or NullProgress()
+        self.gate = HostGate()
+        self._robots: dict[str, _HostRobots] = {}
+        self._robots_locks: dict[str, asyncio.Lock] = {}
+        self._clients: dict[bool, httpx.AsyncClient] = {}
+        self.reports: dict[str, SourceReport] = {}
+        """Every started source's report, live (what an interrupted run did so far)."""
 
     async def run(self, sources: list[Source]) -> dict[str, SourceReport]:
         """Crawl every source; never raises for a failing site (its report says what failed)."""
         limit = asyncio.Semaphore(self.settings.host_concurrency)
-        async with make_client(self.settings) as client:
+        self._clients = {True: make_client(self.settings, verify=True)}
+        if any(s.insecure_tls for s in sources):
+            self._clients[False] = make_client(self.settings, verify=False)
+        try:
 
             async def one(source: Source) -> tuple[str, SourceReport]:
                 async with limit:
-                    return source.id, await self.crawl_source(client, source)
+                    report = self.reports.setdefault(source.id, SourceReport())
+                    if source.insecure_tls:
+                        log.warning(
+                            "source %s: TLS certificates are not verified (insecure_tls = true)",
+                            source.id,
+                            extra={"source": source.id, "event": "insecure-tls"},
+                        )
+                    try:
+                        await SourceWalk(self, source, report).run()
+                    except SourceAbandoned as exc:
+                        report.error(str(exc))
+                        log.error("source %s abandoned: %s", source.id, exc, extra={"source": source.id})
+                    self.progress.source_done(source.id, report)
+                    return source.id, report
 
             results = await asyncio.gather(*(one(s) for s in sources))
+        finally:
+            for client in self._clients.values():
+                await client.aclose()
         return dict(results)
 
-    def _delay(self, source: Source, robots: Robots | None) -> float:
+    # -- shared services for SourceWalk -----------------------------------------------------------------
+
+    def delay(self, source: Source, robots: Robots | None) -> float:
         delays = [self.settings.delay if source.delay is None else source.delay]
         if robots is not None and (crawl_delay := robots.crawl_delay()) is not None:
             delays.append(crawl_delay)
         return max(delays)
 
-    def _save(self, result: FetchResult, source: Source, kind: str) -> None:
-        """Write every exchange of a fetch to WARC, then record it in the state (in that order)."""
-        for exchange in result.exchanges:
-            ref = self.writer.write_exchange(exchange)
-            self.state.fetched(
-                exchange.url,
-                source=source.id,
-                kind=kind,
-                status=exchange.status,
-                etag=_header(exchange, "etag"),
-                last_modified=_header(exchange, "last-modified"),
-                digest=ref.payload_digest,
-                warc_file=ref.warc_file,
-                warc_offset=ref.offset,
-            )
+    def recheck_after(self, source: Source) -> timedelta:
+        return source.recheck_after if source.recheck_after is not None else self.settings.recheck_after
 
-    async def _get(
-        self, client: httpx.AsyncClient, source: Source, url: str, report: SourceReport
+    def retry_at_for(self, failures: int, retryable: bool, source: Source) -> timedelta:
+        """How long a failed URL waits before it is tried again (doubling per failure, capped)."""
+        cap = self.recheck_after(source)
+        if not retryable:
+            return cap
+        wait = self.settings.retry_failed_after * (1 << min(failures, 20))
+        return min(wait, max(cap, self.settings.retry_failed_after))
+
+    async def robots_for(self, source: Source, url: str) -> Robots | None:
+        """The robots.txt of ``url``'s host (fetched once per run and saved to WARC); None when robots are
+        not obeyed. Raises :class:`SourceAbandoned` when the host cannot be reached at all."""
+        if not self.settings.obey_robots:
+            return None
+        key = host_key(url)
+        async with self._robots_locks.setdefault(key, asyncio.Lock()):
+            if key not in self._robots:
+                self._robots[key] = await self._fetch_robots(source, url)
+        entry = self._robots[key]
+        if entry.robots is None:
+            raise SourceAbandoned(entry.error or f"{key} unreachable")
+        return entry.robots
+
+    async def _fetch_robots(self, source: Source, url: str) -> _HostRobots:
+        parts = urlsplit(url)
+        robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
+        self.state.discover([robots_url], source=source.id, kind="robots")
+        client = self.client(source)
+        async with self.gate.slot(robots_url, self.delay(source, None), source.concurrency):
+            try:
+                result = await fetch(
+                    client, robots_url, self.settings, max_bytes=4 * MAX_ROBOTS_BYTES, off_host_redirects=True
+                )
+            except FetchError as exc:
+                log.warning("robots.txt unreachable, not crawling %s: %s", parts.netloc, exc)
+                return _HostRobots(None, f"robots.txt unreachable: {exc}")
+        self.recorder.save(result, source=source.id, kind="robots", recheck_after=self.recheck_after(source))
+        if result.status >= 500 or result.status == 429:
+            # RFC 9309 §2.3.1.4: an unreachable robots.txt means the whole host is disallowed.
+            return _HostRobots(None, f"robots.txt answered HTTP {result.status}: host not crawled")
+        text = decoded_body(result.final, MAX_ROBOTS_BYTES).decode("utf-8", "replace")
+        robots = Robots.from_status(result.status, text, self.settings.user_agent)
+        asked = robots.crawl_delay()
+        if asked is not None and asked > self.settings.max_crawl_delay:
+            return _HostRobots(
+                None,
+                f"robots.txt asks for a Crawl-delay of {asked:g} s, more than max_crawl_delay "
+                f"({self.settings.max_crawl_delay:g} s): host not crawled",
+            )
+        return _HostRobots(robots)
+
+    def client(self, source: Source) -> httpx.AsyncClient:
+        return self._clients[not source.insecure_tls]
+
+    async def get(
+        self,
+        source: Source,
+        url: str,
+        kind: str,
+        report: SourceReport,
+        *,
+        accept: Collection[str] | None,
+        max_bytes: int | None = None,
+        conditional: dict[str, str] | None = None,
     ) -> FetchResult | None:
-        robots = await self._robots_for(client, source, url) if self.settings.obey_robots else None
+        """Fetch ``url`` for ``source`` politely; None when robots.txt forbids it or the fetch failed
+        (counted in ``report`` and recorded in the state). Raises :class:`SourceAbandoned` when the
+        source's host cannot be reached (an unreachable attachment host only fails that attachment)."""
+        try:
+            robots = await self.robots_for(source, url)
+        except SourceAbandoned as exc:
+            if kind != "attachment" or any(same_host(url, u) for u in (source.homepage, *source.listings)):
+                raise
+            report.error(f"{url}: {exc}")
+            self.record_failure(source, url, kind, str(exc), None)
+            return None
         if robots is not None and not robots.allowed(url):
             report.skipped_robots += 1
-            log.info("robots.txt disallows %s", url)
+            self.state.failed(
+                url,
+                source=source.id,
+                kind=kind,
+                error="disallowed by robots.txt",
+                retry_at=self.state.now() + self.recheck_after(source),
+            )
+            log.info("robots.txt disallows %s", url, extra={"source": source.id, "url": url})
             return None
-        async with self._gate.slot(url, self._delay(source, robots)):
+        self.progress.update(source.id, report, url)
+        async with self.gate.slot(url, self.delay(source, robots), source.concurrency):
             try:
-                result = await fetch(client, url, self.settings)
+                result = await fetch(
+                    self.client(source),
+                    url,
+                    self.settings,
+                    conditional=conditional,
+                    accept=accept,
+                    max_bytes=max_bytes,
+                    redirect_hosts=source.attachment_hosts if kind == "attachment" else (),
+                )
+            except UnwantedContent as exc:
+                report.fetched += 1
+                report.skipped_type += 1
+                self._failed(source, url, kind, exc, status=exc.status)
+                log.info("%s", exc, extra={"source": source.id, "url": url, "event": "skipped-type"})
+                return None
             except FetchError as exc:
-                report.failed += 1
-                report.errors.append(str(exc))
-                self.state.failed(url, source=source.id, kind="article", error=str(exc))
-                log.warning("%s", exc)
+                report.error(str(exc))
+                self._failed(source, url, kind, exc)
+                log.warning("%s", exc, extra={"source": source.id, "url": url, "event": "failed"})
                 return None
         report.fetched += len(result.exchanges)
         return result
 
-    async def _robots_for(self, client: httpx.AsyncClient, source: Source, url: str) -> Robots:
-        key = host_key(url)
-        async with self._robots_lock:
-            if key in self._robots:
-                return self._robots[key]
-            parts = urlsplit(url)
-            robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
-            async with self._gate.slot(robots_url, 0):
-                try:
-                    result = await fetch(client, robots_url, self.settings)
-                except FetchError as exc:
-                    log.warning("robots.txt unreachable, not crawling %s: %s", key, exc)
-                    robots = Robots(None, user_agent=self.settings.user_agent)
-                else:
-                    self._save(result, source, "robots")
-                    text = decoded_body(result.final, 512 * 1024).decode("utf-8", "replace")
-                    robots = Robots.from_status(result.status, text, self.settings.user_agent)
-            self._robots[key] = robots
-            return robots
-
-    async def crawl_source(self, client: httpx.AsyncClient, source: Source) -> SourceReport:
-        report = SourceReport()
-        max_pages = min(source.max_pages, self.settings.max_pages or source.max_pages)
-        seen_articles: set[str] = set()
-        for listing in source.listings:
-            page: str | None = listing
-            seen_pages: set[str] = set()
-            while page is not None and len(seen_pages) < max_pages and page not in seen_pages:
-                seen_pages.add(page)
-                result = await self._get(client, source, page, report)
-                if result is None:
-                    break
-                self._save(result, source, "listing")
-                report.listing_pages += 1
-                if result.status != 200:
-                    report.failed += 1
-                    report.errors.append(f"{page}: HTTP {result.status}")
-                    break
-                html = decoded_body(result.final, self.settings.max_body).decode("utf-8", "replace")
-                links = listing_links(html, result.final.url, source)
-                # Sidebars repeat links on every page: count each article once per run.
-                listed = [u for u in links.articles if u not in seen_articles]
-                seen_articles.update(listed)
-                fresh = [u for u in listed if self._is_new(u)]
-                for article in fresh:
-                    await self._fetch_article(client, source, article, report)
-                report.unchanged += len(listed) - len(fresh)
-                # Incremental runs: once a page lists only known articles, older pages hold nothing new.
-                if listed and not fresh and len(seen_pages) > 1:
-                    break
-                page = links.next_page
-        return report
-
-    def _is_new(self, url: str) -> bool:
-        known = self.state.get(url)
-        return known is None or known.status is None
-
-    async def _fetch_article(
-        self, client: httpx.AsyncClient, source: Source, url: str, report: SourceReport
+    def _failed(
+        self, source: Source, url: str, kind: str, exc: FetchError, status: int | None = None
     ) -> None:
-        result = await self._get(client, source, url, report)
-        if result is None:
-            return
-        self._save(result, source, "article")
-        if result.status == 200:
-            report.new += 1
-        else:
-            report.failed += 1
-            report.errors.append(f"{url}: HTTP {result.status}")
+        self.record_failure(source, url, kind, str(exc), status, retryable=exc.retryable)
 
+    def record_failure(
+        self, source: Source, url: str, kind: str, error: str, status: int | None, *, retryable: bool = True
+    ) -> None:
+        """Record a failed URL in the state with the time of its next attempt (backing off per failure).
 
-def _header(exchange: Exchange, name: str) -> str | None:
-    return next((v for k, v in exchange.response_headers if k.lower() == name), None)
+        ``status`` is kept only for answers that stay as they are (an unwanted content type); an error
+        status (5xx, 429, 403 after retries) leaves a pending URL pending and a known one as it was.
+        """
+        previous = self.state.get(url)
+        failures = previous.failures if previous is not None else 0
+        wait = self.retry_at_for(failures, retryable, source)
+        self.state.failed(
+            url, source=source.id, kind=kind, error=error, retry_at=self.state.now() + wait, status=status
+        )

@@ -1,19 +1,38 @@
-"""Link discovery on listing pages: article links and the next listing page. Pure functions of HTML."""
+"""Link discovery in HTML: article links and the next page of a listing, canonical and attachment links of
+an article. Pure functions of a page's bytes and URL.
+
+Listings of Vietnamese department sites page in a handful of ways: a "next" link ("Trang sau", "Tiếp",
+"›", ``rel=next``, a ``pager-next`` class), Drupal ``?page=N`` (0-based), Liferay
+``…_cur=N&…_delta=M`` portlet parameters, SharePoint/ASP.NET ``page=``/``PageIndex=``, and path forms
+(``/page/2``, ``/trang-2.html``). An explicit next link wins; otherwise the link to the following page
+number is inferred from the pager's numbered links.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from bs4 import BeautifulSoup, Tag
+import lxml.html
+from lxml import etree
 
 from archive.sources import Source
 from archive.urls import canonicalize_url, same_host
 
-# The "next page" links of the CMSs Vietnamese departments run: Drupal pagers, Liferay "Trang sau",
-# plain "Sau", arrows, English leftovers.
-_NEXT_TEXT = re.compile(r"^\s*(trang sau|tiếp theo|tiếp|sau|next|›|»|>|>>)\s*[›»>]*\s*$", re.IGNORECASE)
+_NEXT_TEXT = re.compile(
+    r"^\s*(trang sau|trang tiếp|tiếp theo|tiếp|sau|xem tiếp|next|›|»|>|>>)\s*[›»>]*\s*$", re.IGNORECASE
+)
 _NEXT_CLASS = re.compile(r"(^|[-_\s])(pager-next|next|nextpage|page-next)($|[-_\s])", re.IGNORECASE)
+# Query parameters that number listing pages (lower-cased); Liferay's ``_<portlet>_cur`` by suffix.
+_PAGE_PARAMS = frozenset({"page", "p", "pg", "paged", "pageindex", "pagenumber", "pageno", "trang", "cur"})
+_PATH_PAGE = re.compile(r"(/(?:page|trang)/|[/-](?:page|trang)-?|/p)(\d+)(\.html?|/)?$", re.IGNORECASE)
+ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".xls", ".xlsx")
+# Article URLs of the CMSs department sites run: a slug ending in a numeric id ("/slug-258090",
+# "…-4411.html", ".htm", ".aspx"), or a Liferay Asset Publisher content URL.
+SLUG_ID_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)+-\d{3,}(?:\.html?|\.aspx)?$"
+LIFERAY_CONTENT_PATTERN = r"/-/asset_publisher/[^/]+/content/[^/?#]+"
+_ARTICLE_LIKE = re.compile(f"(?:{SLUG_ID_PATTERN})|(?:{LIFERAY_CONTENT_PATTERN})", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -24,51 +43,189 @@ class ListingLinks:
     next_page: str | None
 
 
-def _href(tag: Tag, base: str) -> str | None:
-    href = tag.get("href")
+@dataclass(frozen=True)
+class ArticleLinks:
+    """What an article page points to: its canonical URL (same host only) and attached files."""
+
+    canonical: str | None
+    attachments: list[str]
+
+
+def parse_html(html: str | bytes) -> lxml.html.HtmlElement | None:
+    """The parsed document (bytes are decoded by lxml from the ``<meta charset>``); None when empty."""
+    if not html or not html.strip():
+        return None
+    try:
+        return lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def _href(element: lxml.html.HtmlElement, base: str) -> str | None:
+    href = element.get("href")
     if (
-        not isinstance(href, str)
+        not href
         or not href.strip()
-        or href.strip().startswith(("#", "javascript:", "mailto:"))
+        or href.strip().lower().startswith(("#", "javascript:", "mailto:", "tel:"))
     ):
         return None
-    return canonicalize_url(href, base=base)
+    try:
+        url = canonicalize_url(href.strip(), base=base)
+    except ValueError:  # an unparsable href, e.g. a bad IPv6 literal
+        return None
+    return url if urlsplit(url).scheme in ("http", "https") else None
 
 
-def listing_links(html: str, url: str, source: Source) -> ListingLinks:
-    """Article links on one listing page (same host, matching the source's pattern) and the next page."""
-    soup = BeautifulSoup(html, "lxml")
+def candidate(url: str, source: Source, base: str) -> bool:
+    """Whether ``url`` is an article of ``source`` to fetch: same host, article pattern, include/exclude."""
+    return same_host(url, base) and source.is_article_url(url) and source.wants(url)
+
+
+def listing_links(html: str | bytes, url: str, source: Source) -> ListingLinks:
+    """Article links on one listing page (same host, matching the source's patterns) and the next page."""
+    doc = parse_html(html)
+    if doc is None:
+        return ListingLinks([], None)
+    base = _base(doc, url)
     articles: list[str] = []
-    next_page: str | None = None
-    rel_next = soup.find(["a", "link"], rel="next", href=True)
-    if isinstance(rel_next, Tag):
-        next_page = _href(rel_next, url)
-    for anchor in soup.find_all("a", href=True):
-        target = _href(anchor, url)
+    explicit: str | None = None
+    numbered: list[tuple[str, str]] = []  # (url, anchor text) of same-host non-article links
+    for element in doc.iter("a", "link"):
+        target = _href(element, base)
         if target is None or not same_host(target, url):
             continue
-        if source.is_article_url(target):
+        if element.tag == "link":
+            if explicit is None and "next" in (element.get("rel") or "").lower().split():
+                explicit = target
+            continue
+        if candidate(target, source, url):
             if target not in articles:
                 articles.append(target)
             continue
-        if next_page is None and _is_next_link(anchor):
-            next_page = target
-    if next_page == canonicalize_url(url):
+        if explicit is None and _is_next_link(element):
+            explicit = target
+        numbered.append((target, element.text_content().strip()))
+    current = canonicalize_url(url)
+    next_page = explicit if explicit is not None else infer_next_page(current, numbered)
+    if next_page == current:
         next_page = None
     return ListingLinks(articles=articles, next_page=next_page)
 
 
-def _is_next_link(anchor: Tag) -> bool:
-    text = anchor.get_text(" ", strip=True)
+def _base(doc: lxml.html.HtmlElement, url: str) -> str:
+    base = doc.find(".//base[@href]")
+    href = base.get("href") if base is not None else None
+    return canonicalize_url(href, base=url) if href else url
+
+
+def _is_next_link(anchor: lxml.html.HtmlElement) -> bool:
+    if "next" in (anchor.get("rel") or "").lower().split():
+        return True
+    text = anchor.text_content().strip()
     if text and _NEXT_TEXT.match(text):
         return True
-    classes = " ".join(
-        [
-            *anchor.get_attribute_list("class"),
-            *(anchor.parent.get_attribute_list("class") if anchor.parent else []),
-        ]
-    )
-    title = anchor.get("title")
-    if isinstance(title, str) and _NEXT_TEXT.match(title):
+    title = anchor.get("title") or anchor.get("aria-label")
+    if title and _NEXT_TEXT.match(title):
         return True
-    return bool(classes and _NEXT_CLASS.search(classes))
+    parent = anchor.getparent()
+    classes = " ".join([anchor.get("class") or "", parent.get("class") or "" if parent is not None else ""])
+    return bool(classes.strip() and _NEXT_CLASS.search(classes))
+
+
+_MARK = "{n}"
+
+
+def page_marker(url: str) -> tuple[str, int | None]:
+    """``(key, number)``: the URL with its page number replaced by ``{n}``, and that number (None if absent).
+
+    Two pages of the same listing have the same key: ``/tin-tuc?page=3`` → ``("/tin-tuc?page=%7Bn%7D", 3)``.
+    """
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    for index, (name, value) in enumerate(query):
+        lname = name.lower()
+        if (lname in _PAGE_PARAMS or lname.endswith("_cur")) and value.isdigit():
+            rest = [*query[:index], (name, _MARK), *query[index + 1 :]]
+            return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(rest), "")), int(value)
+    match = _PATH_PAGE.search(parts.path)
+    if match:
+        path = parts.path[: match.start(2)] + _MARK + parts.path[match.end(2) :]
+        return urlunsplit((parts.scheme, parts.netloc, path, parts.query, "")), int(match.group(2))
+    return url, None
+
+
+def _first_page_path(key: str) -> tuple[str, str, str]:
+    """(scheme, host, path) of the listing a page key belongs to, page marker removed from the path."""
+    parts = urlsplit(key)
+    path = parts.path
+    if _MARK in path:
+        path = _PATH_PAGE.sub("", path.replace(_MARK, "0")).rstrip("/") or "/"
+    return parts.scheme, parts.netloc, path
+
+
+def infer_next_page(current: str, links: list[tuple[str, str]]) -> str | None:
+    """The link to the page after ``current`` among a pager's numbered links, if one can be told.
+
+    With a page number in ``current``: the link of the same listing numbered one more. On a first page
+    (no number): among numbered links to the same path, the one labelled "2", else the lowest number.
+    """
+    key, number = page_marker(current)
+    parts = urlsplit(current)
+    here = (parts.scheme, parts.netloc, parts.path.rstrip("/") or "/")
+    same: list[tuple[int, str, str]] = []
+    for url, text in links:
+        other_key, other = page_marker(url)
+        if other is None:
+            continue
+        if (number is not None and other_key == key) or (
+            number is None and _first_page_path(other_key) == here
+        ):
+            same.append((other, url, text))
+    if not same:
+        return None
+    if number is not None:
+        return next((url for n, url, _ in same if n == number + 1), None)
+    labelled = next((url for _, url, text in same if text == "2"), None)
+    return labelled or min(same)[1]
+
+
+def article_links(html: str | bytes, url: str, extra_hosts: tuple[str, ...] = ()) -> ArticleLinks:
+    """The canonical URL an article declares (same host only) and the files it links to.
+
+    Attachment links are kept on the article's host and on ``extra_hosts`` (host names, lower case).
+    """
+    doc = parse_html(html)
+    if doc is None:
+        return ArticleLinks(None, [])
+    base = _base(doc, url)
+    canonical: str | None = None
+    attachments: list[str] = []
+    for element in doc.iter("link"):
+        if "canonical" in (element.get("rel") or "").lower().split():
+            target = _href(element, base)
+            if target is not None and same_host(target, url):
+                canonical = target
+            break
+    for element in doc.iter("a"):
+        target = _href(element, base)
+        if target is None or not is_attachment_url(target) or target in attachments:
+            continue
+        host = urlsplit(target).netloc
+        if same_host(target, url) or host in extra_hosts:
+            attachments.append(target)
+    return ArticleLinks(canonical, attachments)
+
+
+def is_attachment_url(url: str) -> bool:
+    """Whether the URL names a PDF/Word/Excel file (path, or the last query value for download scripts)."""
+    parts = urlsplit(url)
+    if parts.path.lower().endswith(ATTACHMENT_EXTENSIONS):
+        return True
+    values = [v for _, v in parse_qsl(parts.query)]
+    return bool(values) and values[-1].lower().endswith(ATTACHMENT_EXTENSIONS)
+
+
+def looks_like_article(url: str) -> bool:
+    """Heuristic for ``sources check``: URLs shaped like department-site articles (slug-ID, Liferay)."""
+    parts = urlsplit(url)
+    return _ARTICLE_LIKE.search(parts.path) is not None

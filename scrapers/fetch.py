@@ -1,35 +1,45 @@
 """Fetching one URL politely and completely: the raw response, ready to be written to WARC.
 
 Redirects are followed here (not by httpx) so that every hop is captured. The body is read raw (still
-content-encoded, as it came over the wire) up to ``max_body`` bytes; :func:`decoded_body` undoes the
-content encoding with the same limit, so a compression bomb is cut short instead of filling memory.
+content-encoded, as it came over the wire) up to a byte limit — refused outright when ``Content-Length``
+announces more — and within ``total_timeout``, so neither a huge nor a trickling body can exhaust us.
+:func:`decoded_body` undoes the content encoding with a limit, so a compression bomb is cut short.
+A response of a type the caller does not accept is refused before its body is read.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
+import ssl
 import zlib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from archive.urls import same_host
 from archive.warc import Exchange
-from scrapers.errors import FetchError
+from scrapers.errors import FetchError, TooLarge, UnwantedContent
 from scrapers.settings import CrawlSettings
 
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 @dataclass(frozen=True)
 class FetchResult:
-    """The final response of a fetch and every exchange on the way (redirect hops first)."""
+    """The final response of a fetch and every exchange on the way (redirect hops first).
+
+    ``off_host`` is set when the last response redirects to another host, which is not followed.
+    """
 
     url: str
     exchanges: list[Exchange] = field(default_factory=list)
+    off_host: str | None = None
 
     @property
     def final(self) -> Exchange:
@@ -40,8 +50,20 @@ class FetchResult:
         return self.final.status
 
     def header(self, name: str) -> str | None:
-        lname = name.lower()
-        return next((v for k, v in self.final.response_headers if k.lower() == lname), None)
+        return header(self.final, name)
+
+
+def header(exchange: Exchange, name: str) -> str | None:
+    """A response header of ``exchange`` (first one, case-insensitive)."""
+    lname = name.lower()
+    return next((v for k, v in exchange.response_headers if k.lower() == lname), None)
+
+
+def media_type(value: str | None) -> str | None:
+    """``text/html; charset=utf-8`` → ``text/html``; None for a missing or empty header."""
+    if not value:
+        return None
+    return value.split(";", 1)[0].strip().lower() or None
 
 
 def make_client(settings: CrawlSettings, *, verify: bool = True) -> httpx.AsyncClient:
@@ -53,6 +75,7 @@ def make_client(settings: CrawlSettings, *, verify: bool = True) -> httpx.AsyncC
         follow_redirects=False,
         verify=verify,
         trust_env=False,
+        limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
     )
 
 
@@ -72,29 +95,50 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+def _server_ip(response: httpx.Response) -> str | None:
+    stream = response.extensions.get("network_stream")
+    try:
+        address = stream.get_extra_info("server_addr") if stream is not None else None
+    except Exception:  # a transport without socket info: the WARC record simply has no IP header
+        return None
+    return str(address[0]) if isinstance(address, tuple) and address else None
+
+
 async def _read_once(
-    client: httpx.AsyncClient, url: str, headers: dict[str, str], settings: CrawlSettings
+    client: httpx.AsyncClient,
+    url: str,
+    headers: dict[str, str],
+    limit: int,
+    accept: Collection[str] | None,
 ) -> Exchange:
     captured_at = datetime.now(UTC)
     async with client.stream("GET", url, headers=headers) as response:
+        response_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw]
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise TooLarge(url, f"body larger than {limit} bytes ({int(declared)} announced)")
+        kind = media_type(response.headers.get("content-type"))
+        if accept is not None and response.status_code == 200 and kind is not None and kind not in accept:
+            raise UnwantedContent(url, kind, response.status_code)
         chunks: list[bytes] = []
         size = 0
         async for chunk in response.aiter_raw():
             size += len(chunk)
-            if size > settings.max_body:
-                raise FetchError(url, f"body larger than {settings.max_body} bytes", retryable=False)
+            if size > limit:
+                raise TooLarge(url, f"body larger than {limit} bytes")
             chunks.append(chunk)
         return Exchange(
             url=url,
             status=response.status_code,
             reason=response.reason_phrase,
-            response_headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw],
+            response_headers=response_headers,
             body=b"".join(chunks),
             request_headers=[
                 (k.decode("latin-1"), v.decode("latin-1")) for k, v in response.request.headers.raw
             ],
             http_version=response.http_version,
             captured_at=captured_at,
+            ip_address=_server_ip(response),
         )
 
 
@@ -104,39 +148,71 @@ async def fetch(
     settings: CrawlSettings,
     *,
     conditional: dict[str, str] | None = None,
+    accept: Collection[str] | None = None,
+    max_bytes: int | None = None,
+    off_host_redirects: bool = False,
+    redirect_hosts: Collection[str] = (),
 ) -> FetchResult:
     """GET ``url`` following redirects, retrying transient failures with backoff and jitter.
 
-    ``conditional`` holds If-None-Match / If-Modified-Since headers. Raises :class:`FetchError` when the
-    URL cannot be fetched; HTTP error statuses (404, 500 after retries) are results, not errors.
+    ``conditional`` holds If-None-Match / If-Modified-Since headers (sent to the first URL only);
+    ``accept`` the media types a 200 may have (a missing Content-Type is accepted); ``max_bytes`` the
+    body limit (default ``settings.max_body``). Redirects to another host are followed only with
+    ``off_host_redirects`` (robots.txt) or to a host named in ``redirect_hosts`` (an attachment's file
+    server); otherwise the result stops there with ``off_host`` set.
+    Raises :class:`FetchError` when the URL cannot be fetched; HTTP error statuses (404, 500 after
+    retries) are results, not errors.
     """
     exchanges: list[Exchange] = []
     current = url
-    seen = {url}
+    chain = [url]
+    headers = dict(conditional or {})
+    limit = max_bytes or settings.max_body
     while True:
-        exchange = await _fetch_with_retries(client, current, settings, conditional or {})
+        exchange = await _fetch_with_retries(client, current, settings, headers, limit, accept)
         exchanges.append(exchange)
-        location = next((v for k, v in exchange.response_headers if k.lower() == "location"), None)
-        if exchange.status not in (301, 302, 303, 307, 308) or not location:
+        location = header(exchange, "location")
+        if exchange.status not in _REDIRECTS or not location:
             return FetchResult(url=url, exchanges=exchanges)
+        target = urljoin(current, location.strip())
+        if not (off_host_redirects or same_host(target, url) or urlsplit(target).netloc in redirect_hosts):
+            return FetchResult(url=url, exchanges=exchanges, off_host=target)
+        if target in chain:
+            raise FetchError(url, f"redirect loop: {' → '.join([*chain, target])}", retryable=False)
         if len(exchanges) > settings.max_redirects:
-            raise FetchError(url, f"more than {settings.max_redirects} redirects", retryable=False)
-        current = urljoin(current, location)
-        if current in seen:
-            raise FetchError(url, f"redirect loop at {current}", retryable=False)
-        seen.add(current)
+            raise FetchError(url, f"more than {settings.max_redirects} redirects: {' → '.join(chain)}")
+        chain.append(target)
+        current = target
+        headers = {}
 
 
 async def _fetch_with_retries(
-    client: httpx.AsyncClient, url: str, settings: CrawlSettings, headers: dict[str, str]
+    client: httpx.AsyncClient,
+    url: str,
+    settings: CrawlSettings,
+    headers: dict[str, str],
+    limit: int,
+    accept: Collection[str] | None,
 ) -> Exchange:
     attempt = 0
     while True:
         wait: float | None = None
         try:
-            exchange = await _read_once(client, url, headers, settings)
+            async with asyncio.timeout(settings.total_timeout):
+                exchange = await _read_once(client, url, headers, limit, accept)
+        except TimeoutError:
+            error = FetchError(url, f"took longer than {settings.total_timeout:g} s")
         except httpx.TimeoutException as exc:
-            error: FetchError = FetchError(url, f"timeout ({type(exc).__name__})")
+            error = FetchError(url, f"timeout ({type(exc).__name__})")
+        except httpx.ConnectError as exc:
+            if _is_certificate_error(exc):
+                raise FetchError(
+                    url,
+                    f"TLS certificate not accepted ({exc}); if the site's chain is known to be broken, "
+                    "set insecure_tls = true for the source",
+                    retryable=False,
+                ) from exc
+            error = FetchError(url, f"connection error: {exc or type(exc).__name__}")
         except (httpx.TransportError, httpx.DecodingError) as exc:
             error = FetchError(url, f"connection error: {exc or type(exc).__name__}")
         except httpx.InvalidURL as exc:
@@ -144,8 +220,7 @@ async def _fetch_with_retries(
         else:
             if exchange.status not in _RETRY_STATUS or attempt >= settings.retries:
                 return exchange
-            retry_after = next((v for k, v in exchange.response_headers if k.lower() == "retry-after"), None)
-            wait = retry_after_seconds(retry_after)
+            wait = retry_after_seconds(header(exchange, "retry-after"))
             if wait is not None and wait > settings.max_retry_after:
                 return exchange
             error = FetchError(url, f"HTTP {exchange.status}")
@@ -158,15 +233,22 @@ async def _fetch_with_retries(
         await asyncio.sleep(wait)
 
 
+def _is_certificate_error(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def decoded_body(exchange: Exchange, limit: int) -> bytes:
     """The response body with its Content-Encoding undone, at most ``limit`` bytes."""
-    encoding = next((v for k, v in exchange.response_headers if k.lower() == "content-encoding"), "")
-    encoding = encoding.strip().lower()
+    encoding = (header(exchange, "content-encoding") or "").strip().lower()
     if encoding in ("gzip", "x-gzip", "deflate"):
         wbits = 47 if encoding != "deflate" else zlib.MAX_WBITS
         try:
-            decompressor = zlib.decompressobj(wbits)
-            return decompressor.decompress(exchange.body, limit)
+            return zlib.decompressobj(wbits).decompress(exchange.body, limit)
         except zlib.error:
             if encoding == "deflate":  # some servers send raw deflate without the zlib header
                 try:

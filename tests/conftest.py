@@ -3,11 +3,17 @@ small set of sample records (the seed and two others) for index and API tests.""
 
 from __future__ import annotations
 
+import contextlib
+import gzip
+import json
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -147,3 +153,183 @@ SAMPLE_RECORDS = [
         published=datetime(2015, 3, 2, tzinfo=ICT),
     ),
 ]
+
+
+# -- a generated department news site, for crawler tests ---------------------------------------------
+
+
+class SiteArticle:
+    """One article of :class:`NewsSite` (mutable: tests edit and remove articles between crawls)."""
+
+    def __init__(self, n: int, *, attachment: bool) -> None:
+        self.n = n
+        self.slug = f"tin-so-{n}-hoi-nghi-chuyen-doi-so"
+        self.path = f"/tin-tuc/{self.slug}-{1000 + n}.html"
+        self.title = f"Hội nghị chuyển đổi số lần thứ {n}"
+        self.body = f"Sở Khoa học và Công nghệ tổ chức hội nghị lần thứ {n} về chuyển đổi số. " * 4
+        self.version = 1
+        self.status = 200
+        self.attachment = f"/files/van-ban-{n}.pdf" if attachment else None
+        self.modified = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(hours=n)
+
+    @property
+    def etag(self) -> str:
+        return f'"a{self.n}v{self.version}"'
+
+    def edit(self) -> None:
+        self.version += 1
+        self.body += f" Cập nhật lần {self.version}."
+        self.modified += timedelta(days=1)
+
+
+class NewsSite:
+    """A department news site generated on 127.0.0.1: paged listing ``/tin-tuc?page=N`` (0-based,
+    "Trang sau" link), slug-ID articles with ``rel=canonical``, PDF attachments, ``/rss.xml``, a sitemap
+    index ``/sitemap.xml`` with a gzipped child, robots.txt, ETag/Last-Modified and 304s.
+
+    ``delay`` slows every response (seconds); ``hits`` counts requests per path (query included);
+    ``log`` keeps ``(monotonic time, path, headers)`` of each request.
+    """
+
+    ARTICLE_PATTERN = r"^/tin-tuc/[a-z0-9-]+-\d+\.html$"
+
+    def __init__(self, articles: int = 25, *, page_size: int = 10, attachment_every: int = 5) -> None:
+        self.page_size = page_size
+        self.attachment_every = attachment_every
+        self.articles: list[SiteArticle] = []
+        self.add(articles)
+        self.robots = "User-agent: *\nDisallow: /admin/\n"
+        self.delay = 0.0
+        self.attachment_size = 3000
+        self.hits: dict[str, int] = {}
+        self.log: list[tuple[float, str, dict[str, str]]] = []
+        self._lock = threading.Lock()
+        site = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body are two writes: avoid delayed-ACK stalls
+
+            def do_GET(self) -> None:
+                with site._lock:
+                    site.hits[self.path] = site.hits.get(self.path, 0) + 1
+                    site.log.append((time.monotonic(), self.path, dict(self.headers.items())))
+                if site.delay:
+                    time.sleep(site.delay)
+                status, body, headers = site.respond(self.path, dict(self.headers.items()))
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    send(self, status, body, headers)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def add(self, count: int) -> list[SiteArticle]:
+        """Publish ``count`` new articles (they go to the top of the listing)."""
+        start = max((a.n for a in self.articles), default=0) + 1
+        new = [SiteArticle(n, attachment=n % self.attachment_every == 0) for n in range(start, start + count)]
+        self.articles[:0] = reversed(new)
+        return new
+
+    def article_urls(self) -> set[str]:
+        return {self.url + a.path for a in self.articles}
+
+    def source_toml(self, source_id: str = "fixture", **extra: object) -> str:
+        """A registry with this site as one source (delay 0); ``extra`` keys are added as TOML values."""
+        lines = [
+            "[[source]]",
+            f'id = "{source_id}"',
+            'name = "Sở Khoa học và Công nghệ tỉnh Thử Nghiệm"',
+            'department = "Sở Khoa học và Công nghệ"',
+            'jurisdiction = "Tỉnh Thử Nghiệm"',
+            f'homepage = "{self.url}/"',
+            f'listings = ["{self.url}/tin-tuc"]',
+            f"article_pattern = '{self.ARTICLE_PATTERN}'",
+            "delay = 0.0",
+        ]
+        lines += [f"{key} = {json.dumps(value)}" for key, value in extra.items()]
+        return "\n".join(lines) + "\n"
+
+    def respond(self, target: str, headers: dict[str, str]) -> tuple[int, bytes, dict[str, str]]:
+        parts = urlsplit(target)
+        path = parts.path
+        if path == "/robots.txt":
+            return 200, self.robots.encode(), {"Content-Type": "text/plain"}
+        if path == "/tin-tuc":
+            raw = parse_qs(parts.query).get("page", ["0"])[0]
+            return 200, self._listing(int(raw) if raw.isdigit() else 0), {}
+        if path == "/rss.xml":
+            return 200, self._rss(), {"Content-Type": "application/rss+xml"}
+        if path == "/sitemap.xml":
+            index = f"<sitemapindex><sitemap><loc>{self.url}/sitemap-1.xml.gz</loc></sitemap></sitemapindex>"
+            return 200, index.encode(), {"Content-Type": "application/xml"}
+        if path == "/sitemap-1.xml.gz":
+            urls = "".join(
+                f"<url><loc>{self.url}{a.path}</loc><lastmod>{a.modified.isoformat()}</lastmod></url>"
+                for a in self.articles
+            )
+            data = gzip.compress(f"<urlset>{urls}</urlset>".encode())
+            return 200, data, {"Content-Type": "application/x-gzip"}
+        if path.startswith("/files/") and path.endswith(".pdf"):
+            return 200, b"%PDF-1.4\n" + b"0" * self.attachment_size, {"Content-Type": "application/pdf"}
+        article = next((a for a in self.articles if a.path == path), None)
+        if article is None:
+            return 404, b"<html><body>Not found</body></html>", {}
+        if article.status != 200:
+            return article.status, b"<html><body>Gone</body></html>", {}
+        validators = {"ETag": article.etag, "Last-Modified": format_datetime(article.modified, usegmt=True)}
+        if headers.get("If-None-Match") == article.etag:
+            return 304, b"", validators
+        return 200, self._article(article), validators
+
+    def _listing(self, page: int) -> bytes:
+        items = self.articles[page * self.page_size : (page + 1) * self.page_size]
+        # Every other link carries tracking parameters and a fragment: one article, one fetch.
+        tracking = "?utm_source=home&utm_medium=list#top"
+        links = "".join(
+            f'<li><a href="{a.path}{tracking if i % 2 else ""}">{a.title}</a></li>'
+            for i, a in enumerate(items)
+        )
+        newest = "".join(f'<li><a href="{a.path}">{a.title}</a></li>' for a in self.articles[:3])
+        more = (page + 1) * self.page_size < len(self.articles)
+        pager = f'<a class="next" href="/tin-tuc?page={page + 1}">Trang sau ›</a>' if more else ""
+        html = (
+            f"<html><head><title>Tin tức</title></head><body><ul>{links}</ul>"
+            f'<aside><h3>Tin mới</h3><ul>{newest}</ul><a href="http://other.invalid/tin-tuc/x-1.html">x</a>'
+            f'<a href="/admin/tin-tuc/y-2.html">admin</a></aside>{pager}</body></html>'
+        )
+        return html.encode()
+
+    def _article(self, article: SiteArticle) -> bytes:
+        files = f'<p><a href="{article.attachment}">Tải văn bản</a></p>' if article.attachment else ""
+        canonical = f'<link rel="canonical" href="{self.url}{article.path}">'
+        html = (
+            f"<html><head><title>{article.title}</title>{canonical}</head>"
+            f"<body><h1>{article.title}</h1><div class='content'><p>{article.body}</p>{files}</div>"
+            "</body></html>"
+        )
+        return html.encode()
+
+    def _rss(self) -> bytes:
+        items = "".join(
+            f"<item><title>{a.title}</title><link>{self.url}{a.path}?utm_source=rss</link>"
+            f"<pubDate>{format_datetime(a.modified, usegmt=True)}</pubDate></item>"
+            for a in self.articles[:10]
+        )
+        return f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>'.encode()
+
+
+@pytest.fixture
+def news_site() -> Iterator[NewsSite]:
+    site = NewsSite()
+    yield site
+    site.close()

@@ -1,0 +1,81 @@
+"""Crawl progress on a terminal: one status line on stderr, redrawn in place (no dependency needed).
+
+The crawler reports to a :class:`Progress`; :class:`NullProgress` ignores everything (cron, pipes),
+:class:`TerminalProgress` draws ``\\r``-redrawn lines, at most ``rate`` times a second.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from typing import Protocol, TextIO
+
+from scrapers.report import SourceReport
+
+
+class Progress(Protocol):
+    def update(self, source: str, report: SourceReport, url: str | None = None) -> None: ...
+
+    def source_done(self, source: str, report: SourceReport) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class NullProgress:
+    """Reports nothing."""
+
+    def update(self, source: str, report: SourceReport, url: str | None = None) -> None:
+        pass
+
+    def source_done(self, source: str, report: SourceReport) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class TerminalProgress:
+    """``[2/14 sources] 1,234 fetched · 56 new · 3 failed · lso-skhcn: https://…``, redrawn in place."""
+
+    def __init__(self, stream: TextIO, total_sources: int, *, rate: float = 10.0) -> None:
+        self._stream = stream
+        self._total = total_sources
+        self._interval = 1.0 / rate
+        self._last_draw = 0.0
+        self._reports: dict[str, SourceReport] = {}
+        self._done = 0
+        self._width = 0
+
+    def update(self, source: str, report: SourceReport, url: str | None = None) -> None:
+        self._reports[source] = report
+        now = time.monotonic()
+        if now - self._last_draw >= self._interval:
+            self._last_draw = now
+            self._draw(f"{source}: {url}" if url else source)
+
+    def source_done(self, source: str, report: SourceReport) -> None:
+        self._reports[source] = report
+        self._done += 1
+        self._draw(f"{source} done")
+
+    def line(self, detail: str) -> str:
+        """The status line for the current totals (exposed for tests)."""
+        fetched = sum(r.fetched for r in self._reports.values())
+        new = sum(r.new for r in self._reports.values())
+        failed = sum(r.failed for r in self._reports.values())
+        counts = f"{fetched:,} fetched · {new:,} new · {failed:,} failed"
+        return f"[{self._done}/{self._total} sources] {counts} · {detail}"
+
+    def _draw(self, detail: str) -> None:
+        columns = shutil.get_terminal_size((100, 20)).columns
+        text = self.line(detail)[: max(10, columns - 1)]
+        pad = " " * max(0, self._width - len(text))
+        self._stream.write("\r" + text + pad)
+        self._stream.flush()
+        self._width = len(text)
+
+    def close(self) -> None:
+        if self._width:
+            self._stream.write("\r" + " " * self._width + "\r")
+            self._stream.flush()
+            self._width = 0

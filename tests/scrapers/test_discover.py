@@ -1,0 +1,154 @@
+"""Link discovery: article links (canonical, same host, patterns) and next pages of listing pagers."""
+
+from __future__ import annotations
+
+import pytest
+
+from archive.sources import Source
+from scrapers.discover import (
+    article_links,
+    infer_next_page,
+    is_attachment_url,
+    listing_links,
+    looks_like_article,
+    page_marker,
+)
+
+BASE = "https://skhcn.example.gov.vn"
+
+
+def _source(**kw: object) -> Source:
+    values: dict[str, object] = {
+        "id": "s",
+        "name": "Sở Khoa học và Công nghệ",
+        "department": "Sở Khoa học và Công nghệ",
+        "jurisdiction": "Tỉnh X",
+        "homepage": BASE + "/",
+        "listings": [BASE + "/tin-tuc"],
+        "article_pattern": r"-\d+\.html$",
+    }
+    values.update(kw)
+    return Source.model_validate(values)
+
+
+def _page(body: str) -> str:
+    return f"<html><head><title>t</title></head><body>{body}</body></html>"
+
+
+def test_article_links_are_canonical_unique_and_on_the_host() -> None:
+    html = _page(
+        '<a href="/tin-tuc/hop-ban-1.html?utm_source=fb&utm_campaign=x#comments">1</a>'
+        '<a href="/tin-tuc/hop-ban-1.html">again</a>'
+        '<a href="https://SKHCN.example.gov.vn:443/tin-tuc/hop-ban-2.html?fbclid=abc">2</a>'
+        '<a href="https://other.gov.vn/tin-tuc/khac-3.html">other host</a>'
+        '<a href="javascript:void(0)">js</a><a href="mailto:a@b.vn">mail</a><a href="#top">top</a>'
+        '<a href="/gioi-thieu">not an article</a>'
+    )
+    links = listing_links(html, BASE + "/tin-tuc", _source())
+    assert links.articles == [BASE + "/tin-tuc/hop-ban-1.html", BASE + "/tin-tuc/hop-ban-2.html"]
+
+
+def test_include_and_exclude_patterns() -> None:
+    html = _page(
+        '<a href="/tin-tuc/a-1.html">1</a><a href="/in-an/a-1.html">print</a>'
+        '<a href="/su-kien/b-2.html">2</a>'
+    )
+    source = _source(include=["^/(tin-tuc|in-an)/"], exclude=["^/in-an/"])
+    assert listing_links(html, BASE + "/tin-tuc", source).articles == [BASE + "/tin-tuc/a-1.html"]
+
+
+def test_base_href_is_honoured() -> None:
+    html = '<html><head><base href="/vn/"></head><body><a href="tin-tuc/a-1.html">1</a></body></html>'
+    assert listing_links(html, BASE + "/x/y", _source()).articles == [BASE + "/vn/tin-tuc/a-1.html"]
+
+
+@pytest.mark.parametrize(
+    ("pager", "expected"),
+    [
+        ('<a href="?page=1">Trang sau</a>', "/tin-tuc?page=1"),
+        ('<a href="?page=1">Trang sau ›</a>', "/tin-tuc?page=1"),
+        ('<a href="?page=1">Tiếp</a>', "/tin-tuc?page=1"),
+        ('<a href="?page=1">»</a>', "/tin-tuc?page=1"),
+        ('<a href="?page=1" title="Đến trang sau">›</a>', "/tin-tuc?page=1"),
+        ('<li class="pager-next"><a href="?page=1">sau cùng</a></li>', "/tin-tuc?page=1"),
+        ('<a rel="next" href="?page=1">x</a>', "/tin-tuc?page=1"),
+        ('<a class="btn next-page" href="/tin-tuc/trang/2">x</a>', "/tin-tuc/trang/2"),
+        # Numbers only: the pager's "2" link.
+        ('<a href="?page=1">2</a><a href="?page=2">3</a>', "/tin-tuc?page=1"),
+        # SharePoint/ASP.NET style.
+        ('<a href="?Page=2">2</a><a href="?Page=3">3</a>', "/tin-tuc?Page=2"),
+        ("", None),
+    ],
+)
+def test_next_page_on_a_first_page(pager: str, expected: str | None) -> None:
+    links = listing_links(_page(pager), BASE + "/tin-tuc", _source())
+    assert links.next_page == (BASE + expected if expected else None)
+
+
+def test_head_link_rel_next() -> None:
+    html = '<html><head><link rel="next" href="/tin-tuc?page=3"></head><body></body></html>'
+    assert listing_links(html, BASE + "/tin-tuc?page=2", _source()).next_page == BASE + "/tin-tuc?page=3"
+
+
+def test_next_page_inferred_from_numbers() -> None:
+    # Drupal 0-based ?page=, current page 1 (the second), numbered links only.
+    numbers = [(f"{BASE}/tin-tuc?page={n}", str(n + 1)) for n in (0, 2, 3)]
+    assert infer_next_page(BASE + "/tin-tuc?page=1", numbers) == BASE + "/tin-tuc?page=2"
+    assert infer_next_page(BASE + "/tin-tuc?page=3", numbers) is None
+    # Liferay portlet paging keeps its other parameters (_delta included).
+    ns = "_101_INSTANCE_abc_"
+    liferay = f"{BASE}/web/so/tin-tuc?p_p_id=101_INSTANCE_abc&{ns}delta=10&{ns}cur="
+    links = [(liferay + str(n), str(n)) for n in (1, 2, 3, 4)]
+    assert infer_next_page(liferay + "2", links) == liferay + "3"
+    assert infer_next_page(f"{BASE}/web/so/tin-tuc", links) == liferay + "2"
+    # Path forms.
+    assert infer_next_page(f"{BASE}/tin-tuc/page/2/", [(f"{BASE}/tin-tuc/page/3/", "3")]) == (
+        f"{BASE}/tin-tuc/page/3/"
+    )
+
+
+def test_page_marker() -> None:
+    assert page_marker("http://h/a?page=3&x=1")[1] == 3
+    assert page_marker("http://h/a?page=3&x=1")[0] == page_marker("http://h/a?page=9&x=1")[0]
+    assert page_marker("http://h/a?x=1") == ("http://h/a?x=1", None)
+    assert page_marker("http://h/tin-tuc/trang-4.html")[1] == 4
+
+
+def test_self_link_is_not_a_next_page() -> None:
+    html = _page('<a href="/tin-tuc?page=2">Trang sau</a>')
+    assert listing_links(html, BASE + "/tin-tuc?page=2", _source()).next_page is None
+
+
+def test_empty_and_junk_html() -> None:
+    assert listing_links("", BASE, _source()).articles == []
+    assert listing_links(b"\x00\xff garbage", BASE, _source()).next_page is None
+
+
+def test_article_links_canonical_and_attachments() -> None:
+    html = (
+        '<html><head><link rel="canonical" href="/tin-tuc/a-1.html?utm_medium=x"></head><body>'
+        '<a href="/files/QD-123.PDF">QĐ</a><a href="/files/ke-hoach.docx">KH</a>'
+        '<a href="/DownloadFile.aspx?id=5&file=bieu-mau.xlsx">biểu mẫu</a>'
+        '<a href="https://vanban.example.gov.vn/a.pdf">other host</a>'
+        '<a href="https://cdn.example.gov.vn/b.doc">allowed host</a>'
+        '<a href="/files/anh.jpg">image</a></body></html>'
+    )
+    links = article_links(html, BASE + "/tin-tuc/a-1.html?redirect=x", ("cdn.example.gov.vn",))
+    assert links.canonical == BASE + "/tin-tuc/a-1.html"
+    assert links.attachments == [
+        BASE + "/files/QD-123.PDF",
+        BASE + "/files/ke-hoach.docx",
+        BASE + "/DownloadFile.aspx?id=5&file=bieu-mau.xlsx",
+        "https://cdn.example.gov.vn/b.doc",
+    ]
+    other = '<html><head><link rel="canonical" href="https://x.com/a"></head><body></body></html>'
+    assert article_links(other, BASE + "/a").canonical is None
+
+
+def test_attachment_and_article_shapes() -> None:
+    assert is_attachment_url("http://h/a.xls")
+    assert not is_attachment_url("http://h/a.html")
+    assert looks_like_article("https://h/tin-tuc/hoi-nghi-giao-ban-258090")
+    assert looks_like_article("https://h/hoi-nghi-giao-ban-4411.html")
+    assert looks_like_article("https://h/web/so/tin-tuc/-/asset_publisher/Ab1/content/hoi-nghi")
+    assert not looks_like_article("https://h/tin-tuc?page=2")
