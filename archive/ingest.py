@@ -2,6 +2,19 @@
 
 This is the only place that joins WARC reading, the parser and the record store. It works without
 network, so ``deptnews parse --all`` can rebuild every record from the raw archive at any time.
+
+What a capture does to the records:
+
+* a 200 article page: parsed and merged (:meth:`RecordStore.apply`: new record, new version, or only a
+  later ``last_seen``);
+* a revisit record or a 304 Not Modified: ``last_seen`` moves;
+* a 404 or 410, a redirect from an article to a page that is not an article (a home page, a listing), or
+  a "page not found" page served with 200: the record gets ``removed_at`` and the reason;
+* a listing page: the dates it shows beside each article are remembered, for articles without a date.
+
+The :class:`~archive.store.Ledger` beside the records remembers which WARC files were ingested (so that
+an incremental run reads only new files), which fetched URLs are aliases of which record, and listing
+dates. It is rebuilt with the records.
 """
 
 from __future__ import annotations
@@ -15,14 +28,20 @@ from pathlib import Path
 
 from archive.errors import WarcError
 from archive.home import DataHome
+from archive.model import Content, RemovedReason, record_id
 from archive.parse.article import parse_capture
+from archive.parse.listing import listing_dates
+from archive.parse.media import resolve
 from archive.parse.result import PARSER_VERSION, Article
-from archive.sources import Registry
-from archive.store import Change, RecordStore
+from archive.sources import Registry, Source
+from archive.store import Change, Ledger, RecordStore
 from archive.urls import canonicalize_url
-from archive.warc import Capture, iter_captures, warc_files
+from archive.warc import Capture, iter_captures, read_capture, warc_files
 
 log = logging.getLogger(__name__)
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_GONE: dict[int, RemovedReason] = {404: "http-404", 410: "http-410"}
 
 
 @dataclass
@@ -34,29 +53,91 @@ class IngestStats:
     skipped: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     changed_ids: set[str] = field(default_factory=set)
+    files: int = 0
+    """WARC files read in this run."""
+    files_known: int = 0
+    """WARC files skipped because an earlier run ingested them (incremental runs only)."""
 
 
-def ingest_capture(capture: Capture, registry: Registry, store: RecordStore, stats: IngestStats) -> None:
-    """Merge one capture into the store, counting what happened."""
-    stats.captures += 1
-    source = registry.for_url(capture.url)
+@dataclass
+class _Context:
+    registry: Registry
+    store: RecordStore
+    stats: IngestStats
+    ledger: Ledger | None = None
+    warc_dir: Path | None = None
+
+
+def ingest_capture(
+    capture: Capture,
+    registry: Registry,
+    store: RecordStore,
+    stats: IngestStats,
+    *,
+    ledger: Ledger | None = None,
+    warc_dir: Path | None = None,
+) -> None:
+    """Merge one capture into the store, counting what happened.
+
+    ``ledger`` (optional) resolves aliases and listing dates and learns from this capture; ``warc_dir``
+    (optional) lets a record made by an older parser be re-parsed before comparing (see
+    :meth:`RecordStore.apply`).
+    """
+    _ingest(capture, _Context(registry, store, stats, ledger, warc_dir))
+
+
+def _record_id(ctx: _Context, url: str) -> str:
+    return (ctx.ledger.alias(url) if ctx.ledger else None) or record_id(url)
+
+
+def _remove(ctx: _Context, url: str, capture: Capture, reason: RemovedReason) -> None:
+    removed = ctx.store.mark_removed(url, capture.ref.captured_at, reason=reason, rid=_record_id(ctx, url))
+    if removed is None:
+        ctx.stats.skipped[f"gone-unknown-{reason}"] += 1
+        return
+    ctx.stats.changes[Change.REMOVED] += 1
+    ctx.stats.changed_ids.add(removed.id)
+
+
+def _redirected_away(capture: Capture, source: Source) -> bool:
+    location = next((v for k, v in capture.headers if k.lower() == "location"), None)
+    target = resolve(capture.url, location) if location else None
+    return target is None or not source.is_article_url(target)
+
+
+def _ingest(capture: Capture, ctx: _Context) -> None:
+    ctx.stats.captures += 1
+    source = ctx.registry.for_url(capture.url)
     if source is None:
-        stats.skipped["no-source"] += 1
+        ctx.stats.skipped["no-source"] += 1
         return
-    when = capture.ref.captured_at
-    if capture.record_type == "revisit":
-        touched = store.touch(canonicalize_url(capture.url), when)
-        stats.changes[Change.UNCHANGED if touched else "revisit-unknown"] += 1
+    url = canonicalize_url(capture.url)
+    status = capture.ref.status
+    is_article = source.is_article_url(capture.url)
+    if capture.record_type == "revisit" or status == 304:
+        if not is_article:
+            ctx.stats.skipped["revisit"] += 1  # a listing or robots.txt seen again
+            return
+        touched = ctx.store.touch(url, capture.ref.captured_at, rid=_record_id(ctx, url))
+        ctx.stats.changes[Change.UNCHANGED if touched else "revisit-unknown"] += 1
         return
-    if capture.ref.status in (404, 410) and source.is_article_url(capture.url):
-        removed = store.mark_removed(canonicalize_url(capture.url), when)
-        if removed is not None:
-            stats.changes[Change.REMOVED] += 1
-            stats.changed_ids.add(removed.id)
+    if status in _GONE and is_article:
+        _remove(ctx, url, capture, _GONE[status])
+        return
+    if status in _REDIRECTS and is_article:
+        if _redirected_away(capture, source):
+            _remove(ctx, url, capture, "redirected-away")
+        else:
+            ctx.stats.skipped["redirect"] += 1
         return
     if capture.truncated:
-        stats.skipped["truncated"] += 1
+        ctx.stats.skipped["truncated"] += 1
         return
+    _parse(capture, source, url, ctx)
+
+
+def _parse(capture: Capture, source: Source, url: str, ctx: _Context) -> None:
+    when = capture.ref.captured_at
     result = parse_capture(
         capture.body,
         capture.url,
@@ -64,48 +145,111 @@ def ingest_capture(capture: Capture, registry: Registry, store: RecordStore, sta
         source,
         captured_at=when,
         status=capture.ref.status,
+        listing_date=ctx.ledger.listing_date(url) if ctx.ledger else None,
     )
     if not isinstance(result, Article):
-        stats.skipped[result.reason] += 1
+        if result.reason == "error-page":
+            _remove(ctx, url, capture, "error-page")
+            return
+        ctx.stats.skipped[result.reason] += 1
+        if result.reason in ("not-article-url", "listing") and capture.ref.status == 200 and ctx.ledger:
+            dates = listing_dates(capture.body, capture.url, capture.headers, source, captured_at=when)
+            ctx.ledger.add_listing_dates(dates)
         return
-    record, change = store.apply(
+    rid = record_id(result.canonical_url)
+    if ctx.ledger:
+        ctx.ledger.add_alias(url, rid)
+    record, change = ctx.store.apply(
         canonical_url=result.canonical_url,
         content=result.content,
         capture=capture.ref,
         source=source,
         parser_version=PARSER_VERSION,
+        extractor=result.extractor,
+        refreshed=_reparse_latest(ctx, rid, capture, source),
     )
-    stats.changes[change] += 1
+    ctx.stats.changes[change] += 1
     if change != Change.UNCHANGED:
-        stats.changed_ids.add(record.id)
+        ctx.stats.changed_ids.add(record.id)
 
 
-def ingest_files(paths: Iterable[Path], registry: Registry, store: RecordStore) -> IngestStats:
-    """Ingest the given WARC files in order; an unreadable file is reported, not fatal."""
-    stats = IngestStats()
+def _reparse_latest(
+    ctx: _Context, rid: str, capture: Capture, source: Source
+) -> tuple[Content, str | None] | None:
+    """The current version's capture parsed by this parser, when an older parser made that version."""
+    current = ctx.store.find(rid)
+    if current is None or current.parser_version == PARSER_VERSION or ctx.warc_dir is None:
+        return None
+    if current.capture.warc_record_id == capture.ref.warc_record_id:
+        return None
+    try:
+        old = read_capture(ctx.warc_dir, current.capture)
+    except WarcError as exc:
+        log.warning("cannot re-read %s for %s: %s", current.capture.warc_file, rid, exc)
+        return None
+    result = parse_capture(
+        old.body,
+        old.url,
+        old.headers,
+        source,
+        captured_at=old.ref.captured_at,
+        status=old.ref.status,
+        listing_date=ctx.ledger.listing_date(canonicalize_url(old.url)) if ctx.ledger else None,
+    )
+    return (result.content, result.extractor) if isinstance(result, Article) else None
+
+
+def ingest_files(
+    paths: Iterable[Path],
+    registry: Registry,
+    store: RecordStore,
+    *,
+    ledger: Ledger | None = None,
+    warc_dir: Path | None = None,
+) -> IngestStats:
+    """Ingest the given WARC files in order; an unreadable file is reported, not fatal.
+
+    With a ``ledger``, files it lists as ingested (same name and size) are skipped, and each file read
+    to its end is added to it.
+    """
+    ctx = _Context(registry, store, IngestStats(), ledger, warc_dir)
     for path in paths:
+        if ledger is not None and ledger.has_file(path):
+            ctx.stats.files_known += 1
+            continue
+        ctx.stats.files += 1
         try:
             for capture in iter_captures(path):
-                ingest_capture(capture, registry, store, stats)
+                _ingest(capture, ctx)
         except WarcError as exc:
             log.error("%s", exc)
-            stats.errors.append(str(exc))
-    return stats
+            ctx.stats.errors.append(str(exc))
+            continue
+        if ledger is not None:
+            ledger.add_file(path)
+    return ctx.stats
 
 
 def ingest(home: DataHome, registry: Registry, *, rebuild: bool = False) -> IngestStats:
     """Parse every WARC file of the home into records.
 
-    Without ``rebuild``, records are merged into the existing store (idempotent: captures already merged
-    change nothing). With ``rebuild``, the records are built from scratch in a new directory that replaces
-    the old one only when the whole run succeeded, so a failed rebuild loses nothing.
+    Without ``rebuild``, records are merged into the existing store, reading only WARC files no earlier
+    run ingested (idempotent: captures already merged change nothing). With ``rebuild``, the records are
+    built from scratch in a new directory that replaces the old one only when the whole run succeeded, so
+    a failed rebuild loses nothing.
     """
     files = warc_files(home.warc_dir)
     if not rebuild:
-        return ingest_files(files, registry, RecordStore(home.records_dir))
+        home.records_dir.mkdir(parents=True, exist_ok=True)
+        with Ledger.open(home.records_dir) as ledger:
+            return ingest_files(
+                files, registry, RecordStore(home.records_dir), ledger=ledger, warc_dir=home.warc_dir
+            )
     staging = home.records_dir.with_name(home.records_dir.name + ".rebuild")
     shutil.rmtree(staging, ignore_errors=True)
-    stats = ingest_files(files, registry, RecordStore(staging))
+    staging.mkdir(parents=True)
+    with Ledger.open(staging) as ledger:
+        stats = ingest_files(files, registry, RecordStore(staging), ledger=ledger, warc_dir=home.warc_dir)
     if stats.errors:
         shutil.rmtree(staging, ignore_errors=True)
         return stats
@@ -113,9 +257,6 @@ def ingest(home: DataHome, registry: Registry, *, rebuild: bool = False) -> Inge
     shutil.rmtree(old, ignore_errors=True)
     if home.records_dir.exists():
         home.records_dir.rename(old)
-    if staging.exists():
-        staging.rename(home.records_dir)
-    else:
-        home.records_dir.mkdir(parents=True, exist_ok=True)
+    staging.rename(home.records_dir)
     shutil.rmtree(old, ignore_errors=True)
     return stats

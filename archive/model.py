@@ -20,6 +20,11 @@ DateOrigin = Literal["json-ld", "meta", "time", "text", "body", "url", "listing"
 a labelled visible date line, a date in the body text, the URL, the listing page, the HTTP headers."""
 
 
+RemovedReason = Literal["http-404", "http-410", "redirected-away", "error-page"]
+"""How an article was found gone: the URL answered 404 or 410, redirected to a page that is not an
+article (a home page, a listing), or answered 200 with a "page not found" page."""
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -95,6 +100,9 @@ class Version(_Model):
     parser_version: str
     first_seen: AwareDatetime
     last_seen: AwareDatetime
+    extractor: str | None = Field(
+        None, description="The layout extractor that produced the content, e.g. 'drupal', 'generic'."
+    )
 
 
 class Record(Content):
@@ -114,6 +122,10 @@ class Record(Content):
     removed_at: AwareDatetime | None = Field(
         None, description="When the page was found gone (404/410); None while it is online."
     )
+    removed_reason: RemovedReason | None = Field(
+        None, description="How the page was found gone, when removed_at is set."
+    )
+    extractor: str | None = Field(None, description="The layout extractor of the current version.")
     versions: list[Version] = Field(min_length=1)
 
 

@@ -2,23 +2,31 @@
 
 Files are written atomically (temporary file, fsync, rename), so a reader or a crash never sees half a
 record. :meth:`RecordStore.apply` implements versioning: a capture whose normalized content differs from
-the latest version adds a version; an identical one only moves ``last_seen``; re-applying a capture that
-is already recorded changes nothing, so re-parsing is idempotent.
+the latest version adds a version (with its capture reference); an identical one only moves ``last_seen``;
+re-applying a capture that is already recorded changes nothing, so re-parsing is idempotent.
+:meth:`RecordStore.mark_removed` sets ``removed_at`` when the page is found gone; a later capture with
+content clears it. Every version is kept; the latest is the record's current content.
+
+:class:`Ledger` is the records' bookkeeping, a SQLite file beside them (``records/ledger.sqlite``): the WARC
+files already ingested, the fetched URLs that are aliases of a record, and the dates listing pages show
+beside articles. It is derived from the WARC files like the records, and rebuilt with them.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from types import TracebackType
 
 from pydantic import ValidationError
 
 from archive.errors import RecordNotFound, StoreError
-from archive.model import CaptureRef, Content, Record, Version, record_id
+from archive.model import CaptureRef, Content, Record, RemovedReason, Version, record_id
 from archive.sources import Source
 
 
@@ -67,13 +75,15 @@ class RecordStore:
             return
         for shard in sorted(p for p in self.directory.iterdir() if p.is_dir()):
             for path in sorted(shard.glob("*.json")):
-                yield self.get(path.stem)
+                if _valid_id(path.stem):  # not a temporary file left by a crash
+                    yield self.get(path.stem)
 
     def put(self, record: Record) -> None:
         """Write ``record`` atomically."""
         path = self.path_for(record.id)
         path.parent.mkdir(parents=True, exist_ok=True)
         data = record.model_dump_json(indent=2).encode("utf-8")
+        tmp: str | None = None
         try:
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
             with os.fdopen(fd, "wb") as fh:
@@ -81,8 +91,20 @@ class RecordStore:
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
+            tmp = None
+            _fsync_dir(path.parent)
         except OSError as exc:
             raise StoreError(f"cannot write {path}: {exc}") from exc
+        finally:
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
+
+    def find(self, rid: str) -> Record | None:
+        """The record with id ``rid``, or None."""
+        try:
+            return self.get(rid)
+        except RecordNotFound:
+            return None
 
     def apply(
         self,
@@ -92,100 +114,248 @@ class RecordStore:
         capture: CaptureRef,
         source: Source,
         parser_version: str,
+        extractor: str | None = None,
+        refreshed: tuple[Content, str | None] | None = None,
     ) -> tuple[Record, Change]:
-        """Merge one parsed capture into the store and return the record and what changed."""
+        """Merge one parsed capture into the store and return the record and what changed.
+
+        ``refreshed`` is the latest version's own capture parsed again by ``parser_version`` (content and
+        extractor), given when the latest version was made by another parser version: it replaces that
+        version's content before the comparison, so that a parser upgrade alone never adds a version.
+        """
         rid = record_id(canonical_url)
         digest = content.compute_hash()
         seen = capture.captured_at
-        try:
-            current: Record | None = self.get(rid)
-        except RecordNotFound:
-            current = None
+        current = self.find(rid)
         if current is None:
-            version = Version(
-                n=1,
-                content_hash=digest,
-                content=content,
-                capture=capture,
-                parser_version=parser_version,
-                first_seen=seen,
-                last_seen=seen,
-            )
-            record = _record(rid, canonical_url, source, [version], removed_at=None)
+            version = _version(1, content, digest, capture, parser_version, extractor, seen)
+            record = _record(rid, canonical_url, source, [version], removed=None)
             self.put(record)
             return record, Change.NEW
         versions = list(current.versions)
-        known = next((v for v in versions if v.capture.warc_record_id == capture.warc_record_id), None)
-        if known is not None:
+        if any(v.capture.warc_record_id == capture.warc_record_id for v in versions):
             # Already merged; a parser upgrade is applied by rebuilding (`deptnews parse --all`).
             return current, Change.UNCHANGED
         latest = versions[-1]
+        if refreshed is not None and latest.parser_version != parser_version:
+            new_content, new_extractor = refreshed
+            latest = latest.model_copy(
+                update={
+                    "content": new_content,
+                    "content_hash": new_content.compute_hash(),
+                    "parser_version": parser_version,
+                    "extractor": new_extractor,
+                }
+            )
+            versions[-1] = latest
+        removed = _removed(current)
         if latest.content_hash == digest or seen < latest.first_seen:
             # Same content, or an older capture than what we have (re-parse out of order): only widen
             # the time window in which the latest content was seen.
             versions[-1] = latest.model_copy(update={"last_seen": max(latest.last_seen, seen)})
-            removed = current.removed_at if current.removed_at and current.removed_at > seen else None
-            record = _record(rid, canonical_url, source, versions, removed_at=removed)
+            still_removed = removed if removed and removed[0] > seen else None
+            record = _record(rid, canonical_url, source, versions, removed=still_removed)
             self.put(record)
             return record, Change.UNCHANGED
-        versions.append(
-            Version(
-                n=latest.n + 1,
-                content_hash=digest,
-                content=content,
-                capture=capture,
-                parser_version=parser_version,
-                first_seen=seen,
-                last_seen=seen,
-            )
-        )
-        record = _record(rid, canonical_url, source, versions, removed_at=None)
+        versions.append(_version(latest.n + 1, content, digest, capture, parser_version, extractor, seen))
+        record = _record(rid, canonical_url, source, versions, removed=None)
         self.put(record)
         return record, Change.CHANGED
 
-    def mark_removed(self, canonical_url: str, when: datetime) -> Record | None:
-        """Record that the article answered 404/410 at ``when``; None if it was never archived."""
-        try:
-            current = self.get(record_id(canonical_url))
-        except RecordNotFound:
+    def mark_removed(
+        self,
+        canonical_url: str,
+        when: datetime,
+        *,
+        reason: RemovedReason = "http-404",
+        rid: str | None = None,
+    ) -> Record | None:
+        """Record that the article was found gone at ``when`` (``reason``: how); None if it was never
+        archived. ``rid`` overrides the id derived from ``canonical_url`` (a fetched URL that is an alias).
+        A removal older than the last sighting, or an article already marked removed, changes nothing."""
+        current = self.find(rid or record_id(canonical_url))
+        if current is None:
             return None
         if current.removed_at is not None or when < current.versions[-1].last_seen:
             return current
-        record = current.model_copy(update={"removed_at": when})
+        record = current.model_copy(update={"removed_at": when, "removed_reason": reason})
         self.put(record)
         return record
 
-    def touch(self, canonical_url: str, when: datetime) -> Record | None:
-        """A revisit (identical payload) was captured at ``when``: extend ``last_seen``."""
-        try:
-            current = self.get(record_id(canonical_url))
-        except RecordNotFound:
+    def touch(self, canonical_url: str, when: datetime, *, rid: str | None = None) -> Record | None:
+        """A revisit (identical payload, or 304 Not Modified) was captured at ``when``: extend
+        ``last_seen`` (and clear a removal seen before it)."""
+        current = self.find(rid or record_id(canonical_url))
+        if current is None:
             return None
         versions = list(current.versions)
         if when <= versions[-1].last_seen:
             return current
         versions[-1] = versions[-1].model_copy(update={"last_seen": when})
-        record = current.model_copy(update={"versions": versions, "last_seen": when, "removed_at": None})
+        removed = _removed(current)
+        still_removed = removed if removed and removed[0] > when else None
+        record = _record(current.id, current.url, None, versions, removed=still_removed, like=current)
         self.put(record)
         return record
 
 
+def _fsync_dir(directory: Path) -> None:
+    """Make a rename in ``directory`` durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _version(
+    n: int,
+    content: Content,
+    digest: str,
+    capture: CaptureRef,
+    parser_version: str,
+    extractor: str | None,
+    seen: datetime,
+) -> Version:
+    return Version(
+        n=n,
+        content_hash=digest,
+        content=content,
+        capture=capture,
+        parser_version=parser_version,
+        first_seen=seen,
+        last_seen=seen,
+        extractor=extractor,
+    )
+
+
+def _removed(record: Record) -> tuple[datetime, RemovedReason | None] | None:
+    return (record.removed_at, record.removed_reason) if record.removed_at is not None else None
+
+
 def _record(
-    rid: str, url: str, source: Source, versions: list[Version], *, removed_at: datetime | None
+    rid: str,
+    url: str,
+    source: Source | None,
+    versions: list[Version],
+    *,
+    removed: tuple[datetime, RemovedReason | None] | None,
+    like: Record | None = None,
 ) -> Record:
+    """The record for ``versions``; provenance from ``source``, or from ``like`` when there is none."""
     latest = versions[-1]
+    if source is not None:
+        owner = (source.id, source.department, source.jurisdiction)
+    elif like is not None:
+        owner = (like.source, like.department, like.jurisdiction)
+    else:  # pragma: no cover - callers pass one of them
+        raise ValueError("a record needs its source")
     return Record(
         **latest.content.model_dump(),
         id=rid,
         url=url,
-        source=source.id,
-        department=source.department,
-        jurisdiction=source.jurisdiction,
+        source=owner[0],
+        department=owner[1],
+        jurisdiction=owner[2],
         content_hash=latest.content_hash,
         capture=latest.capture,
         parser_version=latest.parser_version,
+        extractor=latest.extractor,
         first_seen=versions[0].first_seen,
         last_seen=latest.last_seen,
-        removed_at=removed_at,
+        removed_at=removed[0] if removed else None,
+        removed_reason=removed[1] if removed else None,
         versions=versions,
     )
+
+
+_LEDGER_SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (name TEXT PRIMARY KEY, size INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS aliases (url TEXT PRIMARY KEY, record_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS listing_dates (url TEXT PRIMARY KEY, published TEXT NOT NULL);
+"""
+
+
+class Ledger:
+    """What ingest remembers between runs, in ``<records>/ledger.sqlite``; use as a context manager.
+
+    Writes are committed when the ledger is closed and after each :meth:`add_file`, so a file counts as
+    ingested only once everything learnt from it is stored.
+    """
+
+    FILE_NAME = "ledger.sqlite"
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+
+    @classmethod
+    def open(cls, records_dir: Path) -> Ledger:
+        path = records_dir / cls.FILE_NAME
+        try:
+            connection = sqlite3.connect(path)
+            connection.executescript(_LEDGER_SCHEMA)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open {path}: {exc}") from exc
+        return cls(connection)
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        try:
+            self._db.commit()
+        finally:
+            self._db.close()
+
+    def _run(self, sql: str, *args: object) -> list[tuple[object, ...]]:
+        try:
+            return self._db.execute(sql, args).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"ledger: {exc}") from exc
+
+    def has_file(self, path: Path) -> bool:
+        """``path`` (same name and size) was ingested by an earlier run."""
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return False
+        return bool(self._run("SELECT 1 FROM files WHERE name = ? AND size = ?", path.name, size))
+
+    def add_file(self, path: Path) -> None:
+        size = path.stat().st_size
+        self._run("INSERT OR REPLACE INTO files (name, size) VALUES (?, ?)", path.name, size)
+        self._db.commit()
+
+    def alias(self, url: str) -> str | None:
+        """The id of the record a fetched (canonicalized) URL was last parsed into, if it differs from
+        the URL's own id (a page whose ``<link rel=canonical>`` names another URL)."""
+        rows = self._run("SELECT record_id FROM aliases WHERE url = ?", url)
+        return str(rows[0][0]) if rows else None
+
+    def add_alias(self, url: str, rid: str) -> None:
+        if rid != record_id(url):
+            self._run("INSERT OR REPLACE INTO aliases (url, record_id) VALUES (?, ?)", url, rid)
+
+    def listing_date(self, url: str) -> datetime | None:
+        """The date a listing page showed beside this article (the first listing that showed one)."""
+        rows = self._run("SELECT published FROM listing_dates WHERE url = ?", url)
+        return datetime.fromisoformat(str(rows[0][0])) if rows else None
+
+    def add_listing_dates(self, dates: Mapping[str, datetime]) -> None:
+        try:
+            self._db.executemany(
+                "INSERT OR IGNORE INTO listing_dates (url, published) VALUES (?, ?)",
+                [(url, when.isoformat()) for url, when in dates.items()],
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"ledger: {exc}") from exc

@@ -1,1 +1,1 @@
-"""Parsing captures into records."""
+"""Parsing captures into records: :func:`archive.parse.article.parse_capture`; see docs/parsing.md."""

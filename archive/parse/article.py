@@ -1,28 +1,39 @@
 """The parser: a pure function from one capture (bytes, URL, headers) and its source to a record's content.
 
-``parse_capture`` never fetches, never writes and never raises on bad input: anything that is not a
-news article comes back as :class:`~archive.parse.result.NotArticle` with the reason.
+``parse_capture`` never fetches, never writes and never raises: anything that is not a news article comes
+back as :class:`~archive.parse.result.NotArticle` with the reason. The steps, in order: guards (status,
+content type, binary data, size), decoding (:mod:`~archive.parse.text`), the CMS family
+(:mod:`~archive.parse.layouts`), what lives in ``<head>``, scripts and navigation (title, structured dates,
+breadcrumb, tags, author elements), boilerplate removal and the content block (:mod:`~archive.parse.dom`),
+the not-an-article checks (:mod:`~archive.parse.classify`), then the body's fields.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 from bs4 import BeautifulSoup, Tag
 
 from archive.model import Content, DateOrigin
-from archive.parse import dom, fields
-from archive.parse.byline import split_byline
+from archive.parse import classify, dom, fields, guard, jsonld, layouts, media, tidy, titles, when
+from archive.parse.byline import author_from_element, looks_like_name, split_byline
 from archive.parse.result import Article, NotArticle
+from archive.parse.select import Index, select_all, select_grouped
 from archive.parse.text import clean_text, decode_html
 from archive.sources import Source
 from archive.urls import canonicalize_url, same_host
 
-_HTML_TYPES = ("text/html", "application/xhtml+xml")
-_MIN_BODY_CHARS = 80
-_VIETNAMESE = re.compile(r"[ăâđêôơưàảãạáằẳẵặắầẩẫậấèẻẽẹéềểễệếìỉĩịíòỏõọóồổỗộốờởỡợớùủũụúừửữựứỳỷỹỵý]", re.I)
+log = logging.getLogger(__name__)
+
+_HTML_TYPES: Final = ("text/html", "application/xhtml+xml")
+_MIN_BODY_CHARS: Final = 80
+_FALLBACK_DEPTH: Final = 64
+_DATE_ELEMENT: Final = 80  # characters of a date element that is a date line
 
 
 def _header(headers: Sequence[tuple[str, str]], name: str) -> str | None:
@@ -32,16 +43,65 @@ def _header(headers: Sequence[tuple[str, str]], name: str) -> str | None:
 def _canonical(soup: BeautifulSoup, url: str) -> str:
     """``<link rel=canonical>`` when it points to the same host, else the fetched URL, canonicalized."""
     link = soup.find("link", rel="canonical", href=True)
-    if isinstance(link, Tag) and isinstance(link["href"], str) and link["href"].strip():
-        candidate = canonicalize_url(link["href"], base=url)
+    href = link.get("href") if isinstance(link, Tag) else None
+    if isinstance(href, str) and (candidate := media.resolve(url, href)) is not None:
+        candidate = canonicalize_url(candidate)
         if same_host(candidate, url):
             return candidate
     return canonicalize_url(url)
 
 
-def _language(text: str) -> str:
-    letters = sum(c.isalpha() for c in text) or 1
-    return "vi" if len(_VIETNAMESE.findall(text)) / letters > 0.02 else "und"
+def _site_names(metas: titles.Metas, source: Source) -> titles.SiteNames:
+    plain_name = re.sub(r"\s*\([^)]*\)\s*$", "", source.name)
+    names = [metas.get("og:site_name", "application-name"), source.name, plain_name]
+    return titles.SiteNames.of(names, source.department, source.jurisdiction)
+
+
+def _base_url(soup: BeautifulSoup, url: str) -> str:
+    """What relative links resolve against: ``<base href>`` when it is a valid URL, else the page URL."""
+    base = soup.find("base", href=True)
+    href = base.get("href") if isinstance(base, Tag) else None
+    return (media.resolve(url, href) if isinstance(href, str) else None) or url
+
+
+def _article_root(soup: BeautifulSoup, container: Tag, layout: layouts.Layout, index: Index) -> Tag | None:
+    """The element holding the whole article around the content block, by the family's article selectors
+    in order, then ``<article>`` (where attachment fields and the lead image are); None if there is none."""
+    chain = [container, *container.parents]
+    for group in select_grouped(soup, (*layout.article, "article"), index):
+        roots = {id(t) for t in group}
+        if found := next((tag for tag in chain if id(tag) in roots), None):
+            return found
+    return None
+
+
+def _author_element(soup: BeautifulSoup, selectors: tuple[str, ...], index: Index) -> str | None:
+    for tag in select_all(soup, selectors, index):
+        if (name := author_from_element(clean_text(tag.get_text(" ")))) is not None:
+            return name
+    return None
+
+
+def _published(
+    structured: dict[str, when.Dated],
+    visible: when.Dated | None,
+    body: list[str],
+    url: str,
+    listing_date: datetime | None,
+    now: datetime,
+) -> when.Dated | None:
+    """Best source first: JSON-LD, meta, a visible date (``<time>`` or a date line), the body's opening,
+    the URL, the listing page."""
+    if "published" in structured:
+        return structured["published"]
+    if visible is not None:
+        return visible
+    candidates: list[tuple[datetime | None, DateOrigin]] = [
+        (when.dateline(body, now), "body"),
+        (when.from_url(url, now), "url"),
+        (listing_date if listing_date is not None and listing_date <= now else None, "listing"),
+    ]
+    return next(((value, origin) for value, origin in candidates if value is not None), None)
 
 
 def parse_capture(
@@ -52,57 +112,151 @@ def parse_capture(
     *,
     captured_at: datetime,
     status: int = 200,
+    listing_date: datetime | None = None,
 ) -> Article | NotArticle:
-    """Turn one HTTP response into an :class:`Article` or say why it is not one.
+    """Turn one HTTP response into an :class:`Article` or say why it is not one; never raises.
 
     ``captured_at`` bounds the dates accepted (nothing is published after it was captured).
+    ``listing_date`` is the date a listing page showed beside this article, used when the page itself
+    shows none.
     """
-    if not source.is_article_url(url):
+    try:
+        try:
+            return _parse(body, url, headers, source, captured_at, status, listing_date, guard.MAX_DEPTH)
+        except RecursionError:
+            # Some library walk recursed on a deep tree: try again with the tree flattened further.
+            return _parse(body, url, headers, source, captured_at, status, listing_date, _FALLBACK_DEPTH)
+    except RecursionError:
+        return NotArticle("parser-error", "the page is nested too deeply to parse")
+    except Exception as exc:  # the parser must not stop an ingest run; the capture stays in the WARC
+        log.exception("parser failed on %s", url)
+        return NotArticle("parser-error", f"{type(exc).__name__}: {exc}")
+
+
+@dataclass(frozen=True)
+class _Head:
+    """What is read before boilerplate removal: ``<head>``, scripts, navigation and the page's furniture."""
+
+    title: titles.Title | None
+    sites: titles.SiteNames
+    structured: dict[str, when.Dated]
+    crumbs: list[str]
+    tags: list[str]
+    section: str | None
+    author_element: str | None
+    structured_author: str | None
+    meta_author: str | None
+    form: bool
+
+
+def _read_head(
+    soup: BeautifulSoup, layout: layouts.Layout, source: Source, now: datetime, index: Index
+) -> _Head:
+    """Read what boilerplate removal would take away (call it first)."""
+    found = jsonld.items(soup)
+    metas = titles.Metas(soup)
+    sites = _site_names(metas, source)
+    headline = jsonld.first(found, "headline", articles_only=True)
+    return _Head(
+        title=titles.title(soup, metas, layout.title, sites, headline, index),
+        sites=sites,
+        structured=when.structured(metas, found, now),
+        crumbs=fields.breadcrumb(soup, index),
+        tags=fields.tags(soup, fields.meta_tags(soup), index),
+        section=metas.get("article:section") or jsonld.first(found, "articleSection", articles_only=True),
+        author_element=_author_element(soup, layout.author, index),
+        structured_author=jsonld.first(found, "author", articles_only=True),
+        meta_author=metas.get("author", "article:author"),
+        form=classify.has_form(soup),
+    )
+
+
+def _guard(
+    body: bytes, url: str, headers: Sequence[tuple[str, str]], source: Source, status: int
+) -> str | NotArticle:
+    """The checks made before parsing; the body to parse's content type, or why it is not an article."""
+    if not source.is_article_url(url) and not source.is_article_url(canonicalize_url(url)):
         return NotArticle("not-article-url", f"{url} does not match the source's article_pattern")
     if status != 200:
         return NotArticle("error-status", f"HTTP status {status}")
-    content_type = _header(headers, "content-type")
+    content_type = _header(headers, "content-type") or ""
     if content_type and not content_type.split(";")[0].strip().lower().startswith(_HTML_TYPES):
         return NotArticle("not-html", f"content type {content_type}")
-    decoded = decode_html(body, content_type)
-    soup = BeautifulSoup(decoded.text, "lxml")
-    canonical = _canonical(soup, url)
+    if (kind := guard.sniff_binary(body)) is not None:
+        return NotArticle("not-html", f"{kind} data labelled {content_type or 'as nothing'}")
+    return content_type
 
-    # Everything that lives in <head>, scripts or navigation is read before boilerplate removal.
-    structured = fields.structured_dates(soup, captured_at)
-    crumbs = fields.breadcrumb(soup)
-    tags = fields.tags(soup)
-    title = fields.title(soup)
-    dom.drop_boilerplate(soup)
-    container = dom.find_content(soup)
-    if title is None or container is None:
-        return NotArticle("empty", "no title" if title is None else "no content block found")
-    visible = fields.visible_date(soup, captured_at)
-    lead = fields.lead(container)
-    attachments = fields.attachments(container, url)
-    images = fields.images(container, url)
-    # Headings repeat the title; captions belong to their images, not to the running text.
-    for tag in container.select("h1, figure, figcaption, .image-caption, .caption"):
-        tag.decompose()
+
+def _parse(
+    body: bytes,
+    url: str,
+    headers: Sequence[tuple[str, str]],
+    source: Source,
+    now: datetime,
+    status: int,
+    listing_date: datetime | None,
+    max_depth: int,
+) -> Article | NotArticle:
+    content_type = _guard(body, url, headers, source, status)
+    if isinstance(content_type, NotArticle):
+        return content_type
+    body = guard.shrink(body)
+    if (detail := guard.too_large(body)) is not None:
+        return NotArticle("too-large", detail)
+    decoded = decode_html(body, content_type or None)
+    soup = BeautifulSoup(decoded.text, "lxml")
+    guard.flatten(soup, max_depth)
+    canonical = _canonical(soup, url)
+    base = _base_url(soup, url)
+    index = Index(soup)
+    layout = layouts.effective(layouts.detect(soup, url, index), source.selectors)
+    head = _read_head(soup, layout, source, now, index)
+    dom.drop_boilerplate(soup, layout.drop, index)
+    index = Index(soup)  # what is left of the page
+    located = dom.locate(soup, layout, source.selectors.body, index)
+    root = soup.body or soup
+    weak_title = head.title[0] if head.title else None
+    if (detail := classify.error_page(weak_title, root)) is not None:
+        return NotArticle("error-page", detail)
+    if (detail := classify.listing(located[0] if located else root, root, url, source, now)) is not None:
+        return NotArticle("listing", detail)
+    if (detail := classify.contact_page(weak_title, root, head.form)) is not None:
+        return NotArticle("contact", detail)
+    if located is None:
+        return NotArticle("empty", "no content block found")
+    container, extractor = located
+    title = head.title[0] if head.title and head.title[1] else None
+    if title is None and (near := titles.near_content(container, head.sites, weak_title)) is not None:
+        title = near[0]
+        tidy.drop_inside(container, near[1])
+    title = title or weak_title
+    if title is None:
+        return NotArticle("empty", "no title")
+
+    visible = when.visible(soup, container, layout.date, now, index)
+    if visible is not None and len(clean_text(visible[1].get_text(" "))) <= _DATE_ELEMENT:
+        tidy.drop_inside(container, visible[1])  # the date line, when the template put it in the content
+    lead = fields.lead(container, layout.lead, index)
+    article = _article_root(soup, container, layout, index)
+    scope = article or (container.parent if isinstance(container.parent, Tag) else container)
+    attachments = media.attachments(scope, base)
+    images, captions = media.images(article or container, base)
+    tidy.drop_attachment_blocks(container, base)
+    # Headings repeat the title; captions belong to their images; link lists are related news.
+    for tag in [*captions, *container.select("h1, figure, figcaption")]:
+        if tag.parent is not None:
+            tag.decompose()
+    tidy.drop_link_lists(container)
     paragraphs = [
-        p
-        for p in (clean_text(b) for b in dom.block_texts(container))
-        if p and p != title and not fields.is_date_line(p, captured_at)
+        p for p in (clean_text(b) for b in dom.block_texts(container)) if tidy.is_body(p, title, lead, now)
     ]
-    if lead and paragraphs and paragraphs[0] == lead:
-        paragraphs = paragraphs[1:]
     byline = split_byline(paragraphs)
     text = " ".join(byline.body)
     if len(text) < _MIN_BODY_CHARS:
         return NotArticle("empty", f"body has {len(text)} characters")
 
-    published: tuple[datetime, DateOrigin] | None = structured.get("published")
-    if published is None and visible is not None:
-        published = (visible, "text")
-    if published is None and (opening := fields.dateline(byline.body, captured_at)) is not None:
-        published = (opening, "body")
-    modified = structured.get("modified")
-    category = next((c for c in reversed(crumbs) if c != title and not title.startswith(c)), None)
+    published = _published(head.structured, visible and visible[0], byline.body, url, listing_date, now)
+    modified = head.structured.get("modified")
     content = Content(
         title=title,
         lead=lead,
@@ -110,14 +264,25 @@ def parse_capture(
         published=published[0] if published else None,
         published_from=published[1] if published else None,
         modified=modified[0] if modified else None,
-        author=byline.author,
+        author=_author(byline.author, head),
         signature=byline.signature,
         source_line=byline.source_line,
-        category=category if crumbs and len(crumbs) > 1 else None,
-        tags=tags,
+        category=fields.category(head.crumbs, title, head.section),
+        tags=head.tags,
         attachments=attachments,
         images=images,
-        doc_numbers=fields.doc_numbers([title, *((lead and [lead]) or []), *byline.body]),
-        language=_language(title + " " + text),
+        doc_numbers=fields.doc_numbers([title, *([lead] if lead else []), *byline.body]),
+        language=fields.language(title + " " + text),
     )
-    return Article(canonical_url=canonical, content=content)
+    return Article(canonical_url=canonical, content=content, extractor=extractor, encoding=decoded.encoding)
+
+
+def _author(byline: str | None, head: _Head) -> str | None:
+    """The body's own byline or signature, else the page's author element, JSON-LD, ``<meta name=author>``."""
+    if byline or head.author_element:
+        return byline or head.author_element
+    if head.structured_author and (name := author_from_element(head.structured_author)):
+        return name
+    if head.meta_author and looks_like_name(head.meta_author):
+        return author_from_element(head.meta_author)
+    return None

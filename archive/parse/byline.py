@@ -15,7 +15,22 @@ _SOURCE_LABEL = re.compile(r"^\(?\s*nguồn\s*:\s*(?P<source>.+?)\s*\)?\.?$", re
 # "Nguyễn Văn A - Phòng Quản lý công nghệ": a name, then a unit.
 _NAME_DASH_UNIT = re.compile(r"^(?P<name>[^-–—,(]+?)\s*[-–—,(]\s*(?P<unit>.+)$")
 _SIGNATORY_TITLE = re.compile(
-    r"^(KT\.|TL\.|TM\.|Q\.|PHÓ |GIÁM ĐỐC|CHÁNH|TRƯỞNG|\(Đã ký\)|Đã ký)", re.IGNORECASE
+    r"^(KT\.|TL\.|TM\.|TUQ\.|Q\.|PHÓ |GIÁM ĐỐC|CHÁNH|TRƯỞNG|CHỦ TỊCH|BỘ TRƯỞNG|THỨ TRƯỞNG|CỤC TRƯỞNG|"
+    r"VỤ TRƯỞNG|\(Đã ký\)|Đã ký|\(Ký|\[?đã ký\]?)",
+    re.IGNORECASE,
+)
+# "(Theo Báo Lạng Sơn)": a parenthesised credit of where the article was taken from.
+_THEO = re.compile(r"^\(\s*theo\s+(?P<source>[^()]{3,80}?)\s*\)\.?$", re.IGNORECASE)
+# An author element's label ("Viết bởi", "Tác giả:") and placeholder accounts that are not authors.
+_ELEMENT_LABEL = re.compile(
+    r"^(viết bởi|đăng bởi|người đăng|người viết|tác giả|tin, ảnh|tin và ảnh|bài, ảnh|bài và ảnh|by|posted by|"
+    r"written by|bài viết|tin)\s*:?\s*",
+    re.IGNORECASE,
+)
+_PLACEHOLDER = re.compile(
+    r"^(admin|administrator|super ?user|quản trị( viên| hệ thống)?|quantri|webmaster|root|editor|"
+    r"biên tập viên|btv|user|guest|khách)$",
+    re.IGNORECASE,
 )
 # A unit signing for the article when no person does: "Văn phòng Sở", "Phòng Bưu chính, Viễn thông".
 _UNIT = re.compile(
@@ -34,7 +49,7 @@ def looks_like_name(text: str) -> bool:
 
 def _is_short_line(text: str) -> bool:
     """Short enough for a signature line, and not a sentence (labelled lines always qualify)."""
-    if _AUTHOR_LABEL.match(text) or _SOURCE_LABEL.match(text):
+    if _AUTHOR_LABEL.match(text) or _SOURCE_LABEL.match(text) or _THEO.match(text):
         return True
     return len(text) <= 120 and len(text.split()) <= 16 and not text.endswith((".", ";", ":"))
 
@@ -51,7 +66,7 @@ class Byline:
 
 def _recognise(line: str) -> tuple[str, str | None] | None:
     """What a trailing line is: ("source", text), ("author", name), ("signatory", None), or None."""
-    if (match := _SOURCE_LABEL.match(line)) is not None:
+    if (match := _SOURCE_LABEL.match(line) or _THEO.match(line)) is not None:
         return "source", match["source"]
     if (match := _AUTHOR_LABEL.match(line)) is not None:
         return "author", match["name"]
@@ -59,7 +74,7 @@ def _recognise(line: str) -> tuple[str, str | None] | None:
         return "author", line
     if (match := _NAME_DASH_UNIT.match(line)) is not None and looks_like_name(match["name"].strip()):
         return "author", match["name"].strip()
-    if _SIGNATORY_TITLE.match(line):
+    if _SIGNATORY_TITLE.match(line) or (line.isupper() and len(line.split()) <= 10):
         return "signatory", None
     if _UNIT.match(line) and len(line.split()) <= 10:
         return "unit", line
@@ -95,3 +110,15 @@ def split_byline(paragraphs: list[str]) -> Byline:
     # A unit is the author only when no person signed ("Hoàng Văn Đồng / Sở …" names the person).
     byline.author = byline.author or unit
     return byline
+
+
+def author_from_element(text: str) -> str | None:
+    """The author named by a byline element outside the body ("Viết bởi Nguyễn Văn A", "Tác giả: Thu Hà"),
+    or None for an empty one or a CMS account placeholder ("admin", "Super User")."""
+    name = _ELEMENT_LABEL.sub("", text.strip()).strip(" .:-|")
+    # "Nguyễn Văn A - Phòng X": the person; "Thu Hà (Trung tâm Y)": the person.
+    if (match := _NAME_DASH_UNIT.match(name)) is not None and looks_like_name(match["name"].strip()):
+        name = match["name"].strip()
+    if not name or len(name) > 80 or _PLACEHOLDER.match(name) or any(c.isdigit() for c in name):
+        return None
+    return name

@@ -1,113 +1,280 @@
-"""Finding the parts of a news page in its DOM: boilerplate removal and the main content block.
+"""Finding the parts of a news page in its DOM: boilerplate removal, the main content block, its text blocks.
 
-Known CMS families are recognised by their markup (Drupal, Liferay, SharePoint, WordPress, Joomla, …);
-anything else falls back to text density: the block with the most paragraph text and the fewest links.
+:func:`locate` tries, in order, the source's body selector, the detected family's selectors, containers many
+CMSs share, and finally text density (the generic extractor): every substantial run of text votes for the
+element holding it and, half as much, for that element's parent; the element with the most votes, discounted
+by its share of link text, holds the article. Every walk here is iterative and linear in the size of the tree.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import Final, NamedTuple
 
 from bs4 import BeautifulSoup, Tag
+from bs4.element import Comment, Declaration, Doctype, NavigableString, PageElement, ProcessingInstruction
 
-# Content containers of the CMS families government sites run, most specific first.
-CONTENT_SELECTORS = (
-    ".field-name-body",  # Drupal 7
-    ".field--name-body",  # Drupal 8+
-    ".journal-content-article",  # Liferay web content
-    ".asset-full-content .asset-content",  # Liferay asset publisher
-    "[itemprop=articleBody]",
-    ".entry-content",  # WordPress
-    ".item-page [itemprop=articleBody]",  # Joomla
-    ".itemFullText",  # Joomla K2
-    ".ms-rtestate-field",  # SharePoint
-    ".article-content",
-    ".news-content",
-    ".noidung",
-    ".content-detail",
-    "article",
-)
+from archive.parse.layouts import COMMON_BODY, Layout
+from archive.parse.select import Index, select_all, select_grouped
 
 # Elements that are never content.
-_DROP_TAGS = ("script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form", "iframe")
+_DROP_TAGS: Final = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "nav",
+        "header",
+        "footer",
+        "aside",
+        "form",
+        "iframe",
+        "button",
+    }
+    | {"select", "svg", "canvas", "object", "embed", "dialog", "menu"}
+)
 # class/id words of boilerplate blocks (menus, share bars, related news, counters, pagers, skip links).
-_BOILERPLATE = re.compile(
+_BOILERPLATE: Final = re.compile(
     r"(^|[-_\s])(menu|nav|navbar|breadcrumbs?|share|social|sharing|bookmarks?|print|related|tin-?khac|"
-    r"other-?news|comments?|footer|sidebar|pager|pagination|element-invisible|skip|tags?|rating|"
-    r"view-?count|luot-?xem|toolbar|banner|advert|ads)($|[-_\s])",
+    r"tin-?lien-?quan|other-?news|comments?|binh-?luan|footer|sidebar|pager|pagination|element-invisible|"
+    r"skip|tags?|rating|view-?count|luot-?xem|toolbar|banner|advert|ads|sr-only|popup|modal)($|[-_\s])",
     re.IGNORECASE,
 )
-_NEVER_DROP = frozenset({"html", "body", "main", "article"})
-_BREAK = "\u2029"  # stands for <br> until blocks are split
-_BLOCKS = ("p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "div", "figcaption")
+_COMMENTS: Final = re.compile(r"(^|[-_\s])(comments?|binh-?luan)($|[-_\s])", re.IGNORECASE)
+# An element named like boilerplate that holds this many long paragraphs is a misnamed content wrapper
+# ("content-sidebar-wrap", "print-area"): kept, unless it holds readers' comments.
+_ARTICLE_MASS: Final = 3
+_LONG_PARAGRAPH: Final = 150
+_PAGE_FORM_TEXT: Final = 500
+_NEVER_DROP: Final = frozenset({"html", "body", "main", "article"})
+_BREAK: Final = "\u2029"  # stands for <br> until blocks are split
+BLOCKS: Final = frozenset(
+    {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th", "div", "figcaption"}
+    | {"dd", "dt", "section", "article", "center", "address", "caption", "table", "tr", "ul", "ol", "main"}
+)
+_INLINE_TEXT: Final = frozenset(
+    {"a", "b", "strong", "em", "i", "u", "span", "font", "sup", "sub", "small", "big"}
+)
+_NOT_TEXT: Final = (Comment, Declaration, Doctype, ProcessingInstruction)
+_WIDEN_TEXT: Final = 250  # characters of linkless text an ancestor may add
+_MIN_RUN: Final = 25  # characters of a text run that votes in the density extractor
 
 
-def drop_boilerplate(root: Tag) -> None:
-    """Remove elements that are never article content, in place."""
-    for tag in root.find_all(_DROP_TAGS):
-        tag.decompose()
-    for tag in root.find_all(True):
-        # Page-level containers carry layout classes ("one-sidebar", "page-node") that describe the
-        # page, not the element: never drop them.
-        if tag.decomposed or tag.attrs is None or tag.name in _NEVER_DROP:
-            continue
-        words = " ".join([*tag.get_attribute_list("class"), str(tag.get("id") or "")])
-        if words.strip() and _BOILERPLATE.search(words):
+class Size(NamedTuple):
+    """Text measures of one element: characters of text, of link text, and the number of links."""
+
+    text: int
+    links_text: int
+    links: int
+    long_paragraphs: int
+
+
+def measure(root: Tag) -> dict[int, Size]:
+    """:class:`Size` of ``root`` and every element below it, by ``id()``, in one bottom-up pass.
+
+    Text lengths count stripped strings (an approximation of ``get_text(strip=True)`` without the
+    separators); a paragraph is long from 150 characters.
+    """
+    order: list[Tag] = []
+    stack = [root]
+    while stack:
+        tag = stack.pop()
+        order.append(tag)
+        stack.extend(c for c in tag.contents if isinstance(c, Tag))
+    sizes: dict[int, Size] = {}
+    for tag in reversed(order):  # children before their parent
+        text = links_text = links = long_paragraphs = 0
+        for child in tag.contents:
+            if isinstance(child, Tag):
+                size = sizes[id(child)]
+                text += size.text
+                links_text += size.links_text
+                links += size.links
+                long_paragraphs += size.long_paragraphs
+            elif isinstance(child, NavigableString) and not isinstance(child, _NOT_TEXT):
+                text += len(child.strip())
+        if tag.name == "a":
+            links_text, links = text, links + 1
+        if tag.name == "p" and text >= _LONG_PARAGRAPH:
+            long_paragraphs += 1
+        sizes[id(tag)] = Size(text, links_text, links, long_paragraphs)
+    return sizes
+
+
+def _classes(tag: Tag) -> str:
+    words = tag.get_attribute_list("class")
+    return " ".join([*(w for w in words if isinstance(w, str)), str(tag.get("id") or "")])
+
+
+def _is_boilerplate(tag: Tag, sizes: dict[int, Size]) -> bool:
+    if tag.name in _DROP_TAGS:
+        if tag.name == "form":
+            # ASP.NET and JSF pages wrap the whole page in one form; a search or comment form is short.
+            size = sizes[id(tag)]
+            return size.text - size.links_text < _PAGE_FORM_TEXT
+        # An article's own <header> holds its title and date line, not site navigation.
+        return not (tag.name == "header" and tag.find_parent("article") is not None)
+    if tag.name in _NEVER_DROP or tag.attrs is None:
+        return False
+    words = _classes(tag)
+    if not words.strip() or _BOILERPLATE.search(words) is None:
+        return False
+    return _COMMENTS.search(words) is not None or sizes[id(tag)].long_paragraphs < _ARTICLE_MASS
+
+
+def drop_boilerplate(root: Tag, extra: tuple[str, ...] = (), index: Index | None = None) -> None:
+    """Remove elements that are never article content, in place: ``extra`` selectors (a family's or a
+    source's), then never-content elements and elements whose class or id names a boilerplate block.
+
+    Page-level containers (``body``, ``main``, ``article``) carry layout classes ("one-sidebar",
+    "page-node") that describe the page, not the element, and are never dropped.
+    """
+    for tag in select_all(root, extra, index):
+        if tag.parent is not None:
             tag.decompose()
+    sizes = measure(root)
+    stack: list[Tag] = [root]
+    while stack:
+        node = stack.pop()
+        for tag in [c for c in node.contents if isinstance(c, Tag) and _is_boilerplate(c, sizes)]:
+            tag.decompose()
+        stack.extend(c for c in node.contents if isinstance(c, Tag))
 
 
-def _text_len(tag: Tag) -> int:
+def text_len(tag: Tag) -> int:
     return len(tag.get_text(" ", strip=True))
 
 
-def _link_len(tag: Tag) -> int:
+def link_len(tag: Tag) -> int:
     return sum(len(a.get_text(" ", strip=True)) for a in tag.find_all("a"))
 
 
-def find_content(soup: BeautifulSoup) -> Tag | None:
-    """The element holding the article body: a known CMS container, else the densest text block."""
-    for selector in CONTENT_SELECTORS:
-        found = [t for t in soup.select(selector) if _text_len(t) > 0]
-        if found:
-            return max(found, key=_text_len)
-    # Readability's idea: each substantial paragraph votes for its parent (and half for the grandparent);
-    # the winner is discounted by its link density so link lists never win.
-    scores: dict[int, tuple[Tag, float]] = {}
-    for paragraph in soup.find_all("p"):
-        length = _text_len(paragraph)
-        if length < 25:
+def _density(size: Size) -> float:
+    return size.text * (1.0 - size.links_text / max(size.text, 1))
+
+
+def _own_text_len(tag: Tag, sizes: dict[int, Size]) -> int:
+    """Length of the text directly in ``tag`` (its strings and inline children), not in child blocks."""
+    total = 0
+    for child in tag.contents:
+        if isinstance(child, NavigableString) and not isinstance(child, _NOT_TEXT):
+            total += len(child.strip())
+        elif isinstance(child, Tag) and child.name in _INLINE_TEXT and child.name != "a":
+            total += sizes[id(child)].text
+    return total
+
+
+def density_container(root: Tag) -> Tag | None:
+    """The generic extractor: the element holding the most non-link running text, or None."""
+    sizes = measure(root)
+    votes: dict[int, tuple[Tag, float]] = {}
+
+    def vote(tag: Tag | None, amount: float) -> None:
+        if isinstance(tag, Tag) and tag.name not in ("html", "[document]") and id(tag) in sizes:
+            _, score = votes.get(id(tag), (tag, 0.0))
+            votes[id(tag)] = (tag, score + amount)
+
+    for tag in root.find_all(["p", "pre", "blockquote", "div", "td", "section", "font", "li", "dd"]):
+        size = sizes[id(tag)]
+        if tag.name in ("p", "pre", "blockquote"):
+            length = size.text - size.links_text
+            holder = tag.parent if isinstance(tag.parent, Tag) else None
+        else:
+            length = _own_text_len(tag, sizes)
+            holder = tag
+        if length < _MIN_RUN or holder is None:
             continue
-        parent = paragraph.parent
-        for tag, share in ((parent, 1.0), (parent.parent if parent else None, 0.5)):
-            if isinstance(tag, Tag):
-                _, score = scores.get(id(tag), (tag, 0.0))
-                scores[id(tag)] = (tag, score + length * share)
+        vote(holder, float(length))
+        vote(holder.parent if isinstance(holder.parent, Tag) else None, length / 2)
     best: Tag | None = None
     best_score = 0.0
-    for tag, score in scores.values():
-        score *= 1.0 - _link_len(tag) / max(_text_len(tag), 1)
+    for tag, score in votes.values():
+        size = sizes[id(tag)]
+        score *= 1.0 - size.links_text / max(size.text, 1)
         if score > best_score:
             best, best_score = tag, score
+    return _widen(best, sizes) if best is not None else None
+
+
+def _widen(best: Tag, sizes: dict[int, Size]) -> Tag:
+    """The text block grown to the ancestors that add only a little linkless text around it: the title,
+    the date line, a signature set apart from the paragraphs."""
+    while isinstance(best.parent, Tag) and best.parent.name not in ("body", "html", "[document]"):
+        inner, outer = sizes[id(best)], sizes.get(id(best.parent))
+        if outer is None or outer.links_text > inner.links_text or outer.text - inner.text > _WIDEN_TEXT:
+            break
+        best = best.parent
     return best
+
+
+def locate(
+    soup: BeautifulSoup, layout: Layout, override: str | None = None, index: Index | None = None
+) -> tuple[Tag, str] | None:
+    """The element holding the article body and the name of the extractor that found it.
+
+    The name is ``"override"`` for the source's own selector, the family name for the family's selectors,
+    ``"common"`` for a container many CMSs share, ``"generic"`` for text density. Among the elements a
+    selector matches, the one with the most non-link text wins.
+    """
+    tiers: list[tuple[str, tuple[str, ...]]] = []
+    if override:
+        tiers.append(("override", (override,)))
+    tiers += [(layout.name, tuple(s for s in layout.body if s != override)), ("common", COMMON_BODY)]
+    sizes: dict[int, Size] | None = None
+    for name, selectors in tiers:
+        for found in select_grouped(soup, selectors, index):
+            if not found:
+                continue
+            sizes = sizes or measure(soup)
+            best = max(found, key=lambda t: _density(sizes[id(t)]) if id(t) in sizes else 0.0)
+            if sizes.get(id(best), Size(0, 0, 0, 0)).text > 0:
+                return best, name
+    container = density_container(soup)
+    return (container, "generic") if container is not None else None
+
+
+def find_content(soup: BeautifulSoup, layout: Layout | None = None) -> Tag | None:
+    """The element holding the article body (see :func:`locate`), or None."""
+    from archive.parse.layouts import GENERIC
+
+    found = locate(soup, layout or GENERIC)
+    return found[0] if found else None
+
+
+def _events(root: Tag) -> Iterator[tuple[bool, PageElement]]:
+    """Document-order walk: (True, tag) on entering a tag, (False, tag) on leaving it, (True, text)."""
+    stack: list[tuple[bool, PageElement]] = [(True, root)]
+    while stack:
+        entering, node = stack.pop()
+        yield entering, node
+        if entering and isinstance(node, Tag):
+            stack.append((False, node))
+            stack.extend((True, child) for child in reversed(node.contents))
 
 
 def block_texts(container: Tag) -> list[str]:
     """Visible text of the container split into blocks (paragraph-level elements), in document order.
 
-    Text directly inside a ``div`` (not wrapped in ``<p>``) counts as its own block, and ``<br>``
-    separates blocks (lines of a signature, paragraphs of older CMS editors).
+    Text directly inside a ``div`` (not wrapped in ``<p>``) is a block of its own, and ``<br>`` separates
+    blocks (lines of a signature, paragraphs of older CMS editors).
     """
-    for br in container.find_all("br"):
-        br.replace_with(_BREAK)
     blocks: list[str] = []
-    for element in container.find_all(_BLOCKS):
-        if element.find(_BLOCKS):
-            # A wrapper: only its own direct text counts here; its children are visited in turn.
-            own = "".join(s for s in element.find_all(string=True, recursive=False))
-            if own.strip():
-                blocks.extend(own.split(_BREAK))
-            continue
-        blocks.extend(element.get_text("").split(_BREAK))
-    if not blocks:
-        blocks = container.get_text("").split(_BREAK)
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            blocks.extend("".join(run).split(_BREAK))
+            run.clear()
+
+    for entering, node in _events(container):
+        if isinstance(node, Tag):
+            if node.name == "br" and entering:
+                run.append(_BREAK)
+            elif node.name in BLOCKS:
+                flush()
+        elif isinstance(node, NavigableString) and not isinstance(node, _NOT_TEXT):
+            run.append(str(node))
+    flush()
     return blocks

@@ -1,0 +1,194 @@
+"""The full title of an article: headings, og:title, JSON-LD headline and ``<title>`` minus the site name."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Final
+
+from bs4 import BeautifulSoup, Tag
+
+from archive.parse.select import Index, select_all
+from archive.parse.text import clean_text
+
+_SEPARATOR: Final = re.compile(r"(\s+[|\-–—:»]+\s+|\s*[|»]\s*|\s+::\s+)")
+_FALLBACKS: Final = (".header-title", ".article-title", ".title-news", ".news-title", "h2.title", ".title")
+# Site names as departments write them: "Cổng thông tin điện tử tỉnh X", "Trang TTĐT Sở Y", "sotttt.x.gov.vn".
+_SITE_LIKE: Final = re.compile(
+    r"^(cổng|trang|website|portal)\s+(thông tin|ttđt|tin tức|điện tử)|^cổng ttđt|^trang chủ$|^home$"
+    r"|^[\w.-]+\.vn$",
+    re.IGNORECASE,
+)
+_TRUNCATION: Final = ".…  "
+# How sites name themselves at the end of <title>, abbreviations included ("Sở TT&TT", "Bộ GD&ĐT").
+_EDGE_SITE: Final = re.compile(
+    r"^(sở|bộ|ubnd|ủy ban nhân dân|uỷ ban nhân dân|ban|cục|chi cục|cổng|trang|website)\b", re.I
+)
+_EDGE_WORDS: Final = 8
+
+
+class Metas:
+    """The page's ``<meta>`` contents by lower-cased ``property``, ``name`` or ``itemprop`` (the first of
+    each), read in one walk."""
+
+    def __init__(self, soup: BeautifulSoup) -> None:
+        self._values: dict[str, str] = {}
+        for tag in soup.find_all("meta"):
+            content = tag.get("content")
+            text = clean_text(content) if isinstance(content, str) else ""
+            if not text:
+                continue
+            for attr in ("property", "name", "itemprop"):
+                key = tag.get(attr)
+                if isinstance(key, str) and key.strip():
+                    self._values.setdefault(key.strip().lower(), text)
+
+    def get(self, *names: str) -> str | None:
+        """The first non-empty content among ``names`` (cleaned), or None."""
+        return next((self._values[n.lower()] for n in names if n.lower() in self._values), None)
+
+
+def _fold(text: str) -> str:
+    """Case- and diacritic-insensitive form: old sites write their name without marks in ``<title>``."""
+    decomposed = unicodedata.normalize("NFD", clean_text(text).casefold().replace("đ", "d"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+_JURISDICTION_PREFIX: Final = re.compile(r"^(tỉnh|thành phố|tp\.?)\s+", re.IGNORECASE)
+
+
+class SiteNames:
+    """Knows what the site calls itself, to tell it apart from an article title."""
+
+    def __init__(self, names: Iterable[str | None]) -> None:
+        self._names = {_fold(n) for n in names if n and clean_text(n)}
+
+    @classmethod
+    def of(cls, names: Iterable[str | None], department: str, jurisdiction: str) -> SiteNames:
+        """``names`` plus how a department names its site: "Sở Y tế tỉnh Lạng Sơn", "Sở Y tế Lạng Sơn"."""
+        place = _JURISDICTION_PREFIX.sub("", jurisdiction)
+        return cls([*names, department, f"{department} {jurisdiction}", f"{department} {place}"])
+
+    def __contains__(self, text: object) -> bool:
+        if not isinstance(text, str):
+            return False
+        return _fold(text) in self._names or _SITE_LIKE.search(clean_text(text)) is not None
+
+    def _at_edge(self, text: str) -> bool:
+        """A site name, or what reads like one at either end of a ``<title>``: "Sở TT&TT", "UBND tỉnh X"."""
+        return text in self or (
+            len(text.split()) <= _EDGE_WORDS and _EDGE_SITE.match(clean_text(text)) is not None
+        )
+
+    def remove_from(self, title: str) -> str:
+        """``title`` without a site name before or after it ("Tiêu đề | Sở X" → "Tiêu đề")."""
+        parts = _SEPARATOR.split(title)  # text, separator, text, …
+        texts = parts[0::2]
+        if len(texts) > 1 and self._at_edge(texts[-1]):
+            parts = parts[:-2]
+        if len(parts) > 1 and self._at_edge(parts[0]):
+            parts = parts[2:]
+        return "".join(parts).strip()
+
+
+def headings(soup: BeautifulSoup, selectors: Iterable[str], index: Index | None = None) -> list[str]:
+    """Texts of the elements matching ``selectors`` (best first), without repeats."""
+    out: list[str] = []
+    for tag in select_all(soup, selectors, index):
+        text = clean_text(tag.get_text(" "))
+        if text and text not in out:
+            out.append(text)
+    return out
+
+
+def _extend(heading: str, fulls: list[str]) -> str:
+    """A heading cut by the theme ("… và triển", "… và triển…") becomes the full title that starts with
+    it (not one that only adds " | Site name")."""
+    stem = heading.rstrip(_TRUNCATION) if heading.endswith(("...", "…")) else heading
+    for full in fulls:
+        if len(full) > len(stem) and full.startswith(stem) and not _SEPARATOR.match(full[len(stem) :]):
+            return full
+    return heading
+
+
+Title = tuple[str, bool]
+"""A title and whether it is certain (from a heading or structured data) or only the document title."""
+
+
+def title(
+    soup: BeautifulSoup,
+    metas: Metas,
+    family: Iterable[str],
+    sites: SiteNames,
+    headline: str | None = None,
+    index: Index | None = None,
+) -> Title | None:
+    """The full title of the article (call before boilerplate removal).
+
+    Order: a heading in the family's title element; og:title or the JSON-LD ``headline``; the first
+    ``h1`` or CMS title element that is not the site name; the document title minus the site name (not
+    certain: :func:`near_content` may find better). Themes cut long headings: a heading that starts a
+    longer og:title or document title yields that.
+    """
+    og = metas.get("og:title", "twitter:title")
+    doc = clean_text(soup.title.get_text()) if soup.title else ""
+    structured = [t for t in (sites.remove_from(c) for c in (og, headline) if c) if t and t not in sites]
+    fulls = [*structured, *(t for t in [sites.remove_from(doc)] if t and t not in sites)]
+    for heading in headings(soup, family, index):
+        if heading not in sites:
+            return _extend(heading, fulls), True
+    if structured:
+        return structured[0], True
+    for heading in headings(soup, ("h1", *_FALLBACKS), index):
+        if heading not in sites:
+            return _extend(heading, fulls), True
+    return (fulls[0], False) if fulls else None
+
+
+_TITLE_CLASS: Final = re.compile(r"title|tieu-?_?de|tieude|headline|ten-?tin", re.IGNORECASE)
+_HEADINGS: Final = frozenset({"h1", "h2", "h3", "h4"})
+_BOLD: Final = frozenset({"b", "strong"})
+_MIN_TITLE, _MAX_TITLE = 15, 300
+_MAX_BOLD_TITLE = 200
+_MAX_NAME_WORDS = 6
+_FIRST_PARAGRAPH = 120
+_LOOK_AROUND: Final = 40  # elements searched before and inside the content block
+
+
+def _bold_only(tag: Tag) -> bool:
+    text = clean_text(tag.get_text(" "))
+    bold = " ".join(clean_text(b.get_text(" ")) for b in tag.find_all(_BOLD) if not b.find_parent(_BOLD))
+    return bool(text) and (tag.name in _BOLD or clean_text(bold) == text)
+
+
+def _heading_like(tag: Tag, sites: SiteNames) -> str | None:
+    text = clean_text(tag.get_text(" "))
+    if not _MIN_TITLE <= len(text) <= _MAX_TITLE or text in sites or text.endswith((":", ";")):
+        return None
+    classes = " ".join([*(str(c) for c in tag.get_attribute_list("class") if c), str(tag.get("id") or "")])
+    if tag.name in _HEADINGS or _TITLE_CLASS.search(classes):
+        return text
+    # A bold line can be a title, but not a bold lead (a sentence) or a bold signature (a name).
+    if tag.find("a") is None and _bold_only(tag) and len(text) <= _MAX_BOLD_TITLE and not text.endswith("."):
+        return text if len(text.split()) > _MAX_NAME_WORDS else None
+    return None
+
+
+def near_content(container: Tag, sites: SiteNames, weak: str | None = None) -> tuple[str, Tag] | None:
+    """The article's heading found from its content block, for pages whose ``<title>`` is not certain: an
+    element whose text is that document title (``weak``), or a heading-like element (``h1``-``h4``, a
+    title class, a bold line) at the top of the block before its first long paragraph, else the nearest one
+    before the block. Returns the text and the element."""
+    for tag in container.find_all(True, limit=_LOOK_AROUND):
+        if weak and tag.name not in ("div", "td", "table", "tr") and clean_text(tag.get_text(" ")) == weak:
+            return weak, tag
+        if (found := _heading_like(tag, sites)) is not None:
+            return found, tag
+        if tag.name in ("p", "li") and len(clean_text(tag.get_text(" "))) >= _FIRST_PARAGRAPH:
+            break  # the body has begun
+    ancestors = {id(a) for a in container.parents}
+    for tag in container.find_all_previous(True, limit=_LOOK_AROUND):
+        if id(tag) not in ancestors and (found := _heading_like(tag, sites)) is not None:
+            return found, tag
+    return None
