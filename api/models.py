@@ -46,6 +46,7 @@ class SearchOut(_Out):
     next: str | None = Field(
         description="URL of the next page (also sent as a Link header); null at the end."
     )
+    next_cursor: str | None = Field(None, description="Opaque cursor of the next page (parameter 'cursor').")
 
 
 class VersionSummaryOut(_Out):

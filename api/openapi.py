@@ -67,6 +67,9 @@ PARAMETERS: dict[str, Param] = {
     "offset": Param(
         "offset", "Hits to skip.", {"type": "integer", "minimum": 0, "maximum": 10000, "default": 0}
     ),
+    "cursor": Param("cursor", "Opaque cursor from a previous response's next_cursor (stable paging)."),
+    "format": Param("format", "Export format.", {"type": "string", "enum": ["jsonl", "csv"]}),
+    "interval": Param("interval", "Bucket size.", {"type": "string", "enum": ["day", "month", "year"]}),
     "facets": Param(
         "facets",
         f"Comma-separated facets to count: {', '.join(FACET_FIELDS)}.",
@@ -85,7 +88,8 @@ PARAMETERS: dict[str, Param] = {
     ),
     "to": Param("to", "Newer version number (default: the current one).", {"type": "integer", "minimum": 1}),
 }
-SEARCH_PARAMS = ("q", *FILTER_FIELDS, "date_from", "date_to", "sort", "size", "offset", "facets")
+SEARCH_PARAMS = ("q", *FILTER_FIELDS, "date_from", "date_to", "sort", "size", "offset", "cursor", "facets")
+HARVEST_PARAMS = ("q", *FILTER_FIELDS, "date_from", "date_to", "sort")
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,35 @@ class Endpoint:
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "/api/v1/export",
+        "export",
+        "Every match of a search, streamed as JSON Lines (records) or CSV",
+        (*HARVEST_PARAMS, "format"),
+        None,
+        "application/x-ndjson",
+        (400, 503),
+        tag="search",
+    ),
+    Endpoint(
+        "/api/v1/timeline",
+        "timeline",
+        "Matches per day, month or year of publication",
+        (*HARVEST_PARAMS, "interval"),
+        models.TimelineOut,
+        errors=(400, 503),
+        tag="search",
+    ),
+    Endpoint(
+        "/api/v1/search.atom",
+        "feed",
+        "Atom feed of the newest matching records",
+        HARVEST_PARAMS,
+        None,
+        "application/atom+xml",
+        (400, 503),
+        tag="search",
+    ),
     Endpoint(
         "/api/v1/search",
         "search",

@@ -14,7 +14,7 @@ from api.problems import Problem
 from index.schema import FACET_FIELDS
 from index.search import FILTER_FIELDS, MAX_SIZE, SearchRequest, Sort
 
-SEARCH_PARAMS = ("q", *FILTER_FIELDS, "date_from", "date_to", "sort", "size", "offset", "facets")
+SEARCH_PARAMS = ("q", *FILTER_FIELDS, "date_from", "date_to", "sort", "size", "offset", "cursor", "facets")
 MAX_OFFSET = 10_000
 _SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
 
@@ -71,4 +71,5 @@ def search_request(params: QueryParams, *, allowed: tuple[str, ...] = SEARCH_PAR
         size=_int(params, "size", 20, 1, MAX_SIZE),
         offset=_int(params, "offset", 0, 0, MAX_OFFSET),
         facets=facets,
+        cursor=params.get("cursor") or None,
     )

@@ -52,10 +52,14 @@ async def search(request: Request) -> Response:
     search_req = search_request(request.query_params)
     results = await run_search(request, search_req)
     next_url = None
-    end = search_req.offset + search_req.size
-    if end < results.total:
-        params = dict(request.query_params)
-        params["offset"] = str(end)
+    params = dict(request.query_params)
+    if results.next_cursor:
+        # Cursor paging is stable while documents are added; an offset-paged client keeps offsets.
+        params.pop("offset", None)
+        params["cursor"] = results.next_cursor
+        next_url = f"{request.url_for('search')}?{urlencode(params)}"
+    elif search_req.offset + search_req.size < results.total and "cursor" not in params:
+        params["offset"] = str(search_req.offset + search_req.size)
         next_url = f"{request.url_for('search')}?{urlencode(params)}"
     body = SearchOut(
         total=results.total,
@@ -66,6 +70,7 @@ async def search(request: Request) -> Response:
             for name, rows in results.facets.items()
         },
         next=next_url,
+        next_cursor=results.next_cursor,
     )
     headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else None
     return model_response(body, headers=headers)
