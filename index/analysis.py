@@ -1,8 +1,12 @@
 """Whoosh analyzers for Vietnamese text, built on :mod:`index.vietnamese`.
 
-Four analyzers, each ``SyllableTokenizer() | <filters>``; use the same one at
-index time, at query time (Whoosh calls ``analyzer(text, mode="query")``) and
-for highlighting (``chars=True``):
+The index's full-text fields use :func:`search_analyzer`, which yields exact,
+folded and bigram terms in one field (the scheme is defined in
+:mod:`index.terms`; indexing uses its faster :func:`index.terms.term_weights`,
+which yields the same terms).  Four single-purpose analyzers remain, each
+``SyllableTokenizer() | <filters>``; use the same one at index time, at query
+time (Whoosh calls ``analyzer(text, mode="query")``) and for highlighting
+(``chars=True``):
 
 * ``exact_analyzer()``: tokenizer | ToneNormalizeFilter; "Hoà bình." gives
   "hòa", "bình";
@@ -46,22 +50,22 @@ from typing import Any
 from whoosh.analysis import Analyzer, Filter, Tokenizer
 from whoosh.analysis import Token as WhooshToken
 
+from index.terms import BIGRAM_JOINER, FOLD_PREFIX, syllable_forms
 from index.vietnamese import TOKEN_RE, folded_form, normalize_tone
 
 __all__ = [
     "BIGRAM_JOINER",
     "BigramFilter",
     "FoldFilter",
+    "SearchTermsFilter",
     "SyllableTokenizer",
     "ToneNormalizeFilter",
     "exact_analyzer",
     "exact_bigram_analyzer",
     "folded_analyzer",
     "folded_bigram_analyzer",
+    "search_analyzer",
 ]
-
-BIGRAM_JOINER = "_"
-"""Separator between the two syllables of a bigram term ("giao_ban")."""
 
 
 class SyllableTokenizer(Tokenizer):  # type: ignore[misc]
@@ -242,6 +246,48 @@ class BigramFilter(Filter):  # type: ignore[misc]
                 prev_start = start
             if keeporiginal:
                 prev_original = original
+
+
+class SearchTermsFilter(Filter):  # type: ignore[misc]
+    """Turn each syllable into the terms of :mod:`index.terms`: exact, folded (if different), bigram.
+
+    For a token ``b`` after ``a`` in the same clause, yields the exact term of ``b``, then
+    ``"~" + folded`` when it differs, then the folded bigram ``"a_b"`` (whose ``startchar`` is a's,
+    ``pos`` a's).  Must come right after :class:`SyllableTokenizer` (it reads ``clause_break`` and
+    reuses the incoming ``Token`` object).
+    """
+
+    def __call__(self, tokens: Iterable[Any]) -> Iterator[Any]:
+        prev: str | None = None
+        prev_pos = prev_start = 0
+        for t in tokens:
+            positions, chars = t.positions, t.chars
+            pos = t.pos if positions else 0
+            start = t.startchar if chars else 0
+            exact, folded = syllable_forms(t.text)
+            t.text = exact
+            yield t
+            if folded != exact:
+                t.text = FOLD_PREFIX + folded
+                yield t
+            if prev is not None and not t.clause_break:
+                t.text = f"{prev}{BIGRAM_JOINER}{folded}"
+                if positions:
+                    t.pos = prev_pos
+                if chars:
+                    t.startchar = prev_start
+                yield t
+                if positions:
+                    t.pos = pos
+                if chars:
+                    t.startchar = start
+            prev, prev_pos, prev_start = folded, pos, start
+
+
+def search_analyzer() -> Analyzer:
+    """Exact, folded and bigram terms in one stream ("Hội nghị" -> "hội", "~hoi", "nghị", "~nghi",
+    "hoi_nghi"); the analyzer of the index's full-text fields."""
+    return SyllableTokenizer() | SearchTermsFilter()
 
 
 def exact_analyzer() -> Analyzer:

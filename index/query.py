@@ -1,15 +1,18 @@
-"""The query language, read leniently into a Whoosh query.
+"""The query language, read leniently into a Whoosh query over the terms of :mod:`index.terms`.
 
 Syntax: ``term``, ``"quoted phrase"``, ``-exclusion`` (also ``-"phrase"``), ``a OR b`` (OR binds tighter
-than the implicit AND), ``field:value`` / ``field:"value"`` for ``title``, ``author``, ``source``,
-``department`` and ``year``. Per syllable: typed without marks it matches the folded form (and ranks
-documents with the same unmarked spelling higher); typed with marks it matches exactly, tone placement
-normalized. Adjacent syllables of an unquoted query boost documents where they are adjacent; a quoted
-phrase requires its syllable bigrams.
+than the implicit AND), ``field:value`` / ``field:"value"`` for ``title``, ``author``, ``department``
+(text, same rules as plain words), ``source`` and ``year`` (exact values).
 
-Nothing here raises on odd input except :class:`~index.errors.QueryError` for a query that is too long
-or has nothing to search for: unbalanced quotes close at the end, lone operators are ignored, unknown
-fields are read as words.
+Per syllable: typed without marks it matches any spelling that folds to it (the folded term) and, with
+:data:`EXACT_BOOST`, the same unmarked spelling (so exact matches rank above folded ones); typed with
+marks it matches exactly, tone placement normalized ("hoà" = "hòa"). A quoted phrase requires the
+folded bigram of each adjacent pair (plus each syllable by the rules above), so it cannot match across
+punctuation; adjacent syllables of unquoted words only raise the score (:data:`BIGRAM_BOOST`).
+
+Nothing here raises on odd input except :class:`~index.errors.QueryError`, for a query that is too long
+or has nothing to search for: unbalanced quotes close at the end of the query, lone operators are
+ignored, an unknown ``field:`` is read as words.
 """
 
 from __future__ import annotations
@@ -20,18 +23,20 @@ from dataclasses import dataclass, field
 
 from whoosh import query as q
 
-from index.analysis import BIGRAM_JOINER
 from index.errors import QueryError
-from index.vietnamese import exact_form, folded_form, has_marks, nfc, tokenize
+from index.terms import FOLD_PREFIX, bigram_term, syllable_forms
+from index.vietnamese import nfc, tokenize
 
 MAX_QUERY_CHARS = 1000
 MAX_CLAUSES = 64
 FIELDS = ("title", "author", "source", "department", "year")
-_BIGRAM_BOOST = 2.0
-_EXACT_BOOST = 1.5
+BIGRAM_BOOST = 2.0
+EXACT_BOOST = 2.0
+_TEXT_FIELDS = {None: "text", "title": "title", "author": "author_t", "department": "department_t"}
 _LEXER = re.compile(
     r'\s*(?P<neg>-(?=\S))?(?:(?P<field>[A-Za-z_]+):(?=\S))?(?:"(?P<quoted>[^"]*)"?|(?P<bare>[^\s"]+))'
 )
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,8 @@ class Highlights:
 class ParsedQuery:
     query: q.Query
     highlights: Highlights
+    fingerprint: str
+    """A canonical rendering of the query (what a cursor is bound to)."""
 
 
 def lex(text: str) -> list[Clause | str]:
@@ -76,32 +83,41 @@ def lex(text: str) -> list[Clause | str]:
     return items
 
 
-def _syllables(text: str) -> list[str]:
-    return [t.text.lower() for t in tokenize(nfc(text))]
+def syllables(text: str) -> list[str]:
+    """The NFC tokens of ``text`` (syllables, numbers, document numbers).
+
+    A document number typed in lower case ("1234/qđ-ubnd") is read as written in documents
+    ("1234/QĐ-UBND"): the tokenizer only recognises issuing-body codes in capitals.
+    """
+    words: list[str] = []
+    for chunk in nfc(text).split():
+        tokens = [t.text for t in tokenize(chunk)]
+        if len(tokens) > 1 and "/" in chunk and any(c.isdigit() for c in chunk):
+            upper = [t.text for t in tokenize(chunk.upper())]
+            if len(upper) == 1 and "/" in upper[0]:
+                tokens = upper
+        words.extend(tokens)
+    return words
 
 
-def _syllable(
-    s: str, exact_fields: tuple[str, ...], folded_fields: tuple[str, ...], hl: Highlights
-) -> q.Query:
-    if has_marks(s):
-        form = exact_form(s)
-        hl.exact.add(form)
-        return q.Or([q.Term(f, form) for f in exact_fields])
-    folded = folded_form(s)
+def syllable_query(s: str, fieldname: str, hl: Highlights) -> q.Query:
+    """One syllable: exact if typed with marks, else folded or (boosted) the same unmarked spelling."""
+    exact, folded = syllable_forms(s)
+    if exact != folded:
+        hl.exact.add(exact)
+        return q.Term(fieldname, exact)
     hl.folded.add(folded)
-    return q.Or(
-        [q.Term(f, folded) for f in folded_fields] + [q.Term(f, s, boost=_EXACT_BOOST) for f in exact_fields]
-    )
+    return q.Or([q.Term(fieldname, exact, boost=EXACT_BOOST), q.Term(fieldname, FOLD_PREFIX + folded)])
 
 
-def _bigram(a: str, b: str, hl: Highlights, boost: float = 1.0) -> q.Query:
-    if has_marks(a) and has_marks(b):
-        pair = (exact_form(a), exact_form(b))
-        hl.bigrams_exact.add(pair)
-        return q.Term("bigram", BIGRAM_JOINER.join(pair), boost=boost)
-    pair = (folded_form(a), folded_form(b))
-    hl.bigrams_folded.add(pair)
-    return q.Term("bigram_f", BIGRAM_JOINER.join(pair), boost=boost)
+def bigram_query(a: str, b: str, fieldname: str, hl: Highlights, boost: float = 1.0) -> q.Query:
+    ea, fa = syllable_forms(a)
+    eb, fb = syllable_forms(b)
+    if ea != fa and eb != fb:
+        hl.bigrams_exact.add((ea, eb))
+    else:
+        hl.bigrams_folded.add((fa, fb))
+    return q.Term(fieldname, bigram_term(a, b), boost=boost)
 
 
 def _clause_query(clause: Clause, hl: Highlights) -> q.Query | None:
@@ -109,32 +125,25 @@ def _clause_query(clause: Clause, hl: Highlights) -> q.Query | None:
         return q.Term("source", clause.text.strip().lower())
     if clause.field == "year":
         return q.Term("year", clause.text.strip())
-    syllables = _syllables(clause.text)
-    if not syllables:
+    words = syllables(clause.text)
+    if not words:
         return None
-    if clause.field in ("author", "department"):
-        name = f"{clause.field}_t"
-        return q.And([q.Term(name, folded_form(s)) for s in syllables])
-    exact_fields, folded_fields = (
-        (("title",), ("title_f",)) if clause.field == "title" else (("title", "text"), ("title_f", "text_f"))
-    )
-    parts = [_syllable(s, exact_fields, folded_fields, hl) for s in syllables]
-    if clause.phrase and clause.field is None and len(syllables) > 1:
-        parts += [_bigram(a, b, hl) for a, b in itertools.pairwise(syllables)]
-    elif len(syllables) > 1 and clause.field is None:
-        # "Hà-Nội" or "hội_nghị" typed as one word: adjacency boosts but is not required.
-        return q.AndMaybe(
-            q.And(parts),
-            q.Or([_bigram(a, b, hl, _BIGRAM_BOOST) for a, b in itertools.pairwise(syllables)]),
-        )
-    return q.And(parts) if len(parts) > 1 else parts[0]
+    fieldname = _TEXT_FIELDS[clause.field]
+    parts = [syllable_query(s, fieldname, hl) for s in words]
+    if len(words) == 1:
+        return parts[0]
+    pairs = [bigram_query(a, b, fieldname, hl) for a, b in itertools.pairwise(words)]
+    if clause.phrase:
+        return q.And(parts + pairs)
+    # "Hà-Nội" or "hội_nghị" typed as one word: adjacency boosts but is not required.
+    return q.AndMaybe(q.And(parts), q.Or([q.Term(p.fieldname, p.text, boost=BIGRAM_BOOST) for p in pairs]))
 
 
 def parse_query(text: str) -> ParsedQuery:
     """Read a user query; :class:`QueryError` if it is too long or has nothing to search for."""
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"the query is {len(text)} characters long; the maximum is {MAX_QUERY_CHARS}")
-    items = lex(nfc(text))
+    items = lex(_CONTROL.sub(" ", nfc(text)))
     if sum(isinstance(i, Clause) for i in items) > MAX_CLAUSES:
         raise QueryError(f"the query has more than {MAX_CLAUSES} terms")
     hl = Highlights()
@@ -158,15 +167,17 @@ def parse_query(text: str) -> ParsedQuery:
             continue
         if join_next:
             groups[-1].append(built)
+            adjacent = []
         else:
             groups.append([built])
         join_next = False
         if item.field is None and not item.phrase:
-            adjacent.extend(_syllables(item.text))
+            words = syllables(item.text)
+            if adjacent and words:
+                boosts.append(bigram_query(adjacent[-1], words[0], "text", hl, BIGRAM_BOOST))
+            adjacent = words
         else:
             adjacent = []
-        if len(adjacent) >= 2:
-            boosts.append(_bigram(adjacent[-2], adjacent[-1], hl, _BIGRAM_BOOST))
     required = [g[0] if len(g) == 1 else q.Or(g) for g in groups]
     if not required and not negatives:
         raise QueryError("the query has no words to search for")
@@ -175,4 +186,5 @@ def parse_query(text: str) -> ParsedQuery:
         positive = q.AndMaybe(positive, q.Or(boosts))
     if negatives:
         positive = q.AndNot(positive, q.Or(negatives))
-    return ParsedQuery(query=positive, highlights=hl)
+    positive = positive.normalize()
+    return ParsedQuery(query=positive, highlights=hl, fingerprint=repr(positive))

@@ -1,81 +1,171 @@
 """The Whoosh schema and how a record becomes an index document.
 
-Text is indexed four ways: exact syllables (tone placement normalized) and folded syllables (no marks,
-đ→d), each for the title and for the full text (title + lead + body), plus syllable bigrams in both forms
-so that phrases are term lookups instead of positional queries. Bodies are not stored: snippets are
-made from the record itself, which is cheaper than storing text in the index.
+Full text lives in one field, ``text`` (:class:`~index.fields.VietnameseText`: exact, folded and bigram
+terms, see :mod:`index.terms`), built from the title, lead, body and document numbers; an occurrence in
+the title weighs :data:`TITLE_WEIGHT`, in the lead :data:`LEAD_WEIGHT`, in the body 1, so title matches
+rank higher without a second field to query. ``title``, ``author_t`` and ``department_t`` are the same
+kind of field for the ``title:``, ``author:`` and ``department:`` query prefixes.
+
+Filter and facet fields (``source``, ``department``, ``jurisdiction``, ``category``, ``author``, ``year``,
+``month``, ``day``) are untokenized IDs with a column, so a filter is one term and a facet count reads a
+column. ``ts`` (publication time, seconds since the epoch) and ``doc_hash`` (what was indexed, for
+incremental updates) are columns only. Bodies are not stored: snippets are cut from the record itself.
 """
 
 from __future__ import annotations
 
-from datetime import UTC
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.columns import NumericColumn, VarBytesColumn
+from whoosh.fields import COLUMN, ID, STORED, Schema
 
 from archive.model import Record
-from index.analysis import exact_analyzer, exact_bigram_analyzer, folded_analyzer, folded_bigram_analyzer
+from index.analysis import search_analyzer
+from index.fields import VietnameseText
+from index.terms import term_weights
 
-SCHEMA_VERSION = 1
-"""Bump when the schema or the analysis changes: an index with another stamp must be rebuilt."""
+SCHEMA_VERSION = 2
+"""Bump when the schema changes. (Analysis changes are caught by :func:`analysis_fingerprint`.)"""
 
 FACET_FIELDS = ("source", "department", "jurisdiction", "category", "author", "year")
+"""Fields that can be counted (``SearchRequest.facets``)."""
+
+TITLE_WEIGHT = 4.0
+LEAD_WEIGHT = 1.5
+NO_DATE = -(2**62)
+"""``ts`` of a document without a publication date (sorts before every real date)."""
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+_PROBE = (
+    "Hoà Bình, THUỶ lợi; khoẻ. Quyết định 1234/QĐ–UBND ngày 05/7/2010: 1.234.567 đồng, "
+    "ở ý Đà Nẵng - Hà Nội “giao ban” H5N1 café ðường"
+)
+
+
+def analysis_fingerprint() -> str:
+    """A digest of what the analysis makes of a probe text, stamped into the index.
+
+    Any change to tokenization, tone normalization, folding or the term scheme changes it, so an index
+    built by older code is detected (and rebuilt) even if nobody bumped :data:`SCHEMA_VERSION`.
+    """
+    freqs, weights, ntokens = term_weights([(_PROBE, 2.0), (_PROBE.lower(), 1.0)])
+    analyzed = [t.text for t in search_analyzer()(_PROBE, mode="index")]
+    payload = json.dumps([sorted(freqs.items()), sorted(weights.items()), ntokens, analyzed])
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
 def build_schema() -> Schema:
     return Schema(
-        id=ID(unique=True, stored=True),
-        title=TEXT(analyzer=exact_analyzer(), phrase=False, stored=True, field_boost=3.0),
-        title_f=TEXT(analyzer=folded_analyzer(), phrase=False, field_boost=3.0),
-        text=TEXT(analyzer=exact_analyzer(), phrase=False),
-        text_f=TEXT(analyzer=folded_analyzer(), phrase=False),
-        bigram=TEXT(analyzer=exact_bigram_analyzer(), phrase=False),
-        bigram_f=TEXT(analyzer=folded_bigram_analyzer(), phrase=False),
-        author_t=TEXT(analyzer=folded_analyzer(), phrase=False),
-        department_t=TEXT(analyzer=folded_analyzer(), phrase=False),
+        id=ID(unique=True, stored=True, sortable=True),
+        title=VietnameseText(stored=True),
+        text=VietnameseText(),
+        author_t=VietnameseText(),
+        department_t=VietnameseText(),
         source=ID(stored=True, sortable=True),
         department=ID(stored=True, sortable=True),
         jurisdiction=ID(stored=True, sortable=True),
         category=ID(stored=True, sortable=True),
         author=ID(stored=True, sortable=True),
-        year=ID(stored=True, sortable=True),
+        year=ID(sortable=True),
         month=ID(sortable=True),
-        doc_number=KEYWORD(lowercase=True, commas=True, scorable=True),
-        published=DATETIME(stored=True, sortable=True),
+        day=ID(sortable=True),
+        ts=COLUMN(NumericColumn("q", default=NO_DATE)),
+        doc_hash=COLUMN(VarBytesColumn()),
+        published=STORED(),
         url=STORED(),
         content_hash=STORED(),
     )
 
 
-def to_document(record: Record) -> dict[str, Any]:
-    """The index document of a record's current version."""
-    full_text = "\n".join(p for p in (record.title, record.lead, *record.body) if p)
+def make_document(
+    *,
+    id: str,
+    url: str,
+    title: str,
+    lead: str | None,
+    body: Sequence[str],
+    published: datetime | None,
+    source: str,
+    department: str,
+    jurisdiction: str,
+    category: str | None = None,
+    author: str | None = None,
+    doc_numbers: Sequence[str] = (),
+    content_hash: str = "",
+) -> dict[str, Any]:
+    """The index document for these values (``published`` must be time-zone aware)."""
+    body_text = "\n".join(p for p in body if p)
+    text: list[tuple[str, float]] = [(title, TITLE_WEIGHT)]
+    if lead:
+        text.append((lead, LEAD_WEIGHT))
+    if body_text:
+        text.append((body_text, 1.0))
+    # Document numbers the parser found outside the text (attachments, metadata) are searchable too.
+    extra = [n for n in doc_numbers if n not in title and n not in body_text and (not lead or n not in lead)]
+    if extra:
+        text.append(("\n".join(extra), 1.0))
     doc: dict[str, Any] = {
-        "id": record.id,
-        "title": record.title,
-        "title_f": record.title,
-        "text": full_text,
-        "text_f": full_text,
-        "bigram": full_text,
-        "bigram_f": full_text,
-        "source": record.source,
-        "department": record.department,
-        "department_t": record.department,
-        "jurisdiction": record.jurisdiction,
-        "url": record.url,
-        "content_hash": record.content_hash,
+        "id": id,
+        "title": title,
+        "text": text,
+        "source": source,
+        "department": department,
+        "department_t": department,
+        "jurisdiction": jurisdiction,
+        "url": url,
+        "content_hash": content_hash,
     }
-    if record.author:
-        doc["author"] = record.author
-        doc["author_t"] = record.author
-    if record.category:
-        doc["category"] = record.category
-    if record.doc_numbers:
-        doc["doc_number"] = ",".join(record.doc_numbers)
-    if record.published:
-        # Whoosh stores naive datetimes; UTC keeps ordering exact across time zones.
-        doc["published"] = record.published.astimezone(UTC).replace(tzinfo=None)
-        local = record.published
+    if author:
+        doc["author"] = author
+        doc["author_t"] = author
+    if category:
+        doc["category"] = category
+    if published is not None:
+        if published.tzinfo is None:
+            raise ValueError(f"document {id}: published {published.isoformat()} has no time zone")
+        local = published.astimezone(LOCAL_TZ)
+        doc["published"] = local
+        doc["ts"] = int(published.timestamp())
         doc["year"] = f"{local.year:04d}"
         doc["month"] = f"{local.year:04d}-{local.month:02d}"
+        doc["day"] = local.date().isoformat()
+    doc["doc_hash"] = document_hash(doc)
     return doc
+
+
+def document_hash(doc: dict[str, Any]) -> bytes:
+    """16 bytes identifying everything indexed for a document (``doc_hash`` excluded)."""
+    payload = json.dumps(
+        {k: v for k, v in doc.items() if k != "doc_hash"}, sort_keys=True, default=str, ensure_ascii=False
+    )
+    return hashlib.blake2b(payload.encode("utf-8"), digest_size=16).digest()
+
+
+def to_document(record: Record) -> dict[str, Any]:
+    """The index document of a record's current version."""
+    return make_document(
+        id=record.id,
+        url=record.url,
+        title=record.title,
+        lead=record.lead,
+        body=record.body,
+        published=record.published,
+        source=record.source,
+        department=record.department,
+        jurisdiction=record.jurisdiction,
+        category=record.category,
+        author=record.author,
+        doc_numbers=record.doc_numbers,
+        content_hash=record.content_hash,
+    )
+
+
+def utc_naive(moment: datetime) -> datetime:
+    """``moment`` in UTC without tzinfo (how datetimes compare inside the index)."""
+    return moment.astimezone(UTC).replace(tzinfo=None)

@@ -1,175 +1,308 @@
-"""Searching the index: queries, filters, sorting, facets and snippets, behind deptnews's own types.
+"""Searching the index: queries, filters, sorting, facets, cursors, timelines and snippets.
 
-A :class:`SearchService` keeps one Whoosh searcher open and replaces it when a writer has committed,
-so a long-running API sees new records without restarting and without reopening per request.
+A :class:`SearchService` is long-lived (one per API process) and thread-safe: each call borrows one of
+a few long-lived searchers (:mod:`index.snapshots`), which follow new commits and rebuilds without a
+restart. A search first computes the set of matching documents (:mod:`index.docsets`; it gives the
+total, the facet counts and the date order), then the page: by date (:mod:`index.docvalues`) or by
+BM25 score (:mod:`index.ranking`). Snippets are cut from the record text outside the searcher.
 """
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from datetime import time as dtime
+from collections import Counter
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from whoosh import query as q
-from whoosh import sorting
 
+from index.collect import PageCollector
+from index.cursor import Cursor, decode_cursor, encode_cursor
+from index.dates import date_range_query, local_span
+from index.docsets import narrow, query_docs
 from index.errors import IndexMissing, QueryError
 from index.highlight import snippet
-from index.query import Highlights, parse_query
-from index.schema import FACET_FIELDS
-from index.store import open_index
+from index.postings import PostingCache
+from index.query import Highlights, ParsedQuery
+from index.ranking import rank
+from index.request import (
+    FACET_FIELDS,
+    FILTER_FIELDS,
+    MAX_SIZE,
+    Hit,
+    IndexStats,
+    Interval,
+    SearchRequest,
+    SearchResults,
+    Sort,
+    parse_request,
+)
+from index.schema import LOCAL_TZ
+from index.snapshots import Snapshot, SnapshotPool
 
-Sort = Literal["relevance", "newest", "oldest"]
-FILTER_FIELDS = ("source", "department", "jurisdiction", "category", "author", "year")
-MAX_SIZE = 100
-_LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+_PERIOD_LEN = {"day": 10, "month": 7, "year": 4}
 
-
-@dataclass(frozen=True)
-class SearchRequest:
-    """One search. ``q`` None or blank lists everything (newest first unless ``sort`` says otherwise)."""
-
-    q: str | None = None
-    filters: dict[str, str] = field(default_factory=dict)
-    date_from: date | None = None
-    date_to: date | None = None
-    sort: Sort | None = None
-    size: int = 20
-    offset: int = 0
-    facets: Sequence[str] = ()
-
-
-@dataclass(frozen=True)
-class Hit:
-    id: str
-    title: str
-    url: str
-    published: datetime | None
-    source: str
-    department: str
-    score: float | None
-    snippet: str
+__all__ = [  # the request and result types are re-exported: callers import them from here
+    "FACET_FIELDS",
+    "FILTER_FIELDS",
+    "MAX_SIZE",
+    "Hit",
+    "IndexStats",
+    "Interval",
+    "SearchRequest",
+    "SearchResults",
+    "SearchService",
+    "Sort",
+]
 
 
 @dataclass(frozen=True)
-class SearchResults:
-    total: int
-    hits: list[Hit]
-    facets: dict[str, list[tuple[str, int]]]
-    took_ms: float
-
-
-def _local_bound(day: date, end: bool) -> datetime:
-    moment = datetime.combine(day, dtime.max if end else dtime.min, tzinfo=_LOCAL)
-    return moment.astimezone(UTC).replace(tzinfo=None)
+class _Plan:
+    main: q.Query
+    full: q.Query
+    """main AND the filters, dates included"""
+    base: q.Query
+    """main AND the filters other than dates"""
+    dates: q.Query | None
+    """the date range as year/month/day terms"""
+    span: tuple[int, int] | None
+    """the date range as inclusive epoch seconds (the ``ts`` column)"""
+    filtered: bool
+    highlights: Highlights
+    sort: Sort
+    binding: str
 
 
 class SearchService:
-    """Searches the index at ``path``; ``load_text(id)`` supplies the text snippets are cut from."""
+    """Searches the index at ``path``; ``load_text(id)`` supplies the text snippets are cut from.
 
-    def __init__(self, path: Path, load_text: Callable[[str], str | None]) -> None:
+    ``max_searchers``: searchers kept open for reuse (more are opened while more threads search).
+    """
+
+    def __init__(self, path: Path, load_text: Callable[[str], str | None], *, max_searchers: int = 4) -> None:
         self.path = path
         self._load_text = load_text
-        self._ix: Any = None
-        self._searcher: Any = None
-        self._lock = threading.Lock()
-
-    def _current(self) -> Any:
-        if self._searcher is None:
-            self._ix = open_index(self.path)
-            self._searcher = self._ix.searcher()
-        elif not self._searcher.up_to_date():
-            # Not Searcher.refresh(): it reuses segment readers with their old deletion sets, so a
-            # document replaced by update_document would be counted twice. A new searcher on
-            # non-compound segments costs a few milliseconds, and only after a commit.
-            self._searcher.close()
-            self._searcher = None
-            self._searcher = self._ix.searcher()
-        return self._searcher
+        self._pool = SnapshotPool(path, max_idle=max_searchers)
 
     def close(self) -> None:
-        with self._lock:
-            if self._searcher is not None:
-                self._searcher.close()
-            self._searcher = self._ix = None
+        self._pool.close()
 
     def count(self) -> int:
-        with self._lock:
+        """Documents in the index (0 if there is no index yet)."""
+        try:
+            return self._pool.run(lambda snap: int(snap.searcher.doc_count()))
+        except IndexMissing:
+            return 0
+
+    def stats(self) -> IndexStats:
+        """Size and freshness of the index; IndexMissing / IndexOutdated when it cannot be searched."""
+
+        def work(snap: Snapshot) -> IndexStats:
+            toc = snap.location.directory / f"_records_{snap.commit}.toc"
             try:
-                return int(self._current().doc_count())
-            except IndexMissing:
-                return 0
+                modified: datetime | None = datetime.fromtimestamp(toc.stat().st_mtime, UTC)
+            except OSError:
+                modified = None
+            return IndexStats(
+                documents=int(snap.searcher.doc_count()),
+                generation=snap.location.generation,
+                commit=snap.commit,
+                last_commit=modified,
+                built_at=snap.location.built_at,
+            )
+
+        return self._pool.run(work)
+
+    # --- planning -------------------------------------------------------------------------------
+
+    def _plan(self, snap: Snapshot, request: SearchRequest, parsed: ParsedQuery | None) -> _Plan:
+        highlights = Highlights()
+        main: q.Query = q.Every()
+        fingerprint = "*"
+        if parsed is not None:
+            main, highlights, fingerprint = parsed.query, parsed.highlights, parsed.fingerprint
+        filters: list[q.Query] = [q.Term(k, v) for k, v in sorted(request.filters.items()) if v]
+        base = q.And([main, *filters]) if filters else main
+        dates: q.Query | None = None
+        span: tuple[int, int] | None = None
+        if request.date_from or request.date_to:
+            years = [y.decode() if isinstance(y, bytes) else str(y) for y in snap.searcher.lexicon("year")]
+            dates = date_range_query(request.date_from, request.date_to, years)
+            span = local_span(request.date_from, request.date_to)
+            if dates is not None:
+                filters.append(dates)
+        full = q.And([main, *filters]) if filters else main
+        sort: Sort = request.sort or ("relevance" if parsed is not None else "newest")
+        binding = "|".join(
+            [
+                sort,
+                fingerprint,
+                repr(sorted(request.filters.items())),
+                str(request.date_from),
+                str(request.date_to),
+            ]
+        )
+        return _Plan(main, full, base, dates, span, bool(filters), highlights, sort, binding)
+
+    def _matches(self, snap: Snapshot, plan: _Plan, cache: PostingCache | None = None) -> Collection[int]:
+        searcher, values = snap.searcher, snap.values
+        if isinstance(plan.full, q.Every):
+            return values.live(searcher)
+        live, deleted = values.live(searcher), values.deleted(searcher)
+        if plan.dates is not None and plan.span is not None and not narrow(searcher, plan.dates, plan.base):
+            # A wide date range: match the rest, then keep the documents whose time is in range (a
+            # column look-up each) rather than reading the posting lists of many days and months.
+            found = (
+                live
+                if isinstance(plan.base, q.Every)
+                else query_docs(searcher, plan.base, live, deleted, cache)
+            )
+            if found is not None:
+                ts = values.column(searcher, "ts")
+                lo, hi = plan.span
+                return {d for d in found if lo <= ts[d] <= hi}
+        found = query_docs(searcher, plan.full, live, deleted, cache)
+        return found if found is not None else list(searcher.docs_for_query(plan.full))
+
+    def _cursor(self, snap: Snapshot, plan: _Plan, token: str | None) -> Cursor | None:
+        if not token:
+            return None
+        cursor = decode_cursor(token, binding=plan.binding, secret=snap.secret)
+        if cursor.sort != plan.sort:
+            raise QueryError("invalid cursor")
+        return cursor
+
+    def _page(
+        self,
+        snap: Snapshot,
+        plan: _Plan,
+        docnums: Collection[int],
+        request: SearchRequest,
+        limit: int,
+        cache: PostingCache,
+    ) -> tuple[list[tuple[float | None, int]], Cursor | None]:
+        """Up to ``limit`` hits ``(score, docnum)`` from the request's offset or cursor, plus the cursor
+        of the last one if more follow."""
+        cursor = self._cursor(snap, plan, request.cursor)
+        want = request.offset + limit + 1
+        searcher, values = snap.searcher, snap.values
+        rows: list[tuple[float | None, int]]
+        if plan.sort == "relevance":
+            ids = values.column(searcher, "id")
+            after = (float(cursor.key), cursor.id) if cursor else None
+            ranked = rank(
+                searcher,
+                plan.main,
+                docnums,
+                ids,
+                want,
+                after=after,
+                norms=lambda f: values.norms(searcher, f),
+                cache=cache,
+            )
+            if ranked is None:  # a query shape index.ranking cannot score: let Whoosh score it
+                allow = (docnums if isinstance(docnums, set) else set(docnums)) if plan.filtered else None
+                collector = PageCollector(want, ids, after=after, allow=allow)
+                searcher.search_with_collector(plan.main, collector)
+                ranked = collector.page()
+            rows = [(score, d) for score, d in ranked]
+        else:
+            key = (int(cursor.key), cursor.id) if cursor else None
+            descending = plan.sort == "newest"
+            top = values.top_by_date(searcher, docnums, want, descending=descending, key=key)
+            rows = [(None, d) for d in top]
+        more = len(rows) > request.offset + limit
+        rows = rows[request.offset : request.offset + limit]
+        if not more or not rows:
+            return rows, None
+        score, last = rows[-1]
+        last_id = values.column(searcher, "id")[last]
+        if plan.sort == "relevance":
+            assert score is not None
+            return rows, Cursor(plan.sort, score, last_id)
+        return rows, Cursor(plan.sort, int(values.column(searcher, "ts")[last]), last_id)
+
+    # --- public operations ----------------------------------------------------------------------
 
     def search(self, request: SearchRequest) -> SearchResults:
         """Run a search; :class:`QueryError` for a query or parameter that cannot be run."""
         started = time.perf_counter()
-        unknown = set(request.filters) - set(FILTER_FIELDS)
-        if unknown:
-            raise QueryError(f"unknown filter(s): {', '.join(sorted(unknown))}")
-        bad_facets = set(request.facets) - set(FACET_FIELDS)
-        if bad_facets:
-            raise QueryError(f"unknown facet(s): {', '.join(sorted(bad_facets))}")
-        if not 1 <= request.size <= MAX_SIZE:
-            raise QueryError(f"size must be between 1 and {MAX_SIZE}")
-        if request.date_from and request.date_to and request.date_from > request.date_to:
-            raise QueryError("date_from is after date_to")
-        text = (request.q or "").strip()
-        highlights = Highlights()
-        if text:
-            parsed = parse_query(text)
-            main: q.Query = parsed.query
-            highlights = parsed.highlights
-        else:
-            main = q.Every()
-        filters: list[q.Query] = [q.Term(k, v) for k, v in request.filters.items() if v]
-        if request.date_from or request.date_to:
-            filters.append(
-                q.DateRange(
-                    "published",
-                    _local_bound(request.date_from, False) if request.date_from else None,
-                    _local_bound(request.date_to, True) if request.date_to else None,
-                )
-            )
-        sort = request.sort or ("relevance" if text else "newest")
-        kwargs: dict[str, Any] = {"limit": request.offset + request.size, "terms": False}
-        if filters:
-            kwargs["filter"] = q.And(filters) if len(filters) > 1 else filters[0]
-        if sort != "relevance":
-            kwargs["sortedby"] = sorting.MultiFacet(
-                [sorting.FieldFacet("published", reverse=sort == "newest"), sorting.FieldFacet("id")]
-            )
-        if request.facets:
-            kwargs["groupedby"] = {
-                name: sorting.FieldFacet(name, maptype=sorting.Count) for name in request.facets
-            }
-        with self._lock:
-            searcher = self._current()
-            results = searcher.search(main, **kwargs)
-            total = len(results)
-            page = results[request.offset : request.offset + request.size]
-            rows = [(dict(hit.fields()), hit.score if sort == "relevance" else None) for hit in page]
-            facets = {
-                name: sorted(
-                    ((str(k), int(v)) for k, v in results.groups(name).items() if k is not None),
-                    key=lambda kv: (-kv[1], kv[0]),
-                )
-                for name in request.facets
-            }
-        hits = [self._hit(fields, score, highlights) for fields, score in rows]
+        parsed = parse_request(request)
+        plan, total, facets, stored, token = self._pool.run(
+            lambda snap: self._run(snap, request, parsed, request.size)
+        )
+        hits = [self._hit(fields, score, plan.highlights, snippets=True) for fields, score in stored]
         took = (time.perf_counter() - started) * 1000
-        return SearchResults(total=total, hits=hits, facets=facets, took_ms=round(took, 2))
+        return SearchResults(total=total, hits=hits, facets=facets, took_ms=round(took, 2), next_cursor=token)
 
-    def _hit(self, fields: dict[str, Any], score: float | None, hl: Highlights) -> Hit:
-        published = fields.get("published")
-        if isinstance(published, datetime):
-            published = published.replace(tzinfo=UTC).astimezone(_LOCAL)
-        text = self._load_text(fields["id"]) or fields.get("title", "")
+    def _run(
+        self,
+        snap: Snapshot,
+        request: SearchRequest,
+        parsed: ParsedQuery | None,
+        size: int,
+    ) -> tuple[
+        _Plan, int, dict[str, list[tuple[str, int]]], list[tuple[dict[str, Any], float | None]], str | None
+    ]:
+        """One page on one searcher: (plan, total, facets, stored fields with scores, next cursor)."""
+        plan = self._plan(snap, request, parsed)
+        cache = PostingCache([(sub.reader(), offset) for sub, offset in snap.searcher.leaf_searchers()])
+        docnums = self._matches(snap, plan, cache)
+        facets = {name: snap.values.count(snap.searcher, name, docnums) for name in request.facets}
+        rows, next_cursor = self._page(snap, plan, docnums, request, size, cache)
+        stored = [(dict(snap.searcher.stored_fields(d)), score) for score, d in rows]
+        token = encode_cursor(next_cursor, binding=plan.binding, secret=snap.secret) if next_cursor else None
+        return plan, len(docnums), facets, stored, token
+
+    def iter_hits(self, request: SearchRequest, batch: int = 500, *, snippets: bool = False) -> Iterator[Hit]:
+        """Every match of ``request`` in its order (``size``, ``offset`` and ``facets`` are ignored),
+        fetched ``batch`` at a time by cursor: one batch of hits is held at a time (and, while a batch
+        is computed, the set of matching document numbers), and commits between batches are followed
+        as cursors are (see ``SearchRequest``). Each batch costs about one search."""
+        if batch < 1:
+            raise QueryError("batch must be at least 1")
+        current = replace(request, size=1, offset=0, facets=())
+        parsed = parse_request(current)
+        token = request.cursor
+        while True:
+            page = replace(current, cursor=token)
+            plan, _, _, stored, token = self._pool.run(
+                lambda snap, page=page: self._run(snap, page, parsed, batch)  # type: ignore[misc]
+            )
+            for fields, score in stored:
+                yield self._hit(fields, score, plan.highlights, snippets=snippets)
+            if token is None:
+                return
+
+    def timeline(self, request: SearchRequest, interval: Interval) -> list[tuple[str, int]]:
+        """Matches of ``request`` per local day (``YYYY-MM-DD``), month (``YYYY-MM``) or year, by period;
+        undated documents are not counted."""
+        if interval not in _PERIOD_LEN:
+            raise QueryError(f"interval must be one of {', '.join(_PERIOD_LEN)}")
+        parsed = parse_request(replace(request, size=1, offset=0, cursor=None))
+
+        def work(snap: Snapshot) -> Counter[str]:
+            docnums = self._matches(snap, self._plan(snap, request, parsed))
+            days = snap.values.column(snap.searcher, "day")
+            return Counter(map(days.__getitem__, docnums))
+
+        per_day = self._pool.run(work)
+        width = _PERIOD_LEN[interval]
+        periods: Counter[str] = Counter()
+        for day, n in per_day.items():
+            if day:
+                periods[day[:width]] += n
+        return sorted(periods.items())
+
+    def _hit(self, fields: dict[str, Any], score: float | None, hl: Highlights, *, snippets: bool) -> Hit:
+        stored = fields.get("published")
+        published = stored.astimezone(LOCAL_TZ) if isinstance(stored, datetime) else None
+        text = ""
+        if snippets:
+            text = snippet(self._load_text(fields["id"]) or fields.get("title", ""), hl)
         return Hit(
             id=fields["id"],
             title=fields.get("title", ""),
@@ -178,5 +311,8 @@ class SearchService:
             source=fields.get("source", ""),
             department=fields.get("department", ""),
             score=score,
-            snippet=snippet(text, hl),
+            snippet=text,
+            jurisdiction=fields.get("jurisdiction"),
+            category=fields.get("category"),
+            author=fields.get("author"),
         )

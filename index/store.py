@@ -1,17 +1,31 @@
-"""Opening the index and writing to it: upsert by id, delete, rebuild, with a version stamp.
+"""Where the index lives on disk, and writing to it: upsert by id, delete, rebuild, with a version stamp.
 
-One writer at a time: Whoosh's file lock is taken with a timeout and a clear :class:`IndexBusy` when it
-expires (never Whoosh's AsyncWriter, which can silently drop writes). Segments are written with
-``compound=False``: opening a searcher on non-compound segments is two orders of magnitude cheaper.
-A commit is atomic in Whoosh (a new TOC file is written last), so a process killed mid-write leaves
-the previous commit readable; its stale lock is released by the kernel with the process.
+Layout of the index directory (``<home>/index``)::
+
+    CURRENT      {"generation": "g000003", "schema_version": 2, "analysis": "…", "previous": "g000002", …}
+    g000003/     the Whoosh index readers use (segments written with compound=False)
+    g000002/     the generation before the last rebuild, kept until the next one (a reader may hold it)
+    write.lock   flock'ed by the one process writing (see :mod:`index.locking`)
+
+A rebuild writes a new generation directory and switches ``CURRENT`` (an atomic rename) only once it
+is complete and verified, so readers never see a half-built index. Incremental writes go into the current
+generation; a Whoosh commit is atomic too (its TOC file is renamed into place last). So a writer killed
+at any point leaves the last complete index readable, its lock is released by the kernel, and the next
+writer removes what the dead one left (unfinished generations, Whoosh temp files).
+
+``CURRENT`` carries :data:`~index.schema.SCHEMA_VERSION` and :func:`~index.schema.analysis_fingerprint`:
+an index built by other code raises :class:`IndexOutdated` instead of answering with mismatched terms.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,112 +33,266 @@ from whoosh import index as whoosh_index
 from whoosh.index import LockError
 
 from archive.model import Record
-from index.errors import IndexBusy, IndexMissing, IndexOutdated
-from index.schema import SCHEMA_VERSION, build_schema, to_document
+from index.cursor import ensure_secret
+from index.errors import IndexBusy, IndexMissing, IndexOutdated, SearchError
+from index.locking import WriteLock
+from index.schema import SCHEMA_VERSION, analysis_fingerprint, build_schema, to_document
 
-_STAMP = "deptnews-index.json"
 INDEX_NAME = "records"
+CURRENT = "CURRENT"
+_LOCK = "write.lock"
+_PREFIX = "g"
 
 
-def _stamp_ok(path: Path) -> bool:
+@dataclass(frozen=True)
+class Location:
+    """The generation ``CURRENT`` points to."""
+
+    root: Path
+    generation: str
+    schema_version: int
+    analysis: str
+    built_at: str
+    previous: str | None
+
+    @property
+    def directory(self) -> Path:
+        return self.root / self.generation
+
+
+def read_location(root: Path) -> Location:
+    """The current generation; :class:`IndexMissing` if there is none, :class:`IndexOutdated` if it was
+    built by another schema or analysis (or is in the layout of an older deptnews)."""
     try:
-        data = json.loads((path / _STAMP).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(data, dict) and data.get("schema_version") == SCHEMA_VERSION
-
-
-def open_index(path: Path) -> Any:
-    """Open an existing index for reading; :class:`IndexMissing` / :class:`IndexOutdated` otherwise."""
-    if not path.is_dir() or not whoosh_index.exists_in(str(path), indexname=INDEX_NAME):
-        raise IndexMissing(f"no index at {path}: run `deptnews index` first")
-    if not _stamp_ok(path):
+        data = json.loads((root / CURRENT).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        if root.is_dir() and whoosh_index.exists_in(str(root), indexname=INDEX_NAME):
+            raise IndexOutdated(
+                f"the index at {root} was built by an older version: run `deptnews index --rebuild`"
+            ) from None
+        raise IndexMissing(f"no index at {root}: run `deptnews index` first") from None
+    except (OSError, ValueError) as exc:
+        raise IndexOutdated(f"the index at {root} has an unreadable {CURRENT} ({exc}): rebuild it") from None
+    location = Location(
+        root=root,
+        generation=str(data.get("generation", "")),
+        schema_version=int(data.get("schema_version", -1)),
+        analysis=str(data.get("analysis", "")),
+        built_at=str(data.get("built_at", "")),
+        previous=data.get("previous"),
+    )
+    if location.schema_version != SCHEMA_VERSION or location.analysis != analysis_fingerprint():
         raise IndexOutdated(
-            f"the index at {path} was built by another version: run `deptnews index --rebuild`"
+            f"the index at {root} was built with another schema or analysis "
+            f"(schema {location.schema_version}, analysis {location.analysis or '?'}): "
+            "run `deptnews index --rebuild`"
         )
-    return whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
+    if not whoosh_index.exists_in(str(location.directory), indexname=INDEX_NAME):
+        raise IndexMissing(f"the index at {root} points to a missing generation {location.generation!r}")
+    return location
 
 
-def create_index(path: Path) -> Any:
-    """Create an empty index at ``path`` (replacing whatever is there) and stamp its version."""
-    if path.exists():
-        shutil.rmtree(path)
-    path.mkdir(parents=True)
-    ix = whoosh_index.create_in(str(path), build_schema(), indexname=INDEX_NAME)
-    (path / _STAMP).write_text(json.dumps({"schema_version": SCHEMA_VERSION}), encoding="utf-8")
-    return ix
+def _current_raw(root: Path) -> dict[str, Any] | None:
+    """``CURRENT`` as written, without any version check; {} if missing, None if unreadable."""
+    try:
+        data = json.loads((root / CURRENT).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _referenced(root: Path) -> set[str] | None:
+    """The generations ``CURRENT`` names (current and previous); None if it cannot be read."""
+    raw = _current_raw(root)
+    if raw is None:
+        return None
+    return {str(v) for v in (raw.get("generation"), raw.get("previous")) if v}
+
+
+def open_index(root: Path) -> Any:
+    """The Whoosh index of the current generation, for reading."""
+    return whoosh_index.open_dir(str(read_location(root).directory), indexname=INDEX_NAME)
+
+
+def create_index(root: Path) -> Any:
+    """Replace whatever index is at ``root`` with an empty one (under the writer lock)."""
+    writer = IndexWriter(root)
+    writer.rebuild_documents([])
+    return open_index(root)
+
+
+def _write_current(root: Path, generation: str, previous: str | None) -> None:
+    payload = {
+        "generation": generation,
+        "schema_version": SCHEMA_VERSION,
+        "analysis": analysis_fingerprint(),
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "previous": previous,
+    }
+    tmp = root / f".{CURRENT}.{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(payload, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, root / CURRENT)
 
 
 class IndexWriter:
-    """Writes records into the index at ``path``; each method is one commit."""
+    """Writes to the index at ``path``; each method is one commit, under the writer lock.
 
-    def __init__(self, path: Path, *, timeout: float = 30.0) -> None:
+    ``timeout``: seconds to wait for another writer before :class:`IndexBusy`. ``limitmb``: memory
+    for Whoosh's posting pool per writing process (beyond it, postings spill to sorted run files).
+    """
+
+    def __init__(self, path: Path, *, timeout: float = 30.0, limitmb: int = 256) -> None:
         self.path = path
         self.timeout = timeout
+        self.limitmb = limitmb
+        self._lock: WriteLock | None = None
 
-    def _writer(self, ix: Any, **kwargs: Any) -> Any:
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the writer lock across several calls (re-entrant within this object)."""
+        if self._lock is not None:
+            yield
+            return
+        lock = WriteLock(self.path / _LOCK, self.timeout)
+        lock.acquire()
+        self._lock = lock
         try:
-            return ix.writer(timeout=self.timeout, compound=False, **kwargs)
+            self._tidy()
+            ensure_secret(self.path)
+            yield
+        finally:
+            self._lock = None
+            lock.release()
+
+    def location(self) -> Location:
+        return read_location(self.path)
+
+    def _whoosh_writer(self, ix: Any, **kwargs: Any) -> Any:
+        try:
+            return ix.writer(timeout=self.timeout, compound=False, limitmb=self.limitmb, **kwargs)
         except LockError:
-            raise IndexBusy(
-                f"another process is writing the index at {self.path} (waited {self.timeout}s)"
-            ) from None
+            raise IndexBusy(f"Whoosh's lock on {self.path} is held (waited {self.timeout:g}s)") from None
 
-    def _open_or_create(self) -> Any:
+    def _tidy(self) -> None:
+        """Remove what a killed writer left: unfinished generations and Whoosh temp files.
+
+        Only generations ``CURRENT`` names are kept, whether or not this code can read them (an index
+        built by newer code is left alone); if ``CURRENT`` cannot be read at all, nothing is removed.
+        """
+        keep = _referenced(self.path)
+        for child in self.path.iterdir():
+            if (
+                keep is not None
+                and child.is_dir()
+                and child.name.startswith(_PREFIX)
+                and child.name not in keep
+            ):
+                shutil.rmtree(child, ignore_errors=True)
+            elif child.name.startswith(f".{CURRENT}."):
+                child.unlink(missing_ok=True)
         try:
-            return open_index(self.path)
-        except IndexMissing:
-            return create_index(self.path)
+            location = read_location(self.path)
+        except SearchError:
+            return
+        for child in location.directory.iterdir():
+            if child.is_dir() and child.name.endswith(".tmp"):
+                shutil.rmtree(child, ignore_errors=True)
+            elif ".toc." in child.name:  # a TOC that was never renamed into place
+                child.unlink(missing_ok=True)
+
+    def write(self, documents: Iterable[dict[str, Any]], deletions: Iterable[str] = ()) -> tuple[int, int]:
+        """Delete ``deletions`` (ids) and add or replace ``documents`` in one commit; an empty index is
+        created first if there is none. Returns ``(written, deleted)``."""
+        with self.locked():
+            try:
+                location = read_location(self.path)
+            except IndexMissing:
+                self._build([], procs=1)
+                location = read_location(self.path)
+            ix = whoosh_index.open_dir(str(location.directory), indexname=INDEX_NAME)
+            writer = self._whoosh_writer(ix)
+            written = deleted = 0
+            try:
+                for rid in deletions:
+                    deleted += writer.delete_by_term("id", rid)
+                for doc in documents:
+                    writer.update_document(**doc)
+                    written += 1
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+            return written, int(deleted)
 
     def upsert(self, records: Iterable[Record]) -> int:
         """Add or replace the current version of each record (by id). Returns the number written."""
-        ix = self._open_or_create()
-        writer = self._writer(ix)
-        count = 0
-        try:
-            for record in records:
-                writer.update_document(**to_document(record))
-                count += 1
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
-        return count
+        return self.write(to_document(r) for r in records)[0]
 
     def delete(self, ids: Iterable[str]) -> int:
         """Remove records by id. Returns the number of documents deleted."""
-        ix = self._open_or_create()
-        writer = self._writer(ix)
-        deleted = 0
-        try:
-            for rid in ids:
-                deleted += writer.delete_by_term("id", rid)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
-        return int(deleted)
+        return self.write([], ids)[1]
 
     def rebuild(self, records: Iterable[Record], *, procs: int = 1) -> int:
-        """Build a fresh index beside the old one and swap it in when complete."""
-        staging = self.path.with_name(self.path.name + ".rebuild")
-        ix = create_index(staging)
+        """Build a fresh index from ``records`` and switch to it when complete; returns the count."""
+        return self.rebuild_documents((to_document(r) for r in records), procs=procs)
+
+    def rebuild_documents(
+        self,
+        documents: Iterable[dict[str, Any]],
+        *,
+        procs: int = 1,
+        after: Callable[[Path], None] | None = None,
+    ) -> int:
+        """Like :meth:`rebuild` for ready-made documents. ``procs`` > 1 writes with that many
+        processes, one segment each. ``after(directory)`` runs before the switch (e.g. to add files)."""
+        with self.locked():
+            return self._build(documents, procs=procs, after=after)
+
+    def _build(
+        self,
+        documents: Iterable[dict[str, Any]],
+        *,
+        procs: int,
+        after: Callable[[Path], None] | None = None,
+    ) -> int:
+        referenced = _referenced(self.path)
+        try:
+            previous: str | None = str(
+                json.loads((self.path / CURRENT).read_text(encoding="utf-8"))["generation"]
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            previous = None
+        if referenced is None:
+            previous = None
+        existing = [int(p.name[1:]) for p in self.path.glob(f"{_PREFIX}*") if p.name[1:].isdigit()]
+        generation = f"{_PREFIX}{max(existing, default=0) + 1:06d}"
+        directory = self.path / generation
+        directory.mkdir(parents=True)
+        ix = whoosh_index.create_in(str(directory), build_schema(), indexname=INDEX_NAME)
         kwargs: dict[str, Any] = {"procs": procs, "multisegment": True} if procs > 1 else {}
-        writer = self._writer(ix, **kwargs)
+        writer = self._whoosh_writer(ix, **kwargs)
         count = 0
         try:
-            for record in records:
-                writer.add_document(**to_document(record))
+            for doc in documents:
+                writer.add_document(**doc)
                 count += 1
         except BaseException:
             writer.cancel()
-            shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(directory, ignore_errors=True)
             raise
         writer.commit()
-        old = self.path.with_name(self.path.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if self.path.exists():
-            self.path.rename(old)
-        staging.rename(self.path)
-        shutil.rmtree(old, ignore_errors=True)
+        # Whoosh's multiprocess writer drops a worker's segment silently if the worker failed.
+        found = whoosh_index.open_dir(str(directory), indexname=INDEX_NAME).doc_count()
+        if found != count:
+            shutil.rmtree(directory, ignore_errors=True)
+            raise SearchError(f"the new index has {found} documents instead of {count}; kept the old one")
+        if after is not None:
+            after(directory)
+        _write_current(self.path, generation, previous)
+        self._tidy()
         return count

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
 
 from archive.errors import ArchiveError
 from archive.model import Record
@@ -11,11 +14,62 @@ from archive.store import RecordStore
 from deptnews.commands.base import EXIT_CONFIG, EXIT_FAILURES, EXIT_OK
 from deptnews.settings import Settings
 from index.errors import QueryError, SearchError
-from index.search import SearchRequest, SearchService
+from index.search import FILTER_FIELDS, Hit, SearchRequest, SearchService, Sort
 
 
-def search(settings: Settings, query: str, *, as_json: bool, size: int) -> int:
-    """Search the index from the command line."""
+def _hit_json(hit: Hit) -> dict[str, Any]:
+    return {
+        "id": hit.id,
+        "title": hit.title,
+        "url": hit.url,
+        "published": hit.published.isoformat() if hit.published else None,
+        "source": hit.source,
+        "department": hit.department,
+        "jurisdiction": hit.jurisdiction,
+        "category": hit.category,
+        "author": hit.author,
+        "score": hit.score,
+        "snippet": hit.snippet,
+    }
+
+
+def parse_filters(pairs: Sequence[str]) -> dict[str, str]:
+    """``["source=lso-stttt", "year=2024"]`` -> dict; QueryError naming a malformed or unknown one."""
+    filters: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not value:
+            raise QueryError(f"--filter {pair!r}: expected FIELD=VALUE")
+        if name not in FILTER_FIELDS:
+            raise QueryError(f"--filter {pair!r}: unknown field; known: {', '.join(FILTER_FIELDS)}")
+        filters[name] = value
+    return filters
+
+
+def _day(value: str | None, flag: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise QueryError(f"{flag}: expected a date as YYYY-MM-DD, got {value!r}") from None
+
+
+def search(
+    settings: Settings,
+    query: str,
+    *,
+    as_json: bool,
+    size: int,
+    sort: Sort | None = None,
+    filters: Sequence[str] = (),
+    date_from: str | None = None,
+    date_to: str | None = None,
+    facets: Sequence[str] = (),
+    cursor: str | None = None,
+    every: bool = False,
+) -> int:
+    """Search the index from the command line (``every``: print all matches, JSON lines with ``as_json``)."""
     store = RecordStore(settings.data_home.records_dir)
 
     def load_text(rid: str) -> str | None:
@@ -27,7 +81,25 @@ def search(settings: Settings, query: str, *, as_json: bool, size: int) -> int:
 
     service = SearchService(settings.data_home.index_dir, load_text)
     try:
-        results = service.search(SearchRequest(q=query, size=size))
+        request = SearchRequest(
+            q=query,
+            filters=parse_filters(filters),
+            date_from=_day(date_from, "--from"),
+            date_to=_day(date_to, "--to"),
+            sort=sort,
+            size=size,
+            facets=list(facets),
+            cursor=cursor,
+        )
+        if every:
+            for hit in service.iter_hits(request, snippets=False):
+                if as_json:
+                    print(json.dumps(_hit_json(hit), ensure_ascii=False))
+                else:
+                    day = hit.published.date().isoformat() if hit.published else "????-??-??"
+                    print(f"{hit.id}\t{day}\t{hit.title}\t{hit.url}")
+            return EXIT_OK
+        results = service.search(request)
     except QueryError as exc:
         print(f"error: invalid query: {exc}", file=sys.stderr)
         return EXIT_CONFIG
@@ -39,17 +111,9 @@ def search(settings: Settings, query: str, *, as_json: bool, size: int) -> int:
     if as_json:
         payload = {
             "total": results.total,
-            "hits": [
-                {
-                    "id": h.id,
-                    "title": h.title,
-                    "url": h.url,
-                    "published": h.published.isoformat() if h.published else None,
-                    "source": h.source,
-                    "snippet": h.snippet,
-                }
-                for h in results.hits
-            ],
+            "hits": [_hit_json(h) for h in results.hits],
+            "facets": results.facets,
+            "next_cursor": results.next_cursor,
         }
         print(json.dumps(payload, ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -57,6 +121,10 @@ def search(settings: Settings, query: str, *, as_json: bool, size: int) -> int:
     for n, hit in enumerate(results.hits, start=1):
         day = hit.published.date().isoformat() if hit.published else "????-??-??"
         print(f"{n:>3}. [{day}] {hit.title}\n     {hit.url}  (id {hit.id})")
+    for name, counts in results.facets.items():
+        print(f"{name}: " + ", ".join(f"{value} ({n})" for value, n in counts[:10]))
+    if results.next_cursor:
+        print(f"next page: --cursor {results.next_cursor}")
     return EXIT_OK
 
 

@@ -24,6 +24,7 @@ from index.analysis import (
     exact_bigram_analyzer,
     folded_analyzer,
     folded_bigram_analyzer,
+    search_analyzer,
 )
 from index.vietnamese import (
     Token,
@@ -668,3 +669,30 @@ def test_index_highlight_uses_original_offsets(ix: Any) -> None:
         highlights = {hit["id"]: hit.highlights("folded") for hit in hits}
     assert ">Hội</b>" in highlights["1"]
     assert ">hội</b>" in highlights["3"]
+
+
+# --- the combined analyzer of the index's full-text fields --------------------------------------------
+
+
+def test_search_analyzer_yields_exact_folded_and_bigram_terms() -> None:
+    terms = [t.text for t in search_analyzer()("Hội nghị giao ban")]
+    assert terms == ["hội", "~hoi", "nghị", "~nghi", "hoi_nghi", "giao", "nghi_giao", "ban", "giao_ban"]
+
+
+def test_search_analyzer_char_offsets_and_positions() -> None:
+    text = "Hòa Bình. Đà Nẵng"
+    tokens = [
+        (t.text, t.startchar, t.endchar, t.pos) for t in search_analyzer()(text, chars=True, positions=True)
+    ]
+    assert ("hòa", 0, 3, 0) in tokens
+    assert ("~hoa", 0, 3, 0) in tokens
+    assert ("hoa_binh", 0, 8, 0) in tokens
+    assert ("đà", 10, 12, 3) in tokens
+    assert ("da_nang", 10, 17, 3) in tokens
+    assert not any(t[0] == "binh_da" for t in tokens)  # no bigram across the full stop
+    assert all(text[start:end] for _, start, end, _ in tokens)
+
+
+def test_search_analyzer_pickles() -> None:
+    analyzer = pickle.loads(pickle.dumps(search_analyzer()))
+    assert [t.text for t in analyzer("Thuỷ")] == ["thủy", "~thuy"]

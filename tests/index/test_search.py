@@ -1,58 +1,23 @@
 from __future__ import annotations
 
 import contextlib
+import threading
+from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta, timezone
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from index_factory import corpus_records, make_record
 
-from archive.model import CaptureRef, Content, Record, Version, record_id
+from archive.model import Record
 from index.errors import IndexMissing, QueryError
 from index.search import SearchRequest, SearchService
 from index.store import IndexWriter
 
 ICT = timezone(timedelta(hours=7))
-
-
-def make_record(
-    n: int, title: str, body: list[str], *, published: datetime | None = None, **kw: str
-) -> Record:
-    url = f"http://demo.vn/tin-tuc/{n}"
-    content = Content(title=title, body=body, published=published, author=kw.get("author"))
-    capture = CaptureRef(
-        url=url,
-        captured_at=datetime(2024, 1, 1, tzinfo=UTC),
-        status=200,
-        warc_file="x.warc.gz",
-        offset=0,
-        length=1,
-        warc_record_id=f"<urn:uuid:{n}>",
-    )
-    seen = capture.captured_at
-    version = Version(
-        n=1,
-        content_hash=content.compute_hash(),
-        content=content,
-        capture=capture,
-        parser_version="t",
-        first_seen=seen,
-        last_seen=seen,
-    )
-    return Record(
-        **content.model_dump(),
-        id=record_id(url),
-        url=url,
-        source=kw.get("source", "demo"),
-        department=kw.get("department", "Sở Thông tin và Truyền thông"),
-        jurisdiction="Tỉnh Demo",
-        content_hash=version.content_hash,
-        capture=capture,
-        parser_version="t",
-        first_seen=seen,
-        last_seen=seen,
-        versions=[version],
-    )
 
 
 RECORDS = [
@@ -169,3 +134,302 @@ def test_upsert_replaces_and_searcher_refreshes(tmp_path: Path) -> None:
     writer.delete([RECORDS[0].id])
     assert service.count() == 2
     service.close()
+
+
+# --- a generated corpus: filters, facets, paging, timelines, exports --------------------------------
+
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+CORPUS = [
+    *corpus_records(80, seed=7, body_syllables=60),
+    make_record(900, "Tin không ngày tháng", ["Nội dung."]),
+]
+BY_ID = {r.id: r for r in CORPUS}
+
+
+def full_text(rid: str) -> str:
+    record = BY_ID[rid]
+    return "\n".join([record.title, record.lead or "", *record.body])
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchService]:
+    path = tmp_path_factory.mktemp("corpus") / "index"
+    IndexWriter(path).rebuild(CORPUS)
+    svc = SearchService(
+        path, lambda rid: "\n".join([BY_ID[rid].title, BY_ID[rid].lead or "", *BY_ID[rid].body])
+    )
+    yield svc
+    svc.close()
+
+
+def local_day(record: Record) -> date | None:
+    return record.published.astimezone(LOCAL).date() if record.published else None
+
+
+def date_key(record: Record) -> tuple[int, str]:
+    return (int(record.published.timestamp()) if record.published else -(2**62), record.id)
+
+
+def test_hits_carry_metadata(corpus: SearchService) -> None:
+    hit = corpus.search(SearchRequest(filters={"source": CORPUS[0].source}, size=100)).hits[0]
+    record = BY_ID[hit.id]
+    assert (hit.jurisdiction, hit.category, hit.author) == (
+        record.jurisdiction,
+        record.category,
+        record.author,
+    )
+    assert hit.published == record.published
+    assert hit.published is not None
+    assert hit.published.utcoffset() == timedelta(hours=7)
+
+
+@pytest.mark.parametrize("name", ["source", "department", "jurisdiction", "category", "author", "year"])
+def test_facets_count_every_match(corpus: SearchService, name: str) -> None:
+    results = corpus.search(SearchRequest(facets=[name], size=1))
+    expected: Counter[str] = Counter()
+    for record in CORPUS:
+        value = (
+            str(local_day(record).year)
+            if name == "year" and record.published
+            else getattr(record, name, None)
+        )
+        if name == "year" and not record.published:
+            value = None
+        if value:
+            expected[value] += 1
+    assert dict(results.facets[name]) == dict(expected)
+    counts = [n for _, n in results.facets[name]]
+    assert counts == sorted(counts, reverse=True)
+
+
+@pytest.mark.parametrize(
+    "name", ["source", "department", "jurisdiction", "category", "author", "year", "month"]
+)
+def test_each_filter_matches_exactly_its_records(corpus: SearchService, name: str) -> None:
+    record = CORPUS[3]
+    day = local_day(record)
+    assert day is not None
+    value = {"year": f"{day.year:04d}", "month": f"{day.year:04d}-{day.month:02d}"}.get(name) or getattr(
+        record, name
+    )
+    got = {h.id for h in corpus.iter_hits(SearchRequest(filters={name: value}))}
+    expected = set()
+    for r in CORPUS:
+        d = local_day(r)
+        candidate = (
+            {
+                "year": f"{d.year:04d}" if d else None,
+                "month": f"{d.year:04d}-{d.month:02d}" if d else None,
+            }.get(name)
+            if name in ("year", "month")
+            else getattr(r, name)
+        )
+        if candidate == value:
+            expected.add(r.id)
+    assert got == expected
+    assert record.id in got
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (date(2010, 6, 15), date(2013, 2, 3)),
+        (date(2012, 1, 1), date(2012, 12, 31)),
+        (None, date(2011, 3, 31)),
+        (date(2019, 7, 9), None),
+        (date(2015, 5, 5), date(2015, 5, 5)),
+        (date(1990, 1, 1), date(2000, 1, 1)),
+    ],
+)
+@pytest.mark.parametrize("text", [None, "nghi", "a OR ban"])
+def test_date_range_filter_matches_local_days(
+    corpus: SearchService, start: date | None, end: date | None, text: str | None
+) -> None:
+    got = {h.id for h in corpus.iter_hits(SearchRequest(q=text, date_from=start, date_to=end))}
+    matching = {h.id for h in corpus.iter_hits(SearchRequest(q=text))}
+    expected = {
+        rid
+        for rid in matching
+        if (d := local_day(BY_ID[rid])) is not None
+        and (start is None or d >= start)
+        and (end is None or d <= end)
+    }
+    assert got == expected
+
+
+def test_narrow_and_wide_date_ranges_agree(corpus: SearchService) -> None:
+    """A one-day range is matched by day terms, a long one through the time column: same results."""
+    day = local_day(CORPUS[5])
+    assert day is not None
+    one = {h.id for h in corpus.iter_hits(SearchRequest(date_from=day, date_to=day))}
+    assert CORPUS[5].id in one
+    wide = {
+        h.id for h in corpus.iter_hits(SearchRequest(date_from=date(2000, 1, 1), date_to=date(2030, 1, 1)))
+    }
+    assert one <= wide
+    assert len(wide) == len(CORPUS) - 1  # all but the undated one
+
+
+def test_sorts_follow_dates_with_undated_last_in_newest(corpus: SearchService) -> None:
+    newest = [h.id for h in corpus.iter_hits(SearchRequest(sort="newest"), batch=7)]
+    assert newest == [r.id for r in sorted(CORPUS, key=date_key, reverse=True)]
+    assert newest[-1] == CORPUS[-1].id  # undated
+    oldest = [h.id for h in corpus.iter_hits(SearchRequest(sort="oldest"), batch=100)]
+    assert oldest == newest[::-1]
+
+
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
+def test_cursor_pages_cover_every_match_once(corpus: SearchService, sort: str) -> None:
+    request = SearchRequest(q="nghi OR ban OR đồng OR a", sort=sort, size=6)  # type: ignore[arg-type]
+    first = corpus.search(request)
+    seen: list[str] = [h.id for h in first.hits]
+    cursor = first.next_cursor
+    while cursor:
+        page = corpus.search(replace(request, cursor=cursor))
+        assert page.total == first.total
+        seen.extend(h.id for h in page.hits)
+        cursor = page.next_cursor
+    assert len(seen) == len(set(seen)) == first.total > 12
+    all_at_once = [h.id for h in corpus.iter_hits(replace(request, size=1), batch=1000)]
+    assert seen == all_at_once
+    offsets = [h.id for o in range(0, first.total, 6) for h in corpus.search(replace(request, offset=o)).hits]
+    assert offsets == seen
+    if sort == "relevance":
+        scores = [h.score for h in corpus.search(replace(request, size=100)).hits]
+        assert all(s is not None for s in scores)
+        assert scores == sorted(scores, reverse=True)
+
+
+def test_cursor_paging_is_stable_while_documents_are_added(tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    writer = IndexWriter(path)
+    writer.rebuild(CORPUS[:40])
+    svc = SearchService(path, lambda rid: None)
+    request = SearchRequest(sort="newest", size=5)
+    page = svc.search(request)
+    seen = [h.id for h in page.hits]
+    extra = iter(CORPUS[40:80])
+    while page.next_cursor:
+        writer.upsert([next(extra), next(extra)])  # newer and older documents arrive between pages
+        page = svc.search(replace(request, cursor=page.next_cursor))
+        seen.extend(h.id for h in page.hits)
+    original = sorted(CORPUS[:40], key=date_key, reverse=True)
+    last = date_key(BY_ID[seen[-1]])
+    # Every original document appears exactly once, in order; new ones only after the cursor position.
+    assert [i for i in seen if i in {r.id for r in original}] == [r.id for r in original]
+    assert len(seen) == len(set(seen))
+    assert all(date_key(BY_ID[i]) >= last for i in seen)
+    svc.close()
+
+
+def test_bad_cursors_are_refused(corpus: SearchService) -> None:
+    request = SearchRequest(q="nghi", size=2)
+    token = corpus.search(request).next_cursor
+    assert token
+    version, body, mac = token.split(".")
+    forged_body = body[:-2] + ("AA" if body[-2:] != "AA" else "BB")
+    for bad in [
+        f"{version}.{forged_body}.{mac}",
+        f"{version}.{body}.{mac[:-1]}",
+        "2." + body + "." + mac,
+        "garbage",
+        "a.b.c",
+        "1..",
+        "x" * 5000,
+    ]:
+        with pytest.raises(QueryError, match="invalid cursor"):
+            corpus.search(replace(request, cursor=bad))
+    for other in [
+        replace(request, q="ban"),
+        replace(request, sort="newest"),
+        replace(request, filters={"year": "2010"}),
+    ]:
+        with pytest.raises(QueryError, match="invalid cursor"):
+            corpus.search(replace(other, cursor=token))
+    with pytest.raises(QueryError, match="either offset or cursor"):
+        corpus.search(replace(request, cursor=token, offset=2))
+
+
+def test_cursor_of_another_index_is_refused(corpus: SearchService, tmp_path: Path) -> None:
+    IndexWriter(tmp_path / "index").rebuild(CORPUS)
+    other = SearchService(tmp_path / "index", lambda rid: None)
+    token = other.search(SearchRequest(q="nghi", size=2)).next_cursor
+    other.close()
+    with pytest.raises(QueryError, match="invalid cursor"):
+        corpus.search(SearchRequest(q="nghi", size=2, cursor=token))
+
+
+@pytest.mark.parametrize("interval", ["day", "month", "year"])
+def test_timeline_counts_matches_per_local_period(corpus: SearchService, interval: str) -> None:
+    width = {"day": 10, "month": 7, "year": 4}[interval]
+    got = corpus.timeline(SearchRequest(q="nghi"), interval)  # type: ignore[arg-type]
+    matched = {h.id for h in corpus.iter_hits(SearchRequest(q="nghi"))}
+    expected = Counter(
+        local_day(BY_ID[i]).isoformat()[:width]
+        for i in matched
+        if BY_ID[i].published  # type: ignore[union-attr]
+    )
+    assert got == sorted(expected.items())
+    with pytest.raises(QueryError):
+        corpus.timeline(SearchRequest(), "week")  # type: ignore[arg-type]
+
+
+def test_iter_hits_snippets_only_when_asked(corpus: SearchService) -> None:
+    plain = list(corpus.iter_hits(SearchRequest(q="nghi"), batch=3))
+    marked = list(corpus.iter_hits(SearchRequest(q="nghi"), batch=3, snippets=True))
+    assert [h.id for h in plain] == [h.id for h in marked]
+    assert all(h.snippet == "" for h in plain)
+    assert all("<mark>" in h.snippet for h in marked)
+    with pytest.raises(QueryError):
+        list(corpus.iter_hits(SearchRequest(q="nghi"), batch=0))
+
+
+def test_stats_follow_commits_and_rebuilds(tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    writer = IndexWriter(path)
+    writer.rebuild(RECORDS[:1])
+    svc = SearchService(path, TEXTS.get)
+    first = svc.stats()
+    assert first.documents == 1
+    assert first.last_commit is not None
+    writer.upsert(RECORDS[1:])
+    second = svc.stats()
+    assert second.documents == 3
+    assert second.generation == first.generation
+    assert second.commit > first.commit
+    writer.rebuild(RECORDS[:2])
+    third = svc.stats()
+    assert third.documents == 2
+    assert third.generation != first.generation
+    svc.close()
+
+
+def test_concurrent_searches_while_writing(tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    writer = IndexWriter(path)
+    writer.rebuild(CORPUS[:20])
+    svc = SearchService(path, lambda rid: None, max_searchers=2)
+    errors: list[BaseException] = []
+    totals: list[int] = []
+
+    def worker() -> None:
+        try:
+            for i in range(25):
+                results = svc.search(SearchRequest(sort="newest", facets=["source"], size=5))
+                assert results.total == sum(n for _, n in results.facets["source"]) + (0 if i >= 0 else 1)
+                totals.append(results.total)
+                svc.search(SearchRequest(q="nghi ban", size=3))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for start in range(20, 60, 5):
+        writer.upsert(CORPUS[start : start + 5])
+    for t in threads:
+        t.join()
+    assert not errors
+    assert min(totals) >= 20
+    assert svc.count() == 60
+    svc.close()

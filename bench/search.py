@@ -1,0 +1,276 @@
+"""Benchmark: index throughput, memory and query latency of deptnews's Whoosh index against SQLite FTS5.
+
+    python bench/search.py                       # 100,000 generated documents (takes a while)
+    python bench/search.py --docs 5000           # a quick run
+    python bench/search.py --corpus news.txt     # real text: JSON lines, or plain text (see --lines-per-doc)
+
+Both engines index the same documents (a JSON-lines file written first, so reading it costs both the same)
+and answer the same query mixes (bench/search_queries.py). Each index is built in its own process; its
+peak RSS is reported, for Whoosh also the peak of all its writer processes together (Linux /proc
+sampling). Query latency is measured in this process after one warm-up pass, one query at a time: p50
+and p95 per kind and over the whole mix, and the ratio Whoosh / FTS5. Issue 5's targets at 100k
+documents on 2 cores: index >= 1,000 docs/s, search p50 <= 20 ms, p95 <= 1.5x FTS5's p95. Nothing here
+is asserted: figures are printed (see docs/performance.md).
+
+    python bench/search.py --workdir W --reuse   # query again the corpus and indexes of an earlier run
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from search_corpus import read_corpus, write_from_file, write_generated
+from search_fts import FtsIndex
+from search_queries import KINDS, BenchQuery, make_queries
+
+from index.schema import make_document
+from index.search import SearchRequest, SearchService
+from index.store import IndexWriter
+
+
+def _whoosh_build(corpus: Path, target: Path, procs: int, limitmb: int) -> int:
+    docs = (
+        make_document(
+            id=d["id"],
+            url=f"https://example.gov.vn/{d['id']}",
+            title=d["title"],
+            lead=d.get("lead"),
+            body=d["body"],
+            published=d["published"],
+            source=d["source"],
+            department=d["department"],
+            jurisdiction=d["jurisdiction"],
+            category=d.get("category"),
+            author=d.get("author"),
+            doc_numbers=d.get("doc_numbers", []),
+        )
+        for d in read_corpus(corpus)
+    )
+    return IndexWriter(target, limitmb=limitmb).rebuild_documents(docs, procs=procs)
+
+
+def _fts_build(corpus: Path, target: Path) -> int:
+    fts = FtsIndex(target)
+    n = fts.build(read_corpus(corpus))
+    fts.close()
+    return n
+
+
+def _phase(conn: Any, fn: Callable[..., int], args: tuple[Any, ...]) -> None:
+    started = time.perf_counter()
+    n = fn(*args)
+    elapsed = time.perf_counter() - started
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    conn.send((n, elapsed, own, children))
+    conn.close()
+
+
+def _tree_rss_mb(root: int) -> float:
+    """Resident memory of process ``root`` and all its descendants, in MB (Linux /proc)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        parents[int(entry.name)] = int(fields.get("PPid", "0"))
+        rss[int(entry.name)] = int(fields.get("VmRSS", "0 kB").split()[0])
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(child for child, parent in parents.items() if parent == pid)
+    return total / 1024
+
+
+def measure(fn: Callable[..., int], *args: Any) -> tuple[int, float, float, float]:
+    """Run ``fn(*args)`` in a fresh process: (count, seconds, peak RSS in MB of its largest process,
+    peak RSS of the process and its workers together, sampled every 0.2 s)."""
+    ctx = multiprocessing.get_context("fork")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=_phase, args=(child, fn, args))
+    proc.start()
+    peak_sum = 0.0
+    while not parent.poll(0.2):
+        if proc.pid is not None:
+            peak_sum = max(peak_sum, _tree_rss_mb(proc.pid))
+    n, elapsed, own, children = parent.recv()
+    proc.join()
+    largest = max(own, children) / 1024
+    return n, elapsed, largest, max(peak_sum, largest)
+
+
+def _size_mb(path: Path) -> float:
+    files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+    return sum(p.stat().st_size for p in files) / 2**20
+
+
+def _request(query: BenchQuery) -> SearchRequest:
+    return SearchRequest(
+        q=query.text,
+        facets=query.facets,
+        date_from=query.date_from,
+        date_to=query.date_to,
+        sort="newest" if query.newest else None,
+    )
+
+
+def time_queries(run: Callable[[BenchQuery], object], queries: list[BenchQuery]) -> dict[str, list[float]]:
+    for query in queries:  # warm-up: caches, lazily built columns
+        run(query)
+    times: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    for query in queries:
+        started = time.perf_counter()
+        run(query)
+        times[query.kind].append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--docs", type=int, default=100_000, help="documents (default 100,000)")
+    parser.add_argument("--corpus", type=Path, help="JSON lines or plain text instead of generated documents")
+    parser.add_argument("--lines-per-doc", type=int, default=10, help="plain text without blank lines")
+    parser.add_argument("--body-syllables", type=int, default=600, help="mean body length when generating")
+    parser.add_argument("--queries", type=int, default=40, help="queries per kind (default 40)")
+    parser.add_argument("--procs", type=int, default=2, help="Whoosh writer processes (default 2)")
+    parser.add_argument("--limitmb", type=int, default=256, help="Whoosh posting pool MB per process")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workdir", type=Path, help="keep the corpus and indexes here (default: a temp dir)")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --workdir: query the corpus and indexes built by an earlier run",
+    )
+    parser.add_argument(
+        "--query-words",
+        choices=["tokens", "types", "both"],
+        default="both",
+        help="how query words are drawn (see bench/search_queries.py; default: both mixes)",
+    )
+    args = parser.parse_args(argv)
+
+    if args.reuse and not args.workdir:
+        parser.error("--reuse needs --workdir")
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="deptnews-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    corpus = workdir / "corpus.jsonl"
+    whoosh_dir, fts_file = workdir / "whoosh", workdir / "fts.sqlite"
+    if args.reuse:
+        print(f"reusing {workdir}: {sum(1 for _ in corpus.open(encoding='utf-8')):,} documents")
+        index_rate = None
+    else:
+        index_rate = build(args, corpus, whoosh_dir, fts_file)
+    mixes = ["tokens", "types"] if args.query_words == "both" else [args.query_words]
+    for words in mixes:
+        query_mix(args, corpus, whoosh_dir, fts_file, words, index_rate)
+    if not args.workdir:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+def build(args: argparse.Namespace, corpus: Path, whoosh_dir: Path, fts_file: Path) -> float:
+    """Write the corpus and build both indexes; returns Whoosh's docs/s."""
+    started = time.perf_counter()
+    if args.corpus:
+        n = write_from_file(args.corpus, corpus, args.docs, seed=args.seed, lines_per_doc=args.lines_per_doc)
+        origin = f"{args.corpus}"
+    else:
+        n = write_generated(corpus, args.docs, seed=args.seed, body_syllables=args.body_syllables)
+        origin = f"generated (seed {args.seed}, ~{args.body_syllables} body syllables)"
+    took = time.perf_counter() - started
+    print(f"corpus: {n:,} documents, {origin}, {_size_mb(corpus):.0f} MB ({took:.0f} s)", flush=True)
+    shutil.rmtree(whoosh_dir, ignore_errors=True)
+    fts_file.unlink(missing_ok=True)
+    wn, wsec, wrss, wsum = measure(_whoosh_build, corpus, whoosh_dir, args.procs, args.limitmb)
+    print(
+        f"whoosh index: {wn / wsec:,.0f} docs/s ({wsec:.0f} s, procs={args.procs}, limitmb={args.limitmb}), "
+        f"peak RSS {wrss:,.0f} MB per process, {wsum:,.0f} MB all processes, "
+        f"{_size_mb(whoosh_dir):,.0f} MB on disk",
+        flush=True,
+    )
+    fn, fsec, frss, _ = measure(_fts_build, corpus, fts_file)
+    print(
+        f"fts5 index:   {fn / fsec:,.0f} docs/s ({fsec:.0f} s), peak RSS {frss:,.0f} MB, "
+        f"{_size_mb(fts_file):,.0f} MB on disk"
+    )
+    print(f"index speed ratio whoosh/fts5: {(wn / wsec) / (fn / fsec):.3f}", flush=True)
+    return wn / wsec
+
+
+def query_mix(
+    args: argparse.Namespace,
+    corpus: Path,
+    whoosh_dir: Path,
+    fts_file: Path,
+    words: str,
+    index_rate: float | None,
+) -> None:
+    queries = make_queries(read_corpus(corpus), args.queries, seed=args.seed + 1, words=words)
+    service = SearchService(whoosh_dir, lambda rid: None)
+    fts = FtsIndex(fts_file)
+    w_times = time_queries(lambda qy: service.search(_request(qy)), queries)
+    f_times = time_queries(
+        lambda qy: fts.search(
+            qy.text, facets=bool(qy.facets), date_from=qy.date_from, date_to=qy.date_to, newest=qy.newest
+        ),
+        queries,
+    )
+    totals = [service.search(_request(qy)).total for qy in queries]
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"\nquery latency in ms, query words drawn as {words!r} ({args.queries} queries per kind, median "
+        f"{statistics.median(totals):,.0f} matches; this process's peak RSS so far {rss:,.0f} MB)"
+    )
+    header = ["whoosh p50", "p95", "fts5 p50", "p95", "p50 ratio", "p95 ratio"]
+    print(f"{'kind':16} " + " ".join(f"{h:>10}" for h in header))
+    for kind in [*KINDS, "all"]:
+        w = w_times[kind] if kind != "all" else [t for v in w_times.values() for t in v]
+        f = f_times[kind] if kind != "all" else [t for v in f_times.values() for t in v]
+        cells = [
+            pct(w, 50),
+            pct(w, 95),
+            pct(f, 50),
+            pct(f, 95),
+            pct(w, 50) / pct(f, 50),
+            pct(w, 95) / pct(f, 95),
+        ]
+        print(f"{kind:16} " + " ".join(f"{c:10.1f}" for c in cells))
+    w_all = [t for v in w_times.values() for t in v]
+    f_all = [t for v in f_times.values() for t in v]
+    print("targets (issue 5, at 100k docs on 2 cores):")
+    if index_rate is not None:
+        verdict = "met" if index_rate >= 1000 else "MISSED"
+        print(f"  index >= 1,000 docs/s:        {index_rate:,.0f} docs/s  {verdict}")
+    p50 = pct(w_all, 50)
+    print(f"  search p50 <= 20 ms:          {p50:.1f} ms  {'met' if p50 <= 20 else 'MISSED'}")
+    ratio = pct(w_all, 95) / pct(f_all, 95)
+    print(f"  search p95 <= 1.5x FTS5 p95:  {ratio:.1f}x  {'met' if ratio <= 1.5 else 'MISSED'}", flush=True)
+    service.close()
+    fts.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

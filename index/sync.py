@@ -1,0 +1,175 @@
+"""Bringing the index in line with the record store: incremental by default, rebuilt when it must be.
+
+The caller lists every record as ``(id, stamp)``, where the stamp is anything that changes when the
+record's file changes (the record store's file time and size), and supplies ``load(id)``. Then:
+
+* an id not in the index is added; an id in the index but not listed is deleted;
+* a listed record whose stamp equals the one remembered at the last sync is skipped without being read;
+* any other record is read and its index document built; it is written only if the document's
+  ``doc_hash`` (everything indexed: content, metadata, URL; a superset of the record's
+  ``content_hash``) differs from the indexed one;
+* with no index, an index from older code (:class:`~index.errors.IndexOutdated`) or ``rebuild=True``,
+  a fresh generation is built and switched to when complete.
+
+A record that cannot be read is reported and, in an incremental run, left as it is in the index
+(never deleted for being unreadable); a rebuild cannot carry it over (bodies are not stored in the
+index), so it is missing from the new index until it can be read again, and the previous build stays
+on disk as ``previous`` until the next rebuild.
+
+Remembered stamps are a cache beside the index (``sync-stamps.json`` in the generation directory),
+written after the commit: if it is lost or stale, records are only read again.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+
+from archive.errors import ArchiveError
+from archive.model import Record
+from index.errors import IndexMissing, IndexOutdated
+from index.schema import to_document
+from index.store import INDEX_NAME, IndexWriter, Location
+
+__all__ = ["SyncReport", "auto_procs", "indexed_hashes", "sync"]
+
+STAMPS = "sync-stamps.json"
+
+
+@dataclass
+class SyncReport:
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    rebuilt: bool = False
+    reason: str | None = None
+    """Why the index was rebuilt (None if it was updated in place)."""
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    """``(id, message)`` of records that could not be read."""
+
+
+def indexed_hashes(location: Location) -> dict[str, bytes]:
+    """``{id: doc_hash}`` of every live document of the index at ``location``."""
+    ix = whoosh_index.open_dir(str(location.directory), indexname=INDEX_NAME)
+    found: dict[str, bytes] = {}
+    with ix.searcher() as searcher:
+        for sub, _ in searcher.leaf_searchers():
+            reader = sub.reader()
+            if not reader.doc_count_all():
+                continue
+            ids = list(reader.column_reader("id"))
+            hashes = list(reader.column_reader("doc_hash"))
+            for docnum in reader.all_doc_ids():
+                found[ids[docnum]] = hashes[docnum]
+    return found
+
+
+def _load_stamps(directory: Path) -> dict[str, str]:
+    try:
+        data = json.loads((directory / STAMPS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _save_stamps(directory: Path, stamps: dict[str, str]) -> None:
+    tmp = directory / f".{STAMPS}.{os.getpid()}"
+    tmp.write_text(json.dumps(stamps, separators=(",", ":")), encoding="utf-8")
+    os.replace(tmp, directory / STAMPS)
+
+
+PARALLEL_FROM = 2000
+"""Full builds of at least this many records use two writer processes by default."""
+
+
+def auto_procs(records: int) -> int:
+    """Writer processes for a full build of ``records``: 2 for large builds on Linux with 2+ CPUs.
+
+    Small builds stay in one process: starting workers costs more than it saves, and forking a process
+    that runs threads (a test server, an API) is best avoided.
+    """
+    parallel = records >= PARALLEL_FROM and (os.cpu_count() or 1) >= 2 and sys.platform.startswith("linux")
+    return 2 if parallel else 1
+
+
+def sync(
+    writer: IndexWriter,
+    entries: Iterable[tuple[str, str]],
+    load: Callable[[str], Record],
+    *,
+    rebuild: bool = False,
+    procs: int | None = None,
+) -> SyncReport:
+    """Make the index hold the current version of exactly the listed records (see the module docstring).
+
+    ``procs``: writer processes for a full build; None chooses :func:`auto_procs`.
+    """
+    report = SyncReport()
+    listed = list(entries)
+    with writer.locked():
+        location: Location | None = None
+        if rebuild:
+            report.reason = "rebuild requested"
+        else:
+            try:
+                location = writer.location()
+            except IndexMissing:
+                report.reason = "there was no index yet"
+            except IndexOutdated as exc:
+                report.reason = str(exc)
+        stamps: dict[str, str] = {}
+
+        def documents(wanted: Iterable[tuple[str, str]], known: dict[str, bytes]) -> Iterator[dict[str, Any]]:
+            for rid, stamp in wanted:
+                try:
+                    doc = to_document(load(rid))
+                except (ArchiveError, ValueError) as exc:
+                    report.failed.append((rid, str(exc)))
+                    continue
+                stamps[rid] = stamp
+                old = known.get(rid)
+                if old == doc["doc_hash"]:
+                    report.unchanged += 1
+                    continue
+                if old is None:
+                    report.added += 1
+                else:
+                    report.updated += 1
+                yield doc
+
+        if location is None:
+            report.rebuilt = True
+            writer.rebuild_documents(
+                documents(listed, {}),
+                procs=procs if procs is not None else auto_procs(len(listed)),
+                after=lambda directory: _save_stamps(directory, stamps),
+            )
+            return report
+
+        known = indexed_hashes(location)
+        remembered = _load_stamps(location.directory)
+        present = {rid for rid, _ in listed}
+        gone = [rid for rid in known if rid not in present]
+        todo: list[tuple[str, str]] = []
+        for rid, stamp in listed:
+            if rid in known and remembered.get(rid) == stamp:
+                stamps[rid] = stamp
+                report.unchanged += 1
+            else:
+                todo.append((rid, stamp))
+        changed = documents(todo, known)
+        first = next(changed, None)  # read records until one needs writing: no empty commits
+        if first is not None or gone:
+            pending = itertools.chain([first] if first is not None else [], changed)
+            _, report.deleted = writer.write(pending, gone)
+        _save_stamps(location.directory, stamps)
+        return report

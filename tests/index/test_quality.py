@@ -1,0 +1,138 @@
+"""Known-item search quality over a generated corpus (issue 5, point 7).
+
+For sampled documents, a distinctive run of syllables from the title or the body is typed the way a
+journalist without a Vietnamese keyboard types it (no marks, unquoted) and must bring its document into
+the top 3. "Distinctive" is checked against the corpus itself: the run's folded syllables occur in that
+order in at most three documents. The mean reciprocal rank is reported and must stay above a floor.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from index.corpus import CorpusDoc, generate
+from index.schema import make_document
+from index.search import SearchRequest, SearchService
+from index.store import IndexWriter
+from index.vietnamese import TOKEN_RE, fold, folded_form
+
+N_DOCS = 600
+N_QUERIES = 80
+MRR_FLOOR = 0.9
+
+
+def clauses(text: str) -> list[list[str]]:
+    """Folded syllables of ``text``, split at clause punctuation."""
+    out: list[list[str]] = [[]]
+    for token in TOKEN_RE.findall(text):
+        if token:
+            out[-1].append(folded_form(token))
+        elif out[-1]:
+            out.append([])
+    return [c for c in out if c]
+
+
+def doc_text(doc: CorpusDoc) -> list[str]:
+    return [doc.title, doc.lead, *doc.body]
+
+
+def contains(sequence: list[str], run: tuple[str, ...]) -> bool:
+    k = len(run)
+    return any(tuple(sequence[i : i + k]) == run for i in range(len(sequence) - k + 1))
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SearchService, list[CorpusDoc]]]:
+    docs = list(generate(N_DOCS, seed=2024, body_syllables=150))
+    path: Path = tmp_path_factory.mktemp("quality") / "index"
+    IndexWriter(path).rebuild_documents(
+        make_document(
+            id=d.id,
+            url=f"http://example.vn/{d.id}",
+            title=d.title,
+            lead=d.lead,
+            body=d.body,
+            published=d.published,
+            source=d.source,
+            department=d.department,
+            jurisdiction=d.jurisdiction,
+            category=d.category,
+            author=d.author,
+            doc_numbers=d.doc_numbers,
+        )
+        for d in docs
+    )
+    service = SearchService(path, lambda rid: None)
+    yield service, docs
+    service.close()
+
+
+def known_items(docs: list[CorpusDoc]) -> list[tuple[str, str, str]]:
+    """``(doc id, phrase as written, where)`` for sampled documents, each phrase distinctive."""
+    folded_docs = [[c for part in doc_text(d) for c in clauses(part)] for d in docs]
+    rng = random.Random(7)
+    items: list[tuple[str, str, str]] = []
+    for index in rng.sample(range(len(docs)), N_QUERIES * 2):
+        doc = docs[index]
+        where = "title" if len(items) % 2 == 0 else "body"
+        source = doc.title if where == "title" else rng.choice(doc.body)
+        written = [c for c in _written_clauses(source) if len(c) >= 3]
+        if not written:
+            continue
+        clause = rng.choice(written)
+        k = min(len(clause), rng.choice([3, 4]))
+        start = rng.randrange(len(clause) - k + 1)
+        run_written = clause[start : start + k]
+        run = tuple(folded_form(s) for s in run_written)
+        holders = sum(any(contains(c, run) for c in doc_clauses) for doc_clauses in folded_docs)
+        if holders > 3:
+            continue
+        items.append((doc.id, " ".join(run_written), where))
+        if len(items) == N_QUERIES:
+            break
+    return items
+
+
+def _written_clauses(text: str) -> list[list[str]]:
+    out: list[list[str]] = [[]]
+    for token in TOKEN_RE.findall(text):
+        if token:
+            out[-1].append(token)
+        elif out[-1]:
+            out.append([])
+    return [c for c in out if c]
+
+
+def test_known_items_typed_without_marks(
+    corpus: tuple[SearchService, list[CorpusDoc]], record_property: pytest.RecordProperty
+) -> None:
+    service, docs = corpus
+    items = known_items(docs)
+    assert len(items) == N_QUERIES
+    reciprocal: list[float] = []
+    misses: list[tuple[str, int | None]] = []
+    for doc_id, phrase, _ in items:
+        typed = fold(phrase).lower()
+        assert typed.isascii()
+        hits = [h.id for h in service.search(SearchRequest(q=typed, size=10)).hits]
+        rank = hits.index(doc_id) + 1 if doc_id in hits else None
+        reciprocal.append(1 / rank if rank else 0.0)
+        if rank is None or rank > 3:
+            misses.append((typed, rank))
+    mrr = sum(reciprocal) / len(reciprocal)
+    record_property("known_item_mrr", round(mrr, 4))
+    print(f"\nknown-item MRR over {len(items)} unaccented queries, {N_DOCS} documents: {mrr:.3f}")
+    assert not misses, f"not in the top 3: {misses}"
+    assert mrr >= MRR_FLOOR
+
+
+def test_known_items_with_marks_and_quotes(corpus: tuple[SearchService, list[CorpusDoc]]) -> None:
+    service, docs = corpus
+    for doc_id, phrase, _ in known_items(docs)[:30]:
+        for typed in (phrase, f'"{phrase}"', f'"{fold(phrase)}"'):
+            hits = [h.id for h in service.search(SearchRequest(q=typed, size=3)).hits]
+            assert doc_id in hits, typed

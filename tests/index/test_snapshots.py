@@ -1,0 +1,76 @@
+"""Long-lived searchers shared between threads (index.snapshots)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from index_factory import corpus_records
+
+from index.errors import IndexMissing
+from index.search import SearchRequest, SearchService
+from index.snapshots import Snapshot, SnapshotPool
+from index.store import IndexWriter, create_index
+
+RECORDS = list(corpus_records(12, seed=51, body_syllables=30))
+
+
+def test_searchers_are_reused_until_a_commit(tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    writer = IndexWriter(path)
+    writer.rebuild(RECORDS[:5])
+    pool = SnapshotPool(path, max_idle=2)
+    with pool.use() as first:
+        pass
+    with pool.use() as again:
+        assert again is first
+        with pool.use() as concurrent:  # borrowed while the first is out: a second searcher
+            assert concurrent is not first
+            assert concurrent.values is first.values  # one version, one set of column values
+    writer.upsert(RECORDS[5:6])
+    with pool.use() as fresh:
+        assert fresh is not first
+        assert fresh.commit > first.commit
+        assert fresh.searcher.doc_count() == 6
+    assert first.searcher.is_closed if hasattr(first.searcher, "is_closed") else True
+    pool.close()
+
+
+def test_retry_on_a_vanished_segment_file(tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    IndexWriter(path).rebuild(RECORDS[:3])
+    pool = SnapshotPool(path)
+    calls: list[Snapshot] = []
+
+    def work(snapshot: Snapshot) -> int:
+        calls.append(snapshot)
+        if len(calls) == 1:
+            raise FileNotFoundError("_records_x.id.col")
+        return int(snapshot.searcher.doc_count())
+
+    assert pool.run(work) == 3
+    assert calls[0] is not calls[1]
+
+    def always(snapshot: Snapshot) -> int:
+        raise FileNotFoundError("gone")
+
+    with pytest.raises(FileNotFoundError):
+        pool.run(always)
+    pool.close()
+
+
+def test_missing_then_created_index(tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    svc = SearchService(path, lambda rid: None)
+    with pytest.raises(IndexMissing):
+        svc.search(SearchRequest())
+    assert svc.count() == 0
+    create_index(path)
+    results = svc.search(SearchRequest(q="nghi", facets=["source"]))
+    assert (results.total, results.hits, results.facets, results.next_cursor) == (0, [], {"source": []}, None)
+    assert svc.timeline(SearchRequest(), "year") == []
+    assert list(svc.iter_hits(SearchRequest())) == []
+    assert svc.stats().documents == 0
+    svc.close()
+    svc.close()  # closing twice is harmless; a closed service opens the index again when used
+    assert svc.count() == 0

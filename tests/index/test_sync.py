@@ -1,0 +1,157 @@
+"""Incremental indexing (index.sync) against a real record store, and the `deptnews index` command."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from index_factory import corpus_records, make_record
+
+from archive.home import DataHome
+from archive.store import RecordStore
+from deptnews.cli import main
+from deptnews.commands.index import record_entries
+from index.search import SearchRequest, SearchService
+from index.store import CURRENT, IndexWriter, read_location
+from index.sync import STAMPS, SyncReport, indexed_hashes, sync
+
+RECORDS = list(corpus_records(12, seed=31, body_syllables=40))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> RecordStore:
+    store = RecordStore(tmp_path / "records")
+    for record in RECORDS:
+        store.put(record)
+    return store
+
+
+def run(store: RecordStore, path: Path, *, rebuild: bool = False) -> SyncReport:
+    return sync(IndexWriter(path), record_entries(store), store.get, rebuild=rebuild)
+
+
+def commit_of(path: Path) -> tuple[str, int]:
+    svc = SearchService(path, lambda rid: None)
+    stats = svc.stats()
+    svc.close()
+    return stats.generation, stats.commit
+
+
+def test_first_sync_builds_then_nothing_changes(store: RecordStore, tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    report = run(store, path)
+    assert report.rebuilt
+    assert report.reason == "there was no index yet"
+    assert report.added == 12
+    assert set(indexed_hashes(read_location(path))) == {r.id for r in RECORDS}
+    before = commit_of(path)
+    again = run(store, path)
+    assert (again.unchanged, again.added, again.updated, again.deleted) == (12, 0, 0, 0)
+    assert not again.rebuilt
+    assert commit_of(path) == before  # no empty commit
+
+
+def test_unchanged_files_are_not_read(store: RecordStore, tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    run(store, path)
+    reads: list[str] = []
+
+    def load(rid: str):  # type: ignore[no-untyped-def]
+        reads.append(rid)
+        return store.get(rid)
+
+    sync(IndexWriter(path), record_entries(store), load)
+    assert reads == []
+    store.put(RECORDS[0])  # same content, new file time: read, compared, not rewritten
+    before = commit_of(path)
+    report = sync(IndexWriter(path), record_entries(store), load)
+    assert reads == [RECORDS[0].id]
+    assert report.unchanged == 12
+    assert commit_of(path) == before
+
+
+def test_changes_additions_and_deletions(store: RecordStore, tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    run(store, path)
+    changed = RECORDS[1].model_copy(update={"title": "Tiêu đề đã sửa về thủy lợi"})
+    store.put(changed)
+    moved = RECORDS[2].model_copy(update={"department": "Sở Nội vụ"})  # metadata only
+    store.put(moved)
+    store.put(make_record(500, "Bài mới về hội nghị", ["Nội dung mới."]))
+    os.remove(store.path_for(RECORDS[3].id))
+    report = run(store, path)
+    assert (report.added, report.updated, report.deleted, report.unchanged) == (1, 2, 1, 9)
+    svc = SearchService(path, lambda rid: None)
+    assert [h.id for h in svc.search(SearchRequest(q="tieu de da sua")).hits] == [RECORDS[1].id]
+    assert svc.search(SearchRequest(filters={"department": "Sở Nội vụ"}, size=100)).total >= 1
+    assert RECORDS[3].id not in {h.id for h in svc.iter_hits(SearchRequest())}
+    assert svc.count() == 12
+    svc.close()
+
+
+def test_unreadable_record_is_reported_and_kept(store: RecordStore, tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    run(store, path)
+    store.path_for(RECORDS[4].id).write_text("{broken", encoding="utf-8")
+    report = run(store, path)
+    assert [rid for rid, _ in report.failed] == [RECORDS[4].id]
+    assert "not a valid record" in report.failed[0][1]
+    assert RECORDS[4].id in indexed_hashes(read_location(path))  # not deleted for being unreadable
+    store.put(RECORDS[4])
+    assert run(store, path).failed == []
+
+
+def test_lost_stamp_cache_only_costs_reads(store: RecordStore, tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    run(store, path)
+    (read_location(path).directory / STAMPS).write_text("[not a dict]")
+    report = run(store, path)
+    assert report.unchanged == 12
+    assert json.loads((read_location(path).directory / STAMPS).read_text()).keys() == {r.id for r in RECORDS}
+
+
+def test_outdated_index_is_rebuilt_with_the_reason(store: RecordStore, tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    run(store, path)
+    data = json.loads((path / CURRENT).read_text())
+    (path / CURRENT).write_text(json.dumps({**data, "analysis": "old"}))
+    report = run(store, path)
+    assert report.rebuilt
+    assert "another schema or analysis" in (report.reason or "")
+    assert read_location(path).analysis != "old"
+    assert run(store, path, rebuild=True).reason == "rebuild requested"
+
+
+def test_index_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    home = DataHome(tmp_path / "data").ensure()
+    store = RecordStore(home.records_dir)
+    for record in RECORDS:
+        store.put(record)
+    args = ["--home", str(home.root)]
+    assert main([*args, "index"]) == 0
+    out = capsys.readouterr().out
+    assert "rebuilt the index (there was no index yet)" in out
+    assert "12 added" in out
+    assert main([*args, "index"]) == 0
+    assert "0 added, 0 updated, 0 deleted, 12 unchanged" in capsys.readouterr().out
+    assert main([*args, "index", "--rebuild", "--procs", "1"]) == 0
+    assert "rebuild requested" in capsys.readouterr().out
+    assert main([*args, "index", "--procs", "0"]) == 2
+    store.path_for(RECORDS[0].id).write_text("{", encoding="utf-8")
+    assert main([*args, "index"]) == 1
+    err = capsys.readouterr().err
+    assert RECORDS[0].id in err
+    assert "could not be read" in err
+
+
+def test_record_entries_skip_foreign_files(store: RecordStore) -> None:
+    (store.directory / "zz").mkdir()
+    (store.directory / "zz" / "notes.json").write_text("{}")
+    (store.directory / "ab").mkdir(exist_ok=True)
+    (store.directory / "ab" / "cd00000000000000.json").write_text("{}")  # wrong shard
+    entries = dict(record_entries(store))
+    assert set(entries) == {r.id for r in RECORDS}
+    assert all(":" in stamp for stamp in entries.values())
+    assert list(record_entries(RecordStore(store.directory / "missing"))) == []
