@@ -165,6 +165,13 @@ def main(argv: list[str] | None = None) -> int:
         help="with --workdir: query the corpus and indexes built by an earlier run",
     )
     parser.add_argument(
+        "--whoosh-matchers",
+        type=int,
+        metavar="N",
+        default=0,
+        help="also time N queries per kind with Whoosh's own matching and scoring (slow; for comparison)",
+    )
+    parser.add_argument(
         "--query-words",
         choices=["tokens", "types", "both"],
         default="both",
@@ -186,9 +193,33 @@ def main(argv: list[str] | None = None) -> int:
     mixes = ["tokens", "types"] if args.query_words == "both" else [args.query_words]
     for words in mixes:
         query_mix(args, corpus, whoosh_dir, fts_file, words, index_rate)
+    if args.whoosh_matchers:
+        whoosh_matchers(args, corpus, whoosh_dir)
     if not args.workdir:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0
+
+
+def whoosh_matchers(args: argparse.Namespace, corpus: Path, whoosh_dir: Path) -> None:
+    """The tokens mix with Whoosh's own query execution: its ``docs_for_query`` for the match set and
+    its scorer for the page, instead of index.docsets and index.ranking (what they replace)."""
+    import index.search as search_module
+
+    search_module.query_docs = lambda *a, **k: None  # type: ignore[assignment]
+    search_module.rank = lambda *a, **k: None  # type: ignore[assignment]
+    queries = make_queries(read_corpus(corpus), args.whoosh_matchers, seed=args.seed + 1, words="tokens")
+    service = SearchService(whoosh_dir, lambda rid: None)
+    service.search(_request(queries[0]))
+    times: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    for query in queries:
+        started = time.perf_counter()
+        service.search(_request(query))
+        times[query.kind].append((time.perf_counter() - started) * 1000)
+    service.close()
+    print(f"\nWhoosh's own matching and scoring, tokens mix ({args.whoosh_matchers} queries per kind), ms")
+    for kind in [*KINDS, "all"]:
+        values = times[kind] if kind != "all" else [t for v in times.values() for t in v]
+        print(f"{kind:16} p50 {pct(values, 50):8.1f}  p95 {pct(values, 95):8.1f}")
 
 
 def build(args: argparse.Namespace, corpus: Path, whoosh_dir: Path, fts_file: Path) -> float:
