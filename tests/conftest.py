@@ -91,10 +91,27 @@ ICT = timezone(timedelta(hours=7))
 
 
 def make_record(
-    n: int, title: str, body: list[str], *, published: datetime | None = None, **kw: str
+    n: int,
+    title: str,
+    body: list[str],
+    *,
+    published: datetime | None = None,
+    lead: str | None = None,
+    doc_numbers: list[str] | None = None,
+    **kw: str,
 ) -> Record:
+    """A valid record for ``http://demo.vn/tin-tuc/<n>``; ``kw``: author, category, source, department,
+    jurisdiction."""
     url = f"http://demo.vn/tin-tuc/{n}"
-    content = Content(title=title, body=body, published=published, author=kw.get("author"))
+    content = Content(
+        title=title,
+        lead=lead,
+        body=body,
+        published=published,
+        author=kw.get("author"),
+        category=kw.get("category"),
+        doc_numbers=doc_numbers or [],
+    )
     capture = CaptureRef(
         url=url,
         captured_at=datetime(2024, 1, 1, tzinfo=UTC),
@@ -120,7 +137,7 @@ def make_record(
         url=url,
         source=kw.get("source", "demo"),
         department=kw.get("department", "Sở Thông tin và Truyền thông"),
-        jurisdiction="Tỉnh Demo",
+        jurisdiction=kw.get("jurisdiction", "Tỉnh Demo"),
         content_hash=version.content_hash,
         capture=capture,
         parser_version="t",

@@ -5,11 +5,12 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import SAMPLE_RECORDS
 from index_factory import corpus_records, make_record
 
 from archive.model import Record
@@ -20,29 +21,7 @@ from index.store import IndexWriter
 ICT = timezone(timedelta(hours=7))
 
 
-RECORDS = [
-    make_record(
-        1,
-        "Hội nghị giao ban trực tuyến sơ kết 6 tháng đầu năm",
-        ["Bộ trưởng Lê Doãn Hợp phát biểu kết luận Hội nghị giao ban.", "Thực hiện Quyết định 1234/QĐ-UBND."],
-        published=datetime(2010, 7, 5, tzinfo=ICT),
-        author="Hoàng Văn Đồng",
-    ),
-    make_record(
-        2,
-        "Tập huấn chuyển đổi số cho cán bộ xã",
-        ["Lớp tập huấn về chuyển đổi số được tổ chức tại Hòa Bình. Ban tổ chức cho biết hội nghị tiếp theo."],
-        published=datetime(2022, 1, 25, tzinfo=ICT),
-        source="other",
-        department="Sở Khoa học và Công nghệ",
-    ),
-    make_record(
-        3,
-        "Bàn giao thiết bị",
-        ["Giao thiết bị cho ban quản lý dự án. Hội thảo về nghị quyết mới."],
-        published=datetime(2015, 3, 2, tzinfo=ICT),
-    ),
-]
+RECORDS = SAMPLE_RECORDS
 TEXTS = {r.id: "\n".join(r.body) for r in RECORDS}
 
 
