@@ -13,12 +13,16 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from archive.home import DataHome
 from archive.model import CaptureRef, Content, Record, Version, record_id
+from archive.store import RecordStore
+from index.store import IndexWriter
 
 # CI runs must be reproducible: the same examples every run (explore locally, pin in CI).
 hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
@@ -350,3 +354,13 @@ def news_site() -> Iterator[NewsSite]:
     site = NewsSite()
     yield site
     site.close()
+
+
+def sample_home(root: Path) -> DataHome:
+    """A data home at ``root`` holding ``SAMPLE_RECORDS``, stored and indexed."""
+    home = DataHome(root).ensure()
+    store = RecordStore(home.records_dir)
+    for record in SAMPLE_RECORDS:
+        store.put(record)
+    IndexWriter(home.index_dir).rebuild(store)
+    return home

@@ -1,28 +1,18 @@
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from conftest import SAMPLE_RECORDS as RECORDS
+from conftest import sample_home
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from archive.home import DataHome
-from archive.store import RecordStore
-from index.store import IndexWriter
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "index"))
-from test_search import RECORDS
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    home = DataHome(tmp_path_factory.mktemp("home")).ensure()
-    store = RecordStore(home.records_dir)
-    for record in RECORDS:
-        store.put(record)
-    IndexWriter(home.index_dir).rebuild(store)
+    home = sample_home(tmp_path_factory.mktemp("home"))
     with TestClient(create_app(home), raise_server_exceptions=False) as test_client:
         yield test_client
 

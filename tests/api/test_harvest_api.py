@@ -9,24 +9,17 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
 import pytest
-from conftest import SAMPLE_RECORDS
+from conftest import SAMPLE_RECORDS, sample_home
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from archive.home import DataHome
-from archive.store import RecordStore
-from index.store import IndexWriter
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    home = DataHome(tmp_path_factory.mktemp("harvest")).ensure()
-    store = RecordStore(home.records_dir)
-    for record in SAMPLE_RECORDS:
-        store.put(record)
-    IndexWriter(home.index_dir).rebuild(store)
+    home = sample_home(tmp_path_factory.mktemp("harvest"))
     with TestClient(create_app(home), raise_server_exceptions=False) as test_client:
         yield test_client
 

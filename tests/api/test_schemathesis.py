@@ -16,24 +16,16 @@ import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
 
-from conftest import SAMPLE_RECORDS as RECORDS  # noqa: E402
+from conftest import sample_home  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 from api.app import create_app  # noqa: E402
-from archive.home import DataHome  # noqa: E402
-from archive.store import RecordStore  # noqa: E402
-from index.store import IndexWriter  # noqa: E402
 
 
 def _app() -> Any:
     root = Path(tempfile.mkdtemp(prefix="deptnews-schemathesis-"))
     atexit.register(shutil.rmtree, root, True)
-    home = DataHome(root).ensure()
-    store = RecordStore(home.records_dir)
-    for record in RECORDS:
-        store.put(record)
-    IndexWriter(home.index_dir).rebuild(store)
-    return create_app(home)
+    return create_app(sample_home(root))
 
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", _app())
