@@ -32,7 +32,24 @@ if os.environ.get("CI"):
 Handler = Callable[[BaseHTTPRequestHandler], None]
 
 
-class ScriptedServer:
+class _LoopbackServer:
+    """A threaded HTTP server on 127.0.0.1 (free port) in a daemon thread; ``url`` is its base URL."""
+
+    httpd: ThreadingHTTPServer
+    url: str
+
+    def _start(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class ScriptedServer(_LoopbackServer):
     """Routes paths to handler functions; counts requests per path."""
 
     def __init__(self) -> None:
@@ -58,15 +75,7 @@ class ScriptedServer:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._start(_Handler)
 
 
 def send(
@@ -203,7 +212,7 @@ class SiteArticle:
         self.modified += timedelta(days=1)
 
 
-class NewsSite:
+class NewsSite(_LoopbackServer):
     """A department news site generated on 127.0.0.1: paged listing ``/tin-tuc?page=N`` (0-based,
     "Trang sau" link), slug-ID articles with ``rel=canonical``, PDF attachments, ``/rss.xml``, a sitemap
     index ``/sitemap.xml`` with a gzipped child, robots.txt, ETag/Last-Modified and 304s.
@@ -244,15 +253,7 @@ class NewsSite:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._start(_Handler)
 
     def add(self, count: int) -> list[SiteArticle]:
         """Publish ``count`` new articles (they go to the top of the listing)."""
