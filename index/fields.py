@@ -2,7 +2,7 @@
 
 :class:`VietnameseText` indexes a string, or a list of ``(text, weight)`` parts whose every occurrence
 counts ``weight`` towards BM25 (the title's syllables weigh more than the body's). Indexing goes through
-:func:`index.terms.term_weights`, not the Token-object analyzer chain, which is several times slower;
+:func:`index.terms.term_counts`, not the Token-object analyzer chain, which is several times slower;
 the analyzer (:func:`index.analysis.search_analyzer`) yields the same terms and is what Whoosh uses
 when it analyses text itself. The class is module-level and picklable: Whoosh stores the schema in
 the index TOC.
@@ -18,7 +18,7 @@ from whoosh.formats import Frequency
 from whoosh.system import pack_uint
 
 from index.analysis import search_analyzer
-from index.terms import term_weights
+from index.terms import term_counts
 
 __all__ = ["VietnameseText"]
 
@@ -35,17 +35,19 @@ class VietnameseText(FieldType):  # type: ignore[misc]
             multitoken_query="and",
         )
 
-    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
-        """``(term bytes, frequency, weight, encoded frequency)`` per distinct term of ``value``."""
+    def term_counts(self, value: Any) -> tuple[dict[str, int], dict[str, float], int]:
+        """:func:`index.terms.term_counts` of a field value (before the field boost)."""
         if isinstance(value, str):
-            parts: list[tuple[str, float]] = [(value, 1.0)]
-        elif isinstance(value, list | tuple) and all(
+            return term_counts([(value, 1.0)])
+        if isinstance(value, list | tuple) and all(
             isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in value
         ):
-            parts = [(text, float(weight)) for text, weight in value]
-        else:
-            raise ValueError(f"{type(value).__name__} is not text or a list of (text, weight) parts")
-        freqs, weights, _ = term_weights(parts)
+            return term_counts([(text, float(weight)) for text, weight in value])
+        raise ValueError(f"{type(value).__name__} is not text or a list of (text, weight) parts")
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        """``(term bytes, frequency, weight, encoded frequency)`` per distinct term of ``value``."""
+        freqs, weights, _ = self.term_counts(value)
         boost = self.format.field_boost
         for term, freq in freqs.items():
-            yield term.encode("utf-8"), freq, weights[term] * boost, pack_uint(freq)
+            yield term.encode("utf-8"), freq, weights.get(term, freq) * boost, pack_uint(freq)

@@ -36,6 +36,7 @@ from archive.model import Record
 from index.cursor import ensure_secret
 from index.errors import IndexBusy, IndexMissing, IndexOutdated, SearchError
 from index.locking import WriteLock
+from index.rebuild import build_index
 from index.schema import SCHEMA_VERSION, analysis_fingerprint, build_schema, to_document
 
 INDEX_NAME = "records"
@@ -146,7 +147,7 @@ class IndexWriter:
     for Whoosh's posting pool per writing process (beyond it, postings spill to sorted run files).
     """
 
-    def __init__(self, path: Path, *, timeout: float = 30.0, limitmb: int = 256) -> None:
+    def __init__(self, path: Path, *, timeout: float = 30.0, limitmb: float = 256) -> None:
         self.path = path
         self.timeout = timeout
         self.limitmb = limitmb
@@ -274,19 +275,14 @@ class IndexWriter:
         directory = self.path / generation
         directory.mkdir(parents=True)
         ix = whoosh_index.create_in(str(directory), build_schema(), indexname=INDEX_NAME)
-        kwargs: dict[str, Any] = {"procs": procs, "multisegment": True} if procs > 1 else {}
-        writer = self._whoosh_writer(ix, **kwargs)
-        count = 0
         try:
-            for doc in documents:
-                writer.add_document(**doc)
-                count += 1
+            count = build_index(
+                ix.storage, ix.schema, INDEX_NAME, documents, procs=procs, limitmb=self.limitmb
+            )
         except BaseException:
-            writer.cancel()
             shutil.rmtree(directory, ignore_errors=True)
             raise
-        writer.commit()
-        # Whoosh's multiprocess writer drops a worker's segment silently if the worker failed.
+        # A last check that every document made it into a segment.
         found = whoosh_index.open_dir(str(directory), indexname=INDEX_NAME).doc_count()
         if found != count:
             shutil.rmtree(directory, ignore_errors=True)

@@ -23,8 +23,10 @@ with marks matches its exact term only.
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
+from operator import add
 
 from index.vietnamese import TOKEN_RE, folded_form, normalize_tone
 
@@ -35,7 +37,9 @@ __all__ = [
     "exact_term",
     "folded_term",
     "syllable_forms",
+    "term_counts",
     "term_weights",
+    "tokens",
 ]
 
 BIGRAM_JOINER = "_"
@@ -74,42 +78,103 @@ def bigram_term(a: str, b: str) -> str:
     return f"{syllable_forms(a)[1]}{BIGRAM_JOINER}{syllable_forms(b)[1]}"
 
 
-def term_weights(parts: Iterable[tuple[str, float]]) -> tuple[dict[str, int], dict[str, float], int]:
+class _Forms:
+    """Per-token lookup tables (exact term, folded term or None, folded form, folded form + joiner),
+    filled on first sight of a token so that a document maps its tokens with C-level ``map`` calls.
+
+    Bounded: cleared when it holds :attr:`LIMIT` tokens (numbers and names keep the vocabulary open).
+    The empty string stands for a clause boundary; its folded forms contain NUL, which no token does,
+    so bigrams across a boundary are recognizable and dropped.
+    """
+
+    LIMIT = 1 << 18
+
+    def __init__(self) -> None:
+        self.exact: dict[str, str | None] = {}
+        self.folded: dict[str, str | None] = {}
+        self.left: dict[str, str] = {}
+        self.right: dict[str, str] = {}
+        self._reset()
+
+    def _reset(self) -> None:
+        for table in (self.exact, self.folded, self.left, self.right):
+            table.clear()
+        self.exact[""] = self.folded[""] = None
+        self.left[""] = self.right[""] = "\0"
+
+    def learn(self, tokens: Iterable[str]) -> None:
+        unseen = set(tokens).difference(self.exact)
+        if len(self.exact) + len(unseen) > self.LIMIT:
+            self._reset()
+            unseen = set(tokens).difference(self.exact)
+        for token in unseen:
+            exact, folded = syllable_forms(token)
+            self.exact[token] = exact
+            self.folded[token] = None if folded == exact else FOLD_PREFIX + folded
+            self.left[token] = folded + BIGRAM_JOINER
+            self.right[token] = folded
+
+
+_FORMS = _Forms()
+
+
+def _count(tokens: list[str]) -> Counter[str]:
+    """Occurrences of every term of a token stream ("" marks a clause boundary)."""
+    forms = _FORMS
+    try:
+        exact = list(map(forms.exact.__getitem__, tokens))
+    except KeyError:
+        forms.learn(tokens)
+        exact = list(map(forms.exact.__getitem__, tokens))
+    counts: Counter[str] = Counter(filter(None, exact))  # None: a clause boundary
+    counts.update(filter(None, map(forms.folded.__getitem__, tokens)))
+    if len(tokens) > 1:
+        bigrams = list(
+            map(add, map(forms.left.__getitem__, tokens[:-1]), map(forms.right.__getitem__, tokens[1:]))
+        )
+        counts.update(bigrams)
+        if "" in tokens:
+            for term in [b for b in bigrams if "\0" in b]:
+                counts.pop(term, None)
+    return counts
+
+
+def tokens(text: str) -> list[str]:
+    """The tokens of ``text`` in order (NFC), with "" for each clause boundary."""
+    tokens: list[str] = TOKEN_RE.findall(text)
+    if not unicodedata.is_normalized("NFC", text):
+        tokens = [unicodedata.normalize("NFC", t) for t in tokens]
+    return tokens
+
+
+def term_counts(parts: Iterable[tuple[str, float]]) -> tuple[dict[str, int], dict[str, float], int]:
     """Count the terms of several texts, each with a weight per occurrence (e.g. title 4, body 1).
 
-    Returns ``(frequencies, weights, tokens)``: occurrences per term, summed occurrence weights per
-    term (what BM25 scores), and the number of syllable tokens. Bigrams never join two parts.
+    Returns ``(frequencies, weights, tokens)``: occurrences per term; the summed occurrence weights
+    (what BM25 scores) of the terms whose weight differs from their frequency, i.e. that occur in a
+    part weighing other than 1 (every other term weighs its frequency); and the number of syllable
+    tokens. Bigrams never join two parts.
     """
-    freqs: dict[str, int] = {}
-    weights: dict[str, float] = {}
-    fget = freqs.get
-    wget = weights.get
-    ntokens = 0
-    prefix = FOLD_PREFIX
-    joiner = BIGRAM_JOINER
+    stream: list[str] = []
+    weighted: list[tuple[list[str], float]] = []
     for text, weight in parts:
-        composed = unicodedata.is_normalized("NFC", text)
-        prev: str | None = None
-        for token in TOKEN_RE.findall(text):
-            if not token:  # a clause boundary
-                prev = None
-                continue
-            if not composed:
-                token = unicodedata.normalize("NFC", token)
-            if token.isascii():
-                exact = folded = token.lower()
-            else:
-                exact, folded = _marked_forms(token)
-            freqs[exact] = fget(exact, 0) + 1
-            weights[exact] = wget(exact, 0.0) + weight
-            if folded != exact:
-                term = prefix + folded
-                freqs[term] = fget(term, 0) + 1
-                weights[term] = wget(term, 0.0) + weight
-            if prev is not None:
-                term = f"{prev}{joiner}{folded}"
-                freqs[term] = fget(term, 0) + 1
-                weights[term] = wget(term, 0.0) + weight
-            prev = folded
-            ntokens += 1
+        found = tokens(text)
+        if weight != 1.0:
+            weighted.append((found, weight))
+        if stream:
+            stream.append("")
+        stream += found
+    freqs = _count(stream)
+    weights: dict[str, float] = {}
+    for found, weight in weighted:
+        for term, count in _count(found).items():
+            weights[term] = weights.get(term, freqs[term]) + count * (weight - 1.0)
+    return freqs, weights, len(stream) - stream.count("")
+
+
+def term_weights(parts: Iterable[tuple[str, float]]) -> tuple[dict[str, int], dict[str, float], int]:
+    """Like :func:`term_counts`, with the weight of every term: ``(frequencies, weights, tokens)``."""
+    freqs, boosted, ntokens = term_counts(parts)
+    weights = {term: float(freq) for term, freq in freqs.items()}
+    weights.update(boosted)
     return freqs, weights, ntokens

@@ -1,0 +1,346 @@
+"""Building a whole Whoosh segment at once: the fast path of a rebuild.
+
+Whoosh's writer hands every posting to a pool one at a time, sorts them all as tuples (spilling
+pickled runs to disk) and feeds them back one at a time through its field writer: 10-30 µs per
+posting, and a news article has about 1,100. :class:`SegmentBuilder` writes a segment of the same W3
+format through the same codec objects, but counts terms and groups postings with numpy:
+
+* while documents are added, each full-text value is tokenized (:func:`index.terms.tokens`) and its
+  tokens mapped to integer codes (exact term, folded term, folded form) through a per-segment
+  vocabulary; the codes of a batch of documents are counted at once, bigram terms being pairs of
+  folded-form ids (no string is built per bigram occurrence);
+* a posting is one ``uint64``: ``term id << 42 | docnum << 20 | code``, where a code below
+  :data:`_PLAIN` is a frequency whose weight is the same number and a higher one indexes a table of
+  ``(frequency, weight)`` pairs; at :meth:`SegmentBuilder.finish` term ids are replaced by their rank
+  in term order, the array is sorted in place, and :func:`index.blocks.write_terms` writes the blocks.
+
+The terms and weights are those :func:`index.terms.term_counts` gives (what Whoosh's writer indexes
+through :class:`index.fields.VietnameseText`); the tests compare everything Whoosh's reader sees in a
+segment built here with one Whoosh's writer built from the same documents.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.system import pack_ushort
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+from index.blocks import TermIndex, write_terms
+from index.fields import VietnameseText
+from index.textcodes import TextCollector
+
+__all__ = ["MAX_DOCS", "SegmentBuilder"]
+
+_TERM_SHIFT = 42
+_DOC_SHIFT = 20
+_CODE_MASK = (1 << _DOC_SHIFT) - 1
+_DOC_MASK = (1 << (_TERM_SHIFT - _DOC_SHIFT)) - 1
+_LOW_MASK = (1 << _TERM_SHIFT) - 1
+_PLAIN = 1 << 19
+MAX_DOCS = _DOC_MASK
+"""Documents a bulk segment can hold."""
+MAX_TERMS = (1 << (64 - _TERM_SHIFT)) - 1
+"""Distinct terms per field a bulk segment can hold."""
+_CHUNK = 1 << 18
+"""Postings written per :func:`write_terms` call (bounds the Python lists it makes)."""
+
+
+class _Postings:
+    """The postings of one field: a vocabulary (term -> dense id) and packed ``uint64`` postings."""
+
+    def __init__(self) -> None:
+        self.ids: dict[Any, int] = {}
+        self.keys: list[Any] = []  # term strings, or a TextCollector's term keys
+        self.packed: array[int] = array("Q")
+
+    def term_ids(self, keys: list[Any]) -> list[int]:
+        ids = self.ids
+        for key in keys:
+            if key not in ids:
+                ids[key] = len(self.keys)
+                self.keys.append(key)
+        if len(self.keys) > MAX_TERMS:
+            raise OverflowError("too many distinct terms for one bulk segment")
+        return list(map(ids.__getitem__, keys))
+
+
+class _KeyVocab:
+    """Dense ids for a text field's integer term keys, in sorted arrays (a dict of a million Python
+    ints costs ~100 bytes per entry; this, 16)."""
+
+    def __init__(self) -> None:
+        self._keys = np.zeros(0, dtype=np.uint64)
+        self._ids = np.zeros(0, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def ids(self, distinct: NDArray[np.uint64]) -> NDArray[np.int64]:
+        """Ids of sorted distinct keys; unseen keys get the next ids."""
+        pos = np.searchsorted(self._keys, distinct)
+        found = np.zeros(len(distinct), dtype=bool)
+        inside = pos < len(self._keys)
+        found[inside] = self._keys[pos[inside]] == distinct[inside]
+        result = np.empty(len(distinct), dtype=np.int64)
+        result[found] = self._ids[pos[found]]
+        fresh = np.arange(len(self._keys), len(self._keys) + int((~found).sum()), dtype=np.int64)
+        result[~found] = fresh
+        self._keys = np.insert(self._keys, pos[~found], distinct[~found])
+        self._ids = np.insert(self._ids, pos[~found], fresh)
+        if len(self._keys) > MAX_TERMS:
+            raise OverflowError("too many distinct terms for one bulk segment")
+        return result
+
+    def keys(self) -> list[int]:
+        """The keys in id order."""
+        by_id = np.empty(len(self._keys), dtype=np.uint64)
+        by_id[self._ids] = self._keys
+        return by_id.tolist()
+
+
+class SegmentBuilder:
+    """Collects documents for one new segment of the index in ``storage`` and writes it on
+    :meth:`finish`. Documents are the keyword dicts ``SegmentWriter.add_document`` takes, without
+    its ``_boost``/``_stored_`` options; every field must be in ``schema`` (vectors and spelling are
+    not supported; the index's schema has none). Documents are processed in batches of ``batch``.
+
+    ``postings`` is the number held so far: 8 bytes each (callers bound memory with it).
+    """
+
+    def __init__(self, storage: Any, schema: Any, indexname: str, *, batch: int = 256) -> None:
+        self._codec = W3Codec()
+        self._storage = storage
+        self._schema = schema
+        self._batch = batch
+        self.segment = self._codec.new_segment(storage, indexname)
+        self._perdoc = self._codec.per_document_writer(storage, self.segment)
+        self._fields: dict[str, _Postings] = {}
+        self._text: dict[str, TextCollector] = {}
+        self._vocab: dict[str, _KeyVocab] = {}
+        self._lengths: dict[str, array[int]] = {}
+        self._pairs: dict[tuple[int, float], int] = {}
+        self._pending: list[tuple[dict[str, Any], dict[str, int]]] = []
+        self._plain: dict[str, list[tuple[int, str, int, float]]] = {}
+        for name, field in schema.items():
+            if field.vector or field.separate_spelling():
+                raise ValueError(f"field {name!r}: vectors and spelling are not supported")
+            if field.indexed:
+                self._fields[name] = _Postings()
+                if isinstance(field, VietnameseText) and field.format.field_boost == 1.0:
+                    self._text[name] = TextCollector()
+                    self._vocab[name] = _KeyVocab()
+            if field.scorable:
+                self._lengths[name] = array("I")
+        self.docnum = 0
+        self.postings = 0
+
+    @property
+    def full(self) -> bool:
+        """Whether a vocabulary is close to its limit (time to finish this segment)."""
+        room = MAX_TERMS - (1 << 20)
+        return (
+            any(c.full for c in self._text.values())
+            or any(len(v) > room for v in self._vocab.values())
+            or any(len(p.keys) > room for p in self._fields.values())
+        )
+
+    def add(self, doc: Mapping[str, Any]) -> None:
+        """Add one document (the next docnum). A value the schema rejects raises here, and the
+        document is not added."""
+        if self.docnum + len(self._pending) >= MAX_DOCS:
+            raise OverflowError(f"a bulk segment holds at most {MAX_DOCS} documents")
+        schema = self._schema
+        unknown = [name for name in doc if name not in schema]
+        if unknown:
+            raise ValueError(f"no field named {unknown[0]!r} in the schema")
+        values = {name: value for name, value in doc.items() if value is not None}
+        parsed = {name: text.parse(values[name]) for name, text in self._text.items() if name in values}
+        lengths: dict[str, int] = {}
+        plain: list[tuple[str, list[tuple[str, int, float]]]] = []
+        for name, value in values.items():
+            field = schema[name]
+            if field.indexed and name not in self._text:
+                items = [(t.decode("utf-8"), f, float(w)) for t, f, w, _ in field.index(value)]
+                plain.append((name, items))
+                lengths[name] = sum(f for _, f, _ in items) if field.scorable else 0
+            if field.column_type:
+                values[name] = (value, field.to_column_value(value))
+        # Nothing below raises on a value: the document is taken.
+        for name, text in self._text.items():
+            text.add(parsed.get(name, []))
+        docnum = self.docnum + len(self._pending)
+        for name, items in plain:
+            self._plain.setdefault(name, []).extend((docnum, t, f, w) for t, f, w in items)
+        self._pending.append((values, lengths))
+        if len(self._pending) >= self._batch:
+            self._flush_batch()
+
+    def _add_plain(self, name: str, items: list[tuple[int, str, int, float]]) -> None:
+        postings = self._fields[name]
+        ids = postings.term_ids([t for _, t, _, _ in items])
+        packed = postings.packed
+        for tid, (docnum, _, freq, weight) in zip(ids, items, strict=True):
+            code = freq if weight == freq and freq < _PLAIN else self._code(freq, weight)
+            packed.append(tid << _TERM_SHIFT | docnum << _DOC_SHIFT | code)
+        self.postings += len(items)
+
+    def _code(self, freq: int, weight: float) -> int:
+        pair = (int(freq), float(weight))
+        code = self._pairs.get(pair)
+        if code is None:
+            code = self._pairs[pair] = _PLAIN + len(self._pairs)
+            if code > _CODE_MASK:
+                raise OverflowError("too many distinct (frequency, weight) pairs for one bulk segment")
+        return code
+
+    def _flush_batch(self) -> None:
+        """Count the pending documents' full text and hand the documents to the per-document writer."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        first = self.docnum
+        plain, self._plain = self._plain, {}
+        for name, items in plain.items():
+            self._add_plain(name, items)
+        for name, collector in self._text.items():
+            batch = collector.count()
+            postings = self._fields[name]
+            distinct, inverse = np.unique(batch.keys, return_inverse=True)
+            tids = self._vocab[name].ids(distinct).astype(np.uint64)[inverse.reshape(-1)]
+            codes = batch.freqs.astype(np.uint64)
+            special = np.flatnonzero((batch.weights != batch.freqs) | (batch.freqs >= _PLAIN))
+            if len(special):
+                pairs = np.stack([batch.freqs[special].astype(np.float64), batch.weights[special]], axis=1)
+                distinct_pairs, which = np.unique(pairs, axis=0, return_inverse=True)
+                pair_codes = [self._code(int(f), w) for f, w in distinct_pairs.tolist()]
+                codes[special] = np.array(pair_codes, dtype=np.uint64)[which.reshape(-1)]
+            docs = batch.docs.astype(np.uint64) + np.uint64(first)
+            packed = (tids << np.uint64(_TERM_SHIFT)) | (docs << np.uint64(_DOC_SHIFT)) | codes
+            postings.packed.frombytes(packed.tobytes())
+            self.postings += len(packed)
+            for (_, lengths), length in zip(pending, batch.lengths.tolist(), strict=True):
+                lengths[name] = length
+        perdoc = self._perdoc
+        schema = self._schema
+        for values, lengths in pending:
+            for name, decoded in self._lengths.items():
+                # What Whoosh reads back as this document's length (a byte; 0 for none).
+                lbyte = length_to_byte(lengths[name]) if lengths.get(name) else 0
+                decoded.append(byte_to_length(lbyte) if lbyte else 0)
+            perdoc.start_doc(self.docnum)
+            for name in sorted(values):
+                field = schema[name]
+                value = values[name]
+                column_value = None
+                if field.column_type:
+                    value, column_value = value
+                perdoc.add_field(name, field, value if field.stored else None, lengths.get(name, 0))
+                if field.column_type:
+                    perdoc.add_column_value(name, field.column_type, column_value)
+            perdoc.finish_doc()
+            self.docnum += 1
+
+    def cancel(self) -> None:
+        """Give up: close the files written so far (the caller removes the index directory)."""
+        columns = self._perdoc._cols
+        columns._temp.close()
+        columns._tempstorage.delete_file(columns._tempname)
+
+    def finish(self) -> Any:
+        """Write the segment's files and return the segment (for a TOC to list)."""
+        self._flush_batch()
+        self._perdoc.close()
+        self.segment.set_doc_count(self.docnum)
+        freq_of, weight_of = self._tables()
+        fieldwriter = self._codec.field_writer(self._storage, self.segment)
+        try:
+            tindex = TermIndex(fieldwriter._tindex)
+            for name in sorted(self._fields):
+                postings = self._fields.pop(name)
+                if name in self._text:
+                    postings.keys = list(map(self._text[name].term, self._vocab.pop(name).keys()))
+                if not postings.keys:
+                    continue
+                fieldwriter._fieldmap[name] = fieldid = len(fieldwriter._fieldmap)
+                lengths = self._lengths.get(name)
+                self._write_field(
+                    fieldwriter._postfile,
+                    tindex,
+                    pack_ushort(fieldid),
+                    postings,
+                    np.frombuffer(lengths, dtype=np.uint32).astype(np.int64) if lengths is not None else None,
+                    self._schema[name].format.fixed_value_size() != 0,
+                    freq_of,
+                    weight_of,
+                )
+            tindex.flush()
+        finally:
+            fieldwriter.close()
+        return self.segment
+
+    def _tables(self) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Frequency and weight of every code."""
+        size = _PLAIN + len(self._pairs)
+        freq_of = np.arange(size, dtype=np.int64)
+        weight_of = np.arange(size, dtype=np.float64)
+        for (freq, weight), code in self._pairs.items():
+            freq_of[code] = freq
+            weight_of[code] = weight
+        return freq_of, weight_of
+
+    @staticmethod
+    def _write_field(
+        postfile: Any,
+        tindex: TermIndex,
+        prefix: bytes,
+        postings: _Postings,
+        doclengths: NDArray[np.int64] | None,
+        with_values: bool,
+        freq_of: NDArray[np.int64],
+        weight_of: NDArray[np.float64],
+    ) -> None:
+        """Sort one field's postings by term (in term order) and document, and write them."""
+        terms = postings.keys
+        order = sorted(range(len(terms)), key=terms.__getitem__)
+        ranked = [terms[i] for i in order]
+        rank = np.empty(len(terms), dtype=np.uint64)
+        rank[np.array(order, dtype=np.int64)] = np.arange(len(terms), dtype=np.uint64)
+        postings.ids.clear()
+        postings.keys = []
+        del order
+        # Sorted in place, in the array's own buffer: no second copy of the postings.
+        packed = np.frombuffer(postings.packed, dtype=np.uint64)
+        shift = np.uint64(_TERM_SHIFT)
+        for lo in range(0, len(packed), _CHUNK):
+            part = packed[lo : lo + _CHUNK]
+            part[:] = (rank[part >> shift] << shift) | (part & np.uint64(_LOW_MASK))
+        packed.sort()
+        lo = 0
+        while lo < len(packed):
+            hi = min(lo + _CHUNK, len(packed))
+            if hi < len(packed):  # end the chunk at a term boundary
+                hi = int(np.searchsorted(packed, ((packed[hi - 1] >> shift) + np.uint64(1)) << shift))
+            part = packed[lo:hi]
+            ranks = (part >> shift).astype(np.int64)
+            docs = ((part >> np.uint64(_DOC_SHIFT)) & np.uint64(_DOC_MASK)).astype(np.int64)
+            codes = (part & np.uint64(_CODE_MASK)).astype(np.int64)
+            starts = np.flatnonzero(np.concatenate(([True], ranks[1:] != ranks[:-1])))
+            write_terms(
+                postfile,
+                tindex,
+                prefix,
+                [ranked[r] for r in ranks[starts].tolist()],
+                starts,
+                docs,
+                freq_of[codes],
+                weight_of[codes],
+                doclengths[docs] if doclengths is not None else np.zeros(len(docs), dtype=np.int64),
+                with_values,
+            )
+            lo = hi

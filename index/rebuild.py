@@ -1,0 +1,155 @@
+"""Building a complete index in bulk, in one or several processes (:func:`build_index`).
+
+The parent reads documents and hands them out in batches; each worker process feeds a
+:class:`~index.bulk.SegmentBuilder` and starts a new segment whenever the one it holds reaches its
+memory budget (``limitmb``) or vocabulary limit. The segments are listed in one Whoosh TOC at the
+end, so nothing is visible until everything is written. A worker that fails or dies makes the build
+fail with :class:`~index.errors.SearchError` (the caller removes the half-built directory).
+
+Workers are forked, so they share the parent's imported code and die with it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import traceback
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+from whoosh.index import TOC, clean_files
+
+from index.bulk import SegmentBuilder
+from index.errors import SearchError
+
+__all__ = ["build_index"]
+
+_BATCH = 256
+"""Documents per batch sent to a worker (and per counting batch of a builder)."""
+_POLL = 0.5
+"""Seconds between checks that workers are alive while waiting on them."""
+
+
+def build_index(
+    storage: Any,
+    schema: Any,
+    indexname: str,
+    documents: Iterable[dict[str, Any]],
+    *,
+    procs: int = 1,
+    limitmb: float = 256,
+) -> int:
+    """Write ``documents`` as new segments of the empty index ``indexname`` in ``storage`` and commit
+    them (generation 1); returns the number of documents. ``limitmb``: memory for postings per
+    process, beyond which a process writes its segment and starts another."""
+    if procs <= 1:
+        segments, count = _build(storage, schema, indexname, _batches(documents), limitmb)
+    else:
+        segments, count = _build_parallel(storage, schema, indexname, documents, procs, limitmb)
+    TOC(schema, segments, 1).write(storage, indexname)
+    clean_files(storage, indexname, 1, segments)  # the empty generation 0
+    return count
+
+
+def _batches(documents: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    iterator = iter(documents)
+    while batch := list(islice(iterator, _BATCH)):
+        yield batch
+
+
+def _build(
+    storage: Any, schema: Any, indexname: str, batches: Iterable[list[dict[str, Any]]], limitmb: float
+) -> tuple[list[Any], int]:
+    """Segments of ``batches``, each within ``limitmb`` of postings; and the document count."""
+    budget = int(limitmb * 2**20) // 8  # postings are 8 bytes each
+    segments: list[Any] = []
+    builder: SegmentBuilder | None = None
+    count = 0
+    try:
+        for batch in batches:
+            if builder is None:
+                builder = SegmentBuilder(storage, schema, indexname, batch=_BATCH)
+            for doc in batch:
+                builder.add(doc)
+            count += len(batch)
+            if builder.postings >= budget or builder.full:
+                segments.append(builder.finish())
+                builder = None
+        if builder is not None:
+            segments.append(builder.finish())
+    except BaseException:
+        if builder is not None:
+            builder.cancel()
+        raise
+    return segments, count
+
+
+def _worker(storage: Any, schema: Any, indexname: str, limitmb: float, tasks: Any, results: Any) -> None:
+    def batches() -> Iterator[list[dict[str, Any]]]:
+        while (batch := tasks.get()) is not None:
+            yield batch
+
+    try:
+        results.put(("ok", *_build(storage, schema, indexname, batches(), limitmb)))
+    except BaseException as exc:  # reported to the parent, which fails the build
+        results.put(("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}", 0))
+
+
+def _build_parallel(
+    storage: Any, schema: Any, indexname: str, documents: Iterable[dict[str, Any]], procs: int, limitmb: float
+) -> tuple[list[Any], int]:
+    ctx = multiprocessing.get_context("fork")
+    results = ctx.Queue()
+    tasks = [ctx.Queue(maxsize=4) for _ in range(procs)]
+    workers = [
+        ctx.Process(
+            target=_worker, args=(storage, schema, indexname, limitmb, tasks[i], results), daemon=True
+        )
+        for i in range(procs)
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        for i, batch in enumerate(_batches(documents)):
+            _put(tasks[i % procs], batch, workers)
+        for task in tasks:
+            _put(task, None, workers)
+        segments: list[Any] = []
+        count = 0
+        for _ in workers:
+            status, found, n = _get(results, workers)
+            if status != "ok":
+                raise SearchError(f"an index worker failed: {found}")
+            segments += found
+            count += n
+        return segments, count
+    finally:
+        for worker in workers:
+            if worker.is_alive():
+                worker.terminate()
+            worker.join()
+
+
+def _put(task: Any, item: Any, workers: list[Any]) -> None:
+    while True:
+        try:
+            task.put(item, timeout=_POLL)
+            return
+        except queue.Full:
+            # Workers only stop after their last batch: one that stopped earlier failed.
+            stopped = [w for w in workers if not w.is_alive()]
+            if stopped:
+                raise SearchError(
+                    f"an index worker stopped early (exit code {stopped[0].exitcode})"
+                ) from None
+
+
+def _get(results: Any, workers: list[Any]) -> Any:
+    while True:
+        try:
+            return results.get(timeout=_POLL)
+        except queue.Empty:
+            dead = [w for w in workers if not w.is_alive() and w.exitcode != 0]
+            if dead:
+                raise SearchError(f"an index worker died (exit code {dead[0].exitcode})") from None

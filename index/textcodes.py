@@ -1,0 +1,163 @@
+"""Counting the terms of many full-text values at once, for :mod:`index.bulk`.
+
+:class:`TextCollector` yields, for a batch of documents, exactly the terms, frequencies and weights
+:func:`index.terms.term_counts` gives for each document, but counts them with numpy over the whole
+batch. Each distinct token is mapped once to an integer code (its exact term's id, whether it has a
+folded term, its folded form's id), so a term is an integer key: ``kind << 42 | id`` where kind 0 is
+an exact term, 1 a folded term, 2 a bigram (``left folded id << 21 | right folded id``). Strings are
+made only for the distinct terms (:meth:`TextCollector.term`).
+"""
+
+from __future__ import annotations
+
+from array import array
+from typing import Any, NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from index.terms import BIGRAM_JOINER, FOLD_PREFIX, syllable_forms, tokens
+
+__all__ = ["TextBatch", "TextCollector"]
+
+_ID_BITS = 21
+_ID_MASK = (1 << _ID_BITS) - 1
+_KEY_BITS = 2 * _ID_BITS
+_KEY_MASK = (1 << _KEY_BITS) - 1
+_DOC_BITS = 20
+MAX_IDS = _ID_MASK
+"""Distinct exact terms (and folded forms) a collector can tell apart."""
+
+
+class TextBatch(NamedTuple):
+    """The postings of a batch of documents, ordered by term key and document."""
+
+    keys: NDArray[np.uint64]
+    """Term key of each posting."""
+    docs: NDArray[np.int64]
+    """Batch-local document of each posting."""
+    freqs: NDArray[np.int64]
+    weights: NDArray[np.float64]
+    lengths: NDArray[np.int64]
+    """Per batch-local document, the sum of its terms' frequencies (Whoosh's field length)."""
+
+
+class TextCollector:
+    """Tokenizes full-text values as they are added and counts them per batch (:meth:`count`)."""
+
+    def __init__(self) -> None:
+        self._codes: dict[str, int] = {"": 0}  # token -> code; "" is a clause boundary
+        self._exact_ids: dict[str, int] = {}
+        self._exact: list[str] = [""]
+        self._fold_ids: dict[str, int] = {}
+        self._folds: list[str] = [""]
+        self._buffer: array[int] = array("q")
+        self._part_lengths: array[int] = array("q")
+        self._part_weights: array[float] = array("d")
+        self._doc_lengths: array[int] = array("q")
+
+    @property
+    def full(self) -> bool:
+        """Whether the vocabulary is close to what the codes can hold (time to start a new segment)."""
+        return max(len(self._exact), len(self._folds)) > MAX_IDS - (1 << 16)
+
+    def parse(self, value: Any) -> list[tuple[list[str], float]]:
+        """The tokens of each part of a field value (text, or ``(text, weight)`` parts); raises
+        ValueError on anything else."""
+        if isinstance(value, str):
+            return [(tokens(value), 1.0)]
+        if isinstance(value, list | tuple) and all(
+            isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in value
+        ):
+            return [(tokens(text), float(weight)) for text, weight in value]
+        raise ValueError(f"{type(value).__name__} is not text or a list of (text, weight) parts")
+
+    def add(self, parts: list[tuple[list[str], float]]) -> None:
+        """Add one document's value (as :meth:`parse` returns it); a document without the field adds
+        ``[]``."""
+        total = 0
+        codes = self._codes
+        for part, weight in parts:
+            try:
+                mapped = list(map(codes.__getitem__, part))
+            except KeyError:
+                self._learn(part)
+                mapped = list(map(codes.__getitem__, part))
+            self._buffer.extend(mapped)
+            self._buffer.append(0)  # parts never share a bigram
+            self._part_lengths.append(len(mapped) + 1)
+            self._part_weights.append(weight)
+            total += len(mapped) + 1
+        self._doc_lengths.append(total)
+
+    def _learn(self, part: list[str]) -> None:
+        codes = self._codes
+        for token in set(part).difference(codes):
+            exact, folded = syllable_forms(token)
+            exact_id = self._exact_ids.get(exact)
+            if exact_id is None:
+                exact_id = self._exact_ids[exact] = len(self._exact)
+                self._exact.append(exact)
+            fold_id = self._fold_ids.get(folded)
+            if fold_id is None:
+                fold_id = self._fold_ids[folded] = len(self._folds)
+                self._folds.append(folded)
+            if max(exact_id, fold_id) > MAX_IDS:
+                raise OverflowError("too many distinct tokens for one bulk segment")
+            codes[token] = exact_id | (folded != exact) << _ID_BITS | fold_id << (_ID_BITS + 1)
+
+    def term(self, key: int) -> str:
+        """The term string of a term key."""
+        kind, ident = key >> _KEY_BITS, key & _KEY_MASK
+        if kind == 0:
+            return self._exact[ident]
+        if kind == 1:
+            return FOLD_PREFIX + self._folds[ident]
+        return f"{self._folds[ident >> _ID_BITS]}{BIGRAM_JOINER}{self._folds[ident & _ID_MASK]}"
+
+    def count(self) -> TextBatch:
+        """Count the documents added since the last call (at most 2**20 of them)."""
+        ndocs = len(self._doc_lengths)
+        if ndocs >= 1 << _DOC_BITS:
+            raise OverflowError("a batch holds at most 2**20 documents")
+        codes = np.frombuffer(self._buffer, dtype=np.int64).copy()
+        tokdoc = np.repeat(
+            np.arange(ndocs, dtype=np.uint64), np.frombuffer(self._doc_lengths, dtype=np.int64)
+        )
+        tokw = np.repeat(
+            np.frombuffer(self._part_weights, dtype=np.float64),
+            np.frombuffer(self._part_lengths, dtype=np.int64),
+        )
+        for buffer in (self._buffer, self._doc_lengths, self._part_lengths, self._part_weights):
+            del buffer[:]
+        exact = (codes & _ID_MASK).astype(np.uint64)
+        folds = (codes >> (_ID_BITS + 1)).astype(np.uint64)
+        valid = exact != 0
+        marked = ((codes >> _ID_BITS) & 1).astype(bool)
+        pair = valid[:-1] & valid[1:]
+        kinds = [np.uint64(k) << np.uint64(_KEY_BITS + _DOC_BITS) for k in range(3)]
+        shift = np.uint64(_DOC_BITS)
+        keys = np.concatenate(
+            [
+                kinds[0] | exact[valid] << shift | tokdoc[valid],
+                kinds[1] | folds[marked] << shift | tokdoc[marked],
+                kinds[2]
+                | (folds[:-1][pair] << np.uint64(_ID_BITS) | folds[1:][pair]) << shift
+                | tokdoc[:-1][pair],
+            ]
+        )
+        weights = np.concatenate([tokw[valid], tokw[marked], tokw[:-1][pair]])
+        order = np.argsort(keys)
+        keys = keys[order]
+        weights = weights[order]
+        starts = (
+            np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+            if len(keys)
+            else np.zeros(0, dtype=np.int64)
+        )
+        freqs = np.diff(np.append(starts, len(keys)))
+        summed = np.add.reduceat(weights, starts) if len(keys) else np.zeros(0)
+        unique = keys[starts]
+        docs = (unique & np.uint64((1 << _DOC_BITS) - 1)).astype(np.int64)
+        lengths = np.bincount(docs, weights=freqs, minlength=ndocs).astype(np.int64)
+        return TextBatch(unique >> shift, docs, freqs, summed, lengths)

@@ -1,0 +1,260 @@
+"""The bulk segment builder (index.bulk, index.blocks, index.textcodes, index.rebuild): what Whoosh's
+reader sees must be what Whoosh's own writer makes of the same documents."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh import index as whoosh_index
+from whoosh.index import TOC
+from whoosh.query import Term
+
+from index.bulk import SegmentBuilder, _KeyVocab
+from index.corpus import generate
+from index.errors import SearchError
+from index.rebuild import build_index
+from index.schema import build_schema, make_document
+from index.store import INDEX_NAME, IndexWriter, open_index
+from index.terms import term_counts, tokens
+from index.textcodes import TextCollector
+
+
+def corpus_documents(n: int, *, seed: int = 5, body_syllables: int = 120) -> list[dict[str, Any]]:
+    docs = [
+        make_document(
+            id=d.id,
+            url=f"https://example.gov.vn/{d.id}",
+            title=d.title,
+            lead=d.lead,
+            body=d.body,
+            published=d.published,
+            source=d.source,
+            department=d.department,
+            jurisdiction=d.jurisdiction,
+            category=d.category,
+            author=d.author if i % 7 else None,  # some documents without an author
+            doc_numbers=d.doc_numbers,
+        )
+        for i, d in enumerate(generate(n, seed=seed, body_syllables=body_syllables))
+    ]
+    # Frequencies beyond the packed codes (a term 600 times), weighted parts, decomposed text, no date.
+    docs[3]["text"].append(("ha ha " * 600, 1.0))
+    docs[4]["text"].append(("ha " * 600, 2.0))
+    docs[5]["text"].append((unicodedata.normalize("NFD", "Hội nghị Đà Nẵng thuỷ lợi; 1234/QĐ-UBND"), 1.0))
+    docs[6]["text"] = [("", 4.0), ("...", 1.5), ("Chỉ một dòng", 1.0)]
+    for key in ("published", "ts", "year", "month", "day"):
+        docs[7].pop(key, None)
+    return docs
+
+
+def whoosh_built(path: Path, docs: list[dict[str, Any]]) -> Path:
+    path.mkdir()
+    ix = whoosh_index.create_in(str(path), build_schema(), indexname=INDEX_NAME)
+    writer = ix.writer(compound=False)
+    for doc in docs:
+        writer.add_document(**doc)
+    writer.commit()
+    return path
+
+
+def bulk_built(path: Path, docs: list[dict[str, Any]], *, batch: int = 16) -> Path:
+    path.mkdir()
+    ix = whoosh_index.create_in(str(path), build_schema(), indexname=INDEX_NAME)
+    builder = SegmentBuilder(ix.storage, ix.schema, INDEX_NAME, batch=batch)
+    for doc in docs:
+        builder.add(doc)
+    TOC(ix.schema, [builder.finish()], 1).write(ix.storage, INDEX_NAME)
+    return path
+
+
+def postings(reader: Any, field: str, term: bytes) -> list[tuple[Any, ...]]:
+    matcher = reader.postings(field, term)
+    out = []
+    while matcher.is_active():
+        out.append(
+            (
+                matcher.id(),
+                matcher.weight(),
+                matcher.value(),
+                matcher.block_max_weight(),
+                matcher.block_min_length(),
+                matcher.block_max_length(),
+            )
+        )
+        matcher.next()
+    return out
+
+
+def term_stats(reader: Any, field: str, term: bytes) -> tuple[Any, ...]:
+    info = reader.term_info(field, term)
+    return (
+        info.weight(),
+        info.doc_frequency(),
+        info.min_length(),
+        info.max_length(),
+        info.max_weight(),
+        info.min_id(),
+        info.max_id(),
+    )
+
+
+def assert_same_index(expected_path: Path, actual_path: Path) -> None:
+    with (
+        whoosh_index.open_dir(str(expected_path), indexname=INDEX_NAME).reader() as expected,
+        whoosh_index.open_dir(str(actual_path), indexname=INDEX_NAME).reader() as actual,
+    ):
+        compare(expected, actual)
+
+
+def compare(expected: Any, actual: Any) -> None:
+    assert actual.doc_count() == expected.doc_count()
+    terms = list(expected.all_terms())
+    assert list(actual.all_terms()) == terms
+    for field, term in terms:
+        assert term_stats(actual, field, term) == term_stats(expected, field, term), (field, term)
+        assert postings(actual, field, term) == postings(expected, field, term), (field, term)
+    scorable = [name for name, f in build_schema().items() if f.scorable]
+    for docnum in range(expected.doc_count()):
+        assert actual.stored_fields(docnum) == expected.stored_fields(docnum)
+        for name in scorable:
+            assert actual.doc_field_length(docnum, name) == expected.doc_field_length(docnum, name)
+    for name in scorable:
+        assert actual.field_length(name) == expected.field_length(name)
+        assert actual.max_field_length(name) == expected.max_field_length(name)
+    for name, field in build_schema().items():
+        if field.column_type:
+            assert list(actual.column_reader(name)) == list(expected.column_reader(name)), name
+
+
+def test_a_bulk_segment_reads_as_whoosh_writes_it(tmp_path: Path) -> None:
+    # 260 documents: common terms have several blocks of 128 postings.
+    docs = corpus_documents(260)
+    expected = whoosh_built(tmp_path / "whoosh", docs)
+    actual = bulk_built(tmp_path / "bulk", docs)
+    with whoosh_index.open_dir(str(expected), indexname=INDEX_NAME).reader() as reader:
+        assert max(reader.doc_frequency("text", t) for _, t in reader.all_terms()) > 256
+    assert_same_index(expected, actual)
+
+
+def test_batch_size_does_not_change_the_segment(tmp_path: Path) -> None:
+    docs = corpus_documents(40)
+    assert_same_index(bulk_built(tmp_path / "a", docs, batch=1), bulk_built(tmp_path / "b", docs, batch=64))
+
+
+def test_a_rejected_document_is_not_added(tmp_path: Path) -> None:
+    docs = corpus_documents(20)
+    (tmp_path / "bulk").mkdir()
+    ix = whoosh_index.create_in(str(tmp_path / "bulk"), build_schema(), indexname=INDEX_NAME)
+    builder = SegmentBuilder(ix.storage, ix.schema, INDEX_NAME, batch=4)
+    for doc in docs[:10]:
+        builder.add(doc)
+    with pytest.raises(ValueError, match="not text"):
+        builder.add({**docs[10], "text": 12345})
+    with pytest.raises(ValueError, match="no field named 'nope'"):
+        builder.add({**docs[10], "nope": "x"})
+    for doc in docs[10:]:
+        builder.add(doc)
+    TOC(ix.schema, [builder.finish()], 1).write(ix.storage, INDEX_NAME)
+    assert_same_index(whoosh_built(tmp_path / "whoosh", docs), tmp_path / "bulk")
+
+
+def test_key_vocabulary_keeps_ids() -> None:
+    vocab = _KeyVocab()
+    first = vocab.ids(np.array([5, 9, 40], dtype=np.uint64))
+    second = vocab.ids(np.array([1, 9, 41], dtype=np.uint64))
+    assert first.tolist() == [0, 1, 2]
+    assert second.tolist() == [3, 1, 4]
+    assert vocab.keys() == [5, 9, 40, 1, 41]
+
+
+_TEXT = st.text(alphabet=st.sampled_from(list("ab hoà hòa đĐ ơư 12/QĐ-UB .,;\n–-\u0301\u0323")), max_size=80)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.lists(st.tuples(_TEXT, st.sampled_from([1.0, 1.5, 4.0])), max_size=3), min_size=1, max_size=5)
+)
+def test_batch_counts_equal_term_counts(documents: list[list[tuple[str, float]]]) -> None:
+    collector = TextCollector()
+    for parts in documents:
+        collector.add(collector.parse(parts))
+    batch = collector.count()
+    for docnum, parts in enumerate(documents):
+        freqs, boosted, _ = term_counts(parts)
+        mine = batch.docs == docnum
+        got = {
+            collector.term(k): (f, w)
+            for k, f, w in zip(
+                batch.keys[mine].tolist(),
+                batch.freqs[mine].tolist(),
+                batch.weights[mine].tolist(),
+                strict=True,
+            )
+        }
+        assert got == {t: (f, boosted.get(t, float(f))) for t, f in freqs.items()}
+        assert batch.lengths[docnum] == sum(freqs.values())
+
+
+def test_tokens_mark_clause_boundaries() -> None:
+    assert tokens("Hội nghị, giao ban") == ["Hội", "nghị", "", "giao", "ban"]
+
+
+def search_ids(path: Path, field: str, term: str) -> set[str]:
+    with open_index(path).searcher() as searcher:
+        return {searcher.stored_fields(d)["id"] for d in searcher.docs_for_query(Term(field, term))}
+
+
+def test_parallel_and_segmented_builds_hold_every_document(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("index.rebuild._BATCH", 16)
+    docs = corpus_documents(120)
+    single = IndexWriter(tmp_path / "one")
+    assert single.rebuild_documents(iter(docs)) == 120
+    # A tiny memory budget: every worker writes several segments.
+    parallel = IndexWriter(tmp_path / "two", limitmb=0.05)
+    assert parallel.rebuild_documents(iter(docs), procs=2) == 120
+    ix = open_index(tmp_path / "two")
+    assert len(ix._segments()) > 2
+    assert ix.doc_count() == 120
+    for term in ("hoi_nghi", "~hoi", "giao", "ha"):
+        assert search_ids(tmp_path / "one", "text", term) == search_ids(tmp_path / "two", "text", term)
+    ids = {d["id"] for d in docs}
+    with open_index(tmp_path / "two").searcher() as searcher:
+        assert {f["id"] for f in searcher.all_stored_fields()} == ids
+
+
+def test_a_failing_worker_fails_the_build_and_keeps_the_old_index(tmp_path: Path) -> None:
+    writer = IndexWriter(tmp_path)
+    writer.rebuild_documents(iter(corpus_documents(10)))
+    before = writer.location().generation
+    bad = [*corpus_documents(600)]
+    bad[550] = {**bad[550], "text": 12345}
+    with pytest.raises(SearchError, match="not text"):
+        writer.rebuild_documents(iter(bad), procs=2)
+    assert writer.location().generation == before
+    assert open_index(tmp_path).doc_count() == 10
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("g")] == [before]
+
+
+def test_a_failing_document_in_one_process_keeps_the_old_index(tmp_path: Path) -> None:
+    writer = IndexWriter(tmp_path)
+    writer.rebuild_documents(iter(corpus_documents(10)))
+    bad = corpus_documents(30)
+    bad[20] = {**bad[20], "year": datetime(2020, 1, 1, tzinfo=UTC)}  # not text for an ID field
+    with pytest.raises((ValueError, TypeError, AttributeError)):
+        writer.rebuild_documents(iter(bad))
+    assert open_index(tmp_path).doc_count() == 10
+
+
+def test_build_index_of_nothing(tmp_path: Path) -> None:
+    ix = whoosh_index.create_in(str(tmp_path), build_schema(), indexname=INDEX_NAME)
+    assert build_index(ix.storage, ix.schema, INDEX_NAME, [], procs=2) == 0
+    assert whoosh_index.open_dir(str(tmp_path), indexname=INDEX_NAME).doc_count() == 0
