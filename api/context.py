@@ -28,7 +28,9 @@ class ApiContext:
 
     def __post_init__(self) -> None:
         self.store = RecordStore(self.home.records_dir)
-        self.search = SearchService(self.home.index_dir, self._load_text)
+        self.search = SearchService(
+            self.home.index_dir, self._load_text, posting_cache_mb=self.settings.posting_cache_mb
+        )
 
     def _load_text(self, rid: str) -> str | None:
         try:

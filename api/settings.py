@@ -17,3 +17,6 @@ class ApiSettings(BaseModel):
     )
     rate_burst: int = Field(60, ge=1, description="Requests a client may make at once before limiting.")
     record_max_age: int = Field(300, ge=0, description="Cache-Control max-age of record responses, seconds.")
+    posting_cache_mb: int = Field(
+        256, ge=0, description="Decoded posting lists kept in memory per process for searches, MB (0: none)."
+    )

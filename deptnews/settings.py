@@ -23,6 +23,12 @@ class Settings(BaseSettings):
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     index_writer_timeout: float = Field(30.0, gt=0, description="Seconds to wait for the index lock.")
+    index_memory_mb: int = Field(
+        256,
+        ge=16,
+        description="Postings held per process while building the index before a segment is written, MB "
+        "(peak memory is about twice this).",
+    )
 
     @property
     def data_home(self) -> DataHome:

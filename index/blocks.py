@@ -8,10 +8,13 @@ blocks of :data:`BLOCK` postings; a block is an ``int`` length (negative for the
 possibly zlib-compressed ``(id deltas, weights, values)`` tuple; the term index (``.trm``) maps
 ``field id + term bytes`` to a ``W3TermInfo``.
 
-Two deliberate differences from Whoosh's writer, both read by Whoosh's own reader:
+Deliberate differences from Whoosh's writer, all read by Whoosh's own reader:
 
 * pickles use the current protocol, not protocol 2 (which stores ``bytes`` as a latin-1 string to
-  re-encode on every load: slower to read and write);
+  re-encode on every load: slower to read and write), and a block of :data:`ARRAYS_FROM` postings or
+  more pickles its id deltas and weights as ``array`` objects (raw machine integers and floats: a
+  reader takes them with ``numpy.frombuffer`` instead of converting thousands of Python numbers;
+  Whoosh's reader iterates and indexes them as it does tuples);
 * a block whose pickle is shorter than :data:`COMPRESS_FROM` bytes is stored uncompressed (Whoosh
   compresses every block, though its code meant not to): zlib's set-up cost dominates a small
   term's cost and a small pickle does not shrink.
@@ -20,6 +23,7 @@ Two deliberate differences from Whoosh's writer, both read by Whoosh's own reade
 from __future__ import annotations
 
 import zlib
+from array import array
 from collections.abc import Sequence
 from pickle import HIGHEST_PROTOCOL, dumps
 from struct import Struct
@@ -32,12 +36,16 @@ from whoosh.util.numeric import byte_to_length
 
 __all__ = ["BLOCK", "COMPRESS_FROM", "TermIndex", "length_bytes", "write_terms"]
 
-BLOCK = 128
-"""Postings per block (``W3Codec``'s ``blocklimit``)."""
+BLOCK = 512
+"""Postings per block. Whoosh's writer makes blocks of 128 (``W3Codec``'s ``blocklimit``); its reader
+takes any size. Larger blocks cost less per posting to write and to decode (a block's fixed cost,
+zlib's set-up above all, is spread over more postings), and a search here reads posting lists whole."""
 COMPRESSION = 3
 """zlib level of compressed blocks (``W3Codec``'s)."""
 COMPRESS_FROM = 96
 """Blocks whose pickle is shorter are stored uncompressed."""
+ARRAYS_FROM = 16
+"""Blocks of at least this many postings store ids and weights as ``array`` objects, not tuples."""
 
 _P = HIGHEST_PROTOCOL
 _INT = Struct("!i")
@@ -65,6 +73,7 @@ def write_terms(
     weights: NDArray[np.float64],
     lengths: NDArray[np.int64],
     with_values: bool,
+    blocklimit: int = BLOCK,
 ) -> None:
     """Write ``terms`` (sorted) of one field. Postings are grouped by term in that order: term ``i``
     owns positions ``starts[i]:starts[i + 1]`` of ``docs`` (ascending within a term), ``freqs``,
@@ -76,11 +85,11 @@ def write_terms(
     n = len(docs)
     ends = np.append(starts[1:], n)
     dfs = ends - starts
-    # Blocks: every term's postings cut every BLOCK; statistics of all blocks and terms at once.
-    extra = dfs > BLOCK
+    # Blocks: every term's postings cut every ``blocklimit``; statistics of all blocks and terms at once.
+    extra = dfs > blocklimit
     if extra.any():
         cuts = [
-            np.arange(s + BLOCK, e, BLOCK)
+            np.arange(s + blocklimit, e, blocklimit)
             for s, e in zip(starts[extra].tolist(), ends[extra].tolist(), strict=True)
         ]
         blocks = np.sort(np.concatenate([starts, *cuts]))
@@ -135,10 +144,13 @@ def write_terms(
         for b in range(nblocks):
             count, lo, blast, bmaxweight, wmin, wmax, bminbyte, bmaxbyte = next(block_stats)
             hi = lo + count
-            mini: Any = (None if wmin == 1.0 else wmin) if wmin == wmax else tuple(weights_list[lo:hi])
-            data = dumps(
-                (tuple(deltas_list[lo:hi]), mini, values[4 * lo : 4 * hi] if values is not None else None), _P
-            )
+            if count < ARRAYS_FROM:
+                block_ids: Any = tuple(deltas_list[lo:hi])
+                mini: Any = (None if wmin == 1.0 else wmin) if wmin == wmax else tuple(weights_list[lo:hi])
+            else:
+                block_ids = _array(deltas[lo:hi])
+                mini = (None if wmin == 1.0 else wmin) if wmin == wmax else _array(weights32[lo:hi])
+            data = dumps((block_ids, mini, values[4 * lo : 4 * hi] if values is not None else None), _P)
             comp = 0
             if len(data) >= COMPRESS_FROM:
                 comp = COMPRESSION
@@ -159,10 +171,25 @@ def write_terms(
     postfile.write(b"".join(out))
 
 
+def _array(values: NDArray[Any]) -> array[Any]:
+    """An ``array`` of a block's id deltas (16 or 32 bits) or float32 weights."""
+    found: array[Any]
+    if values.dtype == np.float32:
+        found = array("f")
+        found.frombytes(values.tobytes())
+    elif int(values.max()) < 1 << 16:
+        found = array("H")
+        found.frombytes(values.astype(np.uint16).tobytes())
+    else:
+        found = array("I")
+        found.frombytes(values.astype(np.uint32).tobytes())
+    return found
+
+
 def _compress(data: bytes) -> bytes:
     """zlib-compress a block with a window just large enough for it: zlib's set-up cost grows with
     the window and dominates for blocks of a few hundred bytes (any zlib reader inflates it)."""
-    compressor = zlib.compressobj(COMPRESSION, zlib.DEFLATED, 9 if len(data) <= 512 else 11, 2)
+    compressor = zlib.compressobj(COMPRESSION, zlib.DEFLATED, 11, 2)
     return compressor.compress(data) + compressor.flush()
 
 

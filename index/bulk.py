@@ -31,7 +31,7 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from index.blocks import TermIndex, write_terms
+from index.blocks import BLOCK, TermIndex, write_terms
 from index.fields import VietnameseText
 from index.textcodes import TextCollector
 
@@ -113,8 +113,11 @@ class SegmentBuilder:
     ``postings`` is the number held so far: 8 bytes each (callers bound memory with it).
     """
 
-    def __init__(self, storage: Any, schema: Any, indexname: str, *, batch: int = 256) -> None:
+    def __init__(
+        self, storage: Any, schema: Any, indexname: str, *, batch: int = 256, blocklimit: int = BLOCK
+    ) -> None:
         self._codec = W3Codec()
+        self._blocklimit = blocklimit
         self._storage = storage
         self._schema = schema
         self._batch = batch
@@ -278,6 +281,7 @@ class SegmentBuilder:
                     self._schema[name].format.fixed_value_size() != 0,
                     freq_of,
                     weight_of,
+                    self._blocklimit,
                 )
             tindex.flush()
         finally:
@@ -304,6 +308,7 @@ class SegmentBuilder:
         with_values: bool,
         freq_of: NDArray[np.int64],
         weight_of: NDArray[np.float64],
+        blocklimit: int,
     ) -> None:
         """Sort one field's postings by term (in term order) and document, and write them."""
         terms = postings.keys
@@ -342,5 +347,6 @@ class SegmentBuilder:
                 weight_of[codes],
                 doclengths[docs] if doclengths is not None else np.zeros(len(docs), dtype=np.int64),
                 with_values,
+                blocklimit,
             )
             lo = hi

@@ -12,20 +12,38 @@ Whoosh's own.
 
 from __future__ import annotations
 
+import zlib
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
+from io import BytesIO
 from itertools import accumulate
+from pickle import load as pickle_load
+from pickle import loads
+from struct import Struct
 from typing import Any
 
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+import numpy as np
+from numpy.typing import NDArray
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-__all__ = ["PostingCache", "field_lengths", "posting_blocks", "probe", "probe_docs"]
+__all__ = ["field_lengths", "posting_blocks", "probe", "probe_docs", "term_arrays"]
 
 _LENGTHS = [byte_to_length(b) for b in range(256)]
+_BLOCK_LENGTH = Struct("!i")
+_ARRAY_TYPES = {
+    "H": np.uint16,
+    "I": np.uint32,
+    "L": np.uint64,
+    "i": np.int32,
+    "f": np.float32,
+    "d": np.float64,
+}
+_EMPTY_IDS = np.zeros(0, dtype=np.int64)
+_EMPTY_WEIGHTS = np.zeros(0, dtype=np.float64)
 
 
 def _matcher(reader: Any, fieldname: str, tbytes: bytes) -> Any:
@@ -71,6 +89,69 @@ def posting_blocks(
     while not matcher._atend:
         yield _block(matcher)
         matcher._next_block()
+
+
+def term_arrays(reader: Any, fieldname: str, tbytes: bytes) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """A term's postings in one segment as arrays ``(ascending local ids, weights)``, deleted documents
+    included (callers remove them); empty arrays if the term is absent.
+
+    The W3 postings of a term are one byte range: it is read at once and its blocks decoded in a tight
+    loop (pickles, zlib; ``array`` ids and weights taken as they are), the ids of all blocks
+    delta-decoded by one ``cumsum``. Other matchers (an
+    inlined posting list, another codec) go through the public interface.
+    """
+    terms = getattr(reader, "_terms", None)
+    try:
+        info = terms.term_info(fieldname, tbytes) if terms is not None else None
+    except (KeyError, TermNotFound):
+        return _EMPTY_IDS, _EMPTY_WEIGHTS
+    if terms is None or info is None or info.is_inlined() or not hasattr(terms, "_postfile"):
+        all_ids: list[int] = []
+        all_weights: list[float] = []
+        for block_ids, block_weights in posting_blocks(reader, fieldname, tbytes):
+            all_ids += block_ids
+            all_weights += block_weights
+        return np.array(all_ids, dtype=np.int64), np.array(all_weights, dtype=np.float64)
+    offset, length = info.extent()
+    if isinstance(length, tuple):  # W3TermInfo.from_bytes leaves the length as unpack's tuple
+        length = length[0]
+    raw = terms._postfile.get(offset, length)
+    if raw[:4] != WHOOSH3_HEADER_MAGIC:
+        raise ValueError(f"no posting list at {offset} for {fieldname}:{tbytes!r}")
+    id_parts: list[NDArray[Any]] = []
+    weight_parts: list[NDArray[Any]] = []
+    stream = BytesIO(raw)
+    pos = 4
+    previous_last = 0
+    while True:
+        (size,) = _BLOCK_LENGTH.unpack_from(raw, pos)
+        start = pos + 4
+        end = start + abs(size)
+        stream.seek(start)
+        count, last, _, compression, _, _ = pickle_load(stream)
+        data = raw[stream.tell() : end]
+        block_ids, block_weights, _ = loads(zlib.decompress(data) if compression else data)
+        ids = (
+            np.frombuffer(block_ids, dtype=_ARRAY_TYPES[block_ids.typecode])
+            if isinstance(block_ids, array)
+            else np.array(block_ids)
+        )
+        ids = ids.astype(np.int64)
+        ids[0] -= previous_last  # a block's first id is stored whole, not as a delta
+        id_parts.append(ids)
+        previous_last = last
+        if block_weights is None:
+            weight_parts.append(np.ones(count, dtype=np.float64))
+        elif isinstance(block_weights, float):
+            weight_parts.append(np.full(count, block_weights, dtype=np.float64))
+        elif isinstance(block_weights, array):
+            weight_parts.append(np.frombuffer(block_weights, dtype=_ARRAY_TYPES[block_weights.typecode]))
+        else:
+            weight_parts.append(np.array(block_weights, dtype=np.float64))
+        if size < 0:
+            break
+        pos = end
+    return np.cumsum(np.concatenate(id_parts)), np.concatenate(weight_parts).astype(np.float64)
 
 
 def field_lengths(reader: Any, fieldname: str) -> list[int]:
@@ -127,50 +208,3 @@ def probe_docs(
             local = [d - offset for d in ordered[lo:hi]]
             for d, w in probe(reader, fieldname, tbytes, local):
                 yield d + offset, w
-
-
-Blocks = list[tuple[int, list[tuple[Sequence[int], Sequence[float]]]]]
-"""A term's postings in a searcher: per segment, its docnum offset and its blocks (local ids, weights)."""
-
-
-class PostingCache:
-    """The posting lists one search reads, kept for its duration: the match set and the scores both
-    need the postings of the same terms, and reading (decompressing) them once is enough."""
-
-    def __init__(self, leaves: Sequence[tuple[Any, int]]) -> None:
-        self.leaves = leaves
-        self._blocks: dict[tuple[str, bytes], Blocks] = {}
-
-    def weights_for(
-        self, fieldname: str, tbytes: bytes, ordered: Sequence[int]
-    ) -> Iterator[tuple[int, float]]:
-        """``(global docnum, weight)`` for each of the ascending global docnums ``ordered`` that has the
-        term: from the blocks already read if the term was read in full, else by :func:`probe_docs`."""
-        cached = self._blocks.get((fieldname, tbytes))
-        if cached is None:
-            yield from probe_docs(self.leaves, fieldname, tbytes, ordered)
-            return
-        i, n = 0, len(ordered)
-        for offset, blocks in cached:
-            for ids, weights in blocks:
-                if i >= n:
-                    return
-                if not ids or ordered[i] > ids[-1] + offset:
-                    continue
-                j = bisect_right(ordered, ids[-1] + offset, i)
-                size = len(ids)
-                for target in ordered[i:j]:
-                    k = bisect_left(ids, target - offset)
-                    if k < size and ids[k] == target - offset:
-                        yield target, weights[k]
-                i = j
-
-    def blocks(self, fieldname: str, tbytes: bytes) -> Blocks:
-        key = (fieldname, tbytes)
-        found = self._blocks.get(key)
-        if found is None:
-            found = [
-                (offset, list(posting_blocks(reader, fieldname, tbytes))) for reader, offset in self.leaves
-            ]
-            self._blocks[key] = found
-        return found

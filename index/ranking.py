@@ -16,13 +16,15 @@ named by a cursor.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from whoosh import query as q
 
-from index.postings import PostingCache, field_lengths
+from index.postcache import PostingCache
+from index.postings import field_lengths
 
 __all__ = ["positive_terms", "rank"]
 
@@ -50,35 +52,22 @@ def positive_terms(node: Any, boost: float = 1.0) -> list[tuple[str, str, float]
     return None
 
 
-class _Norms:
-    """Per-document ``K1 * ((1 - B) + B * length / average)`` of one field, by global docnum."""
-
-    def __init__(self, searcher: Any, fieldname: str, lengths: Callable[[Any, str], list[int]]) -> None:
-        weighting = searcher.weighting
-        k1 = weighting.K1
-        b = getattr(weighting, "_field_B", {}).get(fieldname, weighting.B)
-        avgfl = searcher.avg_field_length(fieldname) or 1
-        self.norms: list[float] = []
-        for sub, _ in searcher.leaf_searchers():
-            self.norms.extend(k1 * ((1 - b) + b * fl / avgfl) for fl in lengths(sub.reader(), fieldname))
-
-
 _PROBE_RATIO = 2
-"""Look up only the matching documents in a term's postings when it has this many times more (a
-lookup costs about two postings' worth of the full pass)."""
+"""Look up only the matching documents in a term's postings when it has this many times more and its
+list has not been decoded yet (a lookup decodes only the blocks that can hold them)."""
 
 
 def _scores(
     searcher: Any,
     terms: list[tuple[str, str, float]],
-    norms: Callable[[str], list[float]],
-    matches: Collection[int],
+    norms: Callable[[str], NDArray[np.float64]],
+    matches: NDArray[np.int64],
     cache: PostingCache,
-) -> list[float]:
-    """Score of every document by global docnum (0.0 for documents without a positive term)."""
+) -> NDArray[np.float64]:
+    """Score of every document by global docnum (0.0 for documents without a positive term);
+    ``matches`` ascending."""
     k1p = searcher.weighting.K1 + 1
-    acc = [0.0] * int(searcher.doc_count_all())
-    ordered: list[int] | None = None
+    acc = np.zeros(int(searcher.doc_count_all()), dtype=np.float64)
     for fieldname, text, boost in terms:
         if fieldname not in searcher.schema or not searcher.schema[fieldname].scorable:
             continue
@@ -88,16 +77,14 @@ def _scores(
         tbytes = searcher.schema[fieldname].to_bytes(text)
         c = searcher.idf(fieldname, text) * k1p * boost
         norm = norms(fieldname)
-        if df > _PROBE_RATIO * len(matches):
-            if ordered is None:
-                ordered = sorted(matches)
-            for d, w in cache.weights_for(fieldname, tbytes, ordered):
-                acc[d] += c * w / (w + norm[d])
-            continue
-        for offset, blocks in cache.blocks(fieldname, tbytes):
-            for ids, weights in blocks:
-                for d, w in zip(map(offset.__add__, ids) if offset else ids, weights, strict=True):
-                    acc[d] += c * w / (w + norm[d])
+        if df > _PROBE_RATIO * len(matches) and not cache.is_read(fieldname, tbytes):
+            pairs = list(cache.weights_for(fieldname, tbytes, matches.tolist()))
+            ids = np.array([d for d, _ in pairs], dtype=np.int64)
+            weights = np.array([w for _, w in pairs], dtype=np.float64)
+        else:
+            ids, weights = cache.arrays(fieldname, tbytes)
+        # A document has each term once per field, so the ids are distinct: no np.add.at needed.
+        acc[ids] += c * weights / (weights + norm[ids])
     return acc
 
 
@@ -109,7 +96,7 @@ def rank(
     limit: int,
     *,
     after: tuple[float, str] | None = None,
-    norms: Callable[[str], list[float]] | None = None,
+    norms: Callable[[str], NDArray[np.float64]] | None = None,
     cache: PostingCache | None = None,
 ) -> list[tuple[float, int]] | None:
     """The best ``limit`` of ``matches`` as ``(score, docnum)``, by score then id, strictly after
@@ -122,33 +109,50 @@ def rank(
     if terms is None:
         return None
     if norms is None:
-        computed: dict[str, list[float]] = {}
+        computed: dict[str, NDArray[np.float64]] = {}
 
-        def norms(fieldname: str) -> list[float]:
+        def norms(fieldname: str) -> NDArray[np.float64]:
             if fieldname not in computed:
                 computed[fieldname] = length_norms(searcher, fieldname)
             return computed[fieldname]
 
     if cache is None:
         cache = PostingCache([(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()])
-    acc = _scores(searcher, terms, norms, matches, cache)
-    score = acc.__getitem__
-    candidates: Collection[int] = matches
+    if isinstance(matches, np.ndarray):
+        docs = np.sort(matches.astype(np.int64))
+    else:
+        docs = np.fromiter(matches, dtype=np.int64, count=len(matches))
+        docs.sort()
+    acc = _scores(searcher, terms, norms, docs, cache)
+    scores = acc[docs]
     if after is not None:
         after_score, after_id = after
-        candidates = [
-            d for d in matches if (s := acc[d]) < after_score or (s == after_score and ids[d] > after_id)
-        ]
-    top = heapq.nlargest(limit, candidates, key=score)
-    if len(top) == limit and top:
-        # Documents tied with the last one compete by id, not by position in the set.
-        threshold = acc[top[-1]]
-        top = [d for d in top if acc[d] > threshold]
-        top += [d for d in candidates if acc[d] == threshold]
-    top.sort(key=lambda d: (-acc[d], ids[d]))
-    return [(acc[d], d) for d in top[:limit]]
+        tied = [d for d in docs[scores == after_score].tolist() if ids[d] > after_id]
+        below = scores < after_score
+        docs = np.concatenate([docs[below], np.array(tied, dtype=np.int64)])
+        scores = acc[docs]
+    if len(docs) > limit > 0:
+        # Everything scoring at least the limit-th best: documents tied with the last one compete by id.
+        threshold = np.partition(scores, len(scores) - limit)[len(scores) - limit]
+        docs = docs[scores >= threshold]
+    elif limit <= 0:
+        docs = docs[:0]
+    found = docs.tolist()
+    top = sorted(
+        zip(acc[docs].tolist(), [ids[d] for d in found], found, strict=True), key=lambda t: (-t[0], t[1])
+    )
+    return [(score, d) for score, _, d in top[:limit]]
 
 
-def length_norms(searcher: Any, fieldname: str) -> list[float]:
-    """BM25F length norms of ``fieldname`` for every document of ``searcher``."""
-    return _Norms(searcher, fieldname, field_lengths).norms
+def length_norms(searcher: Any, fieldname: str) -> NDArray[np.float64]:
+    """BM25F length norms ``K1 * ((1 - B) + B * length / average length)`` of ``fieldname`` for every
+    document of ``searcher``, by global docnum."""
+    weighting = searcher.weighting
+    k1 = weighting.K1
+    b = getattr(weighting, "_field_B", {}).get(fieldname, weighting.B)
+    avgfl = searcher.avg_field_length(fieldname) or 1
+    lengths: list[int] = []
+    for sub, _ in searcher.leaf_searchers():
+        lengths += field_lengths(sub.reader(), fieldname)
+    norms: NDArray[np.float64] = k1 * ((1 - b) + b * np.array(lengths, dtype=np.float64) / avgfl)
+    return norms

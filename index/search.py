@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import query as q
 
 from index.collect import PageCollector
@@ -25,7 +26,7 @@ from index.dates import date_range_query, local_span
 from index.docsets import narrow, query_docs
 from index.errors import IndexMissing, QueryError
 from index.highlight import snippet
-from index.postings import PostingCache
+from index.postcache import DecodedPostings, PostingCache
 from index.query import Highlights, ParsedQuery
 from index.ranking import rank
 from index.request import (
@@ -80,12 +81,21 @@ class SearchService:
     """Searches the index at ``path``; ``load_text(id)`` supplies the text snippets are cut from.
 
     ``max_searchers``: searchers kept open for reuse (more are opened while more threads search).
+    ``posting_cache_mb``: decoded posting lists kept for later searches (see :mod:`index.postcache`).
     """
 
-    def __init__(self, path: Path, load_text: Callable[[str], str | None], *, max_searchers: int = 4) -> None:
+    def __init__(
+        self,
+        path: Path,
+        load_text: Callable[[str], str | None],
+        *,
+        max_searchers: int = 4,
+        posting_cache_mb: float = 256,
+    ) -> None:
         self.path = path
         self._load_text = load_text
         self._pool = SnapshotPool(path, max_idle=max_searchers)
+        self.postings = DecodedPostings(int(posting_cache_mb * 2**20))
 
     def close(self) -> None:
         self._pool.close()
@@ -161,11 +171,14 @@ class SearchService:
                 else query_docs(searcher, plan.base, live, deleted, cache)
             )
             if found is not None:
-                ts = values.column(searcher, "ts")
+                docs = np.asarray(found, dtype=np.int64)
+                ts = values.array(searcher, "ts")[docs]
                 lo, hi = plan.span
-                return {d for d in found if lo <= ts[d] <= hi}
+                return docs[(ts >= lo) & (ts <= hi)]
         found = query_docs(searcher, plan.full, live, deleted, cache)
-        return found if found is not None else list(searcher.docs_for_query(plan.full))
+        if found is None:
+            return np.array(sorted(searcher.docs_for_query(plan.full)), dtype=np.int64)
+        return found
 
     def _cursor(self, snap: Snapshot, plan: _Plan, token: str | None) -> Cursor | None:
         if not token:
@@ -204,7 +217,7 @@ class SearchService:
                 cache=cache,
             )
             if ranked is None:  # a query shape index.ranking cannot score: let Whoosh score it
-                allow = (docnums if isinstance(docnums, set) else set(docnums)) if plan.filtered else None
+                allow = set(np.asarray(docnums).tolist()) if plan.filtered else None
                 collector = PageCollector(want, ids, after=after, allow=allow)
                 searcher.search_with_collector(plan.main, collector)
                 ranked = collector.page()
@@ -249,9 +262,14 @@ class SearchService:
     ]:
         """One page on one searcher: (plan, total, facets, stored fields with scores, next cursor)."""
         plan = self._plan(snap, request, parsed)
-        cache = PostingCache([(sub.reader(), offset) for sub, offset in snap.searcher.leaf_searchers()])
+        cache = PostingCache(
+            [(sub.reader(), offset) for sub, offset in snap.searcher.leaf_searchers()], self.postings
+        )
         docnums = self._matches(snap, plan, cache)
-        facets = {name: snap.values.count(snap.searcher, name, docnums) for name in request.facets}
+        facets: dict[str, list[tuple[str, int]]] = {}
+        if request.facets:
+            matched = np.asarray(docnums, dtype=np.int64)
+            facets = {name: snap.values.count(snap.searcher, name, matched) for name in request.facets}
         rows, next_cursor = self._page(snap, plan, docnums, request, size, cache)
         stored = [(dict(snap.searcher.stored_fields(d)), score) for score, d in rows]
         token = encode_cursor(next_cursor, binding=plan.binding, secret=snap.secret) if next_cursor else None

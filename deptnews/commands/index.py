@@ -45,7 +45,9 @@ def index(settings: Settings, *, rebuild: bool, procs: int | None = None) -> int
     """
     home = settings.data_home.ensure()
     store = RecordStore(home.records_dir)
-    writer = IndexWriter(home.index_dir, timeout=settings.index_writer_timeout)
+    writer = IndexWriter(
+        home.index_dir, timeout=settings.index_writer_timeout, limitmb=settings.index_memory_mb
+    )
     target: Path = home.index_dir
     try:
         report = sync(
