@@ -8,7 +8,9 @@ Both engines index the same documents (a JSON-lines file written first, so readi
 and answer the same query mixes (bench/search_queries.py). Each index is built in its own process; its
 peak RSS is reported, for Whoosh also the peak of all its writer processes together (Linux /proc
 sampling). Query latency is measured in this process after one warm-up pass, one query at a time: p50
-and p95 per kind and over the whole mix, and the ratio Whoosh / FTS5. Issue 5's targets at 100k
+and p95 per kind and over the whole mix, and the ratio Whoosh / FTS5. Whoosh is timed twice: as the API
+runs it (a long-lived service with its decoded-postings cache, see index/postcache.py) and "cold",
+with no such cache, every posting list decoded from the index files on every query. Issue 5's targets at 100k
 documents on 2 cores: index >= 1,000 docs/s, search p50 <= 20 ms, p95 <= 1.5x FTS5's p95. Nothing here
 is asserted: figures are printed (see docs/performance.md).
 
@@ -156,7 +158,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--body-syllables", type=int, default=600, help="mean body length when generating")
     parser.add_argument("--queries", type=int, default=40, help="queries per kind (default 40)")
     parser.add_argument("--procs", type=int, default=2, help="Whoosh writer processes (default 2)")
-    parser.add_argument("--limitmb", type=int, default=256, help="Whoosh posting pool MB per process")
+    parser.add_argument(
+        "--limitmb",
+        type=int,
+        default=256,
+        help="postings (MB) a writing process holds before writing a segment",
+    )
+    parser.add_argument(
+        "--posting-cache-mb",
+        type=int,
+        default=256,
+        help="decoded posting lists the search service keeps (MB; the API's default); the mix is also "
+        "timed with none ('cold')",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workdir", type=Path, help="keep the corpus and indexes here (default: a temp dir)")
     parser.add_argument(
@@ -260,9 +274,11 @@ def query_mix(
     index_rate: float | None,
 ) -> None:
     queries = make_queries(read_corpus(corpus), args.queries, seed=args.seed + 1, words=words)
-    service = SearchService(whoosh_dir, lambda rid: None)
+    service = SearchService(whoosh_dir, lambda rid: None, posting_cache_mb=args.posting_cache_mb)
+    cold = SearchService(whoosh_dir, lambda rid: None, posting_cache_mb=0)
     fts = FtsIndex(fts_file)
     w_times = time_queries(lambda qy: service.search(_request(qy)), queries)
+    c_times = time_queries(lambda qy: cold.search(_request(qy)), queries)
     f_times = time_queries(
         lambda qy: fts.search(
             qy.text, facets=bool(qy.facets), date_from=qy.date_from, date_to=qy.date_to, newest=qy.newest
@@ -271,34 +287,61 @@ def query_mix(
     )
     totals = [service.search(_request(qy)).total for qy in queries]
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    cached = service.postings
     print(
         f"\nquery latency in ms, query words drawn as {words!r} ({args.queries} queries per kind, median "
-        f"{statistics.median(totals):,.0f} matches; this process's peak RSS so far {rss:,.0f} MB)"
+        f"{statistics.median(totals):,.0f} matches; this process's peak RSS so far {rss:,.0f} MB; "
+        f"posting cache {cached.size / 2**20:,.0f} MB in {len(cached):,} lists)"
     )
-    header = ["whoosh p50", "p95", "fts5 p50", "p95", "p50 ratio", "p95 ratio"]
+    print("whoosh: with the posting cache; cold: without (every list decoded from disk on every query)")
+    header = [
+        "whoosh p50",
+        "p95",
+        "cold p50",
+        "p95",
+        "fts5 p50",
+        "p95",
+        "p50 ratio",
+        "p95 ratio",
+        "cold p95 r",
+    ]
     print(f"{'kind':16} " + " ".join(f"{h:>10}" for h in header))
     for kind in [*KINDS, "all"]:
         w = w_times[kind] if kind != "all" else [t for v in w_times.values() for t in v]
+        c = c_times[kind] if kind != "all" else [t for v in c_times.values() for t in v]
         f = f_times[kind] if kind != "all" else [t for v in f_times.values() for t in v]
         cells = [
             pct(w, 50),
             pct(w, 95),
+            pct(c, 50),
+            pct(c, 95),
             pct(f, 50),
             pct(f, 95),
             pct(w, 50) / pct(f, 50),
             pct(w, 95) / pct(f, 95),
+            pct(c, 95) / pct(f, 95),
         ]
-        print(f"{kind:16} " + " ".join(f"{c:10.1f}" for c in cells))
+        print(
+            f"{kind:16} "
+            + " ".join(f"{c:10.1f}" for c in cells[:6])
+            + " "
+            + " ".join(f"{c:10.2f}" for c in cells[6:])
+        )
     w_all = [t for v in w_times.values() for t in v]
+    c_all = [t for v in c_times.values() for t in v]
     f_all = [t for v in f_times.values() for t in v]
     print("targets (issue 5, at 100k docs on 2 cores):")
     if index_rate is not None:
         verdict = "met" if index_rate >= 1000 else "MISSED"
-        print(f"  index >= 1,000 docs/s:        {index_rate:,.0f} docs/s  {verdict}")
-    p50 = pct(w_all, 50)
-    print(f"  search p50 <= 20 ms:          {p50:.1f} ms  {'met' if p50 <= 20 else 'MISSED'}")
-    ratio = pct(w_all, 95) / pct(f_all, 95)
-    print(f"  search p95 <= 1.5x FTS5 p95:  {ratio:.1f}x  {'met' if ratio <= 1.5 else 'MISSED'}", flush=True)
+        print(f"  {'index >= 1,000 docs/s:':32}{index_rate:,.0f} docs/s  {verdict}")
+    for label, times in (("", w_all), (", cold", c_all)):
+        p50 = pct(times, 50)
+        ratio = pct(times, 95) / pct(f_all, 95)
+        verdict = "met" if p50 <= 20 else "MISSED"
+        print(f"  {'search p50 <= 20 ms' + label + ':':32}{p50:.1f} ms  {verdict}")
+        verdict = "met" if ratio <= 1.5 else "MISSED"
+        print(f"  {'search p95 <= 1.5x FTS5' + label + ':':32}{ratio:.2f}x  {verdict}", flush=True)
+    cold.close()
     service.close()
     fts.close()
 

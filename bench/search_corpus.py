@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Iterator
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,23 +27,7 @@ def write_generated(path: Path, n: int, *, seed: int, body_syllables: int) -> in
     """Write ``n`` generated documents to ``path``; returns ``n``."""
     with path.open("w", encoding="utf-8") as out:
         for doc in generate(n, seed=seed, body_syllables=body_syllables):
-            out.write(
-                _line(
-                    {
-                        "id": doc.id,
-                        "title": doc.title,
-                        "lead": doc.lead,
-                        "body": doc.body,
-                        "published": doc.published.isoformat(),
-                        "source": doc.source,
-                        "department": doc.department,
-                        "jurisdiction": doc.jurisdiction,
-                        "category": doc.category,
-                        "author": doc.author,
-                        "doc_numbers": doc.doc_numbers,
-                    }
-                )
-            )
+            out.write(_line(asdict(doc) | {"published": doc.published.isoformat()}))
     return n
 
 

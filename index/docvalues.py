@@ -18,9 +18,9 @@ from __future__ import annotations
 import threading
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,6 +28,8 @@ from numpy.typing import NDArray
 from index.ranking import length_norms
 
 __all__ = ["DocValues", "SortOrder"]
+
+_T = TypeVar("_T")
 
 _SEGMENT_CACHE_SIZE = 256  # (segment, field) columns kept across searcher generations
 _segment_cache: OrderedDict[tuple[str, str], list[Any]] = OrderedDict()
@@ -92,29 +94,31 @@ class DocValues:
         self._arrays: dict[str, NDArray[Any]] = {}
         self._lock = threading.Lock()
 
+    def _built(self, table: dict[str, _T], key: str, build: Callable[[], _T]) -> _T:
+        """``table[key]``, built once, under the lock (``build`` must not take it)."""
+        found = table.get(key)
+        if found is None:
+            with self._lock:
+                found = table.get(key)
+                if found is None:
+                    found = table[key] = build()
+        return found
+
     def column(self, searcher: Any, fieldname: str) -> list[Any]:
         """Values of ``fieldname`` by global docnum (None/"" where a document has none)."""
-        values = self._columns.get(fieldname)
-        if values is None:
-            with self._lock:
-                values = self._columns.get(fieldname)
-                if values is None:
-                    values = []
-                    for sub, _ in searcher.leaf_searchers():
-                        values.extend(_segment_column(sub.reader(), fieldname))
-                    self._columns[fieldname] = values
-        return values
+
+        def build() -> list[Any]:
+            values: list[Any] = []
+            for sub, _ in searcher.leaf_searchers():
+                values.extend(_segment_column(sub.reader(), fieldname))
+            return values
+
+        return self._built(self._columns, fieldname, build)
 
     def array(self, searcher: Any, fieldname: str) -> NDArray[Any]:
         """:meth:`column` of a numeric column as an array."""
-        found = self._arrays.get(fieldname)
-        if found is None:
-            values = self.column(searcher, fieldname)
-            with self._lock:
-                found = self._arrays.get(fieldname)
-                if found is None:
-                    found = self._arrays[fieldname] = np.array(values)
-        return found
+        values = self.column(searcher, fieldname)
+        return self._built(self._arrays, fieldname, lambda: np.array(values))
 
     def live(self, searcher: Any) -> list[int]:
         """Docnums of every undeleted document, ascending."""
@@ -140,13 +144,7 @@ class DocValues:
 
     def norms(self, searcher: Any, fieldname: str) -> NDArray[np.float64]:
         """BM25F length norms of a full-text field (see :func:`index.ranking.length_norms`)."""
-        norms = self._norms.get(fieldname)
-        if norms is None:
-            with self._lock:
-                norms = self._norms.get(fieldname)
-                if norms is None:
-                    norms = self._norms[fieldname] = length_norms(searcher, fieldname)
-        return norms
+        return self._built(self._norms, fieldname, lambda: length_norms(searcher, fieldname))
 
     def order(self, searcher: Any) -> SortOrder:
         """The date order of the live documents (built on first use)."""
@@ -167,17 +165,14 @@ class DocValues:
 
     def codes(self, searcher: Any, fieldname: str) -> tuple[NDArray[np.int32], list[str]]:
         """A column as integer codes by global docnum, and the value of each code ("" for none)."""
-        found = self._codes.get(fieldname)
-        if found is None:
-            values = self.column(searcher, fieldname)
-            with self._lock:
-                found = self._codes.get(fieldname)
-                if found is None:
-                    index: dict[Any, int] = {}
-                    codes = np.array([index.setdefault(v, len(index)) for v in values], dtype=np.int32)
-                    labels = ["" if v is None else str(v) for v in index]
-                    found = self._codes[fieldname] = (codes, labels)
-        return found
+        values = self.column(searcher, fieldname)
+
+        def build() -> tuple[NDArray[np.int32], list[str]]:
+            index: dict[Any, int] = {}
+            codes = np.array([index.setdefault(v, len(index)) for v in values], dtype=np.int32)
+            return codes, ["" if v is None else str(v) for v in index]
+
+        return self._built(self._codes, fieldname, build)
 
     def count(
         self, searcher: Any, fieldname: str, docnums: NDArray[np.int64] | Iterable[int]

@@ -2,7 +2,7 @@
 
 An ``flock`` on ``<index>/write.lock`` (not the lock file's existence) is the lock, so a writer killed
 with ``kill -9`` never leaves a stale lock behind: the kernel drops the lock with the process's file
-descriptors. Worker processes forked while the lock is held (Whoosh's multiprocessing writer) are
+descriptors. Worker processes forked while the lock is held (a parallel index build's) are
 made to close their inherited copy and to die with their parent, so an orphaned worker cannot keep the
 lock either.
 """
@@ -70,7 +70,7 @@ class WriteLock:
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
-        # A process forked while we hold the lock (Whoosh's MpWriter) shares the locked file
+        # A process forked while we hold the lock (a worker of a parallel build) shares the locked file
         # description: make it close its copy and die with us, or it could keep the lock forever.
         mp_util.register_after_fork(self, WriteLock._after_fork_in_child)
 

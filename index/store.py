@@ -143,8 +143,9 @@ def _write_current(root: Path, generation: str, previous: str | None) -> None:
 class IndexWriter:
     """Writes to the index at ``path``; each method is one commit, under the writer lock.
 
-    ``timeout``: seconds to wait for another writer before :class:`IndexBusy`. ``limitmb``: memory
-    for Whoosh's posting pool per writing process (beyond it, postings spill to sorted run files).
+    ``timeout``: seconds to wait for another writer before :class:`IndexBusy`. ``limitmb``: postings
+    a process of a full build holds before it writes a segment and starts another (see
+    :mod:`index.rebuild`; incremental writes go through Whoosh's writer, which gets it as its pool size).
     """
 
     def __init__(self, path: Path, *, timeout: float = 30.0, limitmb: float = 256) -> None:
@@ -249,8 +250,8 @@ class IndexWriter:
         procs: int = 1,
         after: Callable[[Path], None] | None = None,
     ) -> int:
-        """Like :meth:`rebuild` for ready-made documents. ``procs`` > 1 writes with that many
-        processes, one segment each. ``after(directory)`` runs before the switch (e.g. to add files)."""
+        """Like :meth:`rebuild` for ready-made documents, built in bulk (:mod:`index.rebuild`) with
+        ``procs`` processes. ``after(directory)`` runs before the switch (e.g. to add files)."""
         with self.locked():
             return self._build(documents, procs=procs, after=after)
 

@@ -61,33 +61,37 @@ class TextCollector:
         """Whether the vocabulary is close to what the codes can hold (time to start a new segment)."""
         return max(len(self._exact), len(self._folds)) > MAX_IDS - (1 << 16)
 
-    def parse(self, value: Any) -> list[tuple[list[str], float]]:
-        """The tokens of each part of a field value (text, or ``(text, weight)`` parts); raises
-        ValueError on anything else."""
+    def parse(self, value: Any) -> list[tuple[list[int], float]]:
+        """The token codes of each part of a field value (text, or ``(text, weight)`` parts), for
+        :meth:`add`; ValueError for any other value, OverflowError when the vocabulary is full."""
         if isinstance(value, str):
-            return [(tokens(value), 1.0)]
-        if isinstance(value, list | tuple) and all(
+            parts = [(value, 1.0)]
+        elif isinstance(value, list | tuple) and all(
             isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in value
         ):
-            return [(tokens(text), float(weight)) for text, weight in value]
-        raise ValueError(f"{type(value).__name__} is not text or a list of (text, weight) parts")
+            parts = [(text, float(weight)) for text, weight in value]
+        else:
+            raise ValueError(f"{type(value).__name__} is not text or a list of (text, weight) parts")
+        return [(self._encode(tokens(text)), weight) for text, weight in parts]
 
-    def add(self, parts: list[tuple[list[str], float]]) -> None:
+    def _encode(self, part: list[str]) -> list[int]:
+        codes = self._codes
+        try:
+            return list(map(codes.__getitem__, part))
+        except KeyError:
+            self._learn(part)
+            return list(map(codes.__getitem__, part))
+
+    def add(self, parts: list[tuple[list[int], float]]) -> None:
         """Add one document's value (as :meth:`parse` returns it); a document without the field adds
         ``[]``."""
         total = 0
-        codes = self._codes
-        for part, weight in parts:
-            try:
-                mapped = list(map(codes.__getitem__, part))
-            except KeyError:
-                self._learn(part)
-                mapped = list(map(codes.__getitem__, part))
-            self._buffer.extend(mapped)
+        for codes, weight in parts:
+            self._buffer.extend(codes)
             self._buffer.append(0)  # parts never share a bigram
-            self._part_lengths.append(len(mapped) + 1)
+            self._part_lengths.append(len(codes) + 1)
             self._part_weights.append(weight)
-            total += len(mapped) + 1
+            total += len(codes) + 1
         self._doc_lengths.append(total)
 
     def _learn(self, part: list[str]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -161,3 +162,10 @@ def test_rate_limit(tmp_path_factory: pytest.TempPathFactory) -> None:
         assert limited.headers["content-type"] == "application/problem+json"
         assert int(limited.headers["retry-after"]) >= 1
         assert client.get("/healthz").status_code == 200
+
+
+def test_posting_cache_size_comes_from_the_settings(tmp_path: Path) -> None:
+    home = DataHome(tmp_path / "home").ensure()
+    for mb, expected in ((0, 0), (8, 8 * 2**20)):
+        app = create_app(home, settings=ApiSettings(posting_cache_mb=mb))
+        assert app.state.deptnews.search.postings.max_bytes == expected

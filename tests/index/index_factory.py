@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import asdict
+from typing import Any
 
 from conftest import make_record
 
 from archive.model import Record
 from index.corpus import CorpusDoc, generate
+from index.schema import make_document
 
-__all__ = ["corpus_record", "corpus_records", "make_record"]
+__all__ = ["corpus_document", "corpus_record", "corpus_records", "make_record"]
 
 
 def corpus_record(doc: CorpusDoc, n: int) -> Record:
@@ -33,3 +36,11 @@ def corpus_record(doc: CorpusDoc, n: int) -> Record:
 def corpus_records(n: int, *, seed: int = 0, body_syllables: int = 120, start: int = 0) -> Iterator[Record]:
     for i, doc in enumerate(generate(n, seed=seed, body_syllables=body_syllables)):
         yield corpus_record(doc, start + i)
+
+
+def corpus_document(
+    doc: CorpusDoc, *, url: str = "https://example.gov.vn/", **overrides: Any
+) -> dict[str, Any]:
+    """The index document of a generated document (``overrides``: other ``make_document`` values)."""
+    values = asdict(doc) | {"url": f"{url}{doc.id}"}
+    return make_document(**(values | overrides))

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from index_factory import corpus_document
 from whoosh import index as whoosh_index
 from whoosh.index import TOC
 from whoosh.query import Term
@@ -20,7 +21,7 @@ from index.bulk import SegmentBuilder, _KeyVocab
 from index.corpus import generate
 from index.errors import SearchError
 from index.rebuild import build_index
-from index.schema import build_schema, make_document
+from index.schema import build_schema
 from index.store import INDEX_NAME, IndexWriter, open_index
 from index.terms import term_counts, tokens
 from index.textcodes import TextCollector
@@ -28,20 +29,8 @@ from index.textcodes import TextCollector
 
 def corpus_documents(n: int, *, seed: int = 5, body_syllables: int = 120) -> list[dict[str, Any]]:
     docs = [
-        make_document(
-            id=d.id,
-            url=f"https://example.gov.vn/{d.id}",
-            title=d.title,
-            lead=d.lead,
-            body=d.body,
-            published=d.published,
-            source=d.source,
-            department=d.department,
-            jurisdiction=d.jurisdiction,
-            category=d.category,
-            author=d.author if i % 7 else None,  # some documents without an author
-            doc_numbers=d.doc_numbers,
-        )
+        # Some documents without an author.
+        corpus_document(d, author=d.author if i % 7 else None)
         for i, d in enumerate(generate(n, seed=seed, body_syllables=body_syllables))
     ]
     # Frequencies beyond the packed codes (a term 600 times), weighted parts, decomposed text, no date.

@@ -154,7 +154,8 @@ def test_rank_pages_after_a_cursor(searcher: Any) -> None:
     query = parse_query("nghi OR ban OR a").query
     values = values_for(searcher)
     matches = query_docs(searcher, query, values.live(searcher), values.deleted(searcher))
-    assert matches is not None and len(matches)
+    assert matches is not None
+    assert len(matches)
     ids = values.column(searcher, "id")
     everything = rank(searcher, query, matches, ids, len(matches))
     assert everything is not None
@@ -203,7 +204,8 @@ def test_whoosh_scored_fallback_orders_like_rank(searcher: Any) -> None:
     query = parse_query("nghi OR ban OR a").query
     values = values_for(searcher)
     matches = query_docs(searcher, query, values.live(searcher), values.deleted(searcher))
-    assert matches is not None and len(matches)
+    assert matches is not None
+    assert len(matches)
     ids = values.column(searcher, "id")
     ours = rank(searcher, query, matches, ids, 15)
     collector = PageCollector(15, ids)

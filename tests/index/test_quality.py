@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from index_factory import corpus_document
 
 from index.corpus import CorpusDoc, generate
-from index.schema import make_document
 from index.search import SearchRequest, SearchService
 from index.store import IndexWriter
 from index.vietnamese import TOKEN_RE, fold, folded_form
@@ -49,23 +49,7 @@ def contains(sequence: list[str], run: tuple[str, ...]) -> bool:
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SearchService, list[CorpusDoc]]]:
     docs = list(generate(N_DOCS, seed=2024, body_syllables=150))
     path: Path = tmp_path_factory.mktemp("quality") / "index"
-    IndexWriter(path).rebuild_documents(
-        make_document(
-            id=d.id,
-            url=f"http://example.vn/{d.id}",
-            title=d.title,
-            lead=d.lead,
-            body=d.body,
-            published=d.published,
-            source=d.source,
-            department=d.department,
-            jurisdiction=d.jurisdiction,
-            category=d.category,
-            author=d.author,
-            doc_numbers=d.doc_numbers,
-        )
-        for d in docs
-    )
+    IndexWriter(path).rebuild_documents(corpus_document(d, url="http://example.vn/") for d in docs)
     service = SearchService(path, lambda rid: None)
     yield service, docs
     service.close()

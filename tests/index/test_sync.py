@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from index_factory import corpus_records, make_record
@@ -155,3 +157,23 @@ def test_record_entries_skip_foreign_files(store: RecordStore) -> None:
     assert set(entries) == {r.id for r in RECORDS}
     assert all(":" in stamp for stamp in entries.values())
     assert list(record_entries(RecordStore(store.directory / "missing"))) == []
+
+
+def test_index_command_passes_the_memory_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The module, not the function of the same name that deptnews.commands exports.
+    command = importlib.import_module("deptnews.commands.index")
+    seen: list[float] = []
+
+    class Recording(IndexWriter):
+        def __init__(self, path: Path, **kwargs: Any) -> None:
+            seen.append(kwargs["limitmb"])
+            super().__init__(path, **kwargs)
+
+    monkeypatch.setattr(command, "IndexWriter", Recording)
+    monkeypatch.setenv("DEPTNEWS_INDEX_MEMORY_MB", "64")
+    home = DataHome(tmp_path / "data").ensure()
+    assert main(["--home", str(home.root), "index"]) == 0
+    assert seen == [64]
+    capsys.readouterr()

@@ -1,0 +1,105 @@
+"""Decoded posting lists (index.postings.term_arrays, index.postcache) and the cache across searches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from index_factory import corpus_records, make_record
+from whoosh.query import Term
+
+from index.postcache import DecodedPostings, PostingCache
+from index.postings import posting_blocks, term_arrays
+from index.search import SearchRequest, SearchService
+from index.store import IndexWriter, open_index
+
+RECORDS = list(corpus_records(90, seed=3))
+
+
+@pytest.fixture(scope="module")
+def index_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A bulk-built index plus an incremental commit: segments of both writers."""
+    path = tmp_path_factory.mktemp("postcache") / "index"
+    writer = IndexWriter(path)
+    writer.rebuild(RECORDS[:80])
+    writer.upsert(RECORDS[80:])
+    return path
+
+
+TERMS = [b"hoi", b"~hoi", b"ban", b"giao_ban", b"nghi", b"nope"]
+
+
+def test_term_arrays_equal_the_blocks_whoosh_reads(index_path: Path) -> None:
+    ix = open_index(index_path)
+    with ix.reader() as reader:
+        leaves = list(reader.leaf_readers())
+        assert len(leaves) >= 2
+        terms = {t for _, t in leaves[0][0].terms_from("text", b"")}  # (field, term) pairs
+        sample = [*TERMS, *sorted(terms)[::37]]
+        for segment, _ in leaves:
+            for term in sample:
+                ids, weights = term_arrays(segment, "text", term)
+                expected_ids: list[int] = []
+                expected_weights: list[float] = []
+                for block_ids, block_weights in posting_blocks(segment, "text", term):
+                    expected_ids += block_ids
+                    expected_weights += list(block_weights)
+                assert ids.tolist() == expected_ids, term
+                assert weights.tolist() == pytest.approx(expected_weights), term
+
+
+def test_posting_cache_joins_segments_and_looks_up(index_path: Path) -> None:
+    ix = open_index(index_path)
+    with ix.searcher() as searcher:
+        leaves = [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()]
+        shared = DecodedPostings()
+        cache = PostingCache(leaves, shared)
+        ids, weights = cache.arrays("text", b"ban")
+        assert ids.tolist() == sorted(searcher.docs_for_query(Term("text", "ban")))
+        assert len(weights) == len(ids)
+        targets = np.arange(0, searcher.doc_count_all(), 3, dtype=np.int64)
+        found, found_weights = cache.lookup("text", b"ban", targets)
+        assert set(found.tolist()) == set(ids.tolist()) & set(targets.tolist())
+        probed = dict(PostingCache(leaves).weights_for("text", b"ban", targets.tolist()))
+        assert probed == dict(zip(found.tolist(), found_weights.tolist(), strict=True))
+        assert shared.misses == len(leaves)
+        PostingCache(leaves, shared).arrays("text", b"ban")  # another search: from the shared cache
+        assert shared.hits == len(leaves)
+
+
+def test_decoded_postings_stay_within_their_budget(index_path: Path) -> None:
+    ix = open_index(index_path)
+    with ix.reader() as reader:
+        segment = next(iter(reader.leaf_readers()))[0]
+        one = DecodedPostings(max_bytes=10_000)
+        for _, (_, term) in zip(range(200), segment.terms_from("text", b""), strict=False):
+            one.get(segment, "text", term)
+            assert one.size <= one.max_bytes
+        assert 0 < len(one) < 200
+        off = DecodedPostings(max_bytes=0)
+        ids, _ = off.get(segment, "text", term)
+        assert len(ids)
+        assert len(off) == 0
+
+
+def test_cached_searches_follow_commits(tmp_path: Path) -> None:
+    """Entries are per segment: an update (a deletion in the old segment, a new segment) shows at once."""
+    path = tmp_path / "index"
+    writer = IndexWriter(path)
+    writer.rebuild(RECORDS[:40])
+    warm = SearchService(path, lambda rid: None)
+    cold = SearchService(path, lambda rid: None, posting_cache_mb=0)
+    target = RECORDS[5]
+    request = SearchRequest(q=target.title, size=50)
+    before = [h.id for h in warm.search(request).hits]
+    assert before[0] == target.id
+    assert before == [h.id for h in cold.search(request).hits]
+    assert len(warm.postings)
+    writer.upsert([make_record(5, "Tiêu đề thay thế", ["Nội dung thay thế"])])
+    after = [h.id for h in warm.search(request).hits]
+    assert after == [h.id for h in cold.search(request).hits]
+    assert target.id not in after
+    assert [h.id for h in warm.search(SearchRequest(q="tiêu đề thay thế")).hits] == [target.id]
+    warm.close()
+    cold.close()
