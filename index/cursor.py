@@ -1,12 +1,15 @@
 """Opaque, signed paging cursors ("search after" the last hit of a page).
 
-A cursor carries the sort, the last hit's sort key (its score, or its publication time) and its id, and
-an HMAC over that and the request it came from (query, filters, dates, sort). The next page holds the
-documents strictly after that key in the request's order, so documents added meanwhile shift no page
-(an offset would repeat or skip hits). A cursor that was edited, belongs to another request or to
-another index (each index has its own secret key) is refused with ``QueryError("invalid cursor")``.
+A cursor carries the sort, the last hit's sort key (its score, or its publication time) and its id (for
+relevance, also the collection statistics the first page was scored with, so that later pages score
+alike), and an HMAC over that and the request it came from (query, filters, dates, sort). The next
+page holds the documents strictly after that key in the request's order, so documents added meanwhile
+shift no page (an offset would repeat or skip hits). A cursor that was edited, belongs to another
+request or to another index (each index has its own secret key) is refused with
+``QueryError("invalid cursor")``.
 
-Format: ``1.<base64url JSON [sort, key, id]>.<base64url 16-byte HMAC-SHA256>``; URL-safe as is.
+Format: ``1.<base64url JSON [sort, key, id, stats?]>.<base64url 16-byte HMAC-SHA256>``; URL-safe as is;
+``stats`` is ``[document count, [document frequency per term], [[field, average length], …]]``.
 """
 
 from __future__ import annotations
@@ -19,13 +22,15 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from index.errors import QueryError
+from index.ranking import Stats
 
 __all__ = ["Cursor", "decode_cursor", "encode_cursor", "ensure_secret", "read_secret"]
 
 _VERSION = "1"
-_MAX_LEN = 512
+_MAX_LEN = 2048
 _SECRET_FILE = "cursor.key"
 _SORTS = ("relevance", "newest", "oldest")
 
@@ -36,6 +41,8 @@ class Cursor:
     key: float | int
     """The last hit's score (relevance) or publication time in epoch seconds (date sorts)."""
     id: str
+    stats: Stats | None = None
+    """Relevance: the collection statistics the first page was scored with (see :class:`Stats`)."""
 
 
 def _b64(data: bytes) -> str:
@@ -55,10 +62,20 @@ def _mac(secret: bytes, body: str, binding: str) -> bytes:
 
 
 def encode_cursor(cursor: Cursor, *, binding: str, secret: bytes) -> str:
-    """The token for ``cursor``, bound to the request described by ``binding``."""
-    body = _b64(json.dumps([cursor.sort, cursor.key, cursor.id], separators=(",", ":")).encode())
-    head = f"{_VERSION}.{body}"
-    return f"{head}.{_b64(_mac(secret, head, binding))}"
+    """The token for ``cursor``, bound to the request described by ``binding``. Statistics that would
+    make the token longer than a cursor may be are left out (the next page then scores with the
+    statistics of its time)."""
+    fields: list[Any] = [cursor.sort, cursor.key, cursor.id]
+    if cursor.stats is not None:
+        stats = cursor.stats
+        fields.append([stats.doc_count, list(stats.dfs), [list(a) for a in stats.averages]])
+    for candidate in (fields, fields[:3]):
+        body = _b64(json.dumps(candidate, separators=(",", ":")).encode())
+        head = f"{_VERSION}.{body}"
+        token = f"{head}.{_b64(_mac(secret, head, binding))}"
+        if len(token) <= _MAX_LEN:
+            break
+    return token
 
 
 def decode_cursor(token: str, *, binding: str, secret: bytes) -> Cursor:
@@ -73,13 +90,26 @@ def decode_cursor(token: str, *, binding: str, secret: bytes) -> Cursor:
         expected = _mac(secret, f"{version}.{body}", binding)
         if not hmac.compare_digest(_unb64(mac), expected):
             raise invalid
-        sort, key, rid = json.loads(_unb64(body))
+        sort, key, rid, *rest = json.loads(_unb64(body))
+        stats = _stats(rest[0]) if rest else None
     except (binascii.Error, ValueError, TypeError):
         raise invalid from None
     valid_key = isinstance(key, int | float) and not isinstance(key, bool)
-    if sort not in _SORTS or not valid_key or not isinstance(rid, str):
+    if sort not in _SORTS or not valid_key or not isinstance(rid, str) or len(rest) > 1:
         raise invalid
-    return Cursor(sort=sort, key=key, id=rid)
+    return Cursor(sort=sort, key=key, id=rid, stats=stats)
+
+
+def _stats(data: Any) -> Stats:
+    """Statistics as :func:`encode_cursor` writes them; ValueError or TypeError otherwise."""
+    doc_count, dfs, averages = data
+    numbers = [doc_count, *dfs]
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in numbers):
+        raise ValueError("bad statistics")
+    pairs = [(str(f), float(a)) for f, a in averages]
+    if not all(isinstance(f, str) and a > 0 for f, a in averages) or not pairs == sorted(pairs):
+        raise ValueError("bad statistics")
+    return Stats(doc_count=doc_count, dfs=tuple(dfs), averages=tuple(pairs))
 
 
 def ensure_secret(root: Path) -> None:

@@ -25,7 +25,8 @@ from typing import Any, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from index.ranking import length_norms
+from index.postings import field_lengths
+from index.ranking import norms_of
 
 __all__ = ["DocValues", "SortOrder"]
 
@@ -56,6 +57,13 @@ def _segment_column(reader: Any, fieldname: str) -> list[Any]:
         while len(_segment_cache) > _SEGMENT_CACHE_SIZE:
             _segment_cache.popitem(last=False)
     return values
+
+
+def _field_lengths(searcher: Any, fieldname: str) -> NDArray[np.float64]:
+    lengths: list[int] = []
+    for sub, _ in searcher.leaf_searchers():
+        lengths += field_lengths(sub.reader(), fieldname)
+    return np.array(lengths, dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,7 @@ class DocValues:
         self._live: list[int] | None = None
         self._deleted: frozenset[int] | None = None
         self._norms: dict[str, NDArray[np.float64]] = {}
+        self._lengths: dict[str, NDArray[np.float64]] = {}
         self._codes: dict[str, tuple[NDArray[np.int32], list[str]]] = {}
         self._arrays: dict[str, NDArray[Any]] = {}
         self._lock = threading.Lock()
@@ -142,9 +151,14 @@ class DocValues:
                     )
         return self._deleted
 
-    def norms(self, searcher: Any, fieldname: str) -> NDArray[np.float64]:
-        """BM25F length norms of a full-text field (see :func:`index.ranking.length_norms`)."""
-        return self._built(self._norms, fieldname, lambda: length_norms(searcher, fieldname))
+    def norms(self, searcher: Any, fieldname: str, average: float) -> NDArray[np.float64]:
+        """BM25F length norms of a full-text field for an average field length (see
+        :func:`index.ranking.length_norms`); those of the current average are kept."""
+        lengths = self._built(self._lengths, fieldname, lambda: _field_lengths(searcher, fieldname))
+        current = float(searcher.avg_field_length(fieldname) or 1)
+        if average != current:  # a cursor's statistics from an earlier version of the index
+            return norms_of(searcher, fieldname, lengths, average)
+        return self._built(self._norms, fieldname, lambda: norms_of(searcher, fieldname, lengths, average))
 
     def order(self, searcher: Any) -> SortOrder:
         """The date order of the live documents (built on first use)."""

@@ -17,6 +17,8 @@ named by a cursor.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from math import log
 from typing import Any
 
 import numpy as np
@@ -26,7 +28,10 @@ from whoosh import query as q
 from index.postcache import PostingCache
 from index.postings import field_lengths
 
-__all__ = ["positive_terms", "rank"]
+__all__ = ["Norms", "Stats", "collection_stats", "length_norms", "norms_of", "positive_terms", "rank"]
+
+Norms = Callable[[str, float], NDArray[np.float64]]
+"""``norms(field, average length)``: the BM25F length norm of every document, by global docnum."""
 
 
 def positive_terms(node: Any, boost: float = 1.0) -> list[tuple[str, str, float]] | None:
@@ -52,6 +57,30 @@ def positive_terms(node: Any, boost: float = 1.0) -> list[tuple[str, str, float]
     return None
 
 
+@dataclass(frozen=True)
+class Stats:
+    """The collection statistics BM25F scores with that change as documents come and go: the document
+    count, each positive term's document frequency (in :func:`positive_terms` order) and the average
+    length of each scored field. A relevance cursor carries those of its search's first page, so every
+    page scores the documents it shares with the first exactly as the first did: adding documents
+    between pages then repeats or skips none of them (new documents take their place by those scores)."""
+
+    doc_count: int
+    dfs: tuple[int, ...]
+    averages: tuple[tuple[str, float], ...]
+
+
+def collection_stats(searcher: Any, terms: list[tuple[str, str, float]]) -> Stats:
+    """The current :class:`Stats` of ``terms`` (as :func:`positive_terms` gives them)."""
+    schema = searcher.schema
+    fields = sorted({f for f, _, _ in terms if f in schema and schema[f].scorable})
+    return Stats(
+        doc_count=int(searcher.doc_count_all()),
+        dfs=tuple(int(searcher.doc_frequency(f, t)) if f in schema else 0 for f, t, _ in terms),
+        averages=tuple((f, float(searcher.avg_field_length(f) or 1)) for f in fields),
+    )
+
+
 _PROBE_RATIO = 2
 """Look up only the matching documents in a term's postings when it has this many times more and its
 list has not been decoded yet (a lookup decodes only the blocks that can hold them)."""
@@ -60,23 +89,26 @@ list has not been decoded yet (a lookup decodes only the blocks that can hold th
 def _scores(
     searcher: Any,
     terms: list[tuple[str, str, float]],
-    norms: Callable[[str], NDArray[np.float64]],
+    norms: Norms,
     matches: NDArray[np.int64],
     cache: PostingCache,
+    stats: Stats,
 ) -> NDArray[np.float64]:
     """Score of every document by global docnum (0.0 for documents without a positive term);
-    ``matches`` ascending."""
+    ``matches`` ascending. BM25F as Whoosh computes it, with the collection statistics ``stats``."""
     k1p = searcher.weighting.K1 + 1
+    averages = dict(stats.averages)
     acc = np.zeros(int(searcher.doc_count_all()), dtype=np.float64)
-    for fieldname, text, boost in terms:
+    for (fieldname, text, boost), frozen_df in zip(terms, stats.dfs, strict=True):
         if fieldname not in searcher.schema or not searcher.schema[fieldname].scorable:
             continue
         df = searcher.doc_frequency(fieldname, text)
         if not df:
             continue
         tbytes = searcher.schema[fieldname].to_bytes(text)
-        c = searcher.idf(fieldname, text) * k1p * boost
-        norm = norms(fieldname)
+        idf = log(stats.doc_count / (frozen_df + 1)) + 1  # Whoosh's WeightingModel.idf
+        c = idf * k1p * boost
+        norm = norms(fieldname, averages.get(fieldname, 1.0))
         if df > _PROBE_RATIO * len(matches) and not cache.is_read(fieldname, tbytes):
             pairs = list(cache.weights_for(fieldname, tbytes, matches.tolist()))
             ids = np.array([d for d, _ in pairs], dtype=np.int64)
@@ -96,25 +128,32 @@ def rank(
     limit: int,
     *,
     after: tuple[float, str] | None = None,
-    norms: Callable[[str], NDArray[np.float64]] | None = None,
+    norms: Norms | None = None,
     cache: PostingCache | None = None,
+    stats: Stats | None = None,
 ) -> list[tuple[float, int]] | None:
     """The best ``limit`` of ``matches`` as ``(score, docnum)``, by score then id, strictly after
     ``after = (score, id)``; None if ``query`` has a node this module cannot score.
 
-    ``norms(field)`` supplies cached length norms (see :func:`length_norms`); computed here otherwise.
-    ``cache``: posting lists already read in this search (see :class:`index.postings.PostingCache`).
+    ``norms(field, average length)`` supplies cached length norms (see :func:`length_norms`);
+    computed here otherwise. ``cache``: posting lists already read in this search (see
+    :class:`index.postcache.PostingCache`). ``stats``: the collection statistics to score with (a
+    cursor's, see :class:`Stats`; default: the searcher's); ValueError if they are not for ``query``.
     """
     terms = positive_terms(query)
     if terms is None:
         return None
+    if stats is None:
+        stats = collection_stats(searcher, terms)
+    elif len(stats.dfs) != len(terms):
+        raise ValueError("statistics of another query")
     if norms is None:
-        computed: dict[str, NDArray[np.float64]] = {}
+        computed: dict[tuple[str, float], NDArray[np.float64]] = {}
 
-        def norms(fieldname: str) -> NDArray[np.float64]:
-            if fieldname not in computed:
-                computed[fieldname] = length_norms(searcher, fieldname)
-            return computed[fieldname]
+        def norms(fieldname: str, average: float) -> NDArray[np.float64]:
+            if (fieldname, average) not in computed:
+                computed[(fieldname, average)] = length_norms(searcher, fieldname, average)
+            return computed[(fieldname, average)]
 
     if cache is None:
         cache = PostingCache([(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()])
@@ -123,7 +162,7 @@ def rank(
     else:
         docs = np.fromiter(matches, dtype=np.int64, count=len(matches))
         docs.sort()
-    acc = _scores(searcher, terms, norms, docs, cache)
+    acc = _scores(searcher, terms, norms, docs, cache, stats)
     scores = acc[docs]
     if after is not None:
         after_score, after_id = after
@@ -144,15 +183,20 @@ def rank(
     return [(score, d) for score, _, d in top[:limit]]
 
 
-def length_norms(searcher: Any, fieldname: str) -> NDArray[np.float64]:
-    """BM25F length norms ``K1 * ((1 - B) + B * length / average length)`` of ``fieldname`` for every
-    document of ``searcher``, by global docnum."""
+def length_norms(searcher: Any, fieldname: str, average: float | None = None) -> NDArray[np.float64]:
+    """BM25F length norms ``K1 * ((1 - B) + B * length / average)`` of ``fieldname`` for every document
+    of ``searcher``, by global docnum; ``average``: the average field length (default: the current)."""
+    lengths = [n for sub, _ in searcher.leaf_searchers() for n in field_lengths(sub.reader(), fieldname)]
+    return norms_of(searcher, fieldname, np.array(lengths, dtype=np.float64), average)
+
+
+def norms_of(
+    searcher: Any, fieldname: str, lengths: NDArray[np.float64], average: float | None = None
+) -> NDArray[np.float64]:
+    """:func:`length_norms` from the field lengths."""
     weighting = searcher.weighting
     k1 = weighting.K1
     b = getattr(weighting, "_field_B", {}).get(fieldname, weighting.B)
-    avgfl = searcher.avg_field_length(fieldname) or 1
-    lengths: list[int] = []
-    for sub, _ in searcher.leaf_searchers():
-        lengths += field_lengths(sub.reader(), fieldname)
-    norms: NDArray[np.float64] = k1 * ((1 - b) + b * np.array(lengths, dtype=np.float64) / avgfl)
+    avgfl = average if average is not None else (searcher.avg_field_length(fieldname) or 1)
+    norms: NDArray[np.float64] = k1 * ((1 - b) + b * lengths / avgfl)
     return norms

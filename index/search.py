@@ -28,7 +28,7 @@ from index.errors import IndexMissing, QueryError
 from index.highlight import snippet
 from index.postcache import DecodedPostings, PostingCache
 from index.query import Highlights, ParsedQuery
-from index.ranking import rank
+from index.ranking import Stats, collection_stats, positive_terms, rank
 from index.request import (
     FACET_FIELDS,
     FILTER_FIELDS,
@@ -203,9 +203,15 @@ class SearchService:
         want = request.offset + limit + 1
         searcher, values = snap.searcher, snap.values
         rows: list[tuple[float | None, int]]
+        stats: Stats | None = None
         if plan.sort == "relevance":
             ids = values.column(searcher, "id")
             after = (float(cursor.key), cursor.id) if cursor else None
+            terms = positive_terms(plan.main)
+            if terms is not None:
+                stats = cursor.stats if cursor and cursor.stats else collection_stats(searcher, terms)
+                if len(stats.dfs) != len(terms):
+                    raise QueryError("invalid cursor")
             ranked = rank(
                 searcher,
                 plan.main,
@@ -213,8 +219,9 @@ class SearchService:
                 ids,
                 want,
                 after=after,
-                norms=lambda f: values.norms(searcher, f),
+                norms=lambda f, average: values.norms(searcher, f, average),
                 cache=cache,
+                stats=stats,
             )
             if ranked is None:  # a query shape index.ranking cannot score: let Whoosh score it
                 allow = set(np.asarray(docnums).tolist()) if plan.filtered else None
@@ -235,7 +242,7 @@ class SearchService:
         last_id = values.column(searcher, "id")[last]
         if plan.sort == "relevance":
             assert score is not None
-            return rows, Cursor(plan.sort, score, last_id)
+            return rows, Cursor(plan.sort, score, last_id, stats)
         return rows, Cursor(plan.sort, int(values.column(searcher, "ts")[last]), last_id)
 
     # --- public operations ----------------------------------------------------------------------

@@ -8,6 +8,7 @@ import pytest
 
 from index.cursor import Cursor, decode_cursor, encode_cursor, ensure_secret, read_secret
 from index.errors import QueryError
+from index.ranking import Stats
 
 SECRET = b"k" * 32
 
@@ -18,6 +19,7 @@ SECRET = b"k" * 32
         Cursor("relevance", 3.141592653589793, "00ab"),
         Cursor("newest", 1278262800, "ffff"),
         Cursor("oldest", -(2**62), "a"),
+        Cursor("relevance", 2.5, "00ab", Stats(1000, (3, 0, 999), (("text", 612.25), ("title", 8.0)))),
     ],
 )
 def test_round_trip(cursor: Cursor) -> None:
@@ -59,7 +61,18 @@ def test_refuses_well_signed_nonsense() -> None:
         return f"{head}.{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
 
     assert decode_cursor(forge(["newest", 1, "x"]), binding="q", secret=SECRET) == Cursor("newest", 1, "x")
+    good = decode_cursor(
+        forge(["relevance", 1.0, "x", [5, [1, 2], [["text", 3.5]]]]), binding="q", secret=SECRET
+    )
+    assert good.stats == Stats(5, (1, 2), (("text", 3.5),))
     for payload in [
+        ["relevance", 1.0, "x", [-1, [1], []]],
+        ["relevance", 1.0, "x", [5, [1.5], []]],
+        ["relevance", 1.0, "x", [5, [True], []]],
+        ["relevance", 1.0, "x", [5, [1], [["text", 0]]]],
+        ["relevance", 1.0, "x", [5, [1], [["b", 1.0], ["a", 1.0]]]],
+        ["relevance", 1.0, "x", [5, [1]]],
+        ["relevance", 1.0, "x", [5, [1], []], "more"],
         ["sideways", 1, "x"],
         ["newest", "1", "x"],
         ["newest", True, "x"],
@@ -69,6 +82,12 @@ def test_refuses_well_signed_nonsense() -> None:
     ]:
         with pytest.raises(QueryError, match="invalid cursor"):
             decode_cursor(forge(payload), binding="q", secret=SECRET)
+
+
+def test_statistics_too_long_for_a_cursor_are_left_out() -> None:
+    cursor = Cursor("relevance", 1.0, "x", Stats(10**9, tuple(range(10**6, 10**6 + 400)), (("text", 1.0),)))
+    token = encode_cursor(cursor, binding="q", secret=SECRET)
+    assert decode_cursor(token, binding="q", secret=SECRET) == Cursor("relevance", 1.0, "x")
 
 
 def test_secret_is_created_once_and_read(tmp_path: Path) -> None:

@@ -301,6 +301,32 @@ def test_cursor_paging_is_stable_while_documents_are_added(tmp_path: Path) -> No
     svc.close()
 
 
+def test_relevance_paging_is_stable_while_documents_are_added(tmp_path: Path) -> None:
+    """Later pages score with the first page's collection statistics: the documents that were there
+    come exactly once and in the first page's order, however many documents arrive between pages."""
+    path = tmp_path / "index"
+    writer = IndexWriter(path)
+    writer.rebuild(CORPUS[:40])
+    svc = SearchService(path, lambda rid: None)
+    word = Counter(w for r in CORPUS[:40] for w in set(r.title.lower().split())).most_common(1)[0][0]
+    request = SearchRequest(q=f"{word} OR ban OR nghi", size=4)
+    expected = [h.id for h in svc.search(replace(request, size=100)).hits]
+    assert len(expected) > 12
+    page = svc.search(request)
+    seen = [h.id for h in page.hits]
+    extra = CORPUS[40:80]
+    while page.next_cursor:
+        # New documents move every document frequency, the document count and the average lengths.
+        arriving, extra = extra[:3], extra[3:]
+        if arriving:
+            writer.upsert(arriving)
+        page = svc.search(replace(request, cursor=page.next_cursor))
+        seen.extend(h.id for h in page.hits)
+    assert [i for i in seen if i in set(expected)] == expected
+    assert len(seen) == len(set(seen))
+    svc.close()
+
+
 def test_bad_cursors_are_refused(corpus: SearchService) -> None:
     request = SearchRequest(q="nghi", size=2)
     token = corpus.search(request).next_cursor
