@@ -34,10 +34,11 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from index.blocks import BLOCK, TermIndex, write_terms
 from index.fields import VietnameseText
 from index.textcodes import TextCollector
+from index.vocab import MAX_TERMS, FieldPostings, KeyVocabulary
 
 __all__ = ["MAX_DOCS", "SegmentBuilder"]
 
-_TERM_SHIFT = 42
+_TERM_SHIFT = 64 - MAX_TERMS.bit_length()  # term ids take the high bits of a packed posting
 _DOC_SHIFT = 20
 _CODE_MASK = (1 << _DOC_SHIFT) - 1
 _DOC_MASK = (1 << (_TERM_SHIFT - _DOC_SHIFT)) - 1
@@ -45,63 +46,8 @@ _LOW_MASK = (1 << _TERM_SHIFT) - 1
 _PLAIN = 1 << 19
 MAX_DOCS = _DOC_MASK
 """Documents a bulk segment can hold."""
-MAX_TERMS = (1 << (64 - _TERM_SHIFT)) - 1
-"""Distinct terms per field a bulk segment can hold."""
 _CHUNK = 1 << 18
 """Postings written per :func:`write_terms` call (bounds the Python lists it makes)."""
-
-
-class _Postings:
-    """The postings of one field: a vocabulary (term -> dense id) and packed ``uint64`` postings."""
-
-    def __init__(self) -> None:
-        self.ids: dict[Any, int] = {}
-        self.keys: list[Any] = []  # term strings, or a TextCollector's term keys
-        self.packed: array[int] = array("Q")
-
-    def term_ids(self, keys: list[Any]) -> list[int]:
-        ids = self.ids
-        for key in keys:
-            if key not in ids:
-                ids[key] = len(self.keys)
-                self.keys.append(key)
-        if len(self.keys) > MAX_TERMS:
-            raise OverflowError("too many distinct terms for one bulk segment")
-        return list(map(ids.__getitem__, keys))
-
-
-class _KeyVocab:
-    """Dense ids for a text field's integer term keys, in sorted arrays (a dict of a million Python
-    ints costs ~100 bytes per entry; this, 16)."""
-
-    def __init__(self) -> None:
-        self._keys = np.zeros(0, dtype=np.uint64)
-        self._ids = np.zeros(0, dtype=np.int64)
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def ids(self, distinct: NDArray[np.uint64]) -> NDArray[np.int64]:
-        """Ids of sorted distinct keys; unseen keys get the next ids."""
-        pos = np.searchsorted(self._keys, distinct)
-        found = np.zeros(len(distinct), dtype=bool)
-        inside = pos < len(self._keys)
-        found[inside] = self._keys[pos[inside]] == distinct[inside]
-        result = np.empty(len(distinct), dtype=np.int64)
-        result[found] = self._ids[pos[found]]
-        fresh = np.arange(len(self._keys), len(self._keys) + int((~found).sum()), dtype=np.int64)
-        result[~found] = fresh
-        self._keys = np.insert(self._keys, pos[~found], distinct[~found])
-        self._ids = np.insert(self._ids, pos[~found], fresh)
-        if len(self._keys) > MAX_TERMS:
-            raise OverflowError("too many distinct terms for one bulk segment")
-        return result
-
-    def keys(self) -> list[int]:
-        """The keys in id order."""
-        by_id = np.empty(len(self._keys), dtype=np.uint64)
-        by_id[self._ids] = self._keys
-        return by_id.tolist()
 
 
 class SegmentBuilder:
@@ -123,9 +69,9 @@ class SegmentBuilder:
         self._batch = batch
         self.segment = self._codec.new_segment(storage, indexname)
         self._perdoc = self._codec.per_document_writer(storage, self.segment)
-        self._fields: dict[str, _Postings] = {}
+        self._fields: dict[str, FieldPostings] = {}
         self._text: dict[str, TextCollector] = {}
-        self._vocab: dict[str, _KeyVocab] = {}
+        self._vocab: dict[str, KeyVocabulary] = {}
         self._lengths: dict[str, array[int]] = {}
         self._pairs: dict[tuple[int, float], int] = {}
         self._pending: list[tuple[dict[str, Any], dict[str, int]]] = []
@@ -134,10 +80,10 @@ class SegmentBuilder:
             if field.vector or field.separate_spelling():
                 raise ValueError(f"field {name!r}: vectors and spelling are not supported")
             if field.indexed:
-                self._fields[name] = _Postings()
+                self._fields[name] = FieldPostings()
                 if isinstance(field, VietnameseText) and field.format.field_boost == 1.0:
                     self._text[name] = TextCollector()
-                    self._vocab[name] = _KeyVocab()
+                    self._vocab[name] = KeyVocabulary()
             if field.scorable:
                 self._lengths[name] = array("I")
         self.docnum = 0
@@ -303,7 +249,7 @@ class SegmentBuilder:
         postfile: Any,
         tindex: TermIndex,
         prefix: bytes,
-        postings: _Postings,
+        postings: FieldPostings,
         doclengths: NDArray[np.int64] | None,
         with_values: bool,
         freq_of: NDArray[np.int64],

@@ -17,7 +17,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import TOC
 from whoosh.query import Term
 
-from index.bulk import SegmentBuilder, _KeyVocab
+from index.bulk import SegmentBuilder
 from index.corpus import generate
 from index.errors import SearchError
 from index.rebuild import build_index
@@ -25,6 +25,7 @@ from index.schema import build_schema
 from index.store import INDEX_NAME, IndexWriter, open_index
 from index.terms import term_counts, tokens
 from index.textcodes import TextCollector
+from index.vocab import KeyVocabulary
 
 
 def corpus_documents(n: int, *, seed: int = 5, body_syllables: int = 120) -> list[dict[str, Any]]:
@@ -158,7 +159,7 @@ def test_a_rejected_document_is_not_added(tmp_path: Path) -> None:
 
 
 def test_key_vocabulary_keeps_ids() -> None:
-    vocab = _KeyVocab()
+    vocab = KeyVocabulary()
     first = vocab.ids(np.array([5, 9, 40], dtype=np.uint64))
     second = vocab.ids(np.array([1, 9, 41], dtype=np.uint64))
     assert first.tolist() == [0, 1, 2]
