@@ -112,9 +112,9 @@ def _build_parallel(
         worker.start()
     try:
         for i, batch in enumerate(_batches(documents)):
-            _put(tasks[i % procs], batch, workers)
+            _put(tasks[i % procs], batch, workers, results)
         for task in tasks:
-            _put(task, None, workers)
+            _put(task, None, workers, results)
         segments: list[Any] = []
         count = 0
         for _ in workers:
@@ -131,7 +131,7 @@ def _build_parallel(
             worker.join()
 
 
-def _put(task: Any, item: Any, workers: list[Any]) -> None:
+def _put(task: Any, item: Any, workers: list[Any], results: Any) -> None:
     while True:
         try:
             task.put(item, timeout=_POLL)
@@ -140,8 +140,14 @@ def _put(task: Any, item: Any, workers: list[Any]) -> None:
             # Workers only stop after their last batch: one that stopped earlier failed.
             stopped = [w for w in workers if not w.is_alive()]
             if stopped:
+                try:
+                    status, reason, _ = results.get(timeout=_POLL)
+                except queue.Empty:
+                    status, reason = "died", f"exit code {stopped[0].exitcode}"
                 raise SearchError(
-                    f"an index worker stopped early (exit code {stopped[0].exitcode})"
+                    f"an index worker failed: {reason}"
+                    if status == "error"
+                    else f"an index worker stopped early ({reason})"
                 ) from None
 
 

@@ -251,3 +251,12 @@ def test_build_index_of_nothing(tmp_path: Path) -> None:
     ix = whoosh_index.create_in(str(tmp_path), build_schema(), indexname=INDEX_NAME)
     assert build_index(ix.storage, ix.schema, INDEX_NAME, [], procs=2) == 0
     assert whoosh_index.open_dir(str(tmp_path), indexname=INDEX_NAME).doc_count() == 0
+
+
+def test_a_worker_failing_early_reports_its_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("index.rebuild._BATCH", 2)  # many batches: the parent blocks on the dead worker
+    docs = corpus_documents(80)
+    docs[0] = {**docs[0], "text": 12345}
+    with pytest.raises(SearchError, match="not text"):
+        IndexWriter(tmp_path).rebuild_documents(iter(docs), procs=2)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("g")]
