@@ -25,8 +25,7 @@ from typing import Any, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from index.postings import field_lengths
-from index.ranking import norms_of
+from index.ranking import norms_of, searcher_lengths
 
 __all__ = ["DocValues", "SortOrder"]
 
@@ -57,13 +56,6 @@ def _segment_column(reader: Any, fieldname: str) -> list[Any]:
         while len(_segment_cache) > _SEGMENT_CACHE_SIZE:
             _segment_cache.popitem(last=False)
     return values
-
-
-def _field_lengths(searcher: Any, fieldname: str) -> NDArray[np.float64]:
-    lengths: list[int] = []
-    for sub, _ in searcher.leaf_searchers():
-        lengths += field_lengths(sub.reader(), fieldname)
-    return np.array(lengths, dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -154,7 +146,7 @@ class DocValues:
     def norms(self, searcher: Any, fieldname: str, average: float) -> NDArray[np.float64]:
         """BM25F length norms of a full-text field for an average field length (see
         :func:`index.ranking.length_norms`); those of the current average are kept."""
-        lengths = self._built(self._lengths, fieldname, lambda: _field_lengths(searcher, fieldname))
+        lengths = self._built(self._lengths, fieldname, lambda: searcher_lengths(searcher, fieldname))
         current = float(searcher.avg_field_length(fieldname) or 1)
         if average != current:  # a cursor's statistics from an earlier version of the index
             return norms_of(searcher, fieldname, lengths, average)

@@ -20,7 +20,19 @@ from whoosh.system import pack_uint
 from index.analysis import search_analyzer
 from index.terms import term_counts
 
-__all__ = ["VietnameseText"]
+__all__ = ["VietnameseText", "text_parts"]
+
+
+def text_parts(value: Any) -> list[tuple[str, float]]:
+    """A full-text field value as ``(text, weight)`` parts: text weighs 1; ValueError for anything but
+    text or a list of ``(text, weight)`` pairs."""
+    if isinstance(value, str):
+        return [(value, 1.0)]
+    if isinstance(value, list | tuple) and all(
+        isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in value
+    ):
+        return [(text, float(weight)) for text, weight in value]
+    raise ValueError(f"{type(value).__name__} is not text or a list of (text, weight) parts")
 
 
 class VietnameseText(FieldType):  # type: ignore[misc]
@@ -37,13 +49,7 @@ class VietnameseText(FieldType):  # type: ignore[misc]
 
     def term_counts(self, value: Any) -> tuple[dict[str, int], dict[str, float], int]:
         """:func:`index.terms.term_counts` of a field value (before the field boost)."""
-        if isinstance(value, str):
-            return term_counts([(value, 1.0)])
-        if isinstance(value, list | tuple) and all(
-            isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in value
-        ):
-            return term_counts([(text, float(weight)) for text, weight in value])
-        raise ValueError(f"{type(value).__name__} is not text or a list of (text, weight) parts")
+        return term_counts(text_parts(value))
 
     def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
         """``(term bytes, frequency, weight, encoded frequency)`` per distinct term of ``value``."""

@@ -28,7 +28,16 @@ from whoosh import query as q
 from index.postcache import PostingCache
 from index.postings import field_lengths
 
-__all__ = ["Norms", "Stats", "collection_stats", "length_norms", "norms_of", "positive_terms", "rank"]
+__all__ = [
+    "Norms",
+    "Stats",
+    "collection_stats",
+    "length_norms",
+    "norms_of",
+    "positive_terms",
+    "rank",
+    "searcher_lengths",
+]
 
 Norms = Callable[[str, float], NDArray[np.float64]]
 """``norms(field, average length)``: the BM25F length norm of every document, by global docnum."""
@@ -186,8 +195,13 @@ def rank(
 def length_norms(searcher: Any, fieldname: str, average: float | None = None) -> NDArray[np.float64]:
     """BM25F length norms ``K1 * ((1 - B) + B * length / average)`` of ``fieldname`` for every document
     of ``searcher``, by global docnum; ``average``: the average field length (default: the current)."""
+    return norms_of(searcher, fieldname, searcher_lengths(searcher, fieldname), average)
+
+
+def searcher_lengths(searcher: Any, fieldname: str) -> NDArray[np.float64]:
+    """The field length BM25F scores each document with, by global docnum (see ``field_lengths``)."""
     lengths = [n for sub, _ in searcher.leaf_searchers() for n in field_lengths(sub.reader(), fieldname)]
-    return norms_of(searcher, fieldname, np.array(lengths, dtype=np.float64), average)
+    return np.array(lengths, dtype=np.float64)
 
 
 def norms_of(

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from index.fields import text_parts
 from index.terms import BIGRAM_JOINER, FOLD_PREFIX, syllable_forms, tokens
 
 __all__ = ["TextBatch", "TextCollector"]
@@ -64,14 +65,7 @@ class TextCollector:
     def parse(self, value: Any) -> list[tuple[list[int], float]]:
         """The token codes of each part of a field value (text, or ``(text, weight)`` parts), for
         :meth:`add`; ValueError for any other value, OverflowError when the vocabulary is full."""
-        if isinstance(value, str):
-            parts = [(value, 1.0)]
-        elif isinstance(value, list | tuple) and all(
-            isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in value
-        ):
-            parts = [(text, float(weight)) for text, weight in value]
-        else:
-            raise ValueError(f"{type(value).__name__} is not text or a list of (text, weight) parts")
+        parts = text_parts(value)
         return [(self._encode(tokens(text)), weight) for text, weight in parts]
 
     def _encode(self, part: list[str]) -> list[int]:
