@@ -13,7 +13,7 @@ from api.problems import Problem
 from api.routes.common import cached_json, context, get_record, int_param, model_response
 from archive.errors import WarcError
 from archive.model import Record, Version
-from archive.warc import read_capture
+from archive.warc import Capture, read_capture
 
 # The archived page may hold anything a department site ever served, including script. It is shown
 # only inside this policy: sandboxed (no script, no forms, no same-origin), nothing loaded from anywhere.
@@ -93,14 +93,21 @@ def _capture_version(request: Request, record: Record) -> Version:
     return _version(request, record, request.query_params.get("version"))
 
 
-async def capture(request: Request) -> Response:
-    """The archived page exactly as captured, served so that it cannot run script or load anything."""
+async def _read_capture(request: Request) -> tuple[Record, Version, Capture]:
+    """The record, the version the request names and that version's capture read from its WARC file
+    (503 ``capture-unreadable`` if it cannot be read)."""
     found = await run_in_threadpool(get_record, request, request.path_params["record_id"])
     chosen = _capture_version(request, found)
     try:
         raw = await run_in_threadpool(read_capture, context(request).home.warc_dir, chosen.capture)
     except WarcError as exc:
         raise Problem(503, "capture-unreadable", "Capture unreadable", str(exc)) from None
+    return found, chosen, raw
+
+
+async def capture(request: Request) -> Response:
+    """The archived page exactly as captured, served so that it cannot run script or load anything."""
+    _, chosen, raw = await _read_capture(request)
     content_type = raw.content_type or "application/octet-stream"
     ref = chosen.capture
     headers = {
@@ -125,12 +132,7 @@ async def capture(request: Request) -> Response:
 
 async def capture_meta(request: Request) -> Response:
     """Where and when the capture behind a version was made, and its HTTP headers."""
-    found = await run_in_threadpool(get_record, request, request.path_params["record_id"])
-    chosen = _capture_version(request, found)
-    try:
-        raw = await run_in_threadpool(read_capture, context(request).home.warc_dir, chosen.capture)
-    except WarcError as exc:
-        raise Problem(503, "capture-unreadable", "Capture unreadable", str(exc)) from None
+    found, chosen, raw = await _read_capture(request)
     ref = chosen.capture
     base = str(request.url_for("record", record_id=found.id))
     body = CaptureOut(

@@ -150,13 +150,18 @@ def test_scores_equal_whooshs(searcher: Any, text: str) -> None:
             assert ids[d1] < ids[d2]
 
 
-def test_rank_pages_after_a_cursor(searcher: Any) -> None:
+def broad_matches(searcher: Any) -> tuple[Any, Any, list[str]]:
+    """A query matching many documents, its matches and the record ids by docnum."""
     query = parse_query("nghi OR ban OR a").query
     values = values_for(searcher)
     matches = query_docs(searcher, query, values.live(searcher), values.deleted(searcher))
     assert matches is not None
     assert len(matches)
-    ids = values.column(searcher, "id")
+    return query, matches, values.column(searcher, "id")
+
+
+def test_rank_pages_after_a_cursor(searcher: Any) -> None:
+    query, matches, ids = broad_matches(searcher)
     everything = rank(searcher, query, matches, ids, len(matches))
     assert everything is not None
     paged: list[tuple[float, int]] = []
@@ -201,12 +206,7 @@ def test_posting_reads_equal_matchers(searcher: Any) -> None:
 def test_whoosh_scored_fallback_orders_like_rank(searcher: Any) -> None:
     from index.collect import PageCollector
 
-    query = parse_query("nghi OR ban OR a").query
-    values = values_for(searcher)
-    matches = query_docs(searcher, query, values.live(searcher), values.deleted(searcher))
-    assert matches is not None
-    assert len(matches)
-    ids = values.column(searcher, "id")
+    query, matches, ids = broad_matches(searcher)
     ours = rank(searcher, query, matches, ids, 15)
     collector = PageCollector(15, ids)
     searcher.search_with_collector(query, collector)
