@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -171,7 +172,22 @@ def _setup_logging(level: str, log_format: str) -> None:
     root.setLevel(level)
 
 
+EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a writer killed by SIGPIPE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; a reader that goes away (``deptnews search --json | head``) ends it quietly."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # Python ignores SIGPIPE, so the write raises; the interpreter's final flush of stdout would raise
+        # again and print a traceback, unless stdout now points somewhere that accepts the rest.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     _setup_logging(args.log_level, args.log_format)
     try:

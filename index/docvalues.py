@@ -50,12 +50,20 @@ def _segment_column(reader: Any, fieldname: str) -> list[Any]:
     if reader.has_column(fieldname):
         values = list(reader.column_reader(fieldname))
     else:
-        values = [None] * reader.doc_count_all()
+        # A segment none of whose documents has a value writes no column file (an incremental commit of
+        # undated records, say); its documents have the column's default, as Whoosh's reader would say.
+        values = [_column_default(reader, fieldname)] * reader.doc_count_all()
     with _segment_lock:
         _segment_cache[key] = values
         while len(_segment_cache) > _SEGMENT_CACHE_SIZE:
             _segment_cache.popitem(last=False)
     return values
+
+
+def _column_default(reader: Any, fieldname: str) -> Any:
+    """The schema's default value of a column field (None for a field without a column)."""
+    column = reader.schema[fieldname].column_type if fieldname in reader.schema else None
+    return None if column is None else column.default_value()
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -109,3 +112,19 @@ def test_bad_input_is_exit_2(
     code, _, err = run(home, capsys, *args)
     assert code == 2
     assert message in err
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(home: Path) -> None:
+    # `deptnews search --json --all | head -1`: the reader closes its end before the writer is done.
+    read, write = os.pipe()
+    os.close(read)
+    with os.fdopen(write, "wb") as closed_pipe:
+        result = subprocess.run(
+            [sys.executable, "-m", "deptnews", "--home", str(home), "search", "--json", "--all"],
+            stdout=closed_pipe,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    assert result.returncode == 141
+    assert result.stderr == ""
