@@ -106,8 +106,14 @@ def make_document(
         text.append((lead, LEAD_WEIGHT))
     if body_text:
         text.append((body_text, 1.0))
-    # Document numbers the parser found outside the text (attachments, metadata) are searchable too.
-    extra = [n for n in doc_numbers if n not in title and n not in body_text and (not lead or n not in lead)]
+    # Document numbers the parser found outside the text (attachments, metadata) are searchable too, and
+    # so is the author: a journalist types a signatory's name as a plain query, and the parser takes the
+    # signature line out of the body into ``author``.
+    extra = [
+        n
+        for n in (*doc_numbers, *([author] if author else []))
+        if n not in title and n not in body_text and (not lead or n not in lead)
+    ]
     if extra:
         text.append(("\n".join(extra), 1.0))
     doc: dict[str, Any] = {

@@ -438,3 +438,10 @@ def test_concurrent_searches_while_writing(tmp_path: Path) -> None:
     assert min(totals) >= 20
     assert svc.count() == 60
     svc.close()
+
+
+@pytest.mark.parametrize("q", ["Hoàng Văn Đồng", "hoang van dong", '"Hoàng Văn Đồng"'])
+def test_a_plain_query_for_the_author_finds_what_they_signed(service: SearchService, q: str) -> None:
+    # The name is the record's author only (the parser took the signature line out of the body).
+    assert "Hoàng Văn Đồng" not in TEXTS[RECORDS[0].id]
+    assert ids(service, q) == [RECORDS[0].id]
