@@ -11,6 +11,7 @@ from archive.errors import ArchiveError
 from archive.home import DataHome
 from archive.sources import Registry, load_sources
 from archive.store import RecordStore
+from index.health import SourceHealth
 from index.search import SearchService
 
 
@@ -23,7 +24,7 @@ class ApiContext:
     search: SearchService = field(init=False)
     _registry: tuple[float, Registry] | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
-    source_counts_cache: tuple[float, dict[str, tuple[int, int]]] | None = field(default=None, init=False)
+    source_counts_cache: tuple[float, dict[str, SourceHealth]] | None = field(default=None, init=False)
     """(monotonic time, {source: (records, dated records)}): a short-lived cache for /sources."""
 
     def __post_init__(self) -> None:

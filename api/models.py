@@ -95,7 +95,14 @@ class CaptureOut(_Out):
 class SourceHealthOut(_Out):
     records: int = Field(description="Archived records of this source.")
     without_date: int = Field(description="Records whose publication date could not be determined.")
-    without_date_share: float
+    without_date_share: float = Field(description="``without_date`` / ``records`` (0 without records).")
+    short_body: int = Field(description="Records whose body has fewer than 200 characters.")
+    short_body_share: float = Field(description="``short_body`` / ``records``.")
+    shared_title: int = Field(
+        description="Records whose title another record of the same source also has (a section or portlet "
+        "name taken as the title shows here)."
+    )
+    shared_title_share: float = Field(description="``shared_title`` / ``records``.")
     removed: int | None = Field(None, description="Records whose page has gone (404/410).")
     last_crawl: datetime | None = None
     articles_listed: int | None = Field(None, description="Article links seen on listings in the last crawl.")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -29,7 +30,7 @@ from index.analysis import search_analyzer
 from index.fields import VietnameseText
 from index.terms import term_weights
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bump when the schema changes. (Analysis changes are caught by :func:`analysis_fingerprint`.)"""
 
 FACET_FIELDS = ("source", "department", "jurisdiction", "category", "author", "year")
@@ -77,6 +78,8 @@ def build_schema() -> Schema:
         day=ID(sortable=True),
         ts=COLUMN(NumericColumn("q", default=NO_DATE)),
         doc_hash=COLUMN(VarBytesColumn()),
+        title_key=COLUMN(NumericColumn("q", default=0)),
+        body_chars=COLUMN(NumericColumn("i", default=-1)),
         published=STORED(),
         url=STORED(),
         content_hash=STORED(),
@@ -126,6 +129,8 @@ def make_document(
         "jurisdiction": jurisdiction,
         "url": url,
         "content_hash": content_hash,
+        "title_key": title_key(title),
+        "body_chars": len(body_text),
     }
     if author:
         doc["author"] = author
@@ -143,6 +148,13 @@ def make_document(
         doc["day"] = local.date().isoformat()
     doc["doc_hash"] = document_hash(doc)
     return doc
+
+
+def title_key(title: str) -> int:
+    """A signed 64-bit key of a title, equal for titles that differ only in case, spacing or Unicode form
+    (for counting a source's records that share one title)."""
+    normal = " ".join(unicodedata.normalize("NFC", title).casefold().split())
+    return int.from_bytes(hashlib.blake2b(normal.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
 
 
 def document_hash(doc: dict[str, Any]) -> bytes:

@@ -25,6 +25,7 @@ from index.cursor import Cursor, decode_cursor, encode_cursor
 from index.dates import date_range_query, local_span
 from index.docsets import narrow, query_docs
 from index.errors import IndexMissing, QueryError
+from index.health import SourceHealth, source_health
 from index.highlight import snippet
 from index.postcache import DecodedPostings, PostingCache
 from index.query import Highlights, ParsedQuery
@@ -125,6 +126,10 @@ class SearchService:
             )
 
         return self._pool.run(work)
+
+    def health(self) -> dict[str, SourceHealth]:
+        """Per-source parser health of the current records (see :mod:`index.health`)."""
+        return self._pool.run(lambda snap: source_health(snap.searcher, snap.values))
 
     # --- planning -------------------------------------------------------------------------------
 

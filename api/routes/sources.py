@@ -16,36 +16,41 @@ from api.routes.common import context, model_response
 from archive.crawlstatus import read_crawl_status
 from archive.sources import Source
 from index.errors import SearchError
-from index.search import SearchRequest
+from index.health import SourceHealth
 
 _CACHE_SECONDS = 30.0
 
 
-def source_counts(ctx: ApiContext) -> dict[str, tuple[int, int]]:
-    """Records and dated records per source, from the index (cached briefly: it costs a query each)."""
+def source_counts(ctx: ApiContext) -> dict[str, SourceHealth]:
+    """Parser health per source, from the index (cached briefly, as the registry page asks often)."""
     cached = ctx.source_counts_cache
     if cached is not None and time.monotonic() - cached[0] < _CACHE_SECONDS:
         return cached[1]
-    counts: dict[str, tuple[int, int]] = {}
     try:
-        per_source = ctx.search.search(SearchRequest(size=1, facets=["source"])).facets.get("source", [])
-        for source_id, total in per_source:
-            years = ctx.search.search(SearchRequest(size=1, filters={"source": source_id}, facets=["year"]))
-            counts[source_id] = (total, sum(n for _, n in years.facets.get("year", [])))
+        counts = ctx.search.health()
     except SearchError:
         counts = {}
     ctx.source_counts_cache = (time.monotonic(), counts)
     return counts
 
 
-def source_out(request: Request, source: Source, counts: dict[str, tuple[int, int]]) -> SourceOut:
+def _share(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+def source_out(request: Request, source: Source, counts: dict[str, SourceHealth]) -> SourceOut:
     ctx = context(request)
-    records, dated = counts.get(source.id, (0, 0))
+    found = counts.get(source.id, SourceHealth(records=0, without_date=0, short_body=0, shared_title=0))
+    records = found.records
     crawl = read_crawl_status(ctx.home.root).sources.get(source.id)
     health = SourceHealthOut(
         records=records,
-        without_date=records - dated,
-        without_date_share=round((records - dated) / records, 4) if records else 0.0,
+        without_date=found.without_date,
+        without_date_share=_share(found.without_date, records),
+        short_body=found.short_body,
+        short_body_share=_share(found.short_body, records),
+        shared_title=found.shared_title,
+        shared_title_share=_share(found.shared_title, records),
         last_crawl=crawl.finished if crawl else None,
         articles_listed=crawl.articles_listed if crawl else None,
         articles_captured=crawl.articles_captured if crawl else None,

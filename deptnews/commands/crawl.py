@@ -16,6 +16,9 @@ from archive.sources import Registry, Source
 from archive.warc import WarcWriter
 from deptnews.commands.base import EXIT_CONFIG, EXIT_FAILURES, EXIT_LOCKED, EXIT_OK, load_registry
 from deptnews.settings import Settings
+from index.errors import SearchError
+from index.health import SHORT_BODY, SourceHealth
+from index.search import SearchService
 from scrapers.crawl import Crawler
 from scrapers.errors import CrawlLocked
 from scrapers.lock import CrawlLock
@@ -167,6 +170,7 @@ def sources(settings: Settings, *, check: bool, probe: bool = False, source_ids:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     if not check:
+        health = _health(settings)
         for source in selected:
             mark = "verified" if source.verified else "unverified"
             state = "" if source.enabled else ", disabled"
@@ -174,6 +178,8 @@ def sources(settings: Settings, *, check: bool, probe: bool = False, source_ids:
                 f"{source.id:<24} {source.department} — {source.jurisdiction} [{mark}{state}]\n"
                 f"  {source.homepage}"
             )
+            if source.id in health:
+                print(f"  {_health_line(health[source.id])}")
         return EXIT_OK
     unverified = sum(not s.verified for s in registry.sources.values())
     print(
@@ -191,6 +197,28 @@ def sources(settings: Settings, *, check: bool, probe: bool = False, source_ids:
         + (f": {', '.join(failed)}" if failed else "")
     )
     return EXIT_FAILURES if failed else EXIT_OK
+
+
+def _health(settings: Settings) -> dict[str, SourceHealth]:
+    """Parser health per source from the index (none without an index)."""
+    service = SearchService(settings.data_home.index_dir, lambda rid: None)
+    try:
+        return service.health()
+    except SearchError:
+        return {}
+    finally:
+        service.close()
+
+
+def _health_line(health: SourceHealth) -> str:
+    def share(n: int) -> str:
+        return f"{n} ({n / health.records:.0%})"
+
+    return (
+        f"{health.records} records: {share(health.without_date)} without a date, "
+        f"{share(health.short_body)} with a body under {SHORT_BODY} characters, "
+        f"{share(health.shared_title)} sharing their title"
+    )
 
 
 def _print_probe(report: ProbeReport) -> None:
