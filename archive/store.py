@@ -7,27 +7,26 @@ re-applying a capture that is already recorded changes nothing, so re-parsing is
 :meth:`RecordStore.mark_removed` sets ``removed_at`` when the page is found gone; a later capture with
 content clears it. Every version is kept; the latest is the record's current content.
 
-:class:`Ledger` is the records' bookkeeping, a SQLite file beside them (``records/ledger.sqlite``): the WARC
-files already ingested, the fetched URLs that are aliases of a record, and the dates listing pages show
-beside articles. It is derived from the WARC files like the records, and rebuilt with them.
+:class:`~archive.ledger.Ledger` (re-exported here) is the records' bookkeeping beside them.
 """
 
 from __future__ import annotations
 
 import os
-import sqlite3
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from types import TracebackType
 
 from pydantic import ValidationError
 
 from archive.errors import RecordNotFound, StoreError
+from archive.ledger import Ledger
 from archive.model import CaptureRef, Content, Record, RemovedReason, Version, record_id
 from archive.sources import Source
+
+__all__ = ["Change", "Ledger", "RecordStore"]
 
 
 class Change(StrEnum):
@@ -272,90 +271,3 @@ def _record(
         removed_reason=removed[1] if removed else None,
         versions=versions,
     )
-
-
-_LEDGER_SCHEMA = """
-CREATE TABLE IF NOT EXISTS files (name TEXT PRIMARY KEY, size INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS aliases (url TEXT PRIMARY KEY, record_id TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS listing_dates (url TEXT PRIMARY KEY, published TEXT NOT NULL);
-"""
-
-
-class Ledger:
-    """What ingest remembers between runs, in ``<records>/ledger.sqlite``; use as a context manager.
-
-    Writes are committed when the ledger is closed and after each :meth:`add_file`, so a file counts as
-    ingested only once everything learnt from it is stored.
-    """
-
-    FILE_NAME = "ledger.sqlite"
-
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self._db = connection
-
-    @classmethod
-    def open(cls, records_dir: Path) -> Ledger:
-        path = records_dir / cls.FILE_NAME
-        try:
-            connection = sqlite3.connect(path)
-            connection.executescript(_LEDGER_SCHEMA)
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open {path}: {exc}") from exc
-        return cls(connection)
-
-    def __enter__(self) -> Ledger:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        try:
-            self._db.commit()
-        finally:
-            self._db.close()
-
-    def _run(self, sql: str, *args: object) -> list[tuple[object, ...]]:
-        try:
-            return self._db.execute(sql, args).fetchall()
-        except sqlite3.Error as exc:
-            raise StoreError(f"ledger: {exc}") from exc
-
-    def has_file(self, path: Path) -> bool:
-        """``path`` (same name and size) was ingested by an earlier run."""
-        try:
-            size = path.stat().st_size
-        except OSError:
-            return False
-        return bool(self._run("SELECT 1 FROM files WHERE name = ? AND size = ?", path.name, size))
-
-    def add_file(self, path: Path) -> None:
-        size = path.stat().st_size
-        self._run("INSERT OR REPLACE INTO files (name, size) VALUES (?, ?)", path.name, size)
-        self._db.commit()
-
-    def alias(self, url: str) -> str | None:
-        """The id of the record a fetched (canonicalized) URL was last parsed into, if it differs from
-        the URL's own id (a page whose ``<link rel=canonical>`` names another URL)."""
-        rows = self._run("SELECT record_id FROM aliases WHERE url = ?", url)
-        return str(rows[0][0]) if rows else None
-
-    def add_alias(self, url: str, rid: str) -> None:
-        if rid != record_id(url):
-            self._run("INSERT OR REPLACE INTO aliases (url, record_id) VALUES (?, ?)", url, rid)
-
-    def listing_date(self, url: str) -> datetime | None:
-        """The date a listing page showed beside this article (the first listing that showed one)."""
-        rows = self._run("SELECT published FROM listing_dates WHERE url = ?", url)
-        return datetime.fromisoformat(str(rows[0][0])) if rows else None
-
-    def add_listing_dates(self, dates: Mapping[str, datetime]) -> None:
-        try:
-            self._db.executemany(
-                "INSERT OR IGNORE INTO listing_dates (url, published) VALUES (?, ?)",
-                [(url, when.isoformat()) for url, when in dates.items()],
-            )
-        except sqlite3.Error as exc:
-            raise StoreError(f"ledger: {exc}") from exc

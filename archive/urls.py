@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+from archive.variants import strip_variant
+
 # Query parameters that identify a campaign or a session, never a page.
 _TRACKING_PREFIXES = ("utm_",)
 _TRACKING_NAMES = frozenset(
@@ -31,7 +33,8 @@ def canonicalize_url(url: str, base: str | None = None) -> str:
     """Return the canonical form of ``url`` (resolved against ``base`` if given).
 
     Lowercases scheme and host, drops the default port, the fragment and tracking parameters
-    (``utm_*``, ``fbclid``, session ids), keeps the remaining query parameters in their order and keeps
+    (``utm_*``, ``fbclid``, session ids), maps a print, pop-up or AMP view to the article's own URL
+    (:mod:`archive.variants`), keeps the remaining query parameters in their order and keeps
     the path as written (paths are case-sensitive on many CMSs).
     """
     if base is not None:
@@ -52,6 +55,7 @@ def canonicalize_url(url: str, base: str | None = None) -> str:
     # ";jsessionid=…" path parameters (Java portals) are session state too.
     if ";jsessionid=" in path.lower():
         path = path[: path.lower().index(";jsessionid=")]
+    path, query = strip_variant(path, query)
     return urlunsplit((scheme, netloc, path, urlencode(query), ""))
 
 

@@ -1,0 +1,104 @@
+"""The records' bookkeeping: a SQLite file beside them (``records/ledger.sqlite``).
+
+It holds what ingest remembers between runs: the WARC files already ingested, the fetched URLs that are
+aliases of a record, the dates listing pages show beside articles, and each record's title key and date
+(to find the same article captured under another URL, :mod:`archive.twins`). It is derived from the WARC
+files like the records, and rebuilt with them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+
+from archive.errors import StoreError
+from archive.model import record_id
+
+_LEDGER_SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (name TEXT PRIMARY KEY, size INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS aliases (url TEXT PRIMARY KEY, record_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS listing_dates (url TEXT PRIMARY KEY, published TEXT NOT NULL);
+"""
+
+
+class Ledger:
+    """What ingest remembers between runs, in ``<records>/ledger.sqlite``; use as a context manager.
+
+    Writes are committed when the ledger is closed and after each :meth:`add_file`, so a file counts as
+    ingested only once everything learnt from it is stored.
+    """
+
+    FILE_NAME = "ledger.sqlite"
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+
+    @classmethod
+    def open(cls, records_dir: Path) -> Ledger:
+        path = records_dir / cls.FILE_NAME
+        try:
+            connection = sqlite3.connect(path)
+            connection.executescript(_LEDGER_SCHEMA)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open {path}: {exc}") from exc
+        return cls(connection)
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        try:
+            self._db.commit()
+        finally:
+            self._db.close()
+
+    def _run(self, sql: str, *args: object) -> list[tuple[object, ...]]:
+        try:
+            return self._db.execute(sql, args).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"ledger: {exc}") from exc
+
+    def has_file(self, path: Path) -> bool:
+        """``path`` (same name and size) was ingested by an earlier run."""
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return False
+        return bool(self._run("SELECT 1 FROM files WHERE name = ? AND size = ?", path.name, size))
+
+    def add_file(self, path: Path) -> None:
+        size = path.stat().st_size
+        self._run("INSERT OR REPLACE INTO files (name, size) VALUES (?, ?)", path.name, size)
+        self._db.commit()
+
+    def alias(self, url: str) -> str | None:
+        """The id of the record a fetched (canonicalized) URL was last parsed into, if it differs from
+        the URL's own id (a page whose ``<link rel=canonical>`` names another URL)."""
+        rows = self._run("SELECT record_id FROM aliases WHERE url = ?", url)
+        return str(rows[0][0]) if rows else None
+
+    def add_alias(self, url: str, rid: str) -> None:
+        if rid != record_id(url):
+            self._run("INSERT OR REPLACE INTO aliases (url, record_id) VALUES (?, ?)", url, rid)
+
+    def listing_date(self, url: str) -> datetime | None:
+        """The date a listing page showed beside this article (the first listing that showed one)."""
+        rows = self._run("SELECT published FROM listing_dates WHERE url = ?", url)
+        return datetime.fromisoformat(str(rows[0][0])) if rows else None
+
+    def add_listing_dates(self, dates: Mapping[str, datetime]) -> None:
+        try:
+            self._db.executemany(
+                "INSERT OR IGNORE INTO listing_dates (url, published) VALUES (?, ?)",
+                [(url, when.isoformat()) for url, when in dates.items()],
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"ledger: {exc}") from exc
