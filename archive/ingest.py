@@ -10,7 +10,10 @@ What a capture does to the records:
 * a revisit record or a 304 Not Modified: ``last_seen`` moves;
 * a 404 or 410, a redirect from an article to a page that is not an article (a home page, a listing), or
   a "page not found" page served with 200: the record gets ``removed_at`` and the reason;
-* a listing page: the dates it shows beside each article are remembered, for articles without a date.
+* a listing page: the dates it shows beside each article are remembered, for articles without a date;
+* a 200 article page under a new URL whose content is an article already recorded (:mod:`archive.twins`):
+  merged into that record (the URL joins its ``also_at``) when it is of the same source; a new record
+  marked ``repost_of`` the earlier one when another source published it first.
 
 The :class:`~archive.store.Ledger` beside the records remembers which WARC files were ingested (so that
 an incremental run reads only new files), which fetched URLs are aliases of which record, and listing
@@ -28,13 +31,14 @@ from pathlib import Path
 
 from archive.errors import WarcError
 from archive.home import DataHome
-from archive.model import Content, RemovedReason, record_id
+from archive.model import Content, Record, RemovedReason, record_id
 from archive.parse.article import parse_capture
 from archive.parse.listing import listing_dates
 from archive.parse.media import resolve
 from archive.parse.result import PARSER_VERSION, Article
 from archive.sources import Registry, Source
 from archive.store import Change, Ledger, RecordStore
+from archive.twins import find_twin, title_key
 from archive.urls import canonicalize_url
 from archive.warc import Capture, iter_captures, read_capture, warc_files
 
@@ -42,6 +46,8 @@ log = logging.getLogger(__name__)
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _GONE: dict[int, RemovedReason] = {404: "http-404", 410: "http-410"}
+DUPLICATE = "duplicate"
+"""Count key of captures merged into the record of the same article under another URL."""
 
 
 @dataclass
@@ -157,6 +163,17 @@ def _parse(capture: Capture, source: Source, url: str, ctx: _Context) -> None:
             ctx.ledger.add_listing_dates(dates)
         return
     rid = record_id(result.canonical_url)
+    repost_of: str | None = None
+    if ctx.ledger and not ctx.store.exists(rid):
+        twin = _known_twin(ctx, url, rid) or find_twin(ctx.ledger, ctx.store, source.id, result.content, rid)
+        if twin is not None and twin.source == source.id:
+            # The same article under another URL of the same source: one record, every URL kept.
+            ctx.ledger.add_alias(url, twin.id)
+            ctx.store.add_url(twin.id, result.canonical_url, when)
+            ctx.stats.changes[DUPLICATE] += 1
+            ctx.stats.changed_ids.add(twin.id)
+            return
+        repost_of = twin.id if twin is not None else None
     if ctx.ledger:
         ctx.ledger.add_alias(url, rid)
     record, change = ctx.store.apply(
@@ -167,10 +184,21 @@ def _parse(capture: Capture, source: Source, url: str, ctx: _Context) -> None:
         parser_version=PARSER_VERSION,
         extractor=result.extractor,
         refreshed=_reparse_latest(ctx, rid, capture, source),
+        repost_of=repost_of,
     )
+    if ctx.ledger:
+        day = record.published.date().isoformat() if record.published else None
+        ctx.ledger.add_article(record.id, source.id, title_key(record.title), day)
     ctx.stats.changes[change] += 1
     if change != Change.UNCHANGED:
         ctx.stats.changed_ids.add(record.id)
+
+
+def _known_twin(ctx: _Context, url: str, rid: str) -> Record | None:
+    """The record an earlier capture of ``url`` was merged into, if any (its content may have moved on
+    since, but it stays the same article)."""
+    alias = ctx.ledger.alias(url) if ctx.ledger else None
+    return ctx.store.find(alias) if alias is not None and alias != rid else None
 
 
 def _reparse_latest(

@@ -21,6 +21,10 @@ _LEDGER_SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (name TEXT PRIMARY KEY, size INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS aliases (url TEXT PRIMARY KEY, record_id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS listing_dates (url TEXT PRIMARY KEY, published TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    record_id TEXT PRIMARY KEY, source TEXT NOT NULL, title_key TEXT NOT NULL, day TEXT
+);
+CREATE INDEX IF NOT EXISTS articles_by_title ON articles (title_key);
 """
 
 
@@ -102,3 +106,23 @@ class Ledger:
             )
         except sqlite3.Error as exc:
             raise StoreError(f"ledger: {exc}") from exc
+
+    def add_article(self, rid: str, source: str, title_key: str, day: str | None) -> None:
+        """Remember a record's source, title key and publication day (ISO date), replacing what was known."""
+        self._run(
+            "INSERT OR REPLACE INTO articles (record_id, source, title_key, day) VALUES (?, ?, ?, ?)",
+            rid,
+            source,
+            title_key,
+            day,
+        )
+
+    def articles_titled(self, title_key: str, limit: int) -> list[tuple[str, str, str | None]]:
+        """``(record id, source, day)`` of the records with this title key, the most recently added
+        first, at most ``limit``."""
+        rows = self._run(
+            "SELECT record_id, source, day FROM articles WHERE title_key = ? ORDER BY rowid DESC LIMIT ?",
+            title_key,
+            limit,
+        )
+        return [(str(r[0]), str(r[1]), None if r[2] is None else str(r[2])) for r in rows]

@@ -126,6 +126,16 @@ class Record(Content):
         None, description="How the page was found gone, when removed_at is set."
     )
     extractor: str | None = Field(None, description="The layout extractor of the current version.")
+    also_at: list[str] = Field(
+        default_factory=list,
+        description="Other URLs of the same source under which this same article was captured (a second "
+        "asset number, a print view the URL did not show): merged into this record, in order first seen.",
+    )
+    repost_of: str | None = Field(
+        None,
+        description="Id of the record of another source that published the same article earlier. A "
+        "repost is kept as its own record but not indexed, so a search shows the article once.",
+    )
     versions: list[Version] = Field(min_length=1)
 
 

@@ -115,12 +115,14 @@ class RecordStore:
         parser_version: str,
         extractor: str | None = None,
         refreshed: tuple[Content, str | None] | None = None,
+        repost_of: str | None = None,
     ) -> tuple[Record, Change]:
         """Merge one parsed capture into the store and return the record and what changed.
 
         ``refreshed`` is the latest version's own capture parsed again by ``parser_version`` (content and
         extractor), given when the latest version was made by another parser version: it replaces that
         version's content before the comparison, so that a parser upgrade alone never adds a version.
+        ``repost_of`` marks a new record as a repost of another source's record (see :mod:`archive.twins`).
         """
         rid = record_id(canonical_url)
         digest = content.compute_hash()
@@ -128,7 +130,9 @@ class RecordStore:
         current = self.find(rid)
         if current is None:
             version = _version(1, content, digest, capture, parser_version, extractor, seen)
-            record = _record(rid, canonical_url, source, [version], removed=None)
+            record = _record(rid, canonical_url, source, [version], removed=None).model_copy(
+                update={"repost_of": repost_of}
+            )
             self.put(record)
             return record, Change.NEW
         versions = list(current.versions)
@@ -153,11 +157,11 @@ class RecordStore:
             # the time window in which the latest content was seen.
             versions[-1] = latest.model_copy(update={"last_seen": max(latest.last_seen, seen)})
             still_removed = removed if removed and removed[0] > seen else None
-            record = _record(rid, canonical_url, source, versions, removed=still_removed)
+            record = _record(rid, canonical_url, source, versions, removed=still_removed, like=current)
             self.put(record)
             return record, Change.UNCHANGED
         versions.append(_version(latest.n + 1, content, digest, capture, parser_version, extractor, seen))
-        record = _record(rid, canonical_url, source, versions, removed=None)
+        record = _record(rid, canonical_url, source, versions, removed=None, like=current)
         self.put(record)
         return record, Change.CHANGED
 
@@ -194,6 +198,16 @@ class RecordStore:
         removed = _removed(current)
         still_removed = removed if removed and removed[0] > when else None
         record = _record(current.id, current.url, None, versions, removed=still_removed, like=current)
+        self.put(record)
+        return record
+
+    def add_url(self, rid: str, url: str, when: datetime) -> Record | None:
+        """The same article was captured under another URL ``url`` at ``when``: remember the URL in
+        ``also_at`` and extend ``last_seen`` (:meth:`touch`). None if there is no such record."""
+        current = self.touch(url, when, rid=rid)
+        if current is None or url == current.url or url in current.also_at:
+            return current
+        record = current.model_copy(update={"also_at": [*current.also_at, url]})
         self.put(record)
         return record
 
@@ -246,7 +260,8 @@ def _record(
     removed: tuple[datetime, RemovedReason | None] | None,
     like: Record | None = None,
 ) -> Record:
-    """The record for ``versions``; provenance from ``source``, or from ``like`` when there is none."""
+    """The record for ``versions``; provenance from ``source``, or from ``like`` when there is none, and
+    what ``like`` (the record as it was) knew of other URLs and reposts."""
     latest = versions[-1]
     if source is not None:
         owner = (source.id, source.department, source.jurisdiction)
@@ -269,5 +284,7 @@ def _record(
         last_seen=latest.last_seen,
         removed_at=removed[0] if removed else None,
         removed_reason=removed[1] if removed else None,
+        also_at=like.also_at if like is not None else [],
+        repost_of=like.repost_of if like is not None else None,
         versions=versions,
     )

@@ -165,6 +165,12 @@ def document_hash(doc: dict[str, Any]) -> bytes:
     return hashlib.blake2b(payload.encode("utf-8"), digest_size=16).digest()
 
 
+def searchable(record: Record) -> bool:
+    """Whether a record belongs in the index: a repost of another source's article does not (the
+    original is indexed), so that a search shows each article once."""
+    return record.repost_of is None
+
+
 def to_document(record: Record) -> dict[str, Any]:
     """The index document of a record's current version."""
     return make_document(

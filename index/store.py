@@ -37,7 +37,7 @@ from index.cursor import ensure_secret
 from index.errors import IndexBusy, IndexMissing, IndexOutdated, SearchError
 from index.locking import WriteLock
 from index.rebuild import build_index
-from index.schema import SCHEMA_VERSION, analysis_fingerprint, build_schema, to_document
+from index.schema import SCHEMA_VERSION, analysis_fingerprint, build_schema, searchable, to_document
 
 INDEX_NAME = "records"
 CURRENT = "CURRENT"
@@ -208,8 +208,10 @@ class IndexWriter:
                 child.unlink(missing_ok=True)
 
     def write(self, documents: Iterable[dict[str, Any]], deletions: Iterable[str] = ()) -> tuple[int, int]:
-        """Delete ``deletions`` (ids) and add or replace ``documents`` in one commit; an empty index is
-        created first if there is none. Returns ``(written, deleted)``."""
+        """Add or replace ``documents``, then delete ``deletions`` (ids), in one commit; an empty index is
+        created first if there is none. Returns ``(written, deleted)``.
+
+        ``deletions`` is read after ``documents``, so the producer of the documents may still add to it."""
         with self.locked():
             try:
                 location = read_location(self.path)
@@ -220,11 +222,11 @@ class IndexWriter:
             writer = self._whoosh_writer(ix)
             written = deleted = 0
             try:
-                for rid in deletions:
-                    deleted += writer.delete_by_term("id", rid)
                 for doc in documents:
                     writer.update_document(**doc)
                     written += 1
+                for rid in deletions:
+                    deleted += writer.delete_by_term("id", rid)
             except BaseException:
                 writer.cancel()
                 raise
@@ -232,16 +234,20 @@ class IndexWriter:
             return written, int(deleted)
 
     def upsert(self, records: Iterable[Record]) -> int:
-        """Add or replace the current version of each record (by id). Returns the number written."""
-        return self.write(to_document(r) for r in records)[0]
+        """Add or replace the current version of each record (by id); a record that is not
+        :func:`~index.schema.searchable` is removed instead. Returns the number written."""
+        records = list(records)
+        skipped = [r.id for r in records if not searchable(r)]
+        return self.write((to_document(r) for r in records if searchable(r)), skipped)[0]
 
     def delete(self, ids: Iterable[str]) -> int:
         """Remove records by id. Returns the number of documents deleted."""
         return self.write([], ids)[1]
 
     def rebuild(self, records: Iterable[Record], *, procs: int = 1) -> int:
-        """Build a fresh index from ``records`` and switch to it when complete; returns the count."""
-        return self.rebuild_documents((to_document(r) for r in records), procs=procs)
+        """Build a fresh index from the :func:`~index.schema.searchable` ``records`` and switch to it when
+        complete; returns the count."""
+        return self.rebuild_documents((to_document(r) for r in records if searchable(r)), procs=procs)
 
     def rebuild_documents(
         self,

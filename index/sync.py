@@ -3,7 +3,8 @@
 The caller lists every record as ``(id, stamp)``, where the stamp is anything that changes when the
 record's file changes (the record store's file time and size), and supplies ``load(id)``. Then:
 
-* an id not in the index is added; an id in the index but not listed is deleted;
+* an id not in the index is added; an id in the index but not listed is deleted, and so is one whose
+  record is no longer :func:`~index.schema.searchable` (a repost of another source's article);
 * a listed record whose stamp equals the one remembered at the last sync is skipped without being read;
 * any other record is read and its index document built; it is written only if the document's
   ``doc_hash`` (everything indexed: content, metadata, URL; a superset of the record's
@@ -36,7 +37,7 @@ from whoosh import index as whoosh_index
 from archive.errors import ArchiveError
 from archive.model import Record
 from index.errors import IndexMissing, IndexOutdated
-from index.schema import to_document
+from index.schema import searchable, to_document
 from index.store import INDEX_NAME, IndexWriter, Location
 
 __all__ = ["SyncReport", "auto_procs", "indexed_hashes", "sync"]
@@ -50,11 +51,17 @@ class SyncReport:
     updated: int = 0
     deleted: int = 0
     unchanged: int = 0
+    left_out: int = 0
+    """Listed records that are not :func:`~index.schema.searchable` (reposts), kept out of the index."""
     rebuilt: bool = False
     reason: str | None = None
     """Why the index was rebuilt (None if it was updated in place)."""
     failed: list[tuple[str, str]] = field(default_factory=list)
     """``(id, message)`` of records that could not be read."""
+
+
+_LEFT_OUT = "-"
+"""Prefix of the remembered stamp of a record left out of the index (so it is not read again)."""
 
 
 def indexed_hashes(location: Location) -> dict[str, bytes]:
@@ -128,12 +135,21 @@ def sync(
                 report.reason = str(exc)
         stamps: dict[str, str] = {}
 
+        left_out: list[str] = []  # indexed records that are no longer searchable (deleted after writing)
+
         def documents(wanted: Iterable[tuple[str, str]], known: dict[str, bytes]) -> Iterator[dict[str, Any]]:
             for rid, stamp in wanted:
                 try:
-                    doc = to_document(load(rid))
+                    record = load(rid)
+                    doc = to_document(record) if searchable(record) else None
                 except (ArchiveError, ValueError) as exc:
                     report.failed.append((rid, str(exc)))
+                    continue
+                if doc is None:
+                    stamps[rid] = _LEFT_OUT + stamp
+                    report.left_out += 1
+                    if rid in known:
+                        left_out.append(rid)
                     continue
                 stamps[rid] = stamp
                 old = known.get(rid)
@@ -164,12 +180,16 @@ def sync(
             if rid in known and remembered.get(rid) == stamp:
                 stamps[rid] = stamp
                 report.unchanged += 1
+            elif rid not in known and remembered.get(rid) == _LEFT_OUT + stamp:
+                stamps[rid] = _LEFT_OUT + stamp
+                report.left_out += 1
             else:
                 todo.append((rid, stamp))
         changed = documents(todo, known)
         first = next(changed, None)  # read records until one needs writing: no empty commits
-        if first is not None or gone:
+        if first is not None or gone or left_out:
             pending = itertools.chain([first] if first is not None else [], changed)
-            _, report.deleted = writer.write(pending, gone)
+            # ``left_out`` grows while ``pending`` is read; the writer reads deletions after documents.
+            _, report.deleted = writer.write(pending, itertools.chain(gone, left_out))
         _save_stamps(location.directory, stamps)
         return report

@@ -65,6 +65,7 @@ def index(settings: Settings, *, rebuild: bool, procs: int | None = None) -> int
     print(
         f"indexed into {target}: {report.added} added, {report.updated} updated, "
         f"{report.deleted} deleted, {report.unchanged} unchanged"
+        + (f", {report.left_out} reposts left out" if report.left_out else "")
     )
     for rid, message in report.failed[:20]:
         print(f"error: record {rid}: {message}", file=sys.stderr)

@@ -93,6 +93,23 @@ def test_changes_additions_and_deletions(store: RecordStore, tmp_path: Path) -> 
     svc.close()
 
 
+def test_reposts_are_left_out_of_the_index(store: RecordStore, tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    run(store, path)
+    store.put(RECORDS[4].model_copy(update={"repost_of": RECORDS[0].id}))  # found a repost by `parse --all`
+    store.put(make_record(501, "Bài đăng lại", ["Nội dung đăng lại."]).model_copy(update={"repost_of": "x"}))
+    report = run(store, path)
+    assert (report.added, report.updated, report.deleted, report.left_out) == (0, 0, 1, 2)
+    svc = SearchService(path, lambda rid: None)
+    assert RECORDS[4].id not in {h.id for h in svc.iter_hits(SearchRequest())}
+    assert svc.count() == 11
+    svc.close()
+    again = run(store, path)  # remembered: neither read nor written again
+    assert (again.unchanged, again.left_out, again.deleted) == (11, 2, 0)
+    rebuilt = run(store, path, rebuild=True)
+    assert (rebuilt.added, rebuilt.left_out) == (11, 2)
+
+
 def test_unreadable_record_is_reported_and_kept(store: RecordStore, tmp_path: Path) -> None:
     path = tmp_path / "index"
     run(store, path)
