@@ -25,10 +25,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from archive.model import Record
 from archive.parse.result import PARSER_VERSION
 from archive.sources import Registry
 from archive.store import RecordStore
+from archive.tableschema import record_json_schema, record_table_schema
 
 DUMP_NAME = re.compile(r"^deptnews-\d{8}T\d{6}Z$")
 _FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -37,6 +37,20 @@ The texts are news published by government departments on their own websites; th
 are archived here for research, journalism and the public record. The structure, metadata and
 normalization added by deptnews are dedicated to the public domain (CC0-1.0).
 """
+
+
+_LICENSES = [
+    {
+        "name": "CC0-1.0",
+        "title": "Structure, metadata and normalization added by deptnews: public domain (CC0 1.0)",
+        "path": "https://creativecommons.org/publicdomain/zero/1.0/",
+    },
+    {
+        "title": "Article texts and attached files: rights remain with the publishing departments; archived "
+        "for research, journalism and the public record (see README.md)",
+        "path": "README.md",
+    },
+]
 
 
 @dataclass(frozen=True)
@@ -85,7 +99,7 @@ def write_dump(
         for out in outputs.values():
             out.close()
     (staging / "record.schema.json").write_text(
-        json.dumps(Record.model_json_schema(), ensure_ascii=False, indent=2), encoding="utf-8"
+        json.dumps(record_json_schema(), ensure_ascii=False, indent=2), encoding="utf-8"
     )
     (staging / "README.md").write_text(_readme(name, moment, counts, registry), encoding="utf-8")
     descriptor = _descriptor(name, moment, staging, counts, registry)
@@ -118,16 +132,20 @@ def _descriptor(
                 "bytes": path.stat().st_size,
                 "hash": f"sha256:{_sha256(path)}",
                 "records": counts[source_id],
+                "schema": record_table_schema(),
                 "jsonSchema": "record.schema.json",
+                "licenses": _LICENSES,
             }
         )
     return {
         "profile": "data-package",
-        "name": name,
+        # A package name is lower case (Data Package spec); the dump's own name is its id.
+        "name": "deptnews",
+        "id": name,
         "title": "deptnews: archived news pages of government departments",
         "created": moment.isoformat().replace("+00:00", "Z"),
         "version": moment.strftime("%Y.%m.%d"),
-        "licenses": [{"name": "CC0-1.0", "title": "Structure and metadata", "path": "README.md"}],
+        "licenses": _LICENSES,
         "sources": [
             {"title": s.name, "path": s.homepage} for s in registry.sources.values() if s.id in counts
         ],

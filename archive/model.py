@@ -63,26 +63,28 @@ class Content(_Model):
     boilerplate (navigation, skip links, share bars, related news, signatures).
     """
 
-    title: str
+    title: str = Field(description="The article's headline, as published.")
     lead: str | None = Field(None, description="The lead (sapo), when the page has one.")
     body: list[str] = Field(default_factory=list, description="Body paragraphs, in order.")
     published: AwareDatetime | None = Field(None, description="Publication time, Asia/Ho_Chi_Minh.")
     published_from: DateOrigin | None = Field(None, description="Where the published date came from.")
-    modified: AwareDatetime | None = None
+    modified: AwareDatetime | None = Field(None, description="Last modification time the page states.")
     author: str | None = Field(None, description="Author or signatory, as printed.")
     signature: list[str] = Field(
         default_factory=list, description="The trailing signature block's lines, as printed."
     )
     source_line: str | None = Field(None, description="The 'Nguồn:' line, when present.")
-    category: str | None = None
-    tags: list[str] = Field(default_factory=list)
-    attachments: list[Attachment] = Field(default_factory=list)
-    images: list[Image] = Field(default_factory=list)
+    category: str | None = Field(None, description="The section the page files the article under.")
+    tags: list[str] = Field(default_factory=list, description="Keywords the page tags the article with.")
+    attachments: list[Attachment] = Field(
+        default_factory=list, description="Files linked from the article (decisions, plans, lists)."
+    )
+    images: list[Image] = Field(default_factory=list, description="Images in the article, with captions.")
     doc_numbers: list[str] = Field(
         default_factory=list,
         description="Official document numbers mentioned, e.g. '1234/QĐ-UBND'.",
     )
-    language: str = "vi"
+    language: str = Field("vi", description="Language of the text (BCP 47), 'vi' or 'en'.")
 
     def compute_hash(self) -> str:
         """A stable hash of the content; equal hashes mean no visible change between captures."""
@@ -108,17 +110,17 @@ class Version(_Model):
 class Record(Content):
     """An archived article: its current content (the latest version's) plus provenance and versions."""
 
-    schema_version: int = SCHEMA_VERSION
+    schema_version: int = Field(SCHEMA_VERSION, description="Version of this record format.")
     id: str = Field(description="Stable id derived from the canonical URL (see record_id).")
     url: str = Field(description="Canonical URL of the article.")
     source: str = Field(description="Id of the source in the sources registry.")
-    department: str
-    jurisdiction: str
-    content_hash: str
+    department: str = Field(description="The department that publishes the source, e.g. 'Sở Tư pháp'.")
+    jurisdiction: str = Field(description="Its province, city or ministry, e.g. 'Tỉnh Lạng Sơn'.")
+    content_hash: str = Field(description="Hash of the current content (sha256 of its JSON).")
     capture: CaptureRef = Field(description="The capture the current version was parsed from.")
-    parser_version: str
-    first_seen: AwareDatetime
-    last_seen: AwareDatetime
+    parser_version: str = Field(description="Version of the parser that made the current content.")
+    first_seen: AwareDatetime = Field(description="When the article was first captured.")
+    last_seen: AwareDatetime = Field(description="When the current content was last captured.")
     removed_at: AwareDatetime | None = Field(
         None, description="When the page was found gone (404/410); None while it is online."
     )
@@ -136,7 +138,9 @@ class Record(Content):
         description="Id of the record of another source that published the same article earlier. A "
         "repost is kept as its own record but not indexed, so a search shows the article once.",
     )
-    versions: list[Version] = Field(min_length=1)
+    versions: list[Version] = Field(
+        min_length=1, description="Every distinct content captured, oldest first; the last is current."
+    )
 
 
 def record_id(canonical_url: str) -> str:

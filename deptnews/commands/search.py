@@ -11,6 +11,7 @@ from typing import Any
 from archive.errors import ArchiveError
 from archive.model import Record
 from archive.store import RecordStore
+from archive.tableschema import record_json_schema
 from deptnews.commands.base import EXIT_CONFIG, EXIT_FAILURES, EXIT_OK
 from deptnews.settings import Settings
 from index.errors import QueryError, SearchError
@@ -130,5 +131,5 @@ def search(
 
 def schema() -> int:
     """Print the JSON Schema of a record."""
-    print(json.dumps(Record.model_json_schema(), ensure_ascii=False, indent=2))
+    print(json.dumps(record_json_schema(), ensure_ascii=False, indent=2))
     return EXIT_OK

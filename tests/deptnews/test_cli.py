@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from archive.model import Record
+from archive.tableschema import JSON_SCHEMA_DIALECT, RECORD_SCHEMA_ID
 from deptnews.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +34,7 @@ def test_console_script_runs() -> None:
 def test_published_schema_is_current(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["schema"]) == 0
     printed = json.loads(capsys.readouterr().out)
-    assert printed == Record.model_json_schema()
+    assert printed == {"$schema": JSON_SCHEMA_DIALECT, "$id": RECORD_SCHEMA_ID, **Record.model_json_schema()}
     assert json.loads((ROOT / "docs" / "record.schema.json").read_text(encoding="utf-8")) == printed
 
 
