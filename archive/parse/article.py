@@ -20,8 +20,20 @@ from typing import Final
 from bs4 import BeautifulSoup, Tag
 
 from archive.model import Content, DateOrigin
-from archive.parse import classify, dom, fields, guard, jsonld, layouts, media, tidy, titles, when
-from archive.parse.byline import author_from_element, looks_like_name, split_byline
+from archive.parse import (
+    classify,
+    dom,
+    fields,
+    guard,
+    jsonld,
+    layouts,
+    media,
+    tidy,
+    title_candidates,
+    titles,
+    when,
+)
+from archive.parse.byline import author_from_element, is_account, lines_after, looks_like_name, split_byline
 from archive.parse.result import Article, NotArticle
 from archive.parse.select import Index, select_all, select_grouped
 from archive.parse.text import clean_text, decode_html
@@ -139,6 +151,7 @@ class _Head:
 
     title: titles.Title | None
     sites: titles.SiteNames
+    labels: title_candidates.SectionLabels
     structured: dict[str, when.Dated]
     crumbs: list[str]
     tags: list[str]
@@ -157,11 +170,14 @@ def _read_head(
     metas = titles.Metas(soup)
     sites = _site_names(metas, source)
     headline = jsonld.first(found, "headline", articles_only=True)
+    crumbs = fields.breadcrumb(soup, index)
+    labels = title_candidates.SectionLabels.of(soup, crumbs, index)
     return _Head(
-        title=titles.title(soup, metas, layout.title, sites, headline, index),
+        title=titles.title(soup, metas, layout.title, sites, headline, index, labels),
         sites=sites,
+        labels=labels,
         structured=when.structured(metas, found, now),
-        crumbs=fields.breadcrumb(soup, index),
+        crumbs=crumbs,
         tags=fields.tags(soup, fields.meta_tags(soup), index),
         section=metas.get("article:section") or jsonld.first(found, "articleSection", articles_only=True),
         author_element=_author_element(soup, layout.author, index),
@@ -226,7 +242,10 @@ def _parse(
         return NotArticle("empty", "no content block found")
     container, extractor = located
     title = head.title[0] if head.title and head.title[1] else None
-    if title is None and (near := titles.near_content(container, head.sites, weak_title)) is not None:
+    if (
+        title is None
+        and (near := titles.near_content(container, head.sites, weak_title, head.labels)) is not None
+    ):
         title = near[0]
         tidy.drop_inside(container, near[1])
     title = title or weak_title
@@ -250,7 +269,8 @@ def _parse(
     paragraphs = [
         p for p in (clean_text(b) for b in dom.block_texts(container)) if tidy.is_body(p, title, lead, now)
     ]
-    byline = split_byline(paragraphs)
+    # A source or author line the template prints after the body element belongs to the byline too.
+    byline = split_byline(paragraphs + [line for line in lines_after(container) if line not in paragraphs])
     text = " ".join(byline.body)
     if len(text) < _MIN_BODY_CHARS:
         return NotArticle("empty", f"body has {len(text)} characters")
@@ -278,7 +298,10 @@ def _parse(
 
 
 def _author(byline: str | None, head: _Head) -> str | None:
-    """The body's own byline or signature, else the page's author element, JSON-LD, ``<meta name=author>``."""
+    """The body's own byline or signature, else the page's author element, JSON-LD, ``<meta name=author>``;
+    never a CMS account ("admin", "Admin English")."""
+    if byline is not None and is_account(byline):
+        byline = None
     if byline or head.author_element:
         return byline or head.author_element
     if head.structured_author and (name := author_from_element(head.structured_author)):

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Final
+
+from bs4 import Tag
+
+from archive.parse.dom import block_texts
+from archive.parse.text import clean_text
 
 # "Tác giả: X", "Tin, ảnh: X", "Bài và ảnh: X", "Người viết: X", "Theo X" — a labelled author line.
 _AUTHOR_LABEL = re.compile(
@@ -11,7 +17,9 @@ _AUTHOR_LABEL = re.compile(
     r"(?P<name>[^()]+?)\s*\)?\.?$",
     re.IGNORECASE,
 )
-_SOURCE_LABEL = re.compile(r"^\(?\s*nguồn\s*:\s*(?P<source>.+?)\s*\)?\.?$", re.IGNORECASE)
+_SOURCE_LABEL = re.compile(
+    r"^\(?\s*(?:nguồn(?: tin| bài)?|source)\s*:\s*(?P<source>.+?)\s*\)?\.?$", re.IGNORECASE
+)
 # "Nguyễn Văn A - Phòng Quản lý công nghệ": a name, then a unit.
 _NAME_DASH_UNIT = re.compile(r"^(?P<name>[^-–—,(]+?)\s*[-–—,(]\s*(?P<unit>.+)$")
 _SIGNATORY_TITLE = re.compile(
@@ -22,16 +30,22 @@ _SIGNATORY_TITLE = re.compile(
 # "(Theo Báo Lạng Sơn)": a parenthesised credit of where the article was taken from.
 _THEO = re.compile(r"^\(\s*theo\s+(?P<source>[^()]{3,80}?)\s*\)\.?$", re.IGNORECASE)
 # An author element's label ("Viết bởi", "Tác giả:") and placeholder accounts that are not authors.
+# Labels as CMSs print them: Joomla's COM_CONTENT_WRITTEN_BY ("Viết bởi %s", "Được viết bởi %s" in vi-VN
+# packs), NukeViet's "Tác giả:", WordPress themes' "Đăng bởi", "bởi", "Posted by".
 _ELEMENT_LABEL = re.compile(
-    r"^(viết bởi|đăng bởi|người đăng|người viết|tác giả|tin, ảnh|tin và ảnh|bài, ảnh|bài và ảnh|by|posted by|"
-    r"written by|bài viết|tin)\s*:?\s*",
+    r"^(được viết bởi|viết bởi|được đăng bởi|đăng bởi|người đăng|người viết|người biên tập|biên tập viên|"
+    r"biên tập|tác giả|tin, ảnh|tin và ảnh|bài, ảnh|bài và ảnh|written by|posted by|published by|author|by|"
+    r"bởi|bài viết|tin)\s*:?\s*",
     re.IGNORECASE,
 )
+# CMS accounts, not people: "admin", "Admin English", "administrator", "Quản trị viên", "Quản trị hệ
+# thống", "webmaster", "Super User", and login names ("nvhung", "user_12").
 _PLACEHOLDER = re.compile(
-    r"^(admin|administrator|super ?user|quản trị( viên| hệ thống)?|quantri|webmaster|root|editor|"
-    r"biên tập viên|btv|user|guest|khách)$",
+    r"^((admin|administrator|quản trị|quan tri|quantri|webmaster|super ?user|root|editor|user|guest)"
+    r"(?:[\s_.-]+\w+){0,2}|biên tập viên|btv|khách)$",
     re.IGNORECASE,
 )
+_LOGIN: Final = re.compile(r"^[a-z][a-z0-9_.-]*$")
 # A unit signing for the article when no person does: "Văn phòng Sở", "Phòng Bưu chính, Viễn thông".
 _UNIT = re.compile(
     r"^(Văn phòng|Phòng|Ban|Trung tâm|Chi cục|Sở|Cục|Vụ|Tổ|Bộ|UBND|Ủy ban|Uỷ ban)\s+\S", re.UNICODE
@@ -119,6 +133,45 @@ def author_from_element(text: str) -> str | None:
     # "Nguyễn Văn A - Phòng X": the person; "Thu Hà (Trung tâm Y)": the person.
     if (match := _NAME_DASH_UNIT.match(name)) is not None and looks_like_name(match["name"].strip()):
         name = match["name"].strip()
-    if not name or len(name) > 80 or _PLACEHOLDER.match(name) or any(c.isdigit() for c in name):
+    if not name or len(name) > 80 or is_account(name):
         return None
     return name
+
+
+def is_account(name: str) -> bool:
+    """A CMS account's name rather than a person's: a placeholder ("admin", "Admin English", "Quản trị
+    viên"), a lower-case login name ("nvhung") or anything with digits (a user id)."""
+    name = name.strip()
+    return bool(_PLACEHOLDER.match(name) or _LOGIN.match(name) or any(c.isdigit() for c in name))
+
+
+_AFTER_SIBLINGS: Final = 4
+_AFTER_LEVELS: Final = 2
+_AFTER_MAX_TEXT: Final = 400
+_MAX_LINE: Final = 120
+# "Theo Báo Lạng Sơn" on a line of its own after the body: a credit even without brackets.
+_THEO_LINE: Final = re.compile(r"^theo\s+(?P<source>[^.;:()]{3,80}?)\s*\.?$", re.IGNORECASE)
+
+
+def lines_after(container: Tag) -> list[str]:
+    """The labelled lines templates print right after the body, outside its element: "Nguồn: …",
+    "Nguồn tin: …", "Source: …", "Theo …", "Tác giả: …" (NukeViet's author and source lines, a source
+    field under a CMS's body field). Read from the next few elements after the content block and after
+    its parent; returned in the forms :func:`split_byline` recognises, to be appended to the body."""
+    out: list[str] = []
+    node: Tag | None = container
+    for _ in range(_AFTER_LEVELS):
+        if node is None:
+            break
+        for sibling in node.find_next_siblings(True, limit=_AFTER_SIBLINGS):
+            if len(clean_text(sibling.get_text(" "))) > _AFTER_MAX_TEXT:
+                break  # other content: related news, comments
+            for line in (clean_text(b) for b in block_texts(sibling)):
+                if len(line) > _MAX_LINE or line in out:
+                    continue
+                if (theo := _THEO_LINE.match(line)) is not None:
+                    out.append(f"(Theo {theo['source']})")
+                elif _SOURCE_LABEL.match(line) or _THEO.match(line) or _AUTHOR_LABEL.match(line):
+                    out.append(line)
+        node = node.parent if isinstance(node.parent, Tag) else None
+    return out

@@ -48,7 +48,10 @@ DRUPAL: Final = Layout(
         "[data-drupal-selector]",
     ),
     body=(".field-name-body", ".field--name-body", ".node__content .field--type-text-with-summary"),
-    title=("h1#page-title", "h1.page-title", "h1.node__title", ".node__title", ".field--name-title"),
+    title=(
+        *("h1#page-title", "h1.page-title", "h1.page-header", "h1.node__title", ".node__title"),
+        ".field--name-title",
+    ),
     lead=(
         *(".field-name-field-sapo", ".field--name-field-sapo", ".field-name-field-summary"),
         *(".field--name-field-summary", ".field-name-field-tom-tat", ".field--name-field-tom-tat"),
@@ -71,7 +74,9 @@ LIFERAY_ASSET: Final = Layout(
     ),
     title=(
         ".asset-full-content .asset-title",
+        ".asset-full-content .header-title",
         ".taglib-header .header-title",
+        "h3.header-title",
         ".header-title",
         ".asset-title",
     ),
@@ -100,7 +105,13 @@ SHAREPOINT: Final = Layout(
     generator=r"sharepoint",
     markers=("#s4-workspace", "#s4-bodyContainer", ".ms-rtestate-field", "[id^=ctl00_PlaceHolderMain]"),
     body=(".article-content .ms-rtestate-field", "[id$=RichHtmlField]", ".ms-rtestate-field"),
-    title=(".article-header h1", "[id$=TitleField]", ".ms-pageTitle", "h1"),
+    title=(
+        ".article-header h1",
+        "[id*=TitleField]",
+        ".article-title .ms-rtestate-field",
+        ".ms-pageTitle",
+        "h1",
+    ),
     lead=("[id$=SummaryField]", ".article-summary", ".ms-rtestate-field.summary"),
     date=("[id$=ArticleStartDate]", ".article-date", ".ArticleDate", ".date"),
     author=("[id$=ByLine]", ".article-byline", ".ByLine"),
@@ -144,7 +155,7 @@ JOOMLA: Final = Layout(
     body=(".item-page [itemprop=articleBody]", ".com-content-article__body", ".item-page"),
     title=(".item-page [itemprop=headline]", ".page-header h2", ".page-header h1", ".item-title"),
     date=("dd.published", ".published time", ".published", "dd.create"),
-    author=("dd.createdby [itemprop=name]", "dd.createdby"),
+    author=("dd.createdby [itemprop=name]", "dd.createdby", ".createdby"),
     drop=(".pagenav", ".icons", ".article-info-term", "ul.pager", ".btn-group", ".print-icon", ".email-icon"),
 )
 WORDPRESS: Final = Layout(
@@ -162,7 +173,13 @@ WORDPRESS: Final = Layout(
     title=("h1.entry-title", ".entry-title", ".td-post-title h1", ".single-title"),
     lead=(".entry-summary", ".td-post-sub-title", ".excerpt"),
     date=("time.entry-date.published", "time.entry-date", ".posted-on time", ".entry-date", ".td-post-date"),
-    author=(".byline .author .fn", ".author.vcard .fn", ".byline .author", ".td-post-author-name a"),
+    author=(
+        ".byline .author .fn",
+        ".author.vcard .fn",
+        ".byline .author",
+        ".td-post-author-name a",
+        ".byline",
+    ),
     drop=(".sharedaddy", ".jp-relatedposts", ".post-navigation", ".nav-links", ".screen-reader-text"),
 )
 # Custom CMSs built by Vietnamese vendors: articles at slug-plus-id URLs ("…-12345.html", "?ItemID=12"),
@@ -174,8 +191,11 @@ SLUG_ID: Final = Layout(
     body=(
         *(".news-detail .content", ".detail-content", ".content-detail", ".news-content", ".article-content"),
         *(".noidung", ".noi-dung", ".chitiet", ".chi-tiet", ".post-detail", ".detail-body", ".news-body"),
+        "#news-bodyhtml",  # NukeViet's news module
     ),
     title=(
+        ".news_column h1.title",  # NukeViet
+        "#news_detail h1",
         ".detail-title",
         ".title-detail",
         ".news-title",
@@ -193,6 +213,7 @@ SLUG_ID: Final = Layout(
         ".mo-ta",
         ".article-summary",
         ".lead",
+        ".hometext",  # NukeViet
     ),
     date=(".detail-time", ".news-date", ".ngay-dang", ".ngaydang", ".post-date", ".date-time", ".date"),
     author=(".detail-author", ".news-author", ".tac-gia", ".tacgia", ".author"),

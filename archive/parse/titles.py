@@ -11,8 +11,17 @@ from bs4 import BeautifulSoup, Tag
 
 from archive.parse.select import Index, select_all
 from archive.parse.text import clean_text
+from archive.parse.title_candidates import SEPARATOR as _SEPARATOR
+from archive.parse.title_candidates import (
+    WIRE_TAIL,
+    SectionLabels,
+    decode_entities,
+    heading_texts,
+    in_chrome,
+    key,
+    prefixes,
+)
 
-_SEPARATOR: Final = re.compile(r"(\s+[|\-–—:»]+\s+|\s*[|»]\s*|\s+::\s+)")
 _FALLBACKS: Final = (".header-title", ".article-title", ".title-news", ".news-title", "h2.title", ".title")
 # Site names as departments write them: "Cổng thông tin điện tử tỉnh X", "Trang TTĐT Sở Y", "sotttt.x.gov.vn".
 _SITE_LIKE: Final = re.compile(
@@ -92,16 +101,6 @@ class SiteNames:
         return "".join(parts).strip()
 
 
-def headings(soup: BeautifulSoup, selectors: Iterable[str], index: Index | None = None) -> list[str]:
-    """Texts of the elements matching ``selectors`` (best first), without repeats."""
-    out: list[str] = []
-    for tag in select_all(soup, selectors, index):
-        text = clean_text(tag.get_text(" "))
-        if text and text not in out:
-            out.append(text)
-    return out
-
-
 def _extend(heading: str, fulls: list[str]) -> str:
     """A heading cut by the theme ("… và triển", "… và triển…") becomes the full title that starts with
     it (not one that only adds " | Site name")."""
@@ -116,6 +115,65 @@ Title = tuple[str, bool]
 """A title and whether it is certain (from a heading or structured data) or only the document title."""
 
 
+def strip_names(title: str, sites: SiteNames, labels: SectionLabels) -> str:
+    """``title`` without the site's name and the section's names around it: "Tiêu đề - Tin tức nổi bật -
+    Sở X" → "Tiêu đề". One site name goes from either end, then section names (which may hold a
+    separator themselves: "quy hoạch - kế hoạch"), as long as something is left."""
+    pieces = sites.remove_from(title)
+    pieces_list = _SEPARATOR.split(pieces)
+    changed = True
+    while changed and len(pieces_list) > 1:
+        changed = False
+        for n in range(min(3, len(pieces_list) // 2), 0, -1):
+            if _is_label("".join(pieces_list[-(2 * n - 1) :]), labels):
+                pieces_list, changed = pieces_list[: -(2 * n)], True
+                break
+            if _is_label("".join(pieces_list[: 2 * n - 1]), labels):
+                pieces_list, changed = pieces_list[2 * n :], True
+                break
+    return "".join(pieces_list).strip()
+
+
+class _Offers:
+    """The page's title offers: ``refs`` say the title (``<title>``, og:title, twitter:title, JSON-LD
+    headline, without site and section names); ``agreeing`` are the keys a heading may have to agree."""
+
+    def __init__(self, doc: str, structured: list[str], sites: SiteNames, labels: SectionLabels) -> None:
+        self.sites, self.labels = sites, labels
+        self.doc = strip_names(doc, sites, labels) if doc else ""
+        self.structured = [t for t in (strip_names(s, sites, labels) for s in structured) if self.usable(t)]
+        self.refs = [*self.structured, *([self.doc] if self.usable(self.doc) else [])]
+        self.agreeing = {key(r) for r in self.refs}
+        for raw in (doc, *structured):
+            self.agreeing |= prefixes(raw)
+
+    def usable(self, text: str) -> bool:
+        """Not empty, not the site's name, not a section's name."""
+        return bool(text) and text not in self.sites and not _is_label(text, self.labels)
+
+    def agreed(self, heading: str) -> str | None:
+        """The title ``heading`` gives when another offer says the same: the heading itself, the full
+        title a cut heading starts, or the heading without an update stamp or byline glued on."""
+        if not self.usable(heading):
+            return None
+        if key(heading) in self.agreeing:
+            return _extend(heading, self.refs)
+        if heading.endswith(("...", "…")) and (full := _extend(heading, self.refs)) != heading:
+            return full
+        bare = WIRE_TAIL.sub("", heading).strip(" -–—|,")
+        if bare != heading and self.usable(bare) and key(bare) in self.agreeing:
+            return bare
+        return None
+
+
+_LABEL_WORDS: Final = 8
+
+
+def _is_label(text: str, labels: SectionLabels) -> bool:
+    """A section's name: short, and named so by the page or one of the usual section names."""
+    return len(text.split()) <= _LABEL_WORDS and text in labels
+
+
 def title(
     soup: BeautifulSoup,
     metas: Metas,
@@ -123,27 +181,44 @@ def title(
     sites: SiteNames,
     headline: str | None = None,
     index: Index | None = None,
+    labels: SectionLabels | None = None,
 ) -> Title | None:
-    """The full title of the article (call before boilerplate removal).
+    """The full title of the article, chosen by agreement (call before boilerplate removal).
 
-    Order: a heading in the family's title element; og:title or the JSON-LD ``headline``; the first
-    ``h1`` or CMS title element that is not the site name; the document title minus the site name (not
-    certain: :func:`near_content` may find better). Themes cut long headings: a heading that starts a
-    longer og:title or document title yields that.
+    The offers: ``<title>``, og:title, twitter:title and the JSON-LD ``headline`` (without the site's and
+    section's names), the family's title elements and the page's headings. First a heading (the family's
+    first) that another offer repeats — exactly, as the start of ``<title>`` ("Tiêu đề - Chuyên mục -
+    Site"), completed from a longer offer when the theme cut it, or without an update stamp or byline the
+    template glued on. Else, as before: the family's title element, og:title or headline, another
+    heading outside the site's furniture, and last the document title (not certain: :func:`near_content`
+    may find better). A section's or portlet's name (``labels``) never wins while another offer stands.
     """
-    og = metas.get("og:title", "twitter:title")
-    doc = clean_text(soup.title.get_text()) if soup.title else ""
-    structured = [t for t in (sites.remove_from(c) for c in (og, headline) if c) if t and t not in sites]
-    fulls = [*structured, *(t for t in [sites.remove_from(doc)] if t and t not in sites)]
-    for heading in headings(soup, family, index):
-        if heading not in sites:
-            return _extend(heading, fulls), True
-    if structured:
-        return structured[0], True
-    for heading in headings(soup, ("h1", *_FALLBACKS), index):
-        if heading not in sites:
-            return _extend(heading, fulls), True
-    return (fulls[0], False) if fulls else None
+    labels = labels or SectionLabels([])
+    raw_structured = [metas.get("og:title"), metas.get("twitter:title"), headline]
+    structured = [decode_entities(clean_text(t)) for t in raw_structured if t]
+    doc = decode_entities(clean_text(soup.title.get_text())) if soup.title else ""
+    offers = _Offers(doc, structured, sites, labels)
+    own = heading_texts(soup, family, index)
+    general = [
+        (decode_entities(clean_text(tag.get_text(" "))), tag)
+        for tag in select_all(soup, ("h1", *_FALLBACKS), index)
+    ]
+    # Any h2 may be the headline when another offer repeats it (Joomla's under a page heading h1).
+    for heading in [*own, *(text for text, _ in general), *heading_texts(soup, ("h2",), index)]:
+        if (agreed := offers.agreed(heading)) is not None:
+            return agreed, True
+    for heading in own:
+        if offers.usable(heading):
+            return _extend(heading, offers.refs), True
+    if offers.structured:
+        return offers.structured[0], True
+    for heading, tag in general:
+        if offers.usable(heading) and not in_chrome(tag):
+            return _extend(heading, offers.refs), True
+    if offers.usable(offers.doc):
+        return offers.doc, False
+    fallback = sites.remove_from(doc)
+    return (fallback, False) if fallback and fallback not in sites else None
 
 
 _TITLE_CLASS: Final = re.compile(r"title|tieu-?_?de|tieude|headline|ten-?tin", re.IGNORECASE)
@@ -162,9 +237,11 @@ def _bold_only(tag: Tag) -> bool:
     return bool(text) and (tag.name in _BOLD or clean_text(bold) == text)
 
 
-def _heading_like(tag: Tag, sites: SiteNames) -> str | None:
-    text = clean_text(tag.get_text(" "))
+def _heading_like(tag: Tag, sites: SiteNames, labels: SectionLabels) -> str | None:
+    text = decode_entities(clean_text(tag.get_text(" ")))
     if not _MIN_TITLE <= len(text) <= _MAX_TITLE or text in sites or text.endswith((":", ";")):
+        return None
+    if _is_label(text, labels):
         return None
     classes = " ".join([*(str(c) for c in tag.get_attribute_list("class") if c), str(tag.get("id") or "")])
     if tag.name in _HEADINGS or _TITLE_CLASS.search(classes):
@@ -175,20 +252,23 @@ def _heading_like(tag: Tag, sites: SiteNames) -> str | None:
     return None
 
 
-def near_content(container: Tag, sites: SiteNames, weak: str | None = None) -> tuple[str, Tag] | None:
+def near_content(
+    container: Tag, sites: SiteNames, weak: str | None = None, labels: SectionLabels | None = None
+) -> tuple[str, Tag] | None:
     """The article's heading found from its content block, for pages whose ``<title>`` is not certain: an
     element whose text is that document title (``weak``), or a heading-like element (``h1``-``h4``, a
     title class, a bold line) at the top of the block before its first long paragraph, else the nearest one
-    before the block. Returns the text and the element."""
+    before the block; never a section's name (``labels``). Returns the text and the element."""
+    labels = labels or SectionLabels([])
     for tag in container.find_all(True, limit=_LOOK_AROUND):
         if weak and tag.name not in ("div", "td", "table", "tr") and clean_text(tag.get_text(" ")) == weak:
             return weak, tag
-        if (found := _heading_like(tag, sites)) is not None:
+        if (found := _heading_like(tag, sites, labels)) is not None:
             return found, tag
         if tag.name in ("p", "li") and len(clean_text(tag.get_text(" "))) >= _FIRST_PARAGRAPH:
             break  # the body has begun
     ancestors = {id(a) for a in container.parents}
     for tag in container.find_all_previous(True, limit=_LOOK_AROUND):
-        if id(tag) not in ancestors and (found := _heading_like(tag, sites)) is not None:
+        if id(tag) not in ancestors and (found := _heading_like(tag, sites, labels)) is not None:
             return found, tag
     return None
