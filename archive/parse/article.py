@@ -261,6 +261,8 @@ def _parse(
     attachments = media.attachments(scope, base)
     images, captions = media.images(article or container, base)
     tidy.drop_attachment_blocks(container, base)
+    media.drop_picture_text(container)
+    classify.drop_teasers(container, url, source, now)
     # Headings repeat the title; captions belong to their images; link lists are related news.
     for tag in [*captions, *container.select("h1, figure, figcaption")]:
         if tag.parent is not None:

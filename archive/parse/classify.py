@@ -12,7 +12,7 @@ from typing import Final
 
 from bs4 import BeautifulSoup, Tag
 
-from archive.parse.dom import text_len
+from archive.parse.dom import Size, measure, text_len
 from archive.parse.listing import teaser_share, teasers
 from archive.parse.text import clean_text
 from archive.sources import Source
@@ -47,6 +47,14 @@ _TEASER_SHARE: Final = 0.5
 _PAGE_TEASERS: Final = 5
 _PAGE_TEASER_SHARE: Final = 0.6
 _PROSE_OUTSIDE_TEASERS: Final = 400
+# A run of running text that makes a page an article: three paragraphs, 400 characters of non-link text.
+_PROSE: Final = frozenset({"p", "blockquote", "pre"})
+_PROSE_LINE: Final = 40
+_RUN_PARAGRAPHS: Final = 3
+_RUN_CHARS: Final = 400
+_TEASER_LINK_SHARE: Final = 0.25  # of a teaser's text that is its link: a teaser, not a sentence
+_LINE_LINK_SHARE: Final = 0.5  # the same for a teaser that is one paragraph
+_BOX_HEADING: Final = 80
 
 
 def has_form(soup: BeautifulSoup) -> bool:
@@ -84,13 +92,67 @@ def contact_page(title: str | None, root: Tag, form: bool) -> str | None:
     return None
 
 
+def prose_run(root: Tag, sizes: dict[int, Size]) -> tuple[int, int]:
+    """The longest run of running text below ``root``: (paragraphs, characters of non-link text) of the
+    longest sequence of sibling paragraphs that no link block (a teaser title, a "read more" line)
+    interrupts. An article has one; a listing's summaries are each cut off by the next teaser's link."""
+    best = (0, 0)
+    stack = [root]
+    while stack:
+        tag = stack.pop()
+        count = chars = 0
+        for child in tag.contents:
+            if not isinstance(child, Tag):
+                continue
+            stack.append(child)
+            size = sizes.get(id(child))
+            if size is None or size.text == 0:
+                continue
+            prose = size.text - size.links_text
+            if 2 * size.links_text >= size.text:
+                count = chars = 0  # a link block ends the run
+            elif child.name in _PROSE and prose >= _PROSE_LINE:
+                count, chars = count + 1, chars + prose
+                best = max(best, (count, chars), key=lambda run: run[1])
+    return best
+
+
+def drop_teasers(container: Tag, url: str, source: Source, now: datetime) -> None:
+    """Remove the teasers of other articles inside the content block ("Read more", a related story's
+    headline and summary set in the text): a teaser is set apart from the prose and its link is a good
+    part of its text, unlike a link inside a sentence."""
+    sizes = measure(container)
+    boxes: dict[int, tuple[Tag, int]] = {}
+    for teaser in teasers(container, url, source, now, sizes):
+        element = teaser.element
+        size = sizes.get(id(element))
+        if element is container or element.parent is None or size is None:
+            continue
+        # A paragraph opening with a link is prose unless the link is most of it ("See more: <a>…</a>").
+        share = _LINE_LINK_SHARE if element.name in _PROSE else _TEASER_LINK_SHARE
+        if size.links_text >= share * size.text:
+            box = element.parent
+            if isinstance(box, Tag) and box is not container:
+                boxes[id(box)] = (box, boxes.get(id(box), (box, 0))[1] + 1)
+            element.decompose()
+    # A box that held several teasers and is left with its heading alone ("Related news") goes too.
+    for box, removed in boxes.values():
+        if removed >= 2 and box.parent is not None and len(box.get_text(" ", strip=True)) <= _BOX_HEADING:
+            box.decompose()
+
+
 def listing(container: Tag, body: Tag, url: str, source: Source, now: datetime) -> str | None:
     """A listing: teasers of other articles make most of the content block's text, or the page holds many
-    teasers and little text outside them (CMSs that render each teaser with the article markup)."""
-    inner = teasers(container, url, source, now)
+    teasers and little text outside them (CMSs that render each teaser with the article markup). A page
+    with a run of running text (:func:`prose_run`) is an article, however many teasers surround it."""
+    sizes = measure(body)
+    paragraphs, chars = prose_run(container, sizes)
+    if paragraphs >= _RUN_PARAGRAPHS and chars >= _RUN_CHARS:
+        return None
+    inner = teasers(container, url, source, now, sizes)
     if len(inner) >= MIN_TEASERS and (share := teaser_share(container, inner)) >= _TEASER_SHARE:
         return f"listing: {len(inner)} article teasers make {share:.0%} of the content"
-    page = teasers(body, url, source, now)
+    page = teasers(body, url, source, now, sizes)
     if len(page) < _PAGE_TEASERS or (share := teaser_share(body, page)) < _PAGE_TEASER_SHARE:
         return None
     # Compare elements by identity: bs4 elements compare equal when their markup is equal.

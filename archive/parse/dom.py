@@ -35,11 +35,14 @@ _DROP_TAGS: Final = frozenset(
     }
     | {"select", "svg", "canvas", "object", "embed", "dialog", "menu"}
 )
-# class/id words of boilerplate blocks (menus, share bars, related news, counters, pagers, skip links).
+# class/id words of boilerplate blocks (menus, share bars, related and most-read news, newsletter sign-ups,
+# counters, pagers, skip links, side rails).
 _BOILERPLATE: Final = re.compile(
     r"(^|[-_\s])(menu|nav|navbar|breadcrumbs?|share|social|sharing|bookmarks?|print|related|tin-?khac|"
     r"tin-?lien-?quan|other-?news|comments?|binh-?luan|footer|sidebar|pager|pagination|element-invisible|"
-    r"skip|tags?|rating|view-?count|luot-?xem|toolbar|banner|advert|ads|sr-only|popup|modal)($|[-_\s])",
+    r"skip|tags?|rating|view-?count|luot-?xem|toolbar|banner|advert|ads|sr-only|popup|modal|"
+    r"trending|popular|most-?read|most-?viewed|doc-?nhieu|recommended|recommendations|more-?stories|"
+    r"read-?more|newsletter|subscribe|subscription|signup|promo|outbrain|taboola|widget)($|[-_\s])",
     re.IGNORECASE,
 )
 _COMMENTS: Final = re.compile(r"(^|[-_\s])(comments?|binh-?luan)($|[-_\s])", re.IGNORECASE)
@@ -48,6 +51,8 @@ _COMMENTS: Final = re.compile(r"(^|[-_\s])(comments?|binh-?luan)($|[-_\s])", re.
 _ARTICLE_MASS: Final = 3
 _LONG_PARAGRAPH: Final = 150
 _PAGE_FORM_TEXT: Final = 500
+# Microformat and CMS classes of an article's own container.
+_ARTICLE_CLASSES: Final = frozenset({"hentry", "h-entry", "post-body", "entry-content", "article-body"})
 _NEVER_DROP: Final = frozenset({"html", "body", "main", "article"})
 _BREAK: Final = "\u2029"  # stands for <br> until blocks are split
 BLOCKS: Final = frozenset(
@@ -59,6 +64,10 @@ _INLINE_TEXT: Final = frozenset(
 )
 _NOT_TEXT: Final = (Comment, Declaration, Doctype, ProcessingInstruction)
 _WIDEN_TEXT: Final = 250  # characters of linkless text an ancestor may add
+# A selector's match with less non-link text than this may be a teaser or an empty shell (a "<article>"
+# around a related story): text density gets a say, and wins with this many times more text.
+_SURE_BODY: Final = 200
+_GENERIC_OVER_SMALL: Final = 3
 _MIN_RUN: Final = 25  # characters of a text run that votes in the density extractor
 
 
@@ -121,7 +130,17 @@ def _is_boilerplate(tag: Tag, sizes: dict[int, Size]) -> bool:
     words = _classes(tag)
     if not words.strip() or _BOILERPLATE.search(words) is None:
         return False
-    return _COMMENTS.search(words) is not None or sizes[id(tag)].long_paragraphs < _ARTICLE_MASS
+    if _COMMENTS.search(words) is not None:
+        return True
+    return sizes[id(tag)].long_paragraphs < _ARTICLE_MASS and tag.find(_holds_article) is None
+
+
+def _holds_article(tag: Tag) -> bool:
+    """The element marks an article's own container: a misnamed wrapper around it ("widget Blog") is not
+    boilerplate, whatever its paragraphs look like."""
+    if tag.name in ("article", "main", "h1") or tag.get("itemprop") == "articleBody":
+        return True
+    return any(w in _ARTICLE_CLASSES for w in tag.get_attribute_list("class") if isinstance(w, str))
 
 
 def drop_boilerplate(root: Tag, extra: tuple[str, ...] = (), index: Index | None = None) -> None:
@@ -223,16 +242,26 @@ def locate(
         tiers.append(("override", (override,)))
     tiers += [(layout.name, tuple(s for s in layout.body if s != override)), ("common", COMMON_BODY)]
     sizes: dict[int, Size] | None = None
+    small: tuple[Tag, str, int] | None = None  # the first match too short to be sure of
     for name, selectors in tiers:
         for found in select_grouped(soup, selectors, index):
             if not found:
                 continue
             sizes = sizes or measure(soup)
             best = max(found, key=lambda t: _density(sizes[id(t)]) if id(t) in sizes else 0.0)
-            if sizes.get(id(best), Size(0, 0, 0, 0)).text > 0:
+            size = sizes.get(id(best), Size(0, 0, 0, 0))
+            if size.text - size.links_text >= _SURE_BODY or (name == "override" and size.text > 0):
                 return best, name
+            if size.text > 0 and small is None:
+                small = (best, name, size.text - size.links_text)
     container = density_container(soup)
+    if small is not None and (container is None or _prose(container) < _GENERIC_OVER_SMALL * small[2]):
+        return small[0], small[1]  # a short article in its container beats a longer text elsewhere
     return (container, "generic") if container is not None else None
+
+
+def _prose(tag: Tag) -> int:
+    return text_len(tag) - link_len(tag)
 
 
 def find_content(soup: BeautifulSoup, layout: Layout | None = None) -> Tag | None:

@@ -1,9 +1,13 @@
 """Listing pages: the teasers (link, title, date) that a news listing shows for each article.
 
 :func:`teasers` finds, for every link to another article of the source, the largest element around it that
-holds no other article link (its teaser) and the date printed in it. The parser uses them to tell a listing
-from an article; :func:`listing_dates` gives ingest the dates a listing shows beside each article, the last
-resort for an article page that prints no date of its own.
+holds no other article link and is teaser-sized (its teaser) and the date printed in it. The parser uses
+them to tell a listing from an article; :func:`listing_dates` gives ingest the dates a listing shows beside
+each article, the last resort for an article page that prints no date of its own.
+
+A teaser is small: a title, a summary of a paragraph or two, a date. An element with more text, or with
+several long paragraphs, is not one even when it links to a single article: an article's body that links
+once to another article of the site is prose that holds a link, not that article's teaser.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from datetime import datetime
 from typing import Final
 
 from bs4 import BeautifulSoup, Tag
+from bs4.element import Comment, NavigableString
 
 from archive.parse.dates import find_dates, parse_date
+from archive.parse.dom import BLOCKS, Size, measure
 from archive.parse.guard import flatten, shrink, sniff_binary, too_large
 from archive.parse.media import resolve
 from archive.parse.text import clean_text, decode_html
@@ -24,6 +30,10 @@ from archive.urls import canonicalize_url, same_host
 
 _MAX_CLIMB: Final = 6
 _MAX_TEASER_TEXT: Final = 2000  # characters of a teaser searched for its date
+_TEASER_CHARS: Final = 1200  # characters of text a teaser holds at most (title, summary, date)
+_TEASER_PARAGRAPHS: Final = 2  # long paragraphs (150+ characters) a teaser holds at most
+_PROSE_BLOCKS: Final = frozenset({"p", "blockquote", "dd"})
+_PROSE_BEFORE: Final = 40  # characters of a sentence before a link that make it a link in running text
 
 
 @dataclass(frozen=True)
@@ -88,17 +98,44 @@ def _teaser_date(item: Tag, now: datetime) -> datetime | None:
     return dates[0].value if dates else None
 
 
-def teasers(root: Tag, page_url: str, source: Source, now: datetime) -> list[Teaser]:
-    """The teasers under ``root``, one per distinct article, in page order."""
+def _in_prose(a: Tag) -> bool:
+    """``a`` is a link inside a sentence of a paragraph ("…, as <a>the ministry said</a>"), not the title
+    of a teaser, which opens its block: the paragraph has a sentence's worth of text before the link."""
+    block = a.parent
+    while isinstance(block, Tag) and block.name not in _PROSE_BLOCKS and block.name not in BLOCKS:
+        block = block.parent
+    if not isinstance(block, Tag) or block.name not in _PROSE_BLOCKS:
+        return False
+    before = 0
+    for node in a.previous_elements:
+        if node is block:
+            break
+        if isinstance(node, NavigableString) and not isinstance(node, Comment):
+            before += len(node.strip())
+            if before >= _PROSE_BEFORE:
+                return True
+    return False
+
+
+def _teaser_sized(size: Size | None) -> bool:
+    return size is not None and size.text <= _TEASER_CHARS and size.long_paragraphs <= _TEASER_PARAGRAPHS
+
+
+def teasers(
+    root: Tag, page_url: str, source: Source, now: datetime, sizes: dict[int, Size] | None = None
+) -> list[Teaser]:
+    """The teasers under ``root``, one per distinct article, in page order; ``sizes`` is
+    :func:`~archive.parse.dom.measure` of ``root`` or of an ancestor, when the caller has it."""
     links = _article_links(root, page_url, source)
     if not links:
         return []
     below = _single_link(root, links)
+    sizes = sizes if sizes is not None else measure(root)
     out: list[Teaser] = []
     seen: set[str] = set()
     for a in root.find_all("a", href=True):
         url = links.get(id(a))
-        if url is None or url in seen:
+        if url is None or url in seen or _in_prose(a):
             continue
         seen.add(url)
         item: Tag = a
@@ -106,7 +143,7 @@ def teasers(root: Tag, page_url: str, source: Source, now: datetime) -> list[Tea
             parent = item.parent
             if not isinstance(parent, Tag) or parent is root or parent.name in ("body", "html"):
                 break
-            if below.get(id(parent)) != url:
+            if below.get(id(parent)) != url or not _teaser_sized(sizes.get(id(parent))):
                 break
             item = parent
         out.append(Teaser(url=url, element=item, published=_teaser_date(item, now)))

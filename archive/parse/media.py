@@ -37,6 +37,13 @@ _ICON: Final = re.compile(
 )
 _LAZY_SRC: Final = ("data-src", "data-original", "data-lazy-src", "data-srcset", "src")
 _MAX_CAPTION: Final = 300
+# class words of caption, photo credit and gallery elements: what describes pictures, never body text.
+_PICTURE_TEXT: Final = re.compile(
+    r"(^|[-_\s])(caption|captions|credit|credits|photo-?credit|image-?credit|gallery|slideshow|chu-?thich)"
+    r"($|[-_\s])",
+    re.IGNORECASE,
+)
+_GALLERY_TEXT: Final = 3000  # characters of a gallery's captions beyond which it is a misnamed wrapper
 
 
 def resolve(base: str, href: str) -> str | None:
@@ -205,3 +212,19 @@ def images(container: Tag, base_url: str) -> tuple[list[Image], list[Tag]]:
             captions.append(cap)
         out.append(Image(url=url, caption=caption))
     return out, captions
+
+
+def drop_picture_text(container: Tag) -> None:
+    """Remove captions, photo credits and galleries left in the body after :func:`images` took the
+    captions it could tie to an image (a gallery's slides, a caption beside a lazy-loaded picture): text
+    about pictures is never body text. An element so named that holds much text is a misnamed wrapper and
+    stays."""
+    for tag in container.find_all(True):
+        if tag.parent is None or tag is container or not tag.attrs:
+            continue
+        words = " ".join([*(str(c) for c in tag.get_attribute_list("class") if c), str(tag.get("id") or "")])
+        if not words.strip() or (match := _PICTURE_TEXT.search(words)) is None:
+            continue
+        limit = _GALLERY_TEXT if match.group(2).lower() in ("gallery", "slideshow") else _MAX_CAPTION
+        if len(tag.get_text(" ", strip=True)) <= limit:
+            tag.decompose()
