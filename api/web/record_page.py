@@ -101,6 +101,7 @@ async def record_page(request: Request) -> Response:
         source_name=source_name,
         search_url=lambda **filters: page.url("web_search", filters),
         current_url=page.url("web_record", record_id=rid),
+        original_url=page.url("web_record", record_id=record.repost_of) if record.repost_of else None,
         capture_url=f"{capture_path}?version={n}",
         versions=_version_rows(page, record, n),
         compare_url=page.path("web_diff", record_id=rid),
