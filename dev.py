@@ -3,9 +3,12 @@
 
     python3 dev.py demo    # venv + install, then crawl the bundled demo sites, index, serve on :8000
     python3 dev.py test    # venv + install with dev tools, then ruff, mypy --strict and the test suite
+    python3 dev.py fuzz    # the property-based and schemathesis tests only, random and much longer
 
 Extra arguments after the command are passed on (``python3 dev.py demo --port 8080``,
-``python3 dev.py test -k search``). The virtual environment lives in ``.venv`` beside this file.
+``python3 dev.py test -k search``, ``python3 dev.py fuzz tests/api``). ``test`` runs the property-based
+tests derandomized (Hypothesis profile ``ci``, as CI does), the same examples every run; ``fuzz`` uses
+the ``fuzz`` profile (see tests/conftest.py). The virtual environment lives in ``.venv`` beside this file.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ def setup(extras: str = "") -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("demo", "test"):
+    if not argv or argv[0] not in ("demo", "test", "fuzz"):
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
@@ -45,12 +48,26 @@ def main(argv: list[str]) -> int:
         if command == "demo":
             setup()
             run(BIN / "deptnews", "demo", *rest)
+        elif command == "fuzz":
+            setup("[dev]")
+            # Hypothesis marks every property-based test "hypothesis", schemathesis' included.
+            run(
+                BIN / "python",
+                "-m",
+                "pytest",
+                "-W",
+                "error",
+                "-m",
+                "hypothesis",
+                "--hypothesis-profile=fuzz",
+                *rest,
+            )
         else:
             setup("[dev]")
             run(BIN / "ruff", "check", *PACKAGES, "tests", "bench", "dev.py")
             run(BIN / "ruff", "format", "--check", *PACKAGES, "tests", "bench", "dev.py")
             run(BIN / "mypy", "--strict", *[f"--package={p}" for p in PACKAGES])
-            run(BIN / "python", "-m", "pytest", "-W", "error", *rest)
+            run(BIN / "python", "-m", "pytest", "-W", "error", "--hypothesis-profile=ci", *rest)
     except subprocess.CalledProcessError as exc:
         return exc.returncode or 1
     except KeyboardInterrupt:

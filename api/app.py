@@ -13,9 +13,10 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.context import ApiContext
-from api.middleware import RateLimitMiddleware, RequestIdMiddleware
+from api.middleware import RateLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from api.problems import Problem, handle_http, handle_problem, handle_unexpected
 from api.routes import all_routes
 from api.settings import ApiSettings
@@ -50,7 +51,13 @@ def create_app(
         yield
         ctx.search.close()
 
-    middleware = [Middleware(RequestIdMiddleware)]
+    middleware = [
+        # First: from a trusted proxy, the client is the one it names in X-Forwarded-For (and the
+        # scheme in X-Forwarded-Proto), for the log, the links and the rate limiter's buckets alike.
+        Middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips),
+        Middleware(RequestIdMiddleware),
+        Middleware(SecurityHeadersMiddleware),
+    ]
     if settings.cors_origins:
         middleware.append(
             Middleware(

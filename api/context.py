@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +16,10 @@ from archive.sources import Registry, load_sources
 from archive.store import RecordStore
 from index.health import SourceHealth
 from index.search import SearchService
+
+RECORD_COUNT_TTL = 30.0
+"""Seconds a record count is reused: probes may come every second; a count lists every shard."""
+_RECORD_FILE = re.compile(r"[0-9a-f]{16}\.json")
 
 
 @dataclass
@@ -26,6 +33,7 @@ class ApiContext:
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     source_counts_cache: tuple[float, dict[str, SourceHealth]] | None = field(default=None, init=False)
     """(monotonic time, {source: (records, dated records)}): a short-lived cache for /sources."""
+    _record_count: tuple[float, int] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.store = RecordStore(self.home.records_dir)
@@ -39,6 +47,32 @@ class ApiContext:
         except ArchiveError:
             return None
         return "\n".join(p for p in (record.lead, *record.body) if p)
+
+    def cached_record_count(self) -> int | None:
+        """The last record count while it is fresh (no I/O: fine on the event loop), else None."""
+        cached = self._record_count
+        if cached is not None and time.monotonic() - cached[0] < RECORD_COUNT_TTL:
+            return cached[1]
+        return None
+
+    def record_count(self) -> int:
+        """How many records the store holds (files named like records; none read), counted at most
+        every :data:`RECORD_COUNT_TTL` seconds. Temporary files a crash left behind are not counted."""
+        cached = self.cached_record_count()
+        if cached is not None:
+            return cached
+        count = 0
+        try:
+            shards = [entry.path for entry in os.scandir(self.store.directory) if entry.is_dir()]
+        except FileNotFoundError:
+            shards = []  # nothing parsed yet
+        for shard in shards:
+            try:
+                count += sum(1 for entry in os.scandir(shard) if _RECORD_FILE.fullmatch(entry.name))
+            except FileNotFoundError:
+                continue  # removed while counting
+        self._record_count = (time.monotonic(), count)
+        return count
 
     def registry(self) -> Registry:
         """The sources registry, re-read when the file changes; an empty one if there is no file."""

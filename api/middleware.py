@@ -1,4 +1,6 @@
-"""ASGI middleware: request ids in responses and logs, and per-client rate limiting."""
+"""ASGI middleware: request ids in responses and logs, security headers on every response, and
+per-client rate limiting (keyed on the client address after :mod:`uvicorn`'s proxy-header middleware,
+which :func:`api.app.create_app` puts in front)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from collections import OrderedDict
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.problems import problem_response
+from api.problems import SECURITY_HEADERS, problem_response
 
 log = logging.getLogger("deptnews.api")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -46,9 +48,46 @@ class RequestIdMiddleware:
             elapsed = (time.perf_counter() - started) * 1000
             query = scope.get("query_string", b"").decode("latin-1")
             path = scope["path"] + (f"?{query}" if query else "")
+            client = (scope.get("client") or ("-", 0))[0]  # after the proxy headers: the real client
             log.info(
-                "request_id=%s status=%s ms=%.1f %s %s", request_id, status, elapsed, scope["method"], path
+                "request_id=%s client=%s status=%s ms=%.1f %s %s",
+                request_id,
+                client,
+                status,
+                elapsed,
+                scope["method"],
+                path,
             )
+
+
+class SecurityHeadersMiddleware:
+    """Adds :data:`api.problems.SECURITY_HEADERS` to every response that does not set the header itself.
+
+    The default policy suits JSON and other data (nothing may be loaded, run or framed); pages that
+    need more (the web pages, ``/docs``, the sandboxed capture) send their own
+    ``Content-Security-Policy``, which is kept.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._defaults = [
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in SECURITY_HEADERS.items()
+        ]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                present = {name.lower() for name, _ in headers}
+                headers.extend((name, value) for name, value in self._defaults if name not in present)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 class RateLimitMiddleware:

@@ -157,5 +157,5 @@ class DumpsOut(_Out):
 
 class HealthOut(_Out):
     status: str
-    records: int | None = None
-    indexed: int | None = None
+    records: int | None = Field(None, description="Records in the store (recounted every 30 s).")
+    indexed: int | None = Field(None, description="Documents the index can search (readiness only).")

@@ -1,14 +1,18 @@
-"""The OpenAPI 3.1 document, generated from the response models and the parameter table.
+"""The OpenAPI 3.1 document, generated from the response models and the parameter definitions.
 
 Nothing here is written by hand twice: schemas come from the pydantic models
-(:mod:`api.models`, :class:`archive.model.Record`), parameters from :data:`PARAMETERS` and the
-endpoint table below, which the tests check against the application's routes.
+(:mod:`api.models`, :class:`archive.model.Record`), parameters from :data:`api.parameters.PARAMETERS`
+(which the handlers read their parameters with) and the endpoint table below, which the tests check
+against the application's routes.
 """
 
 from __future__ import annotations
 
+import base64
 import functools
-from dataclasses import dataclass, field
+import hashlib
+import json
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
@@ -16,80 +20,28 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from api import models
+from api.parameters import HARVEST_PARAMS, PARAMETERS, SEARCH_PARAMS
 from archive.model import Record, Version
-from index.schema import FACET_FIELDS
-from index.search import FILTER_FIELDS, MAX_SIZE
 
 PROBLEM = "application/problem+json"
-_DESCRIPTION = "Open-data archive of government department news pages: search, records, versions."
+_DESCRIPTION = (
+    "Open-data archive of government department news pages: search, records, versions. "
+    "Parameters are checked as sent (nothing stripped; lengths count the raw value); an empty query "
+    "value means not given; date_from after date_to, or cursor with offset, is a 400. "
+    "CSV export: every cell is quoted, and a cell starting with = + - @, tab, CR, LF, NUL or a full-width "
+    "＝ ＋ － ＠ is prefixed with ' so that spreadsheets show it as text; JSON Lines are raw."
+)
 _STYLE = (
     "body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:auto;padding:1rem}"
-    "code{background:#f3f3f3;padding:0 .2em}td,th{text-align:left;padding:.2em .6em;vertical-align:top}"
+    "code{background:#f3f3f3;padding:0 .2em;overflow-wrap:anywhere}"
+    "td,th{text-align:left;padding:.2em .6em;vertical-align:top}"
 )
-
-
-@dataclass(frozen=True)
-class Param:
-    name: str
-    description: str
-    schema: dict[str, Any] = field(default_factory=lambda: {"type": "string"})
-    location: str = "query"
-    required: bool = False
-
-
-PARAMETERS: dict[str, Param] = {
-    "q": Param(
-        "q",
-        'Query: words, "phrases", -exclusion, a OR b, title:/author:/department:/source:/year:',
-        {"type": "string", "maxLength": 1000},
-    ),
-    **{name: Param(name, f"Only records whose {name} is exactly this value.") for name in FILTER_FIELDS},
-    "date_from": Param(
-        "date_from",
-        "Published on or after (YYYY-MM-DD, Vietnamese time).",
-        {"type": "string", "format": "date"},
-    ),
-    "date_to": Param(
-        "date_to",
-        "Published on or before (YYYY-MM-DD, Vietnamese time).",
-        {"type": "string", "format": "date"},
-    ),
-    "sort": Param(
-        "sort",
-        "Order of hits (default: relevance with q, newest without).",
-        {"type": "string", "enum": ["relevance", "newest", "oldest"]},
-    ),
-    "size": Param(
-        "size",
-        f"Hits per page (1-{MAX_SIZE}).",
-        {"type": "integer", "minimum": 1, "maximum": MAX_SIZE, "default": 20},
-    ),
-    "offset": Param(
-        "offset", "Hits to skip.", {"type": "integer", "minimum": 0, "maximum": 10000, "default": 0}
-    ),
-    "cursor": Param("cursor", "Opaque cursor from a previous response's next_cursor (stable paging)."),
-    "format": Param("format", "Export format.", {"type": "string", "enum": ["jsonl", "csv"]}),
-    "interval": Param("interval", "Bucket size.", {"type": "string", "enum": ["day", "month", "year"]}),
-    "facets": Param(
-        "facets",
-        f"Comma-separated facets to count: {', '.join(FACET_FIELDS)}.",
-        {"type": "string", "pattern": f"^$|^({'|'.join(FACET_FIELDS)})(,({'|'.join(FACET_FIELDS)}))*$"},
-    ),
-    "name": Param("name", "Dump name (deptnews-YYYYMMDDTHHMMSSZ).", location="path", required=True),
-    "file": Param("file", "File name inside the dump.", location="path", required=True),
-    "source_id": Param("source_id", "Source id from the registry.", location="path", required=True),
-    "record_id": Param("record_id", "Record id (16 hex characters).", location="path", required=True),
-    "n": Param("n", "Version number (1 = first capture).", {"type": "integer", "minimum": 1}, "path", True),
-    "version": Param(
-        "version", "Version number (default: the current one).", {"type": "integer", "minimum": 1}
-    ),
-    "from": Param(
-        "from", "Older version number (default: the one before 'to').", {"type": "integer", "minimum": 1}
-    ),
-    "to": Param("to", "Newer version number (default: the current one).", {"type": "integer", "minimum": 1}),
-}
-SEARCH_PARAMS = ("q", *FILTER_FIELDS, "date_from", "date_to", "sort", "size", "offset", "cursor", "facets")
-HARVEST_PARAMS = ("q", *FILTER_FIELDS, "date_from", "date_to", "sort")
+_STYLE_HASH = base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()
+DOCS_CSP = (
+    f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
+)
+"""The policy of the reference page: its one inline style sheet (by hash) and nothing else."""
 
 
 @dataclass(frozen=True)
@@ -242,19 +194,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 )
 
 
-_EMPTY = {"type": "string", "maxLength": 0}
-
-
-def _param(param: Param) -> dict[str, Any]:
-    # HTML forms send empty fields ("date_from="); the API reads an empty query value as "not given".
-    plain = param.schema == {"type": "string"} or "maxLength" in param.schema or "pattern" in param.schema
-    schema = param.schema if param.required or plain else {"anyOf": [param.schema, _EMPTY]}
+def _param(name: str) -> dict[str, Any]:
+    param = PARAMETERS[name]
     return {
         "name": param.name,
         "in": param.location,
         "required": param.required,
         "description": param.description,
-        "schema": schema,
+        "schema": param.schema(),
     }
 
 
@@ -288,7 +235,7 @@ def openapi_document(server: str) -> dict[str, Any]:
                 "operationId": endpoint.name,
                 "summary": endpoint.summary,
                 "tags": [endpoint.tag],
-                "parameters": [_param(PARAMETERS[name]) for name in endpoint.params],
+                "parameters": [_param(name) for name in endpoint.params],
                 "responses": responses,
             }
         }
@@ -323,11 +270,12 @@ def reference_page(document: dict[str, Any]) -> str:
         parts.append(f"<h2 id='{escape(operation['operationId'])}'><code>GET {escape(path)}</code></h2>")
         parts.append(f"<p>{escape(operation['summary'])}</p>")
         if operation["parameters"]:
-            parts.append("<table><tr><th>parameter</th><th>in</th><th>description</th></tr>")
+            parts.append("<table><tr><th>parameter</th><th>in</th><th>description</th><th>schema</th></tr>")
             for param in operation["parameters"]:
+                schema = json.dumps(param["schema"], ensure_ascii=False)
                 parts.append(
                     f"<tr><td><code>{escape(param['name'])}</code></td><td>{escape(param['in'])}</td>"
-                    f"<td>{escape(param['description'])}</td></tr>"
+                    f"<td>{escape(param['description'])}</td><td><code>{escape(schema)}</code></td></tr>"
                 )
             parts.append("</table>")
         codes = ", ".join(escape(code) for code in operation["responses"])

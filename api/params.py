@@ -1,75 +1,54 @@
 """Reading the documented query parameters of search-like endpoints into a :class:`SearchRequest`.
 
-Every bad value becomes a 400 problem naming the parameter; unknown parameters are rejected too, so a
-typo ("sourse=") is not silently ignored.
+Each parameter is read by its one definition in :mod:`api.parameters` (the same that the OpenAPI
+document shows), so every bad value becomes a 400 problem naming the parameter; unknown parameters are
+rejected too, so a typo ("sourse=") is not silently ignored.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Mapping
 
-from starlette.datastructures import QueryParams
-
+from api.parameters import (
+    MAX_OFFSET,
+    SEARCH_PARAMS,
+    bad_parameter,
+    check_known,
+    query_value,
+    read_int,
+)
 from api.problems import Problem
-from index.schema import FACET_FIELDS
-from index.search import FILTER_FIELDS, MAX_SIZE, SearchRequest, Sort
+from index.search import FILTER_FIELDS, SearchRequest
 
-SEARCH_PARAMS = ("q", *FILTER_FIELDS, "date_from", "date_to", "sort", "size", "offset", "cursor", "facets")
-MAX_OFFSET = 10_000
-_SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
+__all__ = ["MAX_OFFSET", "SEARCH_PARAMS", "bad_parameter", "read_int", "search_request"]
 
 
-def bad_parameter(name: str, detail: str) -> Problem:
-    return Problem(400, "invalid-parameter", "Invalid parameter", f"{name}: {detail}", parameter=name)
-
-
-def whole_number(name: str, raw: str, low: int, high: int) -> int:
-    """``raw`` as an int in [low, high] ("30" and "30.0" alike); a 400 problem otherwise."""
-    try:
-        value = float(raw.strip())
-    except ValueError:
-        value = float("nan")
-    if not value.is_integer():
-        raise bad_parameter(name, f"expected a whole number, got {raw[:50]!r}")
-    if not low <= value <= high:
-        raise bad_parameter(name, f"must be between {low} and {high}")
-    return int(value)
-
-
-def _int(params: QueryParams, name: str, default: int, low: int, high: int) -> int:
-    raw = params.get(name)
-    return default if raw is None or raw == "" else whole_number(name, raw, low, high)
-
-
-def _date(params: QueryParams, name: str) -> date | None:
-    raw = params.get(name)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise bad_parameter(name, f"expected a date as YYYY-MM-DD, got {raw[:50]!r}") from None
-
-
-def search_request(params: QueryParams, *, allowed: tuple[str, ...] = SEARCH_PARAMS) -> SearchRequest:
-    unknown = sorted(set(params.keys()) - set(allowed))
-    if unknown:
-        raise bad_parameter(unknown[0], f"unknown parameter; known parameters: {', '.join(allowed)}")
-    sort = params.get("sort") or None
-    if sort is not None and sort not in _SORTS:
-        raise bad_parameter("sort", f"must be one of {', '.join(_SORTS)}")
-    facets = [f.strip() for f in (params.get("facets") or "").split(",") if f.strip()]
-    for facet in facets:
-        if facet not in FACET_FIELDS:
-            raise bad_parameter("facets", f"unknown facet {facet[:50]!r}; known: {', '.join(FACET_FIELDS)}")
+def search_request(params: Mapping[str, str], *, allowed: tuple[str, ...] = SEARCH_PARAMS) -> SearchRequest:
+    """The search that ``params`` describe; a 400 problem for an unknown parameter, a value its
+    definition refuses, ``date_from`` after ``date_to``, or both ``cursor`` and ``offset``."""
+    check_known(params, allowed)
+    read = {name: query_value(params, name) for name in SEARCH_PARAMS if name in allowed}
+    date_from, date_to = read.get("date_from"), read.get("date_to")
+    if date_from is not None and date_to is not None and date_from > date_to:
+        raise Problem(
+            400,
+            "invalid-parameter",
+            "Invalid parameter",
+            f"date_from is after date_to ({date_from.isoformat()} > {date_to.isoformat()})",
+            parameter="date_from",
+        )
+    cursor, offset = read.get("cursor"), read.get("offset", 0)
+    if cursor is not None and offset:
+        raise bad_parameter("offset", "page with either offset or cursor, not both")
+    facets: str | None = read.get("facets")
     return SearchRequest(
-        q=params.get("q"),
-        filters={name: params[name] for name in FILTER_FIELDS if params.get(name)},
-        date_from=_date(params, "date_from"),
-        date_to=_date(params, "date_to"),
-        sort=sort,
-        size=_int(params, "size", 20, 1, MAX_SIZE),
-        offset=_int(params, "offset", 0, 0, MAX_OFFSET),
-        facets=facets,
-        cursor=params.get("cursor") or None,
+        q=read.get("q"),
+        filters={name: read[name] for name in FILTER_FIELDS if read.get(name) is not None},
+        date_from=date_from,
+        date_to=date_to,
+        sort=read.get("sort"),
+        size=read.get("size", 20),
+        offset=offset,
+        facets=facets.split(",") if facets else [],
+        cursor=cursor,
     )

@@ -13,6 +13,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 PROBLEM_TYPE = "application/problem+json"
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+}
+"""What every response carries unless it sets the header itself (see
+:class:`api.middleware.SecurityHeadersMiddleware`): no type sniffing, and as content nothing to load,
+run or frame. Problem documents carry them themselves: a 500 is answered outside the middleware."""
 
 
 class Problem(Exception):
@@ -29,7 +36,7 @@ class Problem(Exception):
 
 def problem_response(status: int, slug: str, title: str, detail: str, **extra: Any) -> JSONResponse:
     body = {"type": f"/problems/{slug}", "title": title, "status": status, "detail": detail, **extra}
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=SECURITY_HEADERS)
 
 
 async def handle_problem(request: Request, exc: Exception) -> Response:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+import ipaddress
+
+from pydantic import BaseModel, Field, field_validator
 
 
 class ApiSettings(BaseModel):
@@ -16,7 +18,31 @@ class ApiSettings(BaseModel):
         0.0, ge=0, description="Requests per second allowed per client address; 0 turns limiting off."
     )
     rate_burst: int = Field(60, ge=1, description="Requests a client may make at once before limiting.")
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1,::1",
+        description="Reverse proxies trusted to name the client in X-Forwarded-For (and the scheme in "
+        "X-Forwarded-Proto): comma-separated addresses and networks (10.0.0.0/8), '*' for any, '' for "
+        "none. From others these headers are ignored. As uvicorn's --forwarded-allow-ips.",
+    )
     record_max_age: int = Field(300, ge=0, description="Cache-Control max-age of record responses, seconds.")
     posting_cache_mb: int = Field(
         256, ge=0, description="Decoded posting lists kept in memory per process for searches, MB (0: none)."
     )
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _trusted_hosts(cls, value: str) -> str:
+        """Every entry an address or a network (uvicorn would take a typo for a name that never
+        matches, and quietly trust no proxy), or ``*`` alone; normalized to ``a,b``."""
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        if entries == ["*"]:
+            return "*"
+        for entry in entries:
+            try:
+                if "/" in entry:
+                    ipaddress.ip_network(entry)
+                else:
+                    ipaddress.ip_address(entry)
+            except ValueError:
+                raise ValueError(f"not an IP address or network: {entry!r}") from None
+        return ",".join(entries)

@@ -74,6 +74,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8000)")
     p.add_argument("--workers", type=int, help="worker processes (default 1)")
+    p.add_argument(
+        "--forwarded-allow-ips",
+        metavar="IPS",
+        help="reverse proxies trusted to set X-Forwarded-For/-Proto: comma-separated addresses or "
+        "networks, '*' for any, '' for none (default 127.0.0.1,::1; $DEPTNEWS_API__FORWARDED_ALLOW_IPS)",
+    )
 
     p = sub.add_parser("search", help="search the index from the command line")
     p.add_argument("query", nargs="?", default="", help='e.g. "hoi nghi giao ban" or \'"Lê Doãn Hợp"\'')
@@ -135,6 +141,9 @@ def _settings(args: argparse.Namespace) -> Settings:
                 "crawl": settings.crawl.model_validate({**settings.crawl.model_dump(), **crawl_overrides})
             }
         )
+    if getattr(args, "forwarded_allow_ips", None) is not None:
+        api = {**settings.api.model_dump(), "forwarded_allow_ips": args.forwarded_allow_ips}
+        settings = settings.model_copy(update={"api": settings.api.model_validate(api)})
     return settings
 
 

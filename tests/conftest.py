@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from archive.home import DataHome
@@ -24,10 +25,42 @@ from archive.model import CaptureRef, Content, Record, Version, record_id
 from archive.store import RecordStore
 from index.store import IndexWriter
 
-# CI runs must be reproducible: the same examples every run (explore locally, pin in CI).
-hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+# Hypothesis profiles, for the property tests and the schemathesis tests alike (schemathesis 4 runs
+# its cases as Hypothesis tests and takes these settings):
+# - "ci": `python3 dev.py test` and CI (`CI` set). Derandomized: every run tries the same examples,
+#   so a red run is the code's doing, never the draw's. No example database is read or written: a run
+#   depends on the code alone. A case that must always be tried is an explicit @example, not luck.
+# - "fuzz": `python3 dev.py fuzz`. Random and many more examples, to find new failures; each is
+#   printed with a reproduce blob and kept in the local example database (.hypothesis/, not committed)
+#   so the next fuzz run tries it first. Pin it with @example before fixing it.
+# A bare `pytest` uses Hypothesis' default profile (random, 100 examples).
+hypothesis_settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile(
+    "fuzz",
+    max_examples=2000,
+    derandomize=False,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
+
+
+def max_examples(usual: int) -> int:
+    """``usual`` examples for a test that pins its count, but the fuzz profile's count in a fuzz run
+    (a count set on a test would otherwise override the profile's)."""
+    if hypothesis_settings.get_current_profile_name() == "fuzz":
+        return hypothesis_settings().max_examples
+    return usual
+
 
 Handler = Callable[[BaseHTTPRequestHandler], None]
 

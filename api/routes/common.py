@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from api.context import ApiContext
-from api.params import whole_number
+from api.parameters import read_int
 from api.problems import Problem
 from archive.errors import RecordNotFound, StoreError
 from archive.model import Record
@@ -52,4 +52,4 @@ def get_record(request: Request, record_id: str) -> Record:
 
 def int_param(request: Request, name: str, value: object, *, low: int, high: int) -> int:
     """A path or query value as a whole number in [low, high]; a 400 problem otherwise."""
-    return whole_number(name, str(value), low, high)
+    return read_int(name, str(value), low, high)

@@ -17,7 +17,8 @@ from starlette.routing import Route
 
 from api.context import ApiContext
 from api.models import TimelineBucket, TimelineOut
-from api.params import SEARCH_PARAMS, bad_parameter, search_request
+from api.parameters import HARVEST_PARAMS, query_value
+from api.params import search_request
 from api.problems import Problem
 from api.routes.common import context, model_response
 from api.routes.search import OUTDATED
@@ -41,16 +42,22 @@ CSV_COLUMNS = (
     "text",
     "permalink",
 )
-_HARVEST_PARAMS = tuple(p for p in SEARCH_PARAMS if p not in ("size", "offset", "facets", "cursor"))
 FEED_SIZE = 50
 _INTERVALS: dict[str, Interval] = {"day": "day", "month": "month", "year": "year"}
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0", "＝", "＋", "－", "＠")
 
 
-def _choice(request: Request, name: str, choices: tuple[str, ...], default: str) -> str:
-    value = request.query_params.get(name) or default
-    if value not in choices:
-        raise bad_parameter(name, f"must be one of {', '.join(choices)}")
-    return value
+def csv_cell(value: str) -> str:
+    """``value`` made safe for a spreadsheet: a cell that a spreadsheet would read as a formula gets a
+    leading ``'`` (OWASP, "CSV Injection"), which shows the text as typed.
+
+    Triggers: ``= + - @``, tab, carriage return, line feed and NUL, and the full-width ``＝ ＋ － ＠``
+    that some spreadsheets read like their ASCII forms. A plain number such as ``-5`` is prefixed too:
+    no column of the export is numeric, and telling numbers from formulas is where such filters fail.
+    Quoting (the csv writer quotes every cell and doubles embedded quotes) keeps a separator or quote
+    inside a value from starting a new cell.
+    """
+    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
 
 
 def _records(ctx: ApiContext, search_req: SearchRequest) -> Iterator[Record]:
@@ -79,25 +86,24 @@ def _check(ctx: ApiContext, search_req: SearchRequest) -> None:
 
 def _csv_lines(records: Iterator[Record], base: str) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_COLUMNS)
     for record in records:
-        writer.writerow(
-            [
-                record.id,
-                record.url,
-                record.title,
-                record.published.isoformat() if record.published else "",
-                record.source,
-                record.department,
-                record.jurisdiction,
-                record.category or "",
-                record.author or "",
-                record.lead or "",
-                "\n\n".join(record.body),
-                f"{base}/{record.id}",
-            ]
-        )
+        row = [
+            record.id,
+            record.url,
+            record.title,
+            record.published.isoformat() if record.published else "",
+            record.source,
+            record.department,
+            record.jurisdiction,
+            record.category or "",
+            record.author or "",
+            record.lead or "",
+            "\n\n".join(record.body),
+            f"{base}/{record.id}",
+        ]
+        writer.writerow([csv_cell(cell) for cell in row])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -112,8 +118,8 @@ def _jsonl_lines(records: Iterator[Record]) -> Iterator[str]:
 
 async def export(request: Request) -> Response:
     """Every match of a search as CSV or JSON Lines, streamed."""
-    fmt = _choice(request, "format", ("jsonl", "csv"), "jsonl")
-    search_req = search_request(request.query_params, allowed=(*_HARVEST_PARAMS, "format"))
+    fmt = query_value(request.query_params, "format") or "jsonl"
+    search_req = search_request(request.query_params, allowed=(*HARVEST_PARAMS, "format"))
     ctx = context(request)
     await run_in_threadpool(_check, ctx, search_req)
     records = _records(ctx, search_req)
@@ -131,8 +137,8 @@ async def export(request: Request) -> Response:
 
 async def timeline(request: Request) -> Response:
     """How many records match, per day, month or year of publication."""
-    interval = _INTERVALS[_choice(request, "interval", tuple(_INTERVALS), "month")]
-    search_req = search_request(request.query_params, allowed=(*_HARVEST_PARAMS, "interval"))
+    interval = _INTERVALS[query_value(request.query_params, "interval") or "month"]
+    search_req = search_request(request.query_params, allowed=(*HARVEST_PARAMS, "interval"))
     ctx = context(request)
     try:
         buckets = await run_in_threadpool(ctx.search.timeline, search_req, interval)
@@ -182,7 +188,7 @@ def _atom(request: Request, records: list[Record]) -> str:
 
 async def feed(request: Request) -> Response:
     """An Atom feed of the newest matching records; an edited record comes back as a new entry."""
-    search_req = search_request(request.query_params, allowed=_HARVEST_PARAMS)
+    search_req = search_request(request.query_params, allowed=HARVEST_PARAMS)
     search_req = replace(search_req, size=FEED_SIZE, sort=search_req.sort or "newest")
     ctx = context(request)
     await run_in_threadpool(_check, ctx, search_req)

@@ -7,26 +7,34 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from api.context import ApiContext
 from api.models import HealthOut
-from api.openapi import openapi_document, reference_page
+from api.openapi import DOCS_CSP, openapi_document, reference_page
 from api.problems import problem_response
 from api.routes.common import context, model_response
 from index.errors import SearchError
 from index.search import SearchRequest
 
 
+async def _record_count(ctx: ApiContext) -> int:
+    cached = ctx.cached_record_count()
+    return cached if cached is not None else await run_in_threadpool(ctx.record_count)
+
+
 async def healthz(request: Request) -> Response:
-    """The process is up."""
-    return model_response(HealthOut(status="ok"))
+    """The process is up; ``records``: how many records the store holds (recounted every 30 s)."""
+    return model_response(HealthOut(status="ok", records=await _record_count(context(request))))
 
 
 async def readyz(request: Request) -> Response:
     """Ready to answer searches: the index opens (503 with a problem document otherwise)."""
+    ctx = context(request)
     try:
-        results = await run_in_threadpool(context(request).search.search, SearchRequest(size=1))
+        results = await run_in_threadpool(ctx.search.search, SearchRequest(size=1))
     except SearchError as exc:
         return problem_response(503, "not-ready", "Not ready", str(exc))
-    return model_response(HealthOut(status="ready", indexed=results.total))
+    records = await _record_count(ctx)
+    return model_response(HealthOut(status="ready", records=records, indexed=results.total))
 
 
 async def openapi_json(request: Request) -> Response:
@@ -34,7 +42,8 @@ async def openapi_json(request: Request) -> Response:
 
 
 async def docs(request: Request) -> Response:
-    return HTMLResponse(reference_page(openapi_document(str(request.base_url).rstrip("/"))))
+    page = reference_page(openapi_document(str(request.base_url).rstrip("/")))
+    return HTMLResponse(page, headers={"Content-Security-Policy": DOCS_CSP})
 
 
 routes = [

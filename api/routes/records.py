@@ -9,8 +9,9 @@ from starlette.routing import Route
 
 from api.diffs import diff_versions
 from api.models import CaptureOut, VersionsOut, VersionSummaryOut
+from api.parameters import PARAMETERS, check_known
 from api.problems import Problem
-from api.routes.common import cached_json, context, get_record, int_param, model_response
+from api.routes.common import cached_json, context, get_record, model_response
 from archive.errors import WarcError
 from archive.model import Record, Version
 from archive.warc import Capture, read_capture
@@ -21,11 +22,25 @@ CAPTURE_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src d
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 
 
-def _version(request: Request, record: Record, raw: str | None) -> Version:
-    if raw is None:
-        return record.versions[-1]
-    n = int_param(request, "version", raw, low=1, high=len(record.versions))
-    return record.versions[n - 1]
+def _number(record: Record, name: str, raw: str | None, default: int) -> int:
+    """Version number ``raw`` of parameter ``name`` (``default`` if not given or empty): a 400 problem
+    if the parameter's definition refuses it, 404 ``version-not-found`` past the record's last."""
+    if raw is None or raw == "":
+        return default
+    n: int = PARAMETERS[name].read(raw)
+    if n > len(record.versions):
+        raise Problem(
+            404,
+            "version-not-found",
+            "Version not found",
+            f"record {record.id} has {len(record.versions)} version(s); no version {n}",
+            parameter=name,
+        )
+    return n
+
+
+def _version(record: Record, name: str, raw: str | None) -> Version:
+    return record.versions[_number(record, name, raw, len(record.versions)) - 1]
 
 
 async def record(request: Request) -> Response:
@@ -62,35 +77,23 @@ async def versions(request: Request) -> Response:
 
 async def version(request: Request) -> Response:
     found = await run_in_threadpool(get_record, request, request.path_params["record_id"])
-    chosen = _version(request, found, request.path_params["n"])
+    chosen = _version(found, "n", request.path_params["n"])
     return cached_json(request, chosen.model_dump_json(), max_age=context(request).settings.record_max_age)
 
 
 async def diff(request: Request) -> Response:
     """A unified text diff between two versions (default: the previous and the current one)."""
     found = await run_in_threadpool(get_record, request, request.path_params["record_id"])
-    unknown = set(request.query_params) - {"from", "to"}
-    if unknown:
-        name = sorted(unknown)[0]
-        raise Problem(
-            400, "invalid-parameter", "Invalid parameter", f"{name}: unknown parameter", parameter=name
-        )
-    latest = len(found.versions)
-    to_n = int_param(request, "to", request.query_params.get("to", latest), low=1, high=latest)
-    from_n = int_param(
-        request, "from", request.query_params.get("from", max(1, to_n - 1)), low=1, high=latest
-    )
+    params = request.query_params
+    check_known(params, ("from", "to"))
+    to_n = _number(found, "to", params.get("to"), len(found.versions))
+    from_n = _number(found, "from", params.get("from"), max(1, to_n - 1))
     return model_response(diff_versions(found, from_n, to_n))
 
 
 def _capture_version(request: Request, record: Record) -> Version:
-    unknown = set(request.query_params) - {"version"}
-    if unknown:
-        name = sorted(unknown)[0]
-        raise Problem(
-            400, "invalid-parameter", "Invalid parameter", f"{name}: unknown parameter", parameter=name
-        )
-    return _version(request, record, request.query_params.get("version"))
+    check_known(request.query_params, ("version",))
+    return _version(record, "version", request.query_params.get("version"))
 
 
 async def _read_capture(request: Request) -> tuple[Record, Version, Capture]:

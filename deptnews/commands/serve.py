@@ -10,12 +10,15 @@ from deptnews.settings import Settings
 
 def serve(settings: Settings, *, host: str, port: int, workers: int | None = None) -> int:
     """Run the API until interrupted. Worker processes rebuild the settings from the environment, so
-    the data home and sources file chosen on the command line are passed on through it."""
+    the data home, the sources file and the trusted proxies chosen on the command line are passed on
+    through it. Proxy headers are read by the application itself (``settings.api.forwarded_allow_ips``,
+    see :func:`api.app.create_app`), so uvicorn's own reading stays off."""
     import uvicorn
 
     os.environ["DEPTNEWS_HOME"] = str(settings.home.resolve())
     if settings.sources is not None:
         os.environ["DEPTNEWS_SOURCES"] = str(settings.sources.resolve())
+    os.environ["DEPTNEWS_API__FORWARDED_ALLOW_IPS"] = settings.api.forwarded_allow_ips
     uvicorn.run(
         "deptnews.asgi:app",
         factory=True,

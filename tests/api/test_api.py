@@ -8,6 +8,7 @@ from conftest import sample_home
 from starlette.testclient import TestClient
 
 from api.app import create_app
+from archive.home import DataHome
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +54,8 @@ def test_record_and_404(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("params", "slug"),
     [
-        ({"q": "x " * 600}, "invalid-query"),
+        ({"q": "x " * 600}, "invalid-parameter"),
+        ({"q": "Z" + "\x1c" * 1000}, "invalid-parameter"),  # too long as sent, though not once stripped
         ({"q": "- OR"}, "invalid-query"),
         ({"size": "0"}, "invalid-parameter"),
         ({"size": "abc"}, "invalid-parameter"),
@@ -61,7 +63,13 @@ def test_record_and_404(client: TestClient) -> None:
         ({"date_from": "2010-13-01"}, "invalid-parameter"),
         ({"facets": "colour"}, "invalid-parameter"),
         ({"sourse": "x"}, "invalid-parameter"),
-        ({"date_from": "2020-01-01", "date_to": "2010-01-01"}, "invalid-query"),
+        ({"date_from": "20200101"}, "invalid-parameter"),
+        ({"year": "twenty"}, "invalid-parameter"),
+        ({"month": "2024-13"}, "invalid-parameter"),
+        ({"cursor": "not a cursor"}, "invalid-parameter"),
+        ({"size": " 5"}, "invalid-parameter"),
+        ({"facets": "source,,year"}, "invalid-parameter"),
+        ({"date_from": "2020-01-01", "date_to": "2010-01-01"}, "invalid-parameter"),
     ],
 )
 def test_bad_input_is_a_400_problem(client: TestClient, params: dict[str, str], slug: str) -> None:
@@ -92,3 +100,15 @@ def test_unknown_page_is_html_for_browsers_and_json_for_programs(client: TestCli
     assert api.headers["content-type"] == "application/problem+json"
     allowed = client.post("/api/v1/search").headers["allow"]
     assert {m.strip() for m in allowed.split(",")} == {"GET", "HEAD"}
+
+
+def test_health_counts_the_records_in_the_store(tmp_path_factory: pytest.TempPathFactory) -> None:
+    home = sample_home(tmp_path_factory.mktemp("count"))
+    shard = home.records_dir / RECORDS[0].id[:2]
+    (shard / f".{RECORDS[0].id}.json.tmp").write_text("{}")  # what a crash may leave behind
+    (shard / "notes.txt").write_text("")
+    with TestClient(create_app(home)) as client:
+        assert client.get("/healthz").json() == {"status": "ok", "records": len(RECORDS), "indexed": None}
+        assert client.get("/readyz").json()["records"] == len(RECORDS)
+    with TestClient(create_app(DataHome(tmp_path_factory.mktemp("empty")))) as client:
+        assert client.get("/healthz").json()["records"] == 0  # nothing parsed yet: no records directory

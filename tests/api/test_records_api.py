@@ -75,7 +75,9 @@ def test_versions_and_version(archive: Archive) -> None:
     assert [v["n"] for v in body["versions"]] == [1, 2]
     first = archive.client.get(body["versions"][0]["links"]["self"]).json()
     assert first["content"]["body"] == ["Ban đầu."]
-    assert archive.client.get(f"/api/v1/records/{archive.rid}/versions/3").status_code == 400
+    past_last = archive.client.get(f"/api/v1/records/{archive.rid}/versions/3")
+    assert past_last.status_code == 404
+    assert past_last.json()["type"] == "/problems/version-not-found"
     assert archive.client.get(f"/api/v1/records/{archive.rid}/versions/x").status_code == 400
 
 
@@ -102,6 +104,8 @@ def test_capture_is_sandboxed(archive: Archive) -> None:
     assert response.headers["memento-datetime"] == "Mon, 01 Jan 2024 00:00:00 GMT"
     current = archive.client.get(f"/api/v1/records/{archive.rid}/capture")
     assert current.content == PAGE_V2
+    # An empty value is "not given", as the schema says (an HTML form sends "version=").
+    assert archive.client.get(f"/api/v1/records/{archive.rid}/capture?version=").content == PAGE_V2
 
 
 def test_capture_meta(archive: Archive) -> None:
@@ -133,9 +137,9 @@ def test_cors_and_request_id(archive: Archive) -> None:
 
 
 def test_health_and_readiness(archive: Archive) -> None:
-    assert archive.client.get("/healthz").json()["status"] == "ok"
+    assert archive.client.get("/healthz").json() == {"status": "ok", "records": 1, "indexed": None}
     ready = archive.client.get("/readyz").json()
-    assert ready == {"status": "ready", "records": None, "indexed": 1}
+    assert ready == {"status": "ready", "records": 1, "indexed": 1}
 
 
 def test_openapi_lists_every_api_route(archive: Archive) -> None:

@@ -1,7 +1,10 @@
-"""Property-based API tests generated from /openapi.json: no 5xx, every response matches its schema.
+"""Property-based API tests generated from /openapi.json: no 5xx, every response matches its schema,
+and every request the schema refuses is refused (4xx).
 
 The archive is built once at import (schemathesis parametrizes at collection time) in a temporary
-directory removed when the interpreter exits.
+directory removed when the interpreter exits. Schemathesis runs its cases as Hypothesis tests with the
+loaded profile (tests/conftest.py): derandomized under `python3 dev.py test` and CI, random and
+longer under `python3 dev.py fuzz`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
 
-from conftest import sample_home  # noqa: E402
+from conftest import max_examples, sample_home  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 from api.app import create_app  # noqa: E402
@@ -32,7 +35,7 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", _app())
 
 
 @schema.parametrize()
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=max_examples(30), deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms(case: Any) -> None:
     # Every check but "schema-valid request accepted": the query language rejects some strings no
     # JSON Schema can describe (a query of only operators, "- OR"), with a 400 problem by design.

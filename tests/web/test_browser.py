@@ -431,3 +431,15 @@ def test_pages_at_desktop_and_phone_width(page: Any, server: LiveServer, name: s
     assert response.status in (200, 400, 404)
     assert page.locator("h1").count() == 1
     shoot(page, name)
+
+
+def test_the_api_reference_is_styled_under_its_own_policy(page: Any, spy: Spy, server: LiveServer) -> None:
+    # /docs has a policy of its own (its one inline style sheet, by hash): the browser applies the
+    # sheet and reports no violation.
+    response = page.goto(server.url + "/docs")
+    assert response is not None
+    assert response.status == 200
+    assert "style-src 'sha256-" in response.headers["content-security-policy"]
+    assert page.evaluate("getComputedStyle(document.body).maxWidth") == "960px"
+    assert page.locator("h2").count() > 5
+    assert not [m for m in spy.console if "Content Security Policy" in m]

@@ -203,7 +203,7 @@ def test_an_explicit_language_is_kept_in_links_and_forms(client: TestClient) -> 
         ({"date_from": "2020-13-01"}, "date_from: expected a date as YYYY-MM-DD"),
         ({"date_from": "2021-01-01", "date_to": "2020-01-01"}, "date_from is after date_to"),
         ({"sort": "best"}, "sort: must be one of relevance, newest, oldest"),
-        ({"facets": "colour"}, "facets: unknown facet"),
+        ({"facets": "colour"}, "facets: expected comma-separated facets among source"),
     ],
 )
 def test_a_bad_parameter_is_a_400_page_with_the_form(

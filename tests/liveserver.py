@@ -1,4 +1,5 @@
-"""The application served by a real uvicorn server on 127.0.0.1 (a free port) in a background thread."""
+"""The application served by a real uvicorn server on 127.0.0.1 (a free port) in a background thread,
+configured as ``deptnews serve`` runs it (proxy headers are the application's business)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,14 @@ class LiveServer:
 
     def __init__(self, app: ASGIApp) -> None:
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", ws="none", http="h11"
+            app,
+            host="127.0.0.1",
+            port=0,
+            log_level="warning",
+            lifespan="on",
+            ws="none",
+            http="h11",
+            proxy_headers=False,
         )
         self.server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self.server.run, daemon=True)
