@@ -101,6 +101,19 @@ class Recorder:
         )
         return Saved(url, 304, None, "not-modified")
 
+    def unsaved(self, result: FetchResult, *, source: str, kind: str, recheck_after: timedelta) -> Saved:
+        """A response fetched but not kept (its body was cut at a size limit): only the state learns of
+        it, with no capture."""
+        status = result.status
+        self.state.fetched(
+            result.url,
+            source=source,
+            kind=kind,
+            status=status,
+            next_due=next_due(kind, status, self.state.now(), recheck_after),
+        )
+        return Saved(result.url, status, None, "other")
+
     def alias(self, url: str, canonical: str, *, source: str, kind: str, saved: Saved) -> None:
         """``canonical`` (rel=canonical of the page at ``url``) is the same page: known, not fetched again."""
         if canonical == url or saved.ref is None:

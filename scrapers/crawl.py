@@ -4,7 +4,8 @@ their attachments; every response to WARC, then to the crawl state.
 One asyncio task per source, ``host_concurrency`` sources at a time; requests to one host go through its
 :class:`~scrapers.politeness.HostGate` (``concurrency`` at once, default 1, spaced by the largest of the
 source's delay, the crawler's and robots.txt's Crawl-delay). This module holds what all sources share —
-HTTP clients, robots.txt, the gate, error accounting — and :mod:`scrapers.walk` what one source does.
+HTTP clients, robots.txt, the gate, error accounting, attachments requested — and :mod:`scrapers.walk`
+what one source does, seeing this module only as :class:`scrapers.services.RunServices`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from scrapers.fetch import FetchResult, decoded_body, fetch, make_client
 from scrapers.politeness import HostGate, Robots, host_key
 from scrapers.progress import NullProgress, Progress
 from scrapers.report import SourceReport
-from scrapers.robots import MAX_ROBOTS_BYTES
+from scrapers.robots import MAX_ROBOTS_BYTES, robots_text
 from scrapers.settings import CrawlSettings
 from scrapers.state import CrawlState
 from scrapers.walk import SourceWalk
@@ -65,6 +66,7 @@ class Crawler:
         self._clients: dict[bool, httpx.AsyncClient] = {}
         self.reports: dict[str, SourceReport] = {}
         """Every started source's report, live (what an interrupted run did so far)."""
+        self._attachments: set[str] = set()  # attachment URLs requested in this run, by any source
 
     async def run(self, sources: list[Source]) -> dict[str, SourceReport]:
         """Crawl every source; never raises for a failing site (its report says what failed)."""
@@ -97,7 +99,14 @@ class Crawler:
                 await client.aclose()
         return dict(results)
 
-    # -- shared services for SourceWalk -----------------------------------------------------------------
+    # -- shared services for SourceWalk (scrapers.services.RunServices) ---------------------------------
+
+    def claim_attachment(self, url: str) -> bool:
+        """True the first time ``url`` is asked for in this run; an attachment is requested once per run."""
+        if url in self._attachments:
+            return False
+        self._attachments.add(url)
+        return True
 
     def delay(self, source: Source, robots: Robots | None) -> float:
         delays = [self.settings.delay if source.delay is None else source.delay]
@@ -137,17 +146,36 @@ class Crawler:
         client = self.client(source)
         async with self.gate.slot(robots_url, self.delay(source, None), source.concurrency):
             try:
+                # A larger file is cut at the limit (RFC 9309 §2.5), not refused: the host stays crawlable.
                 result = await fetch(
-                    client, robots_url, self.settings, max_bytes=4 * MAX_ROBOTS_BYTES, off_host_redirects=True
+                    client,
+                    robots_url,
+                    self.settings,
+                    max_bytes=MAX_ROBOTS_BYTES,
+                    off_host_redirects=True,
+                    truncate=True,
                 )
             except FetchError as exc:
                 log.warning("robots.txt unreachable, not crawling %s: %s", parts.netloc, exc)
                 return _HostRobots(None, f"robots.txt unreachable: {exc}")
-        self.recorder.save(result, source=source.id, kind="robots", recheck_after=self.recheck_after(source))
+        recheck = self.recheck_after(source)
+        if result.truncated:
+            # Half a response is not an archival capture (no WARC-Truncated support yet): state only.
+            self.recorder.unsaved(result, source=source.id, kind="robots", recheck_after=recheck)
+            log.warning(
+                "%s is larger than %d bytes: its first %d bytes are obeyed",
+                robots_url,
+                MAX_ROBOTS_BYTES,
+                MAX_ROBOTS_BYTES,
+                extra={"source": source.id, "url": robots_url, "event": "robots-cut"},
+            )
+        else:
+            self.recorder.save(result, source=source.id, kind="robots", recheck_after=recheck)
         if result.status >= 500 or result.status == 429:
             # RFC 9309 §2.3.1.4: an unreachable robots.txt means the whole host is disallowed.
             return _HostRobots(None, f"robots.txt answered HTTP {result.status}: host not crawled")
-        text = decoded_body(result.final, MAX_ROBOTS_BYTES).decode("utf-8", "replace")
+        decoded = decoded_body(result.final, MAX_ROBOTS_BYTES + 1)
+        text = robots_text(decoded, result.truncated)
         robots = Robots.from_status(result.status, text, self.settings.user_agent)
         asked = robots.crawl_delay()
         if asked is not None and asked > self.settings.max_crawl_delay:

@@ -37,18 +37,26 @@ _ARTICLE_LIKE = re.compile(f"(?:{SLUG_ID_PATTERN})|(?:{LIFERAY_CONTENT_PATTERN})
 
 @dataclass(frozen=True)
 class ListingLinks:
-    """What a listing page points to: article URLs (canonical, in page order) and the next page."""
+    """What a listing page points to: article URLs (canonical, in page order) and the next page.
+
+    ``ignored``: links past the page's link budget, not read (only a next-page link is looked for).
+    """
 
     articles: list[str]
     next_page: str | None
+    ignored: int = 0
 
 
 @dataclass(frozen=True)
 class ArticleLinks:
-    """What an article page points to: its canonical URL (same host only) and attached files."""
+    """What an article page points to: its canonical URL (same host only) and attached files.
+
+    ``ignored``: links past the page's link budget, not read.
+    """
 
     canonical: str | None
     attachments: list[str]
+    ignored: int = 0
 
 
 def parse_html(html: str | bytes) -> lxml.html.HtmlElement | None:
@@ -81,26 +89,41 @@ def candidate(url: str, source: Source, base: str) -> bool:
     return same_host(url, base) and source.is_article_url(url) and source.wants(url)
 
 
-def listing_links(html: str | bytes, url: str, source: Source) -> ListingLinks:
-    """Article links on one listing page (same host, matching the source's patterns) and the next page."""
+def listing_links(html: str | bytes, url: str, source: Source, max_links: int | None = None) -> ListingLinks:
+    """Article links on one listing page (same host, matching the source's patterns) and the next page.
+
+    At most ``max_links`` links (``<a>`` and ``<link>`` with an href) are read, in page order; past the
+    budget only an explicit next-page link is still looked for, so a page of 100,000 links costs little
+    more than one of ``max_links``. The work is linear in the page's size.
+    """
     doc = parse_html(html)
     if doc is None:
         return ListingLinks([], None)
     base = _base(doc, url)
-    articles: list[str] = []
+    articles: dict[str, None] = {}  # an ordered set: page order, linear de-duplication
     explicit: str | None = None
     numbered: list[tuple[str, str]] = []  # (url, anchor text) of same-host non-article links
+    read = ignored = 0
     for element in doc.iter("a", "link"):
+        if element.get("href") is None:
+            continue
+        if max_links is not None and read >= max_links:
+            ignored += 1
+            if explicit is None and _declares_next(element):
+                target = _href(element, base)
+                if target is not None and same_host(target, url):
+                    explicit = target
+            continue
+        read += 1
         target = _href(element, base)
         if target is None or not same_host(target, url):
             continue
         if element.tag == "link":
-            if explicit is None and "next" in (element.get("rel") or "").lower().split():
+            if explicit is None and _declares_next(element):
                 explicit = target
             continue
         if candidate(target, source, url):
-            if target not in articles:
-                articles.append(target)
+            articles[target] = None
             continue
         if explicit is None and _is_next_link(element):
             explicit = target
@@ -109,7 +132,14 @@ def listing_links(html: str | bytes, url: str, source: Source) -> ListingLinks:
     next_page = explicit if explicit is not None else infer_next_page(current, numbered)
     if next_page == current:
         next_page = None
-    return ListingLinks(articles=articles, next_page=next_page)
+    return ListingLinks(articles=list(articles), next_page=next_page, ignored=ignored)
+
+
+def _declares_next(element: lxml.html.HtmlElement) -> bool:
+    """A ``<link rel=next>`` or an anchor that names the next page (cheap: the href is not resolved)."""
+    if element.tag == "link":
+        return "next" in (element.get("rel") or "").lower().split()
+    return bool(element.tag == "a" and _is_next_link(element))
 
 
 def _base(doc: lxml.html.HtmlElement, url: str) -> str:
@@ -189,31 +219,42 @@ def infer_next_page(current: str, links: list[tuple[str, str]]) -> str | None:
     return labelled or min(same)[1]
 
 
-def article_links(html: str | bytes, url: str, extra_hosts: tuple[str, ...] = ()) -> ArticleLinks:
+def article_links(
+    html: str | bytes, url: str, extra_hosts: tuple[str, ...] = (), max_links: int | None = None
+) -> ArticleLinks:
     """The canonical URL an article declares (same host only) and the files it links to.
 
-    Attachment links are kept on the article's host and on ``extra_hosts`` (host names, lower case).
+    Attachment links are kept on the article's host and on ``extra_hosts`` (host names, lower case),
+    once each in page order, from the first ``max_links`` anchors with an href (the rest are counted in
+    ``ignored``).
     """
     doc = parse_html(html)
     if doc is None:
         return ArticleLinks(None, [])
     base = _base(doc, url)
     canonical: str | None = None
-    attachments: list[str] = []
+    attachments: dict[str, None] = {}  # an ordered set: page order, linear de-duplication
     for element in doc.iter("link"):
         if "canonical" in (element.get("rel") or "").lower().split():
             target = _href(element, base)
             if target is not None and same_host(target, url):
                 canonical = target
             break
+    read = ignored = 0
     for element in doc.iter("a"):
+        if element.get("href") is None:
+            continue
+        if max_links is not None and read >= max_links:
+            ignored += 1
+            continue
+        read += 1
         target = _href(element, base)
-        if target is None or not is_attachment_url(target) or target in attachments:
+        if target is None or target in attachments or not is_attachment_url(target):
             continue
         host = urlsplit(target).netloc
         if same_host(target, url) or host in extra_hosts:
-            attachments.append(target)
-    return ArticleLinks(canonical, attachments)
+            attachments[target] = None
+    return ArticleLinks(canonical, list(attachments), ignored)
 
 
 def is_attachment_url(url: str) -> bool:

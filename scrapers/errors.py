@@ -13,6 +13,7 @@ class FetchError(ScraperError):
     def __init__(self, url: str, message: str, *, retryable: bool = True) -> None:
         super().__init__(f"{url}: {message}")
         self.url = url
+        self.message = message
         self.retryable = retryable
 
 

@@ -2,21 +2,21 @@
 
 A sitemap index is followed (same host, two levels at most); a child sitemap whose ``<lastmod>`` is not
 later than our last read of it is skipped. Feeds and sitemaps are fetched conditionally; a 304 means
-nothing new.
+nothing new. The feed is parsed in a worker thread, off the event loop the run's sources share.
+
+This module sees the source's walk only as a :class:`~scrapers.services.FeedWalker`.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from archive.urls import same_host
-from scrapers.feeds import parse_feed
-from scrapers.fetch import decoded_body
+from scrapers.feeds import Feed, parse_feed
+from scrapers.fetch import FetchResult, decoded_body
+from scrapers.services import FeedWalker
 from scrapers.state import UrlState, parse_stamp
-
-if TYPE_CHECKING:
-    from scrapers.walk import SourceWalk
 
 MAX_DEPTH = 2
 
@@ -40,9 +40,9 @@ def changed_since(modified: datetime | None, since: str | None) -> bool | None:
     return modified > parse_stamp(since)
 
 
-async def read_feed(walk: SourceWalk, url: str, kind: str, depth: int = 0) -> None:
+async def read_feed(walk: FeedWalker, url: str, kind: str, depth: int = 0) -> None:
     """Read one feed or sitemap (``kind``) of ``walk``'s source and fetch what it lists."""
-    settings, state, recorder, source = walk.settings, walk.state, walk.crawler.recorder, walk.source
+    settings, state, recorder, source = walk.settings, walk.state, walk.recorder, walk.source
     result = await walk.get(
         url,
         kind,
@@ -59,9 +59,7 @@ async def read_feed(walk: SourceWalk, url: str, kind: str, depth: int = 0) -> No
     if result.status != 200:
         walk.report.error(f"{url}: HTTP {result.status}")
         return
-    feed = parse_feed(
-        decoded_body(result.final, settings.max_decoded), result.final.url, settings.max_decoded
-    )
+    feed = await asyncio.to_thread(_parse, result, settings.max_decoded)
     if feed.kind == "unknown":
         walk.report.error(f"{url}: not an RSS/Atom feed or a sitemap")
         return
@@ -87,4 +85,8 @@ async def read_feed(walk: SourceWalk, url: str, kind: str, depth: int = 0) -> No
             row = state.get(entry.url)
             if row is not None and changed_since(entry.modified, row.captured_at):
                 state.make_due(entry.url)
-    await walk.each([u for u in urls if u not in known], walk.fetch_new)
+    await walk.fetch_new_articles([u for u in urls if u not in known])
+
+
+def _parse(result: FetchResult, max_decoded: int) -> Feed:
+    return parse_feed(decoded_body(result.final, max_decoded), result.final.url, max_decoded)

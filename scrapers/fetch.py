@@ -2,7 +2,9 @@
 
 Redirects are followed here (not by httpx) so that every hop is captured. The body is read raw (still
 content-encoded, as it came over the wire) up to a byte limit — refused outright when ``Content-Length``
-announces more — and within ``total_timeout``, so neither a huge nor a trickling body can exhaust us.
+announces more, or cut at it on request (robots.txt) — and within ``total_timeout`` per attempt and
+``url_budget`` per URL (every attempt, the waits between them and redirect hops), so neither a huge nor
+a trickling body can exhaust us.
 :func:`decoded_body` undoes the content encoding with a limit, so a compression bomb is cut short.
 A response of a type the caller does not accept is refused before its body is read.
 """
@@ -34,12 +36,14 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 class FetchResult:
     """The final response of a fetch and every exchange on the way (redirect hops first).
 
-    ``off_host`` is set when the last response redirects to another host, which is not followed.
+    ``off_host`` is set when the last response redirects to another host, which is not followed;
+    ``truncated`` when the final body was cut at the byte limit (a fetch with ``truncate``).
     """
 
     url: str
     exchanges: list[Exchange] = field(default_factory=list)
     off_host: str | None = None
+    truncated: bool = False
 
     @property
     def final(self) -> Exchange:
@@ -110,12 +114,14 @@ async def _read_once(
     headers: dict[str, str],
     limit: int,
     accept: Collection[str] | None,
-) -> Exchange:
+    truncate: bool,
+) -> tuple[Exchange, bool]:
     captured_at = datetime.now(UTC)
+    truncated = False
     async with client.stream("GET", url, headers=headers) as response:
         response_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw]
         declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
+        if not truncate and declared.isdigit() and int(declared) > limit:
             raise TooLarge(url, f"body larger than {limit} bytes ({int(declared)} announced)")
         kind = media_type(response.headers.get("content-type"))
         if accept is not None and response.status_code == 200 and kind is not None and kind not in accept:
@@ -123,11 +129,16 @@ async def _read_once(
         chunks: list[bytes] = []
         size = 0
         async for chunk in response.aiter_raw():
+            if size + len(chunk) > limit:
+                if not truncate:
+                    raise TooLarge(url, f"body larger than {limit} bytes")
+                # Keep the first ``limit`` bytes and stop reading; closing the stream drops the rest.
+                chunks.append(chunk[: limit - size])
+                truncated = True
+                break
             size += len(chunk)
-            if size > limit:
-                raise TooLarge(url, f"body larger than {limit} bytes")
             chunks.append(chunk)
-        return Exchange(
+        exchange = Exchange(
             url=url,
             status=response.status_code,
             reason=response.reason_phrase,
@@ -140,6 +151,7 @@ async def _read_once(
             captured_at=captured_at,
             ip_address=_server_ip(response),
         )
+        return exchange, truncated
 
 
 async def fetch(
@@ -152,14 +164,18 @@ async def fetch(
     max_bytes: int | None = None,
     off_host_redirects: bool = False,
     redirect_hosts: Collection[str] = (),
+    truncate: bool = False,
 ) -> FetchResult:
     """GET ``url`` following redirects, retrying transient failures with backoff and jitter.
 
     ``conditional`` holds If-None-Match / If-Modified-Since headers (sent to the first URL only);
     ``accept`` the media types a 200 may have (a missing Content-Type is accepted); ``max_bytes`` the
-    body limit (default ``settings.max_body``). Redirects to another host are followed only with
+    body limit (default ``settings.max_body``): a larger body is refused, or with ``truncate`` cut at
+    the limit (``FetchResult.truncated``). Redirects to another host are followed only with
     ``off_host_redirects`` (robots.txt) or to a host named in ``redirect_hosts`` (an attachment's file
     server); otherwise the result stops there with ``off_host`` set.
+    The whole fetch — every attempt, the waits between them, every redirect hop — takes at most
+    ``settings.url_budget`` seconds; then it gives up with a retryable :class:`FetchError`.
     Raises :class:`FetchError` when the URL cannot be fetched; HTTP error statuses (404, 500 after
     retries) are results, not errors.
     """
@@ -168,12 +184,15 @@ async def fetch(
     chain = [url]
     headers = dict(conditional or {})
     limit = max_bytes or settings.max_body
+    deadline = asyncio.get_running_loop().time() + settings.url_budget
     while True:
-        exchange = await _fetch_with_retries(client, current, settings, headers, limit, accept)
+        exchange, truncated = await _fetch_with_retries(
+            client, current, settings, headers, limit, accept, truncate, deadline
+        )
         exchanges.append(exchange)
         location = header(exchange, "location")
         if exchange.status not in _REDIRECTS or not location:
-            return FetchResult(url=url, exchanges=exchanges)
+            return FetchResult(url=url, exchanges=exchanges, truncated=truncated)
         target = urljoin(current, location.strip())
         if not (off_host_redirects or same_host(target, url) or urlsplit(target).netloc in redirect_hosts):
             return FetchResult(url=url, exchanges=exchanges, off_host=target)
@@ -193,14 +212,22 @@ async def _fetch_with_retries(
     headers: dict[str, str],
     limit: int,
     accept: Collection[str] | None,
-) -> Exchange:
+    truncate: bool,
+    deadline: float,
+) -> tuple[Exchange, bool]:
+    loop = asyncio.get_running_loop()
     attempt = 0
     while True:
-        wait: float | None = None
+        if loop.time() >= deadline:
+            raise _out_of_time(url, settings)
+        # Each attempt ends at its own timeout or at the URL's deadline, whichever comes first.
+        ends = min(loop.time() + settings.total_timeout, deadline)
         try:
-            async with asyncio.timeout(settings.total_timeout):
-                exchange = await _read_once(client, url, headers, limit, accept)
+            async with asyncio.timeout_at(ends):
+                exchange, truncated = await _read_once(client, url, headers, limit, accept, truncate)
         except TimeoutError:
+            if ends >= deadline:
+                raise _out_of_time(url, settings) from None
             error = FetchError(url, f"took longer than {settings.total_timeout:g} s")
         except httpx.TimeoutException as exc:
             error = FetchError(url, f"timeout ({type(exc).__name__})")
@@ -219,18 +246,34 @@ async def _fetch_with_retries(
             raise FetchError(url, f"invalid URL: {exc}", retryable=False) from exc
         else:
             if exchange.status not in _RETRY_STATUS or attempt >= settings.retries:
-                return exchange
-            wait = retry_after_seconds(header(exchange, "retry-after"))
-            if wait is not None and wait > settings.max_retry_after:
-                return exchange
-            error = FetchError(url, f"HTTP {exchange.status}")
+                return exchange, truncated
+            asked = retry_after_seconds(header(exchange, "retry-after"))
+            if asked is not None and asked > settings.max_retry_after:
+                return exchange, truncated  # not waited out: the URL is tried again in a later run
+            wait = _backoff(settings, attempt) if asked is None else asked
+            if loop.time() + wait >= deadline:
+                return exchange, truncated  # no time left to wait: this answer stands
+            attempt += 1
+            await asyncio.sleep(wait)
+            continue
         if attempt >= settings.retries:
             raise error
-        if wait is None:
-            # Exponential backoff with full jitter, so many crawlers do not retry in lockstep.
-            wait = settings.backoff * (2**attempt) * random.uniform(0.5, 1.0)
+        wait = _backoff(settings, attempt)
+        if loop.time() + wait >= deadline:
+            raise _out_of_time(url, settings, error.message)
         attempt += 1
         await asyncio.sleep(wait)
+
+
+def _backoff(settings: CrawlSettings, attempt: int) -> float:
+    """Exponential backoff with full jitter, so many crawlers do not retry in lockstep."""
+    return float(settings.backoff * (2**attempt) * random.uniform(0.5, 1.0))
+
+
+def _out_of_time(url: str, settings: CrawlSettings, last: str | None = None) -> FetchError:
+    """The URL's time budget is spent (retryable: a later run tries again); ``last``: the last error."""
+    reason = f"gave up after its time budget (url_budget {settings.url_budget:g} s)"
+    return FetchError(url, f"{last}; {reason}" if last else reason)
 
 
 def _is_certificate_error(exc: BaseException) -> bool:

@@ -21,7 +21,7 @@ from scrapers.errors import FetchError
 from scrapers.feeds import parse_feed
 from scrapers.fetch import FetchResult, decoded_body, fetch, make_client
 from scrapers.politeness import HostGate, Robots
-from scrapers.robots import MAX_ROBOTS_BYTES
+from scrapers.robots import MAX_ROBOTS_BYTES, robots_text
 from scrapers.settings import CrawlSettings
 
 
@@ -75,6 +75,7 @@ class _Probe:
         accept: tuple[str, ...] | None = None,
         max_bytes: int | None = None,
         off_host_redirects: bool = False,
+        truncate: bool = False,
     ) -> FetchResult | None:
         async with self.gate.slot(url, self.delay):
             try:
@@ -85,6 +86,7 @@ class _Probe:
                     accept=accept,
                     max_bytes=max_bytes,
                     off_host_redirects=off_host_redirects,
+                    truncate=truncate,
                 )
             except FetchError as exc:
                 self.report.bad(_explain(exc))
@@ -106,13 +108,13 @@ class _Probe:
     async def _robots(self) -> Robots | None:
         parts = urlsplit(self.source.listings[0])
         url = f"{parts.scheme}://{parts.netloc}/robots.txt"
-        result = await self._get(url, max_bytes=4 * MAX_ROBOTS_BYTES, off_host_redirects=True)
+        result = await self._get(url, max_bytes=MAX_ROBOTS_BYTES, off_host_redirects=True, truncate=True)
         if result is None:
             return None
         if result.status >= 500 or result.status == 429:
             self.report.bad(f"{url}: HTTP {result.status}; RFC 9309 forbids crawling the host meanwhile")
             return None
-        text = decoded_body(result.final, MAX_ROBOTS_BYTES).decode("utf-8", "replace")
+        text = robots_text(decoded_body(result.final, MAX_ROBOTS_BYTES + 1), result.truncated)
         robots = Robots.from_status(result.status, text, self.settings.user_agent)
         details = [f"HTTP {result.status}"]
         if (delay := robots.crawl_delay()) is not None:
@@ -147,7 +149,7 @@ class _Probe:
         if result is None or not self._answered(url, result):
             return
         body = decoded_body(result.final, self.settings.max_decoded)
-        links = listing_links(body, result.final.url, self.source)
+        links = listing_links(body, result.final.url, self.source, self.settings.max_links_per_page)
         if not links.articles:
             doc = parse_html(body)
             hrefs = [str(a.get("href") or "") for a in doc.iter("a")] if doc is not None else []

@@ -16,7 +16,9 @@ class SourceReport:
     known articles whose content changed; ``unchanged``: known articles listed again, answered 304 or
     with identical content; ``removed``: known articles now 404/410; ``failed``: URLs that could not be
     fetched or answered with an error; ``skipped_robots``: URLs robots.txt disallows; ``skipped_type``:
-    responses of a type not kept; ``deferred``: new articles left in the frontier for a later run.
+    responses of a type not kept; ``deferred``: new articles left in the frontier for a later run;
+    ``pages_cut``: pages with more links than ``max_links_per_page`` (the rest ignored);
+    ``attachments_skipped``: attachment links past ``max_attachments_per_article``.
     """
 
     fetched: int = 0
@@ -31,6 +33,8 @@ class SourceReport:
     listing_pages: int = 0
     articles_listed: int = 0
     attachments: int = 0
+    pages_cut: int = 0
+    attachments_skipped: int = 0
     errors: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:

@@ -3,6 +3,9 @@
 The standard library's ``urllib.robotparser`` applies the first matching rule and knows no wildcards, so
 ``Disallow: /\nAllow: /tin-tuc/`` or ``Disallow: /*?print=`` would be misread; department sites use both.
 ``Crawl-delay`` (not in the RFC, but widely used) and ``Sitemap`` lines are read too.
+
+A robots.txt larger than :data:`MAX_ROBOTS_BYTES` is read up to that size and parsed without its cut
+last line (:func:`robots_text`), as RFC 9309 §2.5 allows; the host is crawled by what was read.
 """
 
 from __future__ import annotations
@@ -12,9 +15,19 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit
 
 MAX_ROBOTS_BYTES = 512 * 1024
-"""RFC 9309 §2.5: crawlers must parse at least 500 KiB; the rest is ignored."""
+"""RFC 9309 §2.5: crawlers must parse at least 500 KiB; the rest is ignored (not even downloaded)."""
 
 _SAFE = "/?=&;:@!$'()*+,~-._%"
+
+
+def robots_text(data: bytes, cut: bool) -> str:
+    """The text of a robots.txt body to parse: at most :data:`MAX_ROBOTS_BYTES` bytes; when the file was
+    cut (``cut``, or ``data`` longer than the limit), the partial last line is dropped — half a rule
+    (``Allow: /tin-tuc/x`` read as ``Allow: /``) could say the opposite of the whole one."""
+    if cut or len(data) > MAX_ROBOTS_BYTES:
+        data = data[:MAX_ROBOTS_BYTES]
+        data = data[: data.rfind(b"\n") + 1]
+    return data.decode("utf-8", "replace")
 
 
 def product_token(user_agent: str) -> str:

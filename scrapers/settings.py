@@ -51,7 +51,13 @@ class CrawlSettings(BaseModel):
     connect_timeout: float = Field(10.0, gt=0)
     read_timeout: float = Field(30.0, gt=0, description="Longest silence while reading a response.")
     total_timeout: float = Field(
-        300.0, gt=0, description="Longest time one request may take, so a trickling body cannot stall us."
+        60.0, gt=0, description="Longest time one attempt at a request may take (a trickling body)."
+    )
+    url_budget: float = Field(
+        120.0,
+        gt=0,
+        description="Longest time one URL may take, all attempts, waits between them and redirects "
+        "included; past it the fetch gives up (retried in a later run).",
     )
     max_body: int = Field(20 * 1024 * 1024, gt=0, description="Largest page body kept, bytes (raw).")
     max_decoded: int = Field(
@@ -88,6 +94,15 @@ class CrawlSettings(BaseModel):
         8, ge=1, description="A source is abandoned for the run after this many failures in a row."
     )
     attachments: bool = Field(True, description="Fetch files linked from articles (a source may opt out).")
+    max_attachments_per_article: int = Field(
+        20, ge=0, description="Most attachments fetched for one article; further links are ignored."
+    )
+    max_links_per_page: int = Field(
+        5000,
+        ge=1,
+        description="Most links read from one listing or article page; the rest are ignored (logged), "
+        "so a page of 100,000 links costs no more than this many.",
+    )
     page_types: tuple[str, ...] = PAGE_TYPES
     attachment_types: tuple[str, ...] = ATTACHMENT_TYPES
     feed_types: tuple[str, ...] = FEED_TYPES

@@ -10,6 +10,10 @@ Order of work, each step feeding the frontier in the crawl state before anything
    they changed;
 4. the pending frontier: articles and attachments discovered earlier but not fetched yet;
 5. re-checks: known articles whose ``recheck_after`` has passed, with If-None-Match / If-Modified-Since.
+
+Pages are parsed in a worker thread (:func:`asyncio.to_thread`), never on the event loop that every
+source of the run shares, and at most ``max_links_per_page`` links of a page are read: a hostile page of
+100,000 links neither stalls the other sources nor costs more than its budget.
 """
 
 from __future__ import annotations
@@ -17,28 +21,28 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from archive.sources import Source
-from scrapers.capture import GONE, Saved, stored_status
-from scrapers.discover import article_links, candidate, listing_links
+from scrapers.capture import GONE, Recorder, Saved, stored_status
+from scrapers.discover import ArticleLinks, ListingLinks, article_links, candidate, listing_links
 from scrapers.errors import SourceAbandoned
 from scrapers.feedwalk import conditional, read_feed
 from scrapers.fetch import FetchResult, decoded_body, media_type
 from scrapers.report import SourceReport
+from scrapers.services import RunServices
 from scrapers.state import UrlState
-
-if TYPE_CHECKING:
-    from scrapers.crawl import Crawler
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
 class SourceWalk:
-    """The crawl of one source in one run; created and run by :class:`~scrapers.crawl.Crawler`."""
+    """The crawl of one source in one run; created and run by :class:`~scrapers.crawl.Crawler` (seen
+    here only as :class:`~scrapers.services.RunServices`); it is the :class:`~scrapers.services.FeedWalker`
+    of :func:`~scrapers.feedwalk.read_feed`."""
 
-    def __init__(self, crawler: Crawler, source: Source, report: SourceReport) -> None:
+    def __init__(self, crawler: RunServices, source: Source, report: SourceReport) -> None:
         self.crawler = crawler
         self.settings = crawler.settings
         self.state = crawler.state
@@ -48,7 +52,7 @@ class SourceWalk:
         self.max_pages = min(source.max_pages, self.settings.max_pages or source.max_pages)
         self.stop_after = source.stop_after_known_pages or self.settings.stop_after_known_pages
         self.budget = self.settings.max_articles
-        self.handled: set[str] = set()  # article and attachment URLs fetched (or decided) in this run
+        self.handled: set[str] = set()  # article URLs fetched (or decided) in this run
         self.listed: set[str] = set()  # article URLs seen on listings, feeds and sitemaps in this run
         self.same: set[str] = set()  # known articles seen again unchanged (listed, 304, revisit)
         self.pages: set[str] = set()  # listing pages read in this run
@@ -81,6 +85,10 @@ class SourceWalk:
         await self.each([d for d in due if d.url not in self.handled], self.recheck)
 
     # -- plumbing -------------------------------------------------------------------------------------
+
+    @property
+    def recorder(self) -> Recorder:
+        return self.crawler.recorder
 
     def _limit(self, wanted: int) -> int:
         return wanted if self.budget is None else max(0, min(wanted, self.budget))
@@ -134,6 +142,9 @@ class SourceWalk:
         self.same.update(self.state.attempted(listed))
         return listed
 
+    async def fetch_new_articles(self, urls: list[str]) -> None:
+        await self.each(urls, self.fetch_new)
+
     def on_site(self, url: str) -> bool:
         """An article URL of this source on one of its hosts (homepage, listings, feeds, sitemaps)."""
         hosts = (self.source.homepage, *self.source.listings, *self.source.feeds, *self.source.sitemaps)
@@ -171,8 +182,14 @@ class SourceWalk:
             if result.status != 200:
                 self.report.error(f"{page}: HTTP {result.status}")
                 return
-            body = decoded_body(result.final, self.settings.max_decoded)
-            links = listing_links(body, result.final.url, self.source)
+            links = await asyncio.to_thread(
+                _listing_links,
+                result,
+                self.source,
+                self.settings.max_decoded,
+                self.settings.max_links_per_page,
+            )
+            self._links_cut(page, links.ignored)
             listed = self.take_listed(links.articles)
             known = self.state.attempted(listed)
             fresh = [u for u in listed if u not in known]
@@ -184,7 +201,19 @@ class SourceWalk:
             if page is not None and page not in self.pages:
                 # Kept pending until it is read, so a crawl killed on this page continues from the next.
                 self.state.requeue(page, source=self.source.id, kind="listing")
-            await self.each(fresh, self.fetch_new)
+            await self.fetch_new_articles(fresh)
+
+    def _links_cut(self, url: str, ignored: int) -> None:
+        if not ignored:
+            return
+        self.report.pages_cut += 1
+        log.warning(
+            "%s: %d links past max_links_per_page (%d) ignored",
+            url,
+            ignored,
+            self.settings.max_links_per_page,
+            extra={"source": self.source.id, "url": url, "event": "links-cut"},
+        )
 
     # -- articles and attachments ---------------------------------------------------------------------
 
@@ -200,8 +229,7 @@ class SourceWalk:
 
     async def fetch_pending(self, row: UrlState) -> None:
         if row.kind == "attachment":
-            if row.url not in self.handled:
-                self.handled.add(row.url)
+            if self.crawler.claim_attachment(row.url):
                 await self.fetch_attachment(row.url)
             return
         await self.fetch_new(row.url)
@@ -247,20 +275,40 @@ class SourceWalk:
             None,
         ):
             return
-        links = article_links(
-            decoded_body(result.final, self.settings.max_decoded),
-            result.final.url,
+        links = await asyncio.to_thread(
+            _article_links,
+            result,
             tuple(self.source.attachment_hosts),
+            self.settings.max_decoded,
+            self.settings.max_links_per_page,
         )
+        self._links_cut(url, links.ignored)
         if links.canonical is not None and links.canonical != result.final.url:
             self.canonical(result.final.url, links.canonical, saved)
         if self.source.attachments and self.settings.attachments and links.attachments:
-            self.state.discover(links.attachments, source=self.source.id, kind="attachment")
-            known = self.state.attempted(links.attachments)
-            for attachment in links.attachments:
-                if attachment not in known and attachment not in self.handled:
-                    self.handled.add(attachment)
-                    await self.fetch_attachment(attachment)
+            await self.fetch_attachments(url, links.attachments)
+
+    async def fetch_attachments(self, article: str, urls: list[str]) -> None:
+        """Fetch the first ``max_attachments_per_article`` of an article's attachments that this run has
+        not requested yet (the others are not even put in the frontier)."""
+        cap = self.settings.max_attachments_per_article
+        if len(urls) > cap:
+            self.report.attachments_skipped += len(urls) - cap
+            log.warning(
+                "%s links %d attachments; the first %d are fetched (max_attachments_per_article)",
+                article,
+                len(urls),
+                cap,
+                extra={"source": self.source.id, "url": article, "event": "attachments-cut"},
+            )
+            urls = urls[:cap]
+        if not urls:
+            return
+        self.state.discover(urls, source=self.source.id, kind="attachment")
+        known = self.state.attempted(urls)
+        for attachment in urls:
+            if attachment not in known and self.crawler.claim_attachment(attachment):
+                await self.fetch_attachment(attachment)
 
     def canonical(self, url: str, canonical: str, saved: Saved) -> None:
         """``url`` declares ``canonical`` as its URL: the same article, not to be fetched again. A site
@@ -301,3 +349,18 @@ class SourceWalk:
             result, source=self.source.id, kind="attachment", recheck_after=self.recheck_after
         )
         self.report.attachments += 1
+
+
+# Parsing runs in a worker thread: pure functions of the fetched bytes, they touch no shared state.
+
+
+def _listing_links(result: FetchResult, source: Source, max_decoded: int, max_links: int) -> ListingLinks:
+    body = decoded_body(result.final, max_decoded)
+    return listing_links(body, result.final.url, source, max_links)
+
+
+def _article_links(
+    result: FetchResult, hosts: tuple[str, ...], max_decoded: int, max_links: int
+) -> ArticleLinks:
+    body = decoded_body(result.final, max_decoded)
+    return article_links(body, result.final.url, hosts, max_links)

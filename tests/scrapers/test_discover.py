@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from archive.sources import Source
@@ -46,6 +48,47 @@ def test_article_links_are_canonical_unique_and_on_the_host() -> None:
     )
     links = listing_links(html, BASE + "/tin-tuc", _source())
     assert links.articles == [BASE + "/tin-tuc/hop-ban-1.html", BASE + "/tin-tuc/hop-ban-2.html"]
+
+
+def test_a_page_of_100k_links_is_read_in_linear_time() -> None:
+    """De-duplication keeps page order without scanning a list per link (quadratic: minutes for 100k
+    links). Bounded by a generous wall-clock guard, not measured."""
+    hrefs = [f"/tin-tuc/bai-{i}-{1000 + i}.html" for i in range(100_000)]
+    repeated = hrefs + hrefs[:1000]  # a sidebar repeats the first ones at the end
+    html = _page("".join(f'<a href="{h}">{i}</a>' for i, h in enumerate(repeated)))
+    found: list[list[str]] = []
+    thread = threading.Thread(
+        target=lambda: found.append(listing_links(html, BASE + "/tin-tuc", _source()).articles), daemon=True
+    )
+    thread.start()
+    thread.join(60)
+    assert not thread.is_alive(), "listing_links took more than 60 s"
+    assert found[0] == [BASE + h for h in hrefs]
+    attachments = _page("".join(f'<a href="/files/f-{i % 30_000}.pdf">f</a>' for i in range(60_000)))
+    assert len(article_links(attachments, BASE + "/a").attachments) == 30_000
+
+
+def test_links_past_the_page_budget_are_ignored_but_the_next_page_is_found() -> None:
+    html = _page(
+        '<a href="/tin-tuc/a-1.html">1</a><a href="/gioi-thieu">about</a><a name="anchor">no href</a>'
+        '<a href="/tin-tuc/a-2.html">2</a><a href="/tin-tuc/a-3.html">3</a><a href="/tin-tuc/a-4.html">4</a>'
+        '<a href="/tin-tuc?page=2">2</a><a class="next" href="/tin-tuc?page=1">Trang sau</a>'
+    )
+    links = listing_links(html, BASE + "/tin-tuc", _source(), max_links=3)
+    assert links.articles == [BASE + "/tin-tuc/a-1.html", BASE + "/tin-tuc/a-2.html"]
+    assert links.ignored == 4  # a-3, a-4 and both pager links; the anchor without href is no link
+    assert links.next_page == BASE + "/tin-tuc?page=1"
+    assert listing_links(html, BASE + "/tin-tuc", _source()).ignored == 0
+    head = '<html><head><link rel="next" href="/tin-tuc?page=1"></head><body>'
+    late = listing_links(
+        head + '<a href="/tin-tuc/a-1.html">1</a></body></html>', BASE + "/tin-tuc", _source(), 0
+    )
+    assert late.articles == []
+    assert late.next_page == BASE + "/tin-tuc?page=1"
+    files = _page("".join(f'<a href="/files/f-{i}.pdf">f</a>' for i in range(10)))
+    cut = article_links(files, BASE + "/a", max_links=4)
+    assert cut.attachments == [f"{BASE}/files/f-{i}.pdf" for i in range(4)]
+    assert cut.ignored == 6
 
 
 def test_include_and_exclude_patterns() -> None:

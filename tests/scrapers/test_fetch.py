@@ -159,6 +159,43 @@ def test_trickling_body_hits_the_total_timeout(server: ScriptedServer) -> None:
     assert time.monotonic() - started < 1.0
 
 
+def _trickle_forever(h: BaseHTTPRequestHandler) -> None:
+    """A byte every 20 ms of a body announced as 10,000 bytes (200 s): until the client hangs up."""
+    h.send_response(200)
+    h.send_header("Content-Type", "text/html")
+    h.send_header("Content-Length", "10000")
+    h.end_headers()
+    with contextlib.suppress(OSError):
+        for _ in range(10_000):
+            h.wfile.write(b"x")
+            h.wfile.flush()
+            time.sleep(0.02)
+
+
+def test_trickling_server_is_given_up_when_the_url_budget_is_spent(server: ScriptedServer) -> None:
+    """Attempts of up to ``total_timeout`` each, retried, all within ``url_budget``: the second attempt is
+    cut by the budget and no third one starts (without a budget: four attempts of total_timeout each)."""
+    server.routes["/trickle"] = _trickle_forever
+    settings = CrawlSettings(read_timeout=5, total_timeout=0.8, url_budget=1.2, retries=3, backoff=0.01)
+    with pytest.raises(FetchError, match=r"url_budget 1\.2 s") as caught:
+        _get(server.url + "/trickle", settings)
+    assert caught.value.retryable
+    assert server.hits["/trickle"] == 2
+
+
+def test_no_retry_wait_past_the_url_budget(server: ScriptedServer) -> None:
+    """A backoff or a Retry-After that would end past the budget is not waited: the fetch ends at once,
+    a Retry-After with the 503 as its result, an error with the last error."""
+    server.routes["/busy"] = lambda h: send(h, 503, b"busy", {"Retry-After": "30"})
+    settings = CrawlSettings(url_budget=5, retries=3, backoff=0.01)
+    assert _get(server.url + "/busy", settings).status == 503
+    assert server.hits["/busy"] == 1
+    server.routes["/down"] = lambda h: send(h, 500, b"down")
+    slow_backoff = CrawlSettings(url_budget=5, retries=3, backoff=10)
+    assert _get(server.url + "/down", slow_backoff).status == 500
+    assert server.hits["/down"] == 1
+
+
 @pytest.mark.parametrize("form", ["seconds", "http-date"])
 def test_429_waits_as_retry_after_says(server: ScriptedServer, form: str) -> None:
     calls = {"n": 0}

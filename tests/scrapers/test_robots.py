@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from scrapers.politeness import Robots
-from scrapers.robots import RobotsRules, product_token
+from scrapers.robots import MAX_ROBOTS_BYTES, RobotsRules, product_token, robots_text
 
 UA = "deptnews/0.1 (+https://github.com/deptnews/deptnews)"
 
@@ -75,3 +75,19 @@ def test_oversized_file_is_cut_at_500_kib() -> None:
     filler = "# " + "x" * 1000 + "\n"
     text = "User-agent: *\n" + filler * 600 + "Disallow: /late\n"
     assert RobotsRules.parse(text).allowed("http://h/late", "deptnews")
+
+
+def test_a_cut_robots_txt_loses_its_partial_last_line() -> None:
+    """Past 512 KiB the file is ignored; the line the cut falls in is dropped, not read as a shorter rule
+    (``Allow: /tin-tuc/noi-bo`` cut to ``Allow: /`` would allow everything)."""
+    assert MAX_ROBOTS_BYTES >= 500 * 1024  # RFC 9309 §2.5
+    head = b"User-agent: *\nDisallow: /\n"
+    filler = b"#" * (MAX_ROBOTS_BYTES - len(head) - 10) + b"\n"
+    data = head + filler + b"Allow: /tin-tuc/noi-bo\n" + b"Allow: /more\n" * 100_000
+    text = robots_text(data, cut=False)  # longer than the limit: cut here
+    assert text.endswith(filler.decode())
+    rules = RobotsRules.parse(text)
+    assert not rules.allowed("https://h/tin-tuc/x", "deptnews")
+    # A body already cut by the fetch: its last line is partial even below the limit.
+    assert robots_text(b"User-agent: *\nDisallow: /a\nAllow: /", cut=True) == "User-agent: *\nDisallow: /a\n"
+    assert robots_text(b"User-agent: *\nDisallow: /a", cut=False) == "User-agent: *\nDisallow: /a"
