@@ -100,6 +100,7 @@ def listing_links(html: str | bytes, url: str, source: Source, max_links: int | 
     if doc is None:
         return ListingLinks([], None)
     base = _base(doc, url)
+    current = canonicalize_url(url)
     articles: dict[str, None] = {}  # an ordered set: page order, linear de-duplication
     explicit: str | None = None
     numbered: list[tuple[str, str]] = []  # (url, anchor text) of same-host non-article links
@@ -122,17 +123,29 @@ def listing_links(html: str | bytes, url: str, source: Source, max_links: int | 
             if explicit is None and _declares_next(element):
                 explicit = target
             continue
-        if candidate(target, source, url):
+        # Paging first: a next-page or numbered pager link is paging even when the source's article
+        # pattern also matches it ("trang-2.html" under a pattern of ".html$"); filed as an article, the
+        # next page would never be read as a listing and paging would stop there.
+        # A "Xem tiếp »" under a teaser is the article's own link, though: a next-looking link that the
+        # pattern matches is paging only when it names another page of this listing.
+        text = element.text_content().strip()
+        is_article = candidate(target, source, url)
+        if _is_next_link(element) and (not is_article or _listing_page(target, current)):
+            explicit = explicit or target
+            continue
+        if is_article and not (_listing_page(target, current) and text == str(page_marker(target)[1])):
             articles[target] = None
             continue
-        if explicit is None and _is_next_link(element):
-            explicit = target
-        numbered.append((target, element.text_content().strip()))
-    current = canonicalize_url(url)
+        numbered.append((target, text))
     next_page = explicit if explicit is not None else infer_next_page(current, numbered)
     if next_page == current:
         next_page = None
     return ListingLinks(articles=list(articles), next_page=next_page, ignored=ignored)
+
+
+def _listing_page(target: str, current: str) -> bool:
+    """Whether ``target`` is a numbered page of the listing whose page ``current`` is."""
+    return page_marker(target)[1] is not None and same_listing(current, target)
 
 
 def _declares_next(element: lxml.html.HtmlElement) -> bool:
@@ -193,23 +206,28 @@ def _first_page_path(key: str) -> tuple[str, str, str]:
     return parts.scheme, parts.netloc, path
 
 
+def same_listing(current: str, url: str) -> bool:
+    """Whether the numbered page ``url`` belongs to the listing whose page is ``current``: the same key
+    when ``current`` has a page number, else the same path once the page marker is removed."""
+    key, number = page_marker(current)
+    other_key, _ = page_marker(url)
+    if number is not None:
+        return other_key == key
+    parts = urlsplit(current)
+    return _first_page_path(other_key) == (parts.scheme, parts.netloc, parts.path.rstrip("/") or "/")
+
+
 def infer_next_page(current: str, links: list[tuple[str, str]]) -> str | None:
     """The link to the page after ``current`` among a pager's numbered links, if one can be told.
 
     With a page number in ``current``: the link of the same listing numbered one more. On a first page
     (no number): among numbered links to the same path, the one labelled "2", else the lowest number.
     """
-    key, number = page_marker(current)
-    parts = urlsplit(current)
-    here = (parts.scheme, parts.netloc, parts.path.rstrip("/") or "/")
+    number = page_marker(current)[1]
     same: list[tuple[int, str, str]] = []
     for url, text in links:
-        other_key, other = page_marker(url)
-        if other is None:
-            continue
-        if (number is not None and other_key == key) or (
-            number is None and _first_page_path(other_key) == here
-        ):
+        other = page_marker(url)[1]
+        if other is not None and same_listing(current, url):
             same.append((other, url, text))
     if not same:
         return None

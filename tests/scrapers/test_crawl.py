@@ -199,6 +199,46 @@ def _toml(server: ScriptedServer, listing: str = "/list", **extra: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def test_a_pattern_that_matches_the_pager_still_pages(tmp_path: Path, server: ScriptedServer) -> None:
+    # A hand-written ".html$" also matches "trang-2.html": page 2 must be read as a listing.
+    html = "text/html; charset=utf-8"
+
+    def listing(items: list[str], pager: str) -> bytes:
+        links = "".join(f'<li><a href="/tin-tuc/{i}.html">Bài {i}</a></li>' for i in items)
+        return (
+            f'<html><head><meta charset="utf-8"></head><body><ul>{links}</ul>{pager}</body></html>'.encode()
+        )
+
+    def article(name: str) -> bytes:
+        return f"<html><body><h1>Bài {name}</h1><p>Nội dung bài {name}.</p></body></html>".encode()
+
+    names = ["a", "b", "c", "d", "e", "f", "g"]
+    pager = '<div class="pagination"><a href="/tin-tuc/trang-{n}.html">{n}</a>{extra}</div>'
+    pages: dict[str, tuple[int, bytes, dict[str, str]]] = {
+        "/tin-tuc": (
+            200,
+            listing(names[:3], pager.format(n=2, extra='<a href="/tin-tuc/trang-2.html">Trang sau ›</a>')),
+            {"Content-Type": html},
+        ),
+        "/tin-tuc/trang-2.html": (
+            200,
+            listing(names[3:6], pager.format(n=3, extra='<a href="/tin-tuc/trang-3.html">›</a>')),
+            {"Content-Type": html},
+        ),
+        "/tin-tuc/trang-3.html": (200, listing(names[6:], ""), {"Content-Type": html}),
+    }
+    pages |= {f"/tin-tuc/{n}.html": (200, article(n), {"Content-Type": html}) for n in names}
+    _mini_site(server, pages)
+    report = crawl(tmp_path, _toml(server, "/tin-tuc").replace("-\\d+\\.html$", "\\.html$"))
+    assert report.new == len(names)  # every article of every page
+    assert all(server.hits.get(f"/tin-tuc/{n}.html") == 1 for n in names)
+    assert server.hits.get("/tin-tuc/trang-2.html") == 1
+    with CrawlState(tmp_path / "state.sqlite") as state:
+        page2 = state.get(server.url + "/tin-tuc/trang-2.html")
+    assert page2 is not None
+    assert page2.kind == "listing"
+
+
 def test_rel_canonical_alias_is_not_fetched_again(tmp_path: Path, server: ScriptedServer) -> None:
     article = b'<html><head><link rel="canonical" href="/b-1.html"></head><body><p>x</p></body></html>'
     _mini_site(

@@ -195,3 +195,47 @@ def test_attachment_and_article_shapes() -> None:
     assert looks_like_article("https://h/hoi-nghi-giao-ban-4411.html")
     assert looks_like_article("https://h/web/so/tin-tuc/-/asset_publisher/Ab1/content/hoi-nghi")
     assert not looks_like_article("https://h/tin-tuc?page=2")
+
+
+LOOSE = r"\.html?$"  # a plausible hand-written pattern that also matches the pager's pages
+
+
+@pytest.mark.parametrize(
+    ("pager", "next_page"),
+    [
+        # numbered pager entries and a "Trang sau" link, all matching the loose pattern
+        (
+            '<ul class="pagination"><li class="active"><span>1</span></li>'
+            '<li><a href="/tin-tuc/trang-2.html">2</a></li><li><a href="/tin-tuc/trang-3.html">3</a></li>'
+            '<li><a href="/tin-tuc/trang-2.html">Trang sau ›</a></li></ul>',
+            "/tin-tuc/trang-2.html",
+        ),
+        (
+            '<div class="pager"><a href="/tin-tuc/trang-2.html">2</a> '
+            '<a href="/tin-tuc/trang-9.html">9</a></div>',
+            "/tin-tuc/trang-2.html",
+        ),
+        ('<a rel="next" href="/tin-tuc/trang-2.html">»</a>', "/tin-tuc/trang-2.html"),
+    ],
+)
+def test_a_pager_link_is_paging_even_when_the_pattern_matches_it(pager: str, next_page: str) -> None:
+    html = _page(
+        '<div class="list"><a href="/tin-tuc/hoi-nghi-so-ket.html">Hội nghị sơ kết</a>'
+        '<a href="/tin-tuc/hoi-nghi-so-ket.html">Xem tiếp »</a>'
+        '<a href="/tin-tuc/tap-huan-2.html">Tập huấn đợt 2</a></div>' + pager
+    )
+    links = listing_links(html, BASE + "/tin-tuc", _source(article_pattern=LOOSE))
+    assert links.articles == [BASE + "/tin-tuc/hoi-nghi-so-ket.html", BASE + "/tin-tuc/tap-huan-2.html"]
+    assert links.next_page == BASE + next_page
+
+
+def test_read_more_links_stay_articles_and_later_pages_page_on() -> None:
+    # On page 2, "Xem tiếp" under a teaser is the article's link; the pager goes on to page 3.
+    html = _page(
+        '<a href="/tin-tuc/bai-a.html">Bài A</a> <a href="/tin-tuc/bai-a.html">Xem tiếp</a>'
+        '<a href="/tin-tuc/trang-1.html">1</a><a href="/tin-tuc/trang-3.html">3</a>'
+        '<a href="/tin-tuc/trang-3.html">Tiếp</a>'
+    )
+    links = listing_links(html, BASE + "/tin-tuc/trang-2.html", _source(article_pattern=LOOSE))
+    assert links.articles == [BASE + "/tin-tuc/bai-a.html"]
+    assert links.next_page == BASE + "/tin-tuc/trang-3.html"
