@@ -36,6 +36,7 @@ from archive.parse.article import parse_capture
 from archive.parse.listing import listing_dates
 from archive.parse.media import resolve
 from archive.parse.result import PARSER_VERSION, Article
+from archive.parse.template import EMPTY, Template
 from archive.sources import Registry, Source
 from archive.store import Change, Ledger, RecordStore
 from archive.twins import find_twin, title_key
@@ -47,6 +48,8 @@ log = logging.getLogger(__name__)
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _GONE: dict[int, RemovedReason] = {404: "http-404", 410: "http-410"}
 DUPLICATE = "duplicate"
+REFRESHED = "refreshed"
+"""Count key of records whose current version was parsed again with a newly learnt source template."""
 """Count key of captures merged into the record of the same article under another URL."""
 
 
@@ -72,6 +75,9 @@ class _Context:
     stats: IngestStats
     ledger: Ledger | None = None
     warc_dir: Path | None = None
+
+    def template(self, source: Source) -> Template:
+        return self.ledger.template(source.id) if self.ledger is not None else EMPTY
 
 
 def ingest_capture(
@@ -144,6 +150,7 @@ def _ingest(capture: Capture, ctx: _Context) -> None:
 
 def _parse(capture: Capture, source: Source, url: str, ctx: _Context) -> None:
     when = capture.ref.captured_at
+    template = ctx.template(source)
     result = parse_capture(
         capture.body,
         capture.url,
@@ -152,6 +159,7 @@ def _parse(capture: Capture, source: Source, url: str, ctx: _Context) -> None:
         captured_at=when,
         status=capture.ref.status,
         listing_date=ctx.ledger.listing_date(url) if ctx.ledger else None,
+        template=template,
     )
     if not isinstance(result, Article):
         if result.reason == "error-page":
@@ -181,7 +189,7 @@ def _parse(capture: Capture, source: Source, url: str, ctx: _Context) -> None:
         content=result.content,
         capture=capture.ref,
         source=source,
-        parser_version=PARSER_VERSION,
+        parser_version=template.parser_version(PARSER_VERSION),
         extractor=result.extractor,
         refreshed=_reparse_latest(ctx, rid, capture, source),
         repost_of=repost_of,
@@ -189,6 +197,8 @@ def _parse(capture: Capture, source: Source, url: str, ctx: _Context) -> None:
     if ctx.ledger:
         day = record.published.date().isoformat() if record.published else None
         ctx.ledger.add_article(record.id, source.id, title_key(record.title), day)
+        if change == Change.NEW:
+            ctx.ledger.observe(source.id, result.observed)
     ctx.stats.changes[change] += 1
     if change != Change.UNCHANGED:
         ctx.stats.changed_ids.add(record.id)
@@ -202,13 +212,17 @@ def _known_twin(ctx: _Context, url: str, rid: str) -> Record | None:
 
 
 def _reparse_latest(
-    ctx: _Context, rid: str, capture: Capture, source: Source
+    ctx: _Context, rid: str, capture: Capture | None, source: Source
 ) -> tuple[Content, str | None] | None:
-    """The current version's capture parsed by this parser, when an older parser made that version."""
+    """The current version's capture parsed by this parser with the source's current template, when
+    another parser or template made that version (None when it is current, or ``capture`` is it)."""
     current = ctx.store.find(rid)
-    if current is None or current.parser_version == PARSER_VERSION or ctx.warc_dir is None:
+    template = ctx.template(source)
+    if current is None or ctx.warc_dir is None:
         return None
-    if current.capture.warc_record_id == capture.ref.warc_record_id:
+    if current.parser_version == template.parser_version(PARSER_VERSION):
+        return None
+    if capture is not None and current.capture.warc_record_id == capture.ref.warc_record_id:
         return None
     try:
         old = read_capture(ctx.warc_dir, current.capture)
@@ -223,8 +237,29 @@ def _reparse_latest(
         captured_at=old.ref.captured_at,
         status=old.ref.status,
         listing_date=ctx.ledger.listing_date(canonicalize_url(old.url)) if ctx.ledger else None,
+        template=template,
     )
     return (result.content, result.extractor) if isinstance(result, Article) else None
+
+
+def _refresh_learnt(ctx: _Context) -> None:
+    """Re-parse the current version of every record of the sources whose template was learnt anew, so
+    that every record is what the parser makes of it with what is known now. An incremental run and
+    ``parse --all`` then agree: each refreshes exactly the records made with another template. A source
+    stays marked in the ledger until its refresh is complete, so a killed run's refresh is redone."""
+    if ctx.ledger is None:
+        return
+    for source_id in ctx.ledger.stale_sources():
+        source = ctx.registry.sources.get(source_id)
+        if source is None:
+            continue
+        version = ctx.template(source).parser_version(PARSER_VERSION)
+        for rid in ctx.ledger.records_of(source_id):
+            refreshed = _reparse_latest(ctx, rid, None, source)
+            if refreshed is not None and ctx.store.refresh(rid, *refreshed, parser_version=version):
+                ctx.stats.changes[REFRESHED] += 1
+                ctx.stats.changed_ids.add(rid)
+        ctx.ledger.refreshed(source_id)
 
 
 def ingest_files(
@@ -255,6 +290,7 @@ def ingest_files(
             continue
         if ledger is not None:
             ledger.add_file(path)
+    _refresh_learnt(ctx)
     return ctx.stats
 
 

@@ -16,6 +16,7 @@ from types import TracebackType
 
 from archive.errors import StoreError
 from archive.model import record_id
+from archive.parse.template import EMPTY, Template, learn, relearn_at
 
 _LEDGER_SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (name TEXT PRIMARY KEY, size INTEGER NOT NULL);
@@ -25,7 +26,24 @@ CREATE TABLE IF NOT EXISTS articles (
     record_id TEXT PRIMARY KEY, source TEXT NOT NULL, title_key TEXT NOT NULL, day TEXT
 );
 CREATE INDEX IF NOT EXISTS articles_by_title ON articles (title_key);
+CREATE INDEX IF NOT EXISTS articles_by_source ON articles (source);
+CREATE TABLE IF NOT EXISTS template_counts (
+    source TEXT NOT NULL, observation TEXT NOT NULL, pages INTEGER NOT NULL, PRIMARY KEY (source, observation)
+);
+CREATE TABLE IF NOT EXISTS templates (
+    source TEXT PRIMARY KEY, pages INTEGER NOT NULL, learnt_at INTEGER NOT NULL, furniture TEXT NOT NULL,
+    stale INTEGER NOT NULL DEFAULT 0
+);
 """
+_MAX_OBSERVATIONS = 50_000
+"""Observations counted per source at most: past it, those seen on one page only are forgotten."""
+
+
+def _whole(value: object) -> int:
+    """An INTEGER column's value."""
+    if not isinstance(value, int):
+        raise StoreError(f"ledger: expected an integer, found {value!r}")
+    return value
 
 
 class Ledger:
@@ -126,3 +144,68 @@ class Ledger:
             limit,
         )
         return [(str(r[0]), str(r[1]), None if r[2] is None else str(r[2])) for r in rows]
+
+    def records_of(self, source: str) -> list[str]:
+        """Ids of the records of ``source`` (as remembered by :meth:`add_article`)."""
+        return [str(r[0]) for r in self._run("SELECT record_id FROM articles WHERE source = ?", source)]
+
+    def template(self, source: str) -> Template:
+        """What was learnt of ``source``'s template so far (:mod:`archive.parse.template`)."""
+        rows = self._run("SELECT furniture FROM templates WHERE source = ?", source)
+        return Template.from_json(str(rows[0][0])) if rows else EMPTY
+
+    def observe(self, source: str, observed: frozenset[str]) -> Template:
+        """Count one more page of ``source`` and what it showed; learn the template again when the pages
+        seen have grown enough (:func:`~archive.parse.template.relearn_at`), marking the source stale
+        when what was learnt changed. Returns the template."""
+        try:
+            self._db.executemany(
+                "INSERT INTO template_counts (source, observation, pages) VALUES (?, ?, 1) "
+                "ON CONFLICT (source, observation) DO UPDATE SET pages = pages + 1",
+                [(source, o) for o in sorted(observed)],
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"ledger: {exc}") from exc
+        rows = self._run("SELECT pages, learnt_at, furniture, stale FROM templates WHERE source = ?", source)
+        pages, learnt_at, furniture, stale = (
+            (_whole(rows[0][0]) + 1, _whole(rows[0][1]), str(rows[0][2]), _whole(rows[0][3]))
+            if rows
+            else (1, 0, "[]", 0)
+        )
+        before = furniture
+        if pages >= relearn_at(learnt_at):
+            self._prune(source)
+            counts = {
+                str(o): _whole(n)
+                for o, n in self._run(
+                    "SELECT observation, pages FROM template_counts WHERE source = ? AND pages * 2 >= ?",
+                    source,
+                    pages,
+                )
+            }
+            furniture, learnt_at = learn(pages, counts).to_json(), pages
+        self._run(
+            "INSERT OR REPLACE INTO templates (source, pages, learnt_at, furniture, stale) "
+            "VALUES (?, ?, ?, ?, ?)",
+            source,
+            pages,
+            learnt_at,
+            furniture,
+            int(stale or furniture != before),
+        )
+        return Template.from_json(furniture)
+
+    def stale_sources(self) -> list[str]:
+        """Sources whose template changed since their records were last refreshed (:meth:`refreshed`)."""
+        return [str(r[0]) for r in self._run("SELECT source FROM templates WHERE stale ORDER BY source")]
+
+    def refreshed(self, source: str) -> None:
+        """Every record of ``source`` is now parsed with its current template."""
+        self._run("UPDATE templates SET stale = 0 WHERE source = ?", source)
+        self._db.commit()
+
+    def _prune(self, source: str) -> None:
+        """Bound a source's counts (``_MAX_OBSERVATIONS``) by forgetting what only one page showed."""
+        rows = self._run("SELECT COUNT(*) FROM template_counts WHERE source = ?", source)
+        if rows and _whole(rows[0][0]) > _MAX_OBSERVATIONS:
+            self._run("DELETE FROM template_counts WHERE source = ? AND pages <= 1", source)

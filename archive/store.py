@@ -201,6 +201,25 @@ class RecordStore:
         self.put(record)
         return record
 
+    def refresh(self, rid: str, content: Content, extractor: str | None, *, parser_version: str) -> bool:
+        """Replace the current version's content with its capture parsed again (by another parser or with
+        a newly learnt template), adding no version. Returns whether the record changed."""
+        current = self.find(rid)
+        if current is None:
+            return False
+        latest = current.versions[-1]
+        update = {
+            "content": content,
+            "content_hash": content.compute_hash(),
+            "parser_version": parser_version,
+            "extractor": extractor,
+        }
+        if all(getattr(latest, k) == v for k, v in update.items()):
+            return False
+        versions = [*current.versions[:-1], latest.model_copy(update=update)]
+        self.put(_record(rid, current.url, None, versions, removed=_removed(current), like=current))
+        return True
+
     def add_url(self, rid: str, url: str, when: datetime) -> Record | None:
         """The same article was captured under another URL ``url`` at ``when``: remember the URL in
         ``also_at`` and extend ``last_seen`` (:meth:`touch`). None if there is no such record."""

@@ -33,9 +33,11 @@ from archive.parse import (
     titles,
     when,
 )
+from archive.parse import template as template_of
 from archive.parse.byline import author_from_element, is_account, lines_after, looks_like_name, split_byline
 from archive.parse.result import Article, NotArticle
 from archive.parse.select import Index, select_all, select_grouped
+from archive.parse.template import EMPTY, Template
 from archive.parse.text import clean_text, decode_html
 from archive.sources import Source
 from archive.urls import canonicalize_url, same_host
@@ -46,6 +48,7 @@ _HTML_TYPES: Final = ("text/html", "application/xhtml+xml")
 _MIN_BODY_CHARS: Final = 80
 _FALLBACK_DEPTH: Final = 64
 _DATE_ELEMENT: Final = 80  # characters of a date element that is a date line
+_HEADINGS: Final = ("h1", "h2", "h3")
 
 
 def _header(headers: Sequence[tuple[str, str]], name: str) -> str | None:
@@ -125,19 +128,21 @@ def parse_capture(
     captured_at: datetime,
     status: int = 200,
     listing_date: datetime | None = None,
+    template: Template = EMPTY,
 ) -> Article | NotArticle:
     """Turn one HTTP response into an :class:`Article` or say why it is not one; never raises.
 
     ``captured_at`` bounds the dates accepted (nothing is published after it was captured).
     ``listing_date`` is the date a listing page showed beside this article, used when the page itself
-    shows none.
+    shows none. ``template`` is what was learnt from the source's other pages (:mod:`.template`).
     """
+    args = (body, url, headers, source, captured_at, status, listing_date, template)
     try:
         try:
-            return _parse(body, url, headers, source, captured_at, status, listing_date, guard.MAX_DEPTH)
+            return _parse(*args, guard.MAX_DEPTH)
         except RecursionError:
             # Some library walk recursed on a deep tree: try again with the tree flattened further.
-            return _parse(body, url, headers, source, captured_at, status, listing_date, _FALLBACK_DEPTH)
+            return _parse(*args, _FALLBACK_DEPTH)
     except RecursionError:
         return NotArticle("parser-error", "the page is nested too deeply to parse")
     except Exception as exc:  # the parser must not stop an ingest run; the capture stays in the WARC
@@ -150,6 +155,7 @@ class _Head:
     """What is read before boilerplate removal: ``<head>``, scripts, navigation and the page's furniture."""
 
     title: titles.Title | None
+    headings: list[str]
     sites: titles.SiteNames
     labels: title_candidates.SectionLabels
     structured: dict[str, when.Dated]
@@ -163,7 +169,12 @@ class _Head:
 
 
 def _read_head(
-    soup: BeautifulSoup, layout: layouts.Layout, source: Source, now: datetime, index: Index
+    soup: BeautifulSoup,
+    layout: layouts.Layout,
+    source: Source,
+    now: datetime,
+    index: Index,
+    template: Template,
 ) -> _Head:
     """Read what boilerplate removal would take away (call it first)."""
     found = jsonld.items(soup)
@@ -171,9 +182,11 @@ def _read_head(
     sites = _site_names(metas, source)
     headline = jsonld.first(found, "headline", articles_only=True)
     crumbs = fields.breadcrumb(soup, index)
-    labels = title_candidates.SectionLabels.of(soup, crumbs, index)
+    # Headings the source shows on most of its pages are its section names too.
+    labels = title_candidates.SectionLabels.of(soup, crumbs, index).with_keys(template.headings())
     return _Head(
         title=titles.title(soup, metas, layout.title, sites, headline, index, labels),
+        headings=title_candidates.heading_texts(soup, (*layout.title, *_HEADINGS), index),
         sites=sites,
         labels=labels,
         structured=when.structured(metas, found, now),
@@ -211,6 +224,7 @@ def _parse(
     now: datetime,
     status: int,
     listing_date: datetime | None,
+    template: Template,
     max_depth: int,
 ) -> Article | NotArticle:
     content_type = _guard(body, url, headers, source, status)
@@ -226,7 +240,7 @@ def _parse(
     base = _base_url(soup, url)
     index = Index(soup)
     layout = layouts.effective(layouts.detect(soup, url, index), source.selectors)
-    head = _read_head(soup, layout, source, now, index)
+    head = _read_head(soup, layout, source, now, index, template)
     dom.drop_boilerplate(soup, layout.drop, index)
     index = Index(soup)  # what is left of the page
     located = dom.locate(soup, layout, source.selectors.body, index)
@@ -271,6 +285,8 @@ def _parse(
     paragraphs = [
         p for p in (clean_text(b) for b in dom.block_texts(container)) if tidy.is_body(p, title, lead, now)
     ]
+    observed = template_of.observe(paragraphs, head.headings)
+    paragraphs = [p for p in paragraphs if not template.is_furniture_paragraph(p)]
     # A source or author line the template prints after the body element belongs to the byline too.
     byline = split_byline(paragraphs + [line for line in lines_after(container) if line not in paragraphs])
     text = " ".join(byline.body)
@@ -296,7 +312,13 @@ def _parse(
         doc_numbers=fields.doc_numbers([title, *([lead] if lead else []), *byline.body]),
         language=fields.language(title + " " + text),
     )
-    return Article(canonical_url=canonical, content=content, extractor=extractor, encoding=decoded.encoding)
+    return Article(
+        canonical_url=canonical,
+        content=content,
+        extractor=extractor,
+        encoding=decoded.encoding,
+        observed=observed,
+    )
 
 
 def _author(byline: str | None, head: _Head) -> str | None:

@@ -36,6 +36,8 @@ class Article:
     content: Content
     extractor: str = "generic"
     encoding: str = "utf-8"
+    observed: frozenset[str] = frozenset()
+    """What the page showed, for learning its source's template (:func:`archive.parse.template.observe`)."""
 
 
 @dataclass(frozen=True)

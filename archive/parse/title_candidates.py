@@ -94,6 +94,12 @@ class SectionLabels:
                 names.append(text)
         return cls(names)
 
+    def with_keys(self, keys: Iterable[str]) -> SectionLabels:
+        """These labels and more, given in their comparison form (:func:`key`)."""
+        more = SectionLabels(())
+        more._keys = self._keys | set(keys)
+        return more
+
     def __contains__(self, text: object) -> bool:
         if not isinstance(text, str):
             return False

@@ -12,6 +12,7 @@ from archive.ingest import IngestStats, ingest
 from archive.model import record_id
 from archive.parse.article import parse_capture
 from archive.parse.result import PARSER_VERSION, Article
+from archive.parse.template import EMPTY
 from archive.sources import Registry
 from archive.store import Ledger, RecordStore
 from archive.urls import canonicalize_url
@@ -88,7 +89,11 @@ def _show(settings: Settings, registry: Registry, *, url: str, file: Path | None
     except (OSError, ArchiveError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILURES
-    result = parse_capture(body, url, headers, source, captured_at=when)
+    template = EMPTY
+    if (settings.data_home.records_dir / Ledger.FILE_NAME).exists():
+        with Ledger.open(settings.data_home.records_dir) as ledger:
+            template = ledger.template(source.id)  # what ingest would parse it with
+    result = parse_capture(body, url, headers, source, captured_at=when, template=template)
     if not isinstance(result, Article):
         print(json.dumps({"not_article": result.reason, "detail": result.detail}, ensure_ascii=False))
         return EXIT_FAILURES
@@ -96,7 +101,7 @@ def _show(settings: Settings, registry: Registry, *, url: str, file: Path | None
         "canonical_url": result.canonical_url,
         "extractor": result.extractor,
         "encoding": result.encoding,
-        "parser_version": PARSER_VERSION,
+        "parser_version": template.parser_version(PARSER_VERSION),
         "content": result.content.model_dump(mode="json"),
     }
     print(json.dumps(shown, ensure_ascii=False, indent=2))
