@@ -120,6 +120,8 @@ def _crawl_running(lock: CrawlLock) -> bool:
             return False
     except CrawlLocked:
         return True
+    except OSError:  # a home we may only read: no crawl of ours can be running in it either
+        return False
 
 
 def _inspect(home: DataHome, registry: Registry, *, crawl_running: bool) -> Outcome:
