@@ -1,8 +1,9 @@
 """Checking the ingest ledger against the WARC files and the records, and that no record is missing.
 
-The ledger (``records/ledger.sqlite``, :class:`~archive.store.Ledger`) must open, pass SQLite's own
-check, list only WARC files that exist with the size they had when ingested, list every file a record
-was parsed from, and alias fetched URLs only to records that exist. A complete WARC file it does not
+The ledger (``records/ledger.sqlite``, :class:`~archive.store.Ledger`) must open (after SQLite's own
+recovery of a transaction a killed parse left), pass SQLite's own check, list only WARC files that
+exist with the size they had when ingested, list every file a record was parsed from, and alias
+fetched URLs only to records that exist. A complete WARC file it does not
 list is a notice: the crawl ran and ``deptnews parse`` has not yet.
 
 Completeness: every ``200`` response of an ingested file whose URL is an article URL of a source must
@@ -50,8 +51,10 @@ class LedgerScan:
 
 
 def _read(path: Path) -> tuple[dict[str, int], dict[str, str]]:
-    """The ledger's files and aliases, read without writing anything (not even a journal)."""
-    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    """The ledger's files and aliases. Only read; but the connection may write: a parse killed in the
+    middle of a transaction leaves a hot journal, which SQLite rolls back on the first read (as the next
+    parse would), and which a read-only connection could not read past."""
+    connection = sqlite3.connect(path)
     try:
         (verdict,) = connection.execute("PRAGMA quick_check").fetchone()
         if verdict != "ok":

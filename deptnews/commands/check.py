@@ -126,8 +126,7 @@ def _crawl_running(lock: CrawlLock) -> bool:
 
 def _inspect(home: DataHome, registry: Registry, *, crawl_running: bool) -> Outcome:
     archive = inspect_archive(home, registry, crawl_running=crawl_running)
-    index = inspect_index(home, archive.expected)
-    return Outcome([*archive.findings, *index.findings], {**archive.summaries, "index": index.summary})
+    return _inspect_result(archive, inspect_index(home, archive.expected))
 
 
 def _repair(settings: Settings, home: DataHome, registry: Registry, writer: IndexWriter) -> Outcome:

@@ -6,7 +6,10 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+import signal
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -221,6 +224,30 @@ def test_a_corrupt_ledger_is_rebuilt_from_the_warc_files(
     assert records(home) == before
     if damage != "deleted":
         assert list((home.root / "quarantine").glob(f"*/records/{Ledger.FILE_NAME}"))
+
+
+_KILLED_IN_A_TRANSACTION = """
+import os, signal, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("PRAGMA cache_size=1")  # changed pages spill into the file: the journal is needed to undo them
+rows = [(f"http://x/{i:0200d}",) for i in range(5000)]
+db.executemany("INSERT INTO listing_dates VALUES (?, '2024-01-01')", rows)
+db.execute("DELETE FROM files")
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_ledger_transaction_a_killed_parse_left_is_rolled_back(
+    home: DataHome, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ledger = home.records_dir / Ledger.FILE_NAME
+    original = _ledger_rows(ledger)
+    killed = subprocess.run([sys.executable, "-c", _KILLED_IN_A_TRANSACTION, str(ledger)], check=False)
+    assert killed.returncode == -signal.SIGKILL
+    assert ledger.with_name(ledger.name + "-journal").stat().st_size > 0  # a hot journal
+    code, report = run_check(home, capsys)
+    assert code == 0, report
+    assert _ledger_rows(ledger) == original
 
 
 def _ledger_rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
