@@ -16,6 +16,8 @@ stage, how long it wrote to the data home (from its first write to its end). The
   ``parse`` again and ``index``;
 * index: a copy of the reference home as its parse left it; ``deptnews index`` killed; ``index`` again.
 
+Right after the kill, ``deptnews check`` runs on the killed home and must report (exit 0 or 1), not fail.
+
 The stages that are timed or killed are real ``deptnews`` subprocesses; the runs to the end after a
 kill, and the checks, call the CLI's ``main`` in this process (the same code, without paying for a
 Python start each time).
@@ -66,7 +68,7 @@ AFTER = {"crawl": ["crawl", "parse", "index"], "parse": ["parse", "index"], "ind
 COMPARED = (
     "record ids; each record's versions (number, content hash) and removal; responses per article URL in "
     "the WARC files; every WARC file read to its end; hit ids and totals of "
-    f"{len(EXAMPLE_QUERIES)} queries; `deptnews check` exit 0"
+    f"{len(EXAMPLE_QUERIES)} queries; `deptnews check` exit 0 (and 0 or 1 right after the kill)"
 )
 _POLL = 0.01
 
@@ -248,9 +250,11 @@ def main() -> int:
                 tally.trials += 1
                 tally.killed += _kill_at(home, stage, moment)
                 try:
+                    code, out = _cli(home, "check")  # on the killed home: it must report, not fail
+                    problems = [] if code in (0, 1) else [f"`deptnews check` after the kill: {code}: {out}"]
                     for step in AFTER[stage]:
                         _run(home, step)
-                    problems = _differences(want, _state(home, registry))
+                    problems += _differences(want, _state(home, registry))
                     if (failed := _check(home)) is not None:
                         problems.append(failed)
                 except Exception as exc:  # a trial that breaks is a failed trial, reported
