@@ -22,7 +22,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="deptnews",
         description="Archive government department news pages and search them.",
-        epilog="Exit codes: 0 ok, 1 some items failed, 2 bad configuration or usage, 3 a crawl is running.",
+        epilog="Exit codes: 0 ok, 1 some items failed (check: problems left), 2 bad configuration or usage, "
+        "3 a crawl is running (check --repair: or the index is being written).",
     )
     parser.add_argument("--home", type=Path, help="data home (default ./deptnews-data or $DEPTNEWS_HOME)")
     parser.add_argument("--sources", type=Path, help="sources registry (default <home>/sources.toml)")
@@ -100,6 +101,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--facets", default="", metavar="A,B", help="count matches per source, year, …")
     p.add_argument("--cursor", help="the next-page cursor printed by the previous page")
     p.add_argument("--all", action="store_true", help="print every match (JSON lines with --json)")
+
+    p = sub.add_parser(
+        "check",
+        help="verify the data home (WARC files, records, ledger, index); --repair fixes what is safe",
+        description="Verify the data home's invariants: WARC files intact, every record's capture in its "
+        "WARC file, the ledger consistent, the index holding exactly the current records. Exit 0 when "
+        "all hold, 1 when problems are left. --repair (under the crawl and index locks) completes files a "
+        "killed crawl left open, re-derives missing records and a broken ledger from the WARC files and "
+        "re-syncs the index; raw captures are never modified.",
+    )
+    p.add_argument("--repair", action="store_true", help="fix what can be fixed safely, then check again")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
 
     sub.add_parser("schema", help="print the JSON Schema of a record")
     sub.add_parser("dump", help="write an open-data dump (Frictionless Data Package) of every record")
@@ -239,6 +252,8 @@ def _main(argv: Sequence[str] | None) -> int:
                 cursor=args.cursor,
                 every=args.all,
             )
+        case "check":
+            return commands.check(settings, repair=args.repair, as_json_output=args.json)
         case "schema":
             return commands.schema()
         case "dump":

@@ -4,6 +4,7 @@ Each returns the process exit code (see :mod:`deptnews.commands.base`).
 """
 
 from deptnews.commands.base import EXIT_CONFIG, EXIT_FAILURES, EXIT_LOCKED, EXIT_OK
+from deptnews.commands.check import check
 from deptnews.commands.crawl import crawl, sources
 from deptnews.commands.index import index
 from deptnews.commands.parse import parse
@@ -15,6 +16,7 @@ __all__ = [
     "EXIT_FAILURES",
     "EXIT_LOCKED",
     "EXIT_OK",
+    "check",
     "crawl",
     "index",
     "parse",
