@@ -195,10 +195,12 @@ def _parse(capture: Capture, source: Source, url: str, ctx: _Context) -> None:
         repost_of=repost_of,
     )
     if ctx.ledger:
+        # A page counts once for its source's template: when this ledger first meets its record (a
+        # ledger made again over an existing store counts the same pages as the first one did).
+        if not ctx.ledger.knows_article(record.id):
+            ctx.ledger.observe(source.id, result.observed)
         day = record.published.date().isoformat() if record.published else None
         ctx.ledger.add_article(record.id, source.id, title_key(record.title), day)
-        if change == Change.NEW:
-            ctx.ledger.observe(source.id, result.observed)
     ctx.stats.changes[change] += 1
     if change != Change.UNCHANGED:
         ctx.stats.changed_ids.add(record.id)

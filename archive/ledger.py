@@ -145,6 +145,10 @@ class Ledger:
         )
         return [(str(r[0]), str(r[1]), None if r[2] is None else str(r[2])) for r in rows]
 
+    def knows_article(self, rid: str) -> bool:
+        """Whether :meth:`add_article` was called for ``rid``."""
+        return bool(self._run("SELECT 1 FROM articles WHERE record_id = ?", rid))
+
     def records_of(self, source: str) -> list[str]:
         """Ids of the records of ``source`` (as remembered by :meth:`add_article`)."""
         return [str(r[0]) for r in self._run("SELECT record_id FROM articles WHERE source = ?", source)]
