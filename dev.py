@@ -67,6 +67,13 @@ def main(argv: list[str]) -> int:
             run(BIN / "ruff", "check", *PACKAGES, "tests", "bench", "dev.py")
             run(BIN / "ruff", "format", "--check", *PACKAGES, "tests", "bench", "dev.py")
             run(BIN / "mypy", "--strict", *[f"--package={p}" for p in PACKAGES])
+            # First the examples fuzzing recorded (tests/hypothesis-examples/), then the whole suite with
+            # the property-based tests derandomized (see tests/conftest.py). Exit 5: nothing selected.
+            replay = [BIN / "python", "-m", "pytest", "-W", "error", "-q", "-m", "hypothesis"]
+            if subprocess.run(
+                [str(a) for a in [*replay, "--hypothesis-profile=replay", *rest]], cwd=ROOT
+            ).returncode not in (0, 5):
+                return 1
             run(BIN / "python", "-m", "pytest", "-W", "error", "--hypothesis-profile=ci", *rest)
     except subprocess.CalledProcessError as exc:
         return exc.returncode or 1

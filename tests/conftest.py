@@ -17,8 +17,9 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from hypothesis import HealthCheck
+from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
+from hypothesis.database import DirectoryBasedExampleDatabase, ReadOnlyDatabase
 
 from archive.home import DataHome
 from archive.model import CaptureRef, Content, Record, Version, record_id
@@ -28,22 +29,36 @@ from index.store import IndexWriter
 # Hypothesis profiles, for the property tests and the schemathesis tests alike (schemathesis 4 runs
 # its cases as Hypothesis tests and takes these settings):
 # - "ci": `python3 dev.py test` and CI (`CI` set). Derandomized: every run tries the same examples,
-#   so a red run is the code's doing, never the draw's. No example database is read or written: a run
-#   depends on the code alone. A case that must always be tried is an explicit @example, not luck.
+#   so a red run is the code's doing, never the draw's. A case that must always be tried is an
+#   explicit @example, not luck.
+# - "replay": the second pass of `python3 dev.py test`: the recorded example database
+#   (tests/hypothesis-examples/) read-only, nothing generated. Hypothesis reads no database in a
+#   derandomized run, hence a pass of its own. A recorded example is keyed to its test's source and
+#   stops replaying when the test is edited: pin lasting cases with @example.
 # - "fuzz": `python3 dev.py fuzz`. Random and many more examples, to find new failures; each is
-#   printed with a reproduce blob and kept in the local example database (.hypothesis/, not committed)
-#   so the next fuzz run tries it first. Pin it with @example before fixing it.
+#   printed with a reproduce blob and recorded in tests/hypothesis-examples/, so the next fuzz run and,
+#   once committed, every CI run try it first. Pin it with @example before fixing it.
 # A bare `pytest` uses Hypothesis' default profile (random, 100 examples).
+EXAMPLES = Path(__file__).resolve().parent / "hypothesis-examples"
+"""The recorded example database: failures ``dev.py fuzz`` found, committed; CI replays them read-only."""
 hypothesis_settings.register_profile(
     "ci",
-    derandomize=True,
+    derandomize=True,  # which implies no example database: the recorded one is replayed by "replay"
     database=None,
     deadline=None,
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
 hypothesis_settings.register_profile(
+    "replay",
+    database=ReadOnlyDatabase(DirectoryBasedExampleDatabase(EXAMPLES)),
+    phases=[Phase.reuse],  # the recorded examples only: nothing generated, nothing random, nothing written
+    deadline=None,
+    print_blob=True,
+)
+hypothesis_settings.register_profile(
     "fuzz",
+    database=DirectoryBasedExampleDatabase(EXAMPLES),
     max_examples=2000,
     derandomize=False,
     deadline=None,
