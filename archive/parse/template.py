@@ -46,9 +46,10 @@ _GROWTH: Final = 1.1  # the template is learnt again when the pages seen grew by
 
 
 def paragraph_key(paragraph: str) -> str:
-    """The observation of a body paragraph: ``p:`` and a hash of its comparison form."""
-    digest = hashlib.blake2b(key(paragraph).encode("utf-8"), digest_size=8).hexdigest()
-    return f"p:{digest}"
+    """The observation of a body paragraph: ``p:`` and a hash of its words, case folded (the parser's
+    text is NFC already; unlike a heading's, a paragraph's marks are not folded: it is cheaper)."""
+    words = " ".join(paragraph.casefold().split())
+    return f"p:{hashlib.blake2b(words.encode('utf-8'), digest_size=8).hexdigest()}"
 
 
 def heading_key(heading: str) -> str | None:
@@ -59,7 +60,7 @@ def heading_key(heading: str) -> str | None:
 
 def observe(paragraphs: Iterable[str], headings: Iterable[str]) -> frozenset[str]:
     """What one page shows: its body paragraphs' and headings' observation keys."""
-    found = {paragraph_key(p) for p in paragraphs if key(p)}
+    found = {paragraph_key(p) for p in paragraphs if p.strip()}
     found.update(k for k in (heading_key(h) for h in headings) if k is not None)
     return frozenset(found)
 
