@@ -59,10 +59,17 @@ class ArticleLinks:
     ignored: int = 0
 
 
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
 def parse_html(html: str | bytes) -> lxml.html.HtmlElement | None:
-    """The parsed document (bytes are decoded by lxml from the ``<meta charset>``); None when empty."""
+    """The parsed document; None when empty. Give text decoded with the response's charset
+    (:func:`scrapers.fetch.decoded_text`): bytes are decoded by lxml from a ``<meta charset>`` alone, and
+    as Latin-1 without one, which garbles "Trang sau ›" on a page that names its charset in HTTP only."""
     if not html or not html.strip():
         return None
+    if isinstance(html, str):
+        html = _XML_DECLARATION.sub("", html, count=1)  # lxml refuses text that declares an encoding
     try:
         return lxml.html.document_fromstring(html)
     except (etree.ParserError, ValueError):

@@ -23,6 +23,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from archive.parse.text import decode_html
 from archive.urls import same_host
 from archive.warc import Exchange
 from scrapers.errors import FetchError, TooLarge, UnwantedContent
@@ -283,6 +284,12 @@ def _is_certificate_error(exc: BaseException) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+def decoded_text(exchange: Exchange, limit: int) -> str:
+    """The response body as text: Content-Encoding undone (:func:`decoded_body`), then decoded with the
+    charset of its ``Content-Type`` header, its ``<meta charset>`` or detection, as the parser does."""
+    return decode_html(decoded_body(exchange, limit), header(exchange, "content-type")).text
 
 
 def decoded_body(exchange: Exchange, limit: int) -> bytes:

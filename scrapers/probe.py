@@ -19,7 +19,7 @@ from archive.sources import Source
 from scrapers.discover import listing_links, looks_like_article, parse_html
 from scrapers.errors import FetchError
 from scrapers.feeds import parse_feed
-from scrapers.fetch import FetchResult, decoded_body, fetch, make_client
+from scrapers.fetch import FetchResult, decoded_body, decoded_text, fetch, make_client
 from scrapers.politeness import HostGate, Robots
 from scrapers.robots import MAX_ROBOTS_BYTES, robots_text
 from scrapers.settings import CrawlSettings
@@ -148,7 +148,7 @@ class _Probe:
         result = await self._get(url, accept=self.settings.page_types)
         if result is None or not self._answered(url, result):
             return
-        body = decoded_body(result.final, self.settings.max_decoded)
+        body = decoded_text(result.final, self.settings.max_decoded)
         links = listing_links(body, result.final.url, self.source, self.settings.max_links_per_page)
         if not links.articles:
             doc = parse_html(body)

@@ -28,7 +28,7 @@ from scrapers.capture import GONE, Recorder, Saved, stored_status
 from scrapers.discover import ArticleLinks, ListingLinks, article_links, candidate, listing_links
 from scrapers.errors import SourceAbandoned
 from scrapers.feedwalk import conditional, read_feed
-from scrapers.fetch import FetchResult, decoded_body, media_type
+from scrapers.fetch import FetchResult, decoded_text, media_type
 from scrapers.report import SourceReport
 from scrapers.services import RunServices
 from scrapers.state import UrlState
@@ -355,12 +355,12 @@ class SourceWalk:
 
 
 def _listing_links(result: FetchResult, source: Source, max_decoded: int, max_links: int) -> ListingLinks:
-    body = decoded_body(result.final, max_decoded)
-    return listing_links(body, result.final.url, source, max_links)
+    text = decoded_text(result.final, max_decoded)
+    return listing_links(text, result.final.url, source, max_links)
 
 
 def _article_links(
     result: FetchResult, hosts: tuple[str, ...], max_decoded: int, max_links: int
 ) -> ArticleLinks:
-    body = decoded_body(result.final, max_decoded)
-    return article_links(body, result.final.url, hosts, max_links)
+    text = decoded_text(result.final, max_decoded)
+    return article_links(text, result.final.url, hosts, max_links)

@@ -239,6 +239,31 @@ def test_a_pattern_that_matches_the_pager_still_pages(tmp_path: Path, server: Sc
     assert page2.kind == "listing"
 
 
+def test_a_charset_named_only_in_http_still_finds_the_next_page(
+    tmp_path: Path, server: ScriptedServer
+) -> None:
+    # No <meta charset>: the page is UTF-8 by its Content-Type header only, and its one paging link is
+    # "Trang sau ›" (read as Latin-1, "Trang sau â€º" is no next link and paging would stop).
+    utf8 = {"Content-Type": "text/html; charset=utf-8"}
+
+    def listing(n: int, more: bool) -> bytes:
+        # "start=" is no page number deptnews knows: only the link's text says it is the next page
+        pager = f'<a href="/list?start={n * 10}">Trang sau ›</a>' if more else ""
+        return f'<html><body><a href="/a-{n}1.html">Bài {n}</a>{pager}</body></html>'.encode()
+
+    _mini_site(
+        server,
+        {
+            "/list": (200, listing(1, True), utf8),
+            "/list?start=10": (200, listing(2, False), utf8),
+            **{f"/a-{n}1.html": (200, b"<html><body><p>x</p></body></html>", utf8) for n in (1, 2)},
+        },
+    )
+    report = crawl(tmp_path, _toml(server))
+    assert server.hits.get("/list?start=10") == 1
+    assert report.new == 2
+
+
 def test_rel_canonical_alias_is_not_fetched_again(tmp_path: Path, server: ScriptedServer) -> None:
     article = b'<html><head><link rel="canonical" href="/b-1.html"></head><body><p>x</p></body></html>'
     _mini_site(

@@ -239,3 +239,11 @@ def test_read_more_links_stay_articles_and_later_pages_page_on() -> None:
     links = listing_links(html, BASE + "/tin-tuc/trang-2.html", _source(article_pattern=LOOSE))
     assert links.articles == [BASE + "/tin-tuc/bai-a.html"]
     assert links.next_page == BASE + "/tin-tuc/trang-3.html"
+
+
+def test_text_that_declares_an_encoding_is_parsed() -> None:
+    xhtml = (
+        '<?xml version="1.0" encoding="utf-8"?>\n<html><body><a href="/tin-tuc/b-9.html">B</a></body></html>'
+    )
+    links = listing_links(xhtml, BASE + "/tin-tuc", _source(article_pattern=r"\.html$"))
+    assert links.articles == [BASE + "/tin-tuc/b-9.html"]
