@@ -40,7 +40,7 @@ from index.errors import IndexMissing, IndexOutdated
 from index.schema import searchable, to_document
 from index.store import INDEX_NAME, IndexWriter, Location
 
-__all__ = ["SyncReport", "auto_procs", "indexed_hashes", "sync"]
+__all__ = ["SyncReport", "auto_procs", "indexed_documents", "indexed_hashes", "sync"]
 
 STAMPS = "sync-stamps.json"
 
@@ -64,10 +64,11 @@ _LEFT_OUT = "-"
 """Prefix of the remembered stamp of a record left out of the index (so it is not read again)."""
 
 
-def indexed_hashes(location: Location) -> dict[str, bytes]:
-    """``{id: doc_hash}`` of every live document of the index at ``location``."""
+def indexed_documents(location: Location) -> dict[str, list[bytes]]:
+    """``{id: [doc_hash, …]}`` of every live document of the index at ``location`` (more than one hash:
+    the id is indexed more than once, which only damage makes)."""
     ix = whoosh_index.open_dir(str(location.directory), indexname=INDEX_NAME)
-    found: dict[str, bytes] = {}
+    found: dict[str, list[bytes]] = {}
     with ix.searcher() as searcher:
         for sub, _ in searcher.leaf_searchers():
             reader = sub.reader()
@@ -76,8 +77,13 @@ def indexed_hashes(location: Location) -> dict[str, bytes]:
             ids = list(reader.column_reader("id"))
             hashes = list(reader.column_reader("doc_hash"))
             for docnum in reader.all_doc_ids():
-                found[ids[docnum]] = hashes[docnum]
+                found.setdefault(ids[docnum], []).append(hashes[docnum])
     return found
+
+
+def indexed_hashes(location: Location) -> dict[str, bytes]:
+    """``{id: doc_hash}`` of every live document of the index at ``location``."""
+    return {rid: hashes[-1] for rid, hashes in indexed_documents(location).items()}
 
 
 def _load_stamps(directory: Path) -> dict[str, str]:

@@ -17,13 +17,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from whoosh import index as whoosh_index
-
 from archive.model import Record
 from index.schema import to_document
-from index.store import INDEX_NAME, IndexWriter, read_location
+from index.store import IndexWriter, read_location
+from index.sync import indexed_documents
 
-__all__ = ["IndexDiff", "compare_index", "indexed_documents", "repair_index"]
+__all__ = ["IndexDiff", "compare_index", "repair_index"]
 
 
 @dataclass
@@ -41,27 +40,9 @@ class IndexDiff:
         return not (self.missing or self.orphans or self.stale or self.duplicates)
 
 
-def indexed_documents(root: Path) -> dict[str, list[bytes]]:
-    """``{id: [doc_hash, …]}`` of every live document of the current generation at ``root`` (more
-    than one hash: the id is indexed more than once)."""
-    directory = read_location(root).directory
-    ix = whoosh_index.open_dir(str(directory), indexname=INDEX_NAME)
-    found: dict[str, list[bytes]] = {}
-    with ix.searcher() as searcher:
-        for sub, _ in searcher.leaf_searchers():
-            reader = sub.reader()
-            if not reader.doc_count_all():
-                continue
-            ids = list(reader.column_reader("id"))
-            hashes = list(reader.column_reader("doc_hash"))
-            for docnum in reader.all_doc_ids():
-                found.setdefault(ids[docnum], []).append(hashes[docnum])
-    return found
-
-
 def compare_index(root: Path, expected: Mapping[str, bytes]) -> IndexDiff:
     """Compare the index at ``root`` with ``expected`` (``{record id: doc_hash}``)."""
-    indexed = indexed_documents(root)
+    indexed = indexed_documents(read_location(root))
     diff = IndexDiff(documents=sum(len(h) for h in indexed.values()))
     for rid, hashes in sorted(indexed.items()):
         if len(hashes) > 1:
