@@ -27,6 +27,7 @@ import shutil
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from archive.errors import WarcError
@@ -35,7 +36,7 @@ from archive.model import Content, Record, RemovedReason, record_id
 from archive.parse.article import parse_capture
 from archive.parse.listing import listing_dates
 from archive.parse.media import resolve
-from archive.parse.result import PARSER_VERSION, Article
+from archive.parse.result import PARSER_VERSION, Article, NotArticle
 from archive.parse.template import EMPTY, Template
 from archive.sources import Registry, Source
 from archive.store import Change, Ledger, RecordStore
@@ -78,6 +79,23 @@ class _Context:
 
     def template(self, source: Source) -> Template:
         return self.ledger.template(source.id) if self.ledger is not None else EMPTY
+
+
+def parse_archived(
+    capture: Capture, source: Source, *, listing_date: datetime | None = None, template: Template = EMPTY
+) -> Article | NotArticle:
+    """:func:`~archive.parse.article.parse_capture` of an archived capture (its body, URL, headers,
+    WARC date and status)."""
+    return parse_capture(
+        capture.body,
+        capture.url,
+        capture.headers,
+        source,
+        captured_at=capture.ref.captured_at,
+        status=capture.ref.status,
+        listing_date=listing_date,
+        template=template,
+    )
 
 
 def ingest_capture(
@@ -151,15 +169,8 @@ def _ingest(capture: Capture, ctx: _Context) -> None:
 def _parse(capture: Capture, source: Source, url: str, ctx: _Context) -> None:
     when = capture.ref.captured_at
     template = ctx.template(source)
-    result = parse_capture(
-        capture.body,
-        capture.url,
-        capture.headers,
-        source,
-        captured_at=when,
-        status=capture.ref.status,
-        listing_date=ctx.ledger.listing_date(url) if ctx.ledger else None,
-        template=template,
+    result = parse_archived(
+        capture, source, listing_date=ctx.ledger.listing_date(url) if ctx.ledger else None, template=template
     )
     if not isinstance(result, Article):
         if result.reason == "error-page":
@@ -231,16 +242,8 @@ def _reparse_latest(
     except WarcError as exc:
         log.warning("cannot re-read %s for %s: %s", current.capture.warc_file, rid, exc)
         return None
-    result = parse_capture(
-        old.body,
-        old.url,
-        old.headers,
-        source,
-        captured_at=old.ref.captured_at,
-        status=old.ref.status,
-        listing_date=ctx.ledger.listing_date(canonicalize_url(old.url)) if ctx.ledger else None,
-        template=template,
-    )
+    listing_date = ctx.ledger.listing_date(canonicalize_url(old.url)) if ctx.ledger else None
+    result = parse_archived(old, source, listing_date=listing_date, template=template)
     return (result.content, result.extractor) if isinstance(result, Article) else None
 
 

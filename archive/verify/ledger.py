@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from archive.errors import WarcError
+from archive.ingest import parse_archived
 from archive.model import CaptureRef, record_id
-from archive.parse.article import parse_capture
 from archive.parse.result import Article
 from archive.sources import Registry
 from archive.store import Ledger
@@ -148,14 +148,7 @@ def check_complete(
             continue  # reported by the WARC check
         if capture.truncated:
             continue  # ingest skips these too
-        result = parse_capture(
-            capture.body,
-            capture.url,
-            capture.headers,
-            source,
-            captured_at=capture.ref.captured_at,
-            status=capture.ref.status,
-        )
+        result = parse_archived(capture, source)
         if not isinstance(result, Article):
             continue
         rid = record_id(result.canonical_url)
