@@ -162,6 +162,7 @@ class _Head:
     crumbs: list[str]
     tags: list[str]
     section: str | None
+    category_link: str | None
     author_element: str | None
     structured_author: str | None
     meta_author: str | None
@@ -189,10 +190,11 @@ def _read_head(
         headings=title_candidates.heading_texts(soup, (*layout.title, *_HEADINGS), index),
         sites=sites,
         labels=labels,
-        structured=when.structured(metas, found, now),
+        structured={**when.microdata(soup, now, index), **when.structured(metas, found, now)},
         crumbs=crumbs,
         tags=fields.tags(soup, fields.meta_tags(soup), index),
         section=metas.get("article:section") or jsonld.first(found, "articleSection", articles_only=True),
+        category_link=fields.category_link(soup, index),
         author_element=_author_element(soup, layout.author, index),
         structured_author=jsonld.first(found, "author", articles_only=True),
         meta_author=metas.get("author", "article:author"),
@@ -248,7 +250,10 @@ def _parse(
     weak_title = head.title[0] if head.title else None
     if (detail := classify.error_page(weak_title, root)) is not None:
         return NotArticle("error-page", detail)
-    if (detail := classify.listing(located[0] if located else root, root, url, source, now)) is not None:
+    # A content block found by the family's or the source's body selector is the page's own article.
+    own_body = located is not None and located[1] not in ("common", "generic")
+    block = located[0] if located else root
+    if (detail := classify.listing(block, root, url, source, now, own_body=own_body)) is not None:
         return NotArticle("listing", detail)
     if (detail := classify.contact_page(weak_title, root, head.form)) is not None:
         return NotArticle("contact", detail)
@@ -305,7 +310,7 @@ def _parse(
         author=_author(byline.author, head),
         signature=byline.signature,
         source_line=byline.source_line,
-        category=fields.category(head.crumbs, title, head.section),
+        category=fields.category(head.crumbs, title, head.section, head.category_link),
         tags=head.tags,
         attachments=attachments,
         images=images,

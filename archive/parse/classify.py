@@ -141,10 +141,17 @@ def drop_teasers(container: Tag, url: str, source: Source, now: datetime) -> Non
             box.decompose()
 
 
-def listing(container: Tag, body: Tag, url: str, source: Source, now: datetime) -> str | None:
+def listing(
+    container: Tag, body: Tag, url: str, source: Source, now: datetime, *, own_body: bool = False
+) -> str | None:
     """A listing: teasers of other articles make most of the content block's text, or the page holds many
     teasers and little text outside them (CMSs that render each teaser with the article markup). A page
-    with a run of running text (:func:`prose_run`) is an article, however many teasers surround it."""
+    with a run of running text (:func:`prose_run`) is an article, however many teasers surround it.
+
+    ``own_body`` says the content block is the CMS's full-article element (found by the family's or the
+    source's body selector, such as Liferay's ``.asset-full-content``): when no teaser holds it or lies
+    inside it, the page shows that one article, however short, and the teasers around it are related news.
+    """
     sizes = measure(body)
     paragraphs, chars = prose_run(container, sizes)
     if paragraphs >= _RUN_PARAGRAPHS and chars >= _RUN_CHARS:
@@ -160,9 +167,10 @@ def listing(container: Tag, body: Tag, url: str, source: Source, now: datetime) 
     if any(id(t.element) in around for t in page):
         prose = 0  # the content block is one of the teasers
     else:
-        prose = text_len(container) - sum(
-            text_len(t.element) for t in page if any(p is container for p in t.element.parents)
-        )
+        inside = [t for t in page if any(p is container for p in t.element.parents)]
+        if own_body and not inside:
+            return None
+        prose = text_len(container) - sum(text_len(t.element) for t in inside)
     if prose < _PROSE_OUTSIDE_TEASERS:
         return f"listing: {len(page)} article teasers make {share:.0%} of the page"
     return None

@@ -123,8 +123,9 @@ def _is_boilerplate(tag: Tag, sizes: dict[int, Size]) -> bool:
             # ASP.NET and JSF pages wrap the whole page in one form; a search or comment form is short.
             size = sizes[id(tag)]
             return size.text - size.links_text < _PAGE_FORM_TEXT
-        # An article's own <header> holds its title and date line, not site navigation.
-        return not (tag.name == "header" and tag.find_parent("article") is not None)
+        # An article's own <header> holds its title and date line, and its own <footer> its date, byline,
+        # category and tags (Twenty Twenty-One's entry-footer), not site navigation.
+        return not (tag.name in ("header", "footer") and tag.find_parent("article") is not None)
     if tag.name in _NEVER_DROP or tag.attrs is None:
         return False
     words = _classes(tag)

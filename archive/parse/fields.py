@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Final
 
@@ -24,6 +25,12 @@ _BREADCRUMB: Final = (
     ".duong-dan",
     ".path",
 )
+# Text for screen readers only, inside breadcrumbs and menus: SharePoint's "Hiện đã chọn" (currently
+# selected) in ``.ms-hidden``, Drupal's, Bootstrap's, WordPress's and Liferay's hidden labels.
+_HIDDEN_TEXT: Final = re.compile(
+    r"^(ms-hidden|ms-accessible|visually-hidden|sr-only|screen-reader-text|element-invisible|"
+    r"hide-accessible|helper-hidden-accessible)$"
+)
 _CRUMB_NOISE: Final = frozenset({"»", ">", "/", "›", "|", "-", "→", "»»"})
 _TAG_SELECTORS: Final = (
     *(".tags a", ".field-name-field-tags a", ".field--name-field-tags a", ".tag-list a", ".itemTags a"),
@@ -36,7 +43,11 @@ _TAG_SELECTORS: Final = (
         ".news-tags a",
     ),
     ".tag a",
+    ".fa-tags ~ a",  # links after a tags icon (NukeViet's "Từ khóa:" line)
 )
+# The link to the category an article is filed in, as CMSs print it beside the article: K2's "Được đăng
+# trong <a>", WordPress's ``rel="category tag"`` links, Joomla's category field.
+_CATEGORY_LINKS: Final = (".itemCategory a", "a[rel~=category]", "dd.category-name a")
 _TAG_LABEL: Final = re.compile(r"^(tags?|từ khóa|từ khoá|thẻ)\s*:?\s*", re.IGNORECASE)
 DOC_NUMBER: Final = re.compile(
     r"(?<![\w/])(?:\d{1,6}(?:/\d{4})?/[A-ZĐ][A-ZĐ0-9]*(?:-[A-ZĐ0-9]+)+|\d{1,3}/\d{4}/QH\d{2})(?![\w/-])"
@@ -45,6 +56,9 @@ _VIETNAMESE: Final = re.compile(
     r"[ăâđêôơưàảãạáằẳẵặắầẩẫậấèẻẽẹéềểễệếìỉĩịíòỏõọóồổỗộốờởỡợớùủũụúừửữựứỳỷỹỵý]", re.IGNORECASE
 )
 _ENGLISH: Final = re.compile(r"\b(the|and|of|to|in|is|for|with|on|that|was|by)\b", re.IGNORECASE)
+_VIETNAMESE_SHARE: Final = 0.02  # of letters accented: Vietnamese text
+_NAMES_ONLY_SHARE: Final = 0.1  # of letters accented: at most Vietnamese names in another language's text
+_ENGLISH_SHARE: Final = 0.08  # of words that are English function words: English text
 _MIN_BOLD_LEAD: Final = 100
 _CUT_TITLE: Final = 25
 
@@ -82,9 +96,20 @@ def _bold_lead(container: Tag) -> str | None:
 
 def breadcrumb(soup: BeautifulSoup, index: Index | None = None) -> list[str]:
     """Breadcrumb item texts (call before boilerplate removal)."""
-    crumb = select_first(soup, _BREADCRUMB, index)
-    if crumb is None:
-        return []
+    # The first breadcrumb that says something: NukeViet 4.5 prints an empty one that scripts fill in.
+    for found in select_all(soup, _BREADCRUMB, index):
+        if items := _crumbs(found):
+            return items
+    return []
+
+
+def _crumbs(found: Tag) -> list[str]:
+    """The items of one breadcrumb element, without its screen-reader-only text."""
+    crumb = found
+    if found.find(class_=_HIDDEN_TEXT) is not None:
+        crumb = copy.copy(found)  # the page itself keeps its hidden text
+        for hidden in crumb.find_all(class_=_HIDDEN_TEXT):
+            hidden.decompose()
     items = [clean_text(a.get_text(" ")) for a in crumb.find_all(["a", "span", "li", "strong"])]
     if not items:
         items = [clean_text(p) for p in re.split(r"[»>›/|→]", crumb.get_text(" "))]
@@ -96,16 +121,24 @@ def breadcrumb(soup: BeautifulSoup, index: Index | None = None) -> list[str]:
     return seen
 
 
-def category(crumbs: list[str], title: str, section: str | None) -> str | None:
+def category_link(soup: BeautifulSoup, index: Index | None = None) -> str | None:
+    """The text of the article's category link (call before boilerplate removal), or None."""
+    found = select_first(soup, _CATEGORY_LINKS, index)
+    text = clean_text(found.get_text(" ")) if found is not None else ""
+    return text if text and len(text) <= 80 else None
+
+
+def category(crumbs: list[str], title: str, section: str | None, link: str | None = None) -> str | None:
     """The section an article is filed under: the last breadcrumb item that is not the title itself (a
-    lone "Trang chủ" is not a category), else the ``article:section``/JSON-LD ``articleSection``."""
+    lone "Trang chủ" is not a category), else the ``article:section``/JSON-LD ``articleSection``, else
+    the category link printed with the article (:func:`category_link`)."""
     if len(crumbs) > 1:
         for crumb in reversed(crumbs[1:]):
             stem = crumb.rstrip(".… ")
             # The last crumb is often the title itself, whole or cut ("Thông báo kết quả tuyển…").
             if crumb != title and not (len(stem) >= _CUT_TITLE and title.startswith(stem)):
                 return crumb
-    return section
+    return section or link
 
 
 def tags(soup: BeautifulSoup, meta_tags: list[str], index: Index | None = None) -> list[str]:
@@ -141,7 +174,14 @@ def doc_numbers(paragraphs: list[str]) -> list[str]:
 def language(text: str) -> str:
     """``vi`` for Vietnamese text, ``en`` for English, ``und`` when it cannot tell."""
     letters = sum(c.isalpha() for c in text) or 1
-    if len(_VIETNAMESE.findall(text)) / letters > 0.02:
-        return "vi"
     words = len(text.split()) or 1
-    return "en" if len(_ENGLISH.findall(text)) / words > 0.08 else "und"
+    vietnamese = len(_VIETNAMESE.findall(text)) / letters
+    english = len(_ENGLISH.findall(text)) / words
+    # English pages of ministries name Vietnamese people and places ("Trần Anh Tuấn", "Thừa Thiên Huế"): a
+    # few accented letters among dense English function words, where Vietnamese prose accents about a
+    # quarter of its letters.
+    if english > _ENGLISH_SHARE and vietnamese < _NAMES_ONLY_SHARE:
+        return "en"
+    if vietnamese > _VIETNAMESE_SHARE:
+        return "vi"
+    return "en" if english > _ENGLISH_SHARE else "und"

@@ -61,7 +61,11 @@ DRUPAL: Final = Layout(
         *(".field-name-field-ngay-dang", ".field--name-field-ngay-dang", ".date-display-single"),
         *(".node__submitted", ".submitted", ".field--name-created"),
     ),
-    author=(".field-name-field-tac-gia", ".field--name-field-tac-gia", ".field--name-field-author"),
+    # Olivero prints the node's author as "By <span class=node__author>…</span>, <time>".
+    author=(
+        *(".field-name-field-tac-gia", ".field--name-field-tac-gia", ".field--name-field-author"),
+        ".node__author",
+    ),
     drop=(".element-invisible", ".visually-hidden", "#skip-link", "ul.links.inline", ".node-links"),
 )
 LIFERAY_ASSET: Final = Layout(
@@ -114,8 +118,12 @@ SHAREPOINT: Final = Layout(
     ),
     lead=("[id$=SummaryField]", ".article-summary", ".ms-rtestate-field.summary"),
     date=("[id$=ArticleStartDate]", ".article-date", ".ArticleDate", ".date"),
-    author=("[id$=ByLine]", ".article-byline", ".ByLine"),
-    drop=("#s4-ribbonrow", ".ms-hide", "#DeltaPlaceHolderLeftNavBar", ".ms-core-listMenu-horizontalBox"),
+    # ArticleLeft/ArticleRight page layouts print ArticleByLine in ``.article-header .by-line``.
+    author=("[id$=ByLine]", ".article-byline", ".ByLine", ".by-line"),
+    drop=(
+        *("#s4-ribbonrow", ".ms-hide", "#DeltaPlaceHolderLeftNavBar", ".ms-core-listMenu-horizontalBox"),
+        "[id^=ctl00_PlaceHolderMain][id$=_label]",  # field controls' hidden labels ("Chú thích Hình ảnh")
+    ),
 )
 PORTAL: Final = Layout(
     article=(".wcm-article", ".wpthemeControlBody"),

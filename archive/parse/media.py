@@ -27,6 +27,8 @@ _GENERIC_LINK: Final = re.compile(
     r"đính kèm|tải file|tải tệp|\[?tải về\]?)\W*$",
     re.IGNORECASE,
 )
+# "Tải về 1: QD-123.pdf" (NukeViet's file list): the words before the file's own name.
+_DOWNLOAD_PREFIX: Final = re.compile(r"^(tải về|tải xuống|download)(\s+\d+)?\s*:\s*(?=\S)", re.IGNORECASE)
 _CAPTION_CLASS: Final = re.compile(
     r"caption|image[-_]?desc|img[-_]?desc|photo[-_]?desc|chu-?thich|desc", re.I
 )
@@ -60,12 +62,14 @@ def resolve(base: str, href: str) -> str | None:
 def file_type(url: str, mime: str | None = None, hints: tuple[str, ...] = ()) -> str | None:
     """The attachment type of a link: its file name's extension (also in a path segment, as in Liferay's
     ``/documents/…/QD-1234.pdf/<uuid>``, or a query value such as ``?file=QD.pdf``), else its MIME type,
-    else a file name in ``hints`` (the link's ``download`` or ``title`` attribute: download handlers such
-    as K2's ``/item/download/245_…`` have no extension)."""
+    else a file name in ``hints`` (the link's ``download`` or ``title`` attribute or its text: download
+    handlers such as K2's ``/item/download/245_…`` and NukeViet's ``…&download=1&id=0`` have no
+    extension)."""
     parts = urlsplit(url)
     segments = [s for s in parts.path.lower().split("/") if s]
     names = [*reversed(segments), *(v.lower() for _, v in parse_qsl(parts.query))]
-    names += [h.strip().lower() for h in hints if h and " " not in h.strip()]
+    # A file name as the whole hint, or as a word of it ("Tải về 1 QD-123.pdf").
+    names += [word.lower() for h in hints for word in h.split()]
     for name in names:
         ext = name.rsplit(".", 1)[-1] if "." in name else ""
         if ext in FILE_TYPES:
@@ -90,12 +94,12 @@ def attachments(scope: Tag, base_url: str) -> list[Attachment]:
         href = a.get("href")
         url = resolve(base_url, href) if isinstance(href, str) else None
         mime = a.get("type")
-        hints = tuple(v for v in (a.get("download"), a.get("title")) if isinstance(v, str))
+        text = _DOWNLOAD_PREFIX.sub("", clean_text(a.get_text(" ")))
+        hints = tuple(v for v in (a.get("download"), a.get("title"), text) if isinstance(v, str))
         kind = file_type(url, mime if isinstance(mime, str) else None, hints) if url else None
         if url is None or kind is None or url in seen:
             continue
         seen.add(url)
-        text = clean_text(a.get_text(" "))
         if not text or _GENERIC_LINK.match(text):
             hint = a.get("title")
             text = clean_text(hint) if isinstance(hint, str) and hint.strip() else _file_name(url) or ""
@@ -161,7 +165,8 @@ def _caption(img: Tag) -> Tag | None:
     figure = img.find_parent("figure")
     if figure is not None and (cap := figure.find("figcaption")) is not None:
         return cap
-    wrapper = img.find_parent(class_=re.compile(r"wp-caption|image-wrap|img-wrap|photo"))
+    # WordPress's wp-caption, SharePoint publishing layouts' captioned-image (image and caption fields).
+    wrapper = img.find_parent(class_=re.compile(r"wp-caption|captioned-image|image-wrap|img-wrap|photo"))
     if wrapper is not None and (cap := wrapper.find(class_=_CAPTION_CLASS)) is not None:
         return cap
     if (after_img := _caption_after(img)) is not None:

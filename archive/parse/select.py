@@ -43,7 +43,10 @@ def _keys(selector: str) -> tuple[Key, ...] | None:
         if not compounds:
             return None
         key = _compound_key(compounds[-1])
-        if key is None or key[0] == "tag":
+        whole = complex_selector.strip()
+        # ".x ~ a", ".x + a": the element follows a sibling, it is not below one (keep its own key).
+        after_sibling = whole[: len(whole) - len(compounds[-1])].rstrip().endswith(("+", "~"))
+        if not after_sibling and (key is None or key[0] == "tag"):
             tag = key[1] if key else "*"
             above = next(
                 (k for c in reversed(compounds[:-1]) if (k := _compound_key(c)) and k[0] != "tag"), None
