@@ -2,7 +2,8 @@
 per request that knows its language, builds links that keep it, and answers with the security headers.
 
 Nothing scraped is ever marked safe here; the only :class:`~markupsafe.Markup` a page receives is a
-search snippet that passed :func:`trusted_snippet`.
+search snippet that passed :func:`trusted_snippet` and the timeline's SVG, which an XML serializer wrote
+(:mod:`api.web.chart`).
 """
 
 from __future__ import annotations

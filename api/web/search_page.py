@@ -3,6 +3,10 @@
 It takes exactly the parameters of ``/api/v1/search`` (plus ``lang``), so every result page is a
 shareable URL and its JSON twin is the same query string on the API. Without a query it lists the newest
 records. A bad parameter or query is shown on the page itself, with the form, as a 400.
+
+The results can be taken away: downloaded (every match, as CSV or JSON Lines, from ``/api/v1/export``),
+followed (the Atom feed ``/api/v1/search.atom``, also announced in the page head) and seen over time (a
+chart of the matches per month or year, :mod:`api.web.timeline`).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from api.parameters import HARVEST_PARAMS
 from api.params import MAX_OFFSET, SEARCH_PARAMS, search_request
 from api.problems import Problem
 from api.routes.common import context
@@ -22,12 +27,14 @@ from api.routes.search import run_search
 from api.web.i18n import LOCAL_TZ
 from api.web.links import page_numbers, with_params
 from api.web.render import Page, trusted_snippet
+from api.web.timeline import month_counts, timeline_view
 from index.search import FILTER_FIELDS, SearchRequest, SearchResults
 
 ALLOWED = (*SEARCH_PARAMS, "lang")
 DEFAULT_FACETS = ("source", "department", "jurisdiction", "category", "year")
 SELECT_FILTERS = ("source", "department", "jurisdiction", "category")
-"""Filters offered as drop-down lists in the form; ``author`` and ``year`` come from facet links."""
+"""Filters offered as drop-down lists in the form; ``author``, ``year`` and ``month`` come from facet
+links and the timeline's bars."""
 SIZES = ("10", "20", "50", "100")
 FACET_ROWS = 12
 SORTS = ("", "relevance", "newest", "oldest")
@@ -84,6 +91,16 @@ class PageLink:
 
 
 @dataclass(frozen=True)
+class Harvest:
+    """The same search on the API's harvesting endpoints."""
+
+    csv_url: str
+    jsonl_url: str
+    feed_url: str
+    feed_title: str
+
+
+@dataclass(frozen=True)
 class Pagination:
     links: list[PageLink]
     prev_url: str | None
@@ -100,6 +117,9 @@ def _select_options(name: str, rows: list[tuple[str, int]], selected: str, label
 def _chip_label(page: Page, name: str, value: str, labels: dict[str, str]) -> str:
     if name == "source":
         return labels.get(value, value)
+    if name == "month":  # already validated as YYYY-MM
+        year, month = value.split("-")
+        return page.t("chart.month", year=year, month=int(month))
     if name in ("date_from", "date_to"):  # already validated as YYYY-MM-DD
         return page.t.day(datetime.combine(date.fromisoformat(value), time(12), tzinfo=LOCAL_TZ))
     return value
@@ -159,6 +179,19 @@ def _chips(page: Page, path: str, params: dict[str, str], labels: dict[str, str]
     ]
 
 
+def _harvest(page: Page, params: dict[str, str], query: str) -> Harvest:
+    """Export and feed links with the search's query, filters, dates and sort (paging, facets and the
+    language are the page's own; the endpoints would refuse them). A feed is always newest first."""
+    kept = {name: value for name, value in params.items() if name in HARVEST_PARAMS}
+    export = page.path("export")
+    return Harvest(
+        csv_url=with_params(export, {"format": "csv", **kept}),
+        jsonl_url=with_params(export, {"format": "jsonl", **kept}),
+        feed_url=with_params(page.path("feed"), kept, sort=None),
+        feed_title=page.t("feed.title", query=query) if query else page.t("feed.title_newest"),
+    )
+
+
 def _hits(page: Page, results: SearchResults, labels: dict[str, str]) -> list[HitView]:
     return [
         HitView(
@@ -208,6 +241,10 @@ async def search_page(request: Request) -> Response:
     req, results, options, error = await _run(request)
     path = page.path("web_search")
     query = (params.get("q") or "").strip()
+    timeline = None
+    if not error and results.total:
+        months = await month_counts(request, req)
+        timeline = timeline_view(months, total=results.total, t=page.t, path=path, params=params)
     return page.render(
         "search.html",
         status=400 if error else 200,
@@ -226,7 +263,7 @@ async def search_page(request: Request) -> Response:
         sorts=SORTS,
         size=str(req.size),
         sizes=SIZES,
-        hidden={k: params[k] for k in ("author", "year", "facets") if params.get(k)},
+        hidden={k: params[k] for k in ("author", "year", "month", "facets") if params.get(k)},
         results=results,
         first=req.offset + 1,
         last=min(req.offset + req.size, results.total),
@@ -235,5 +272,7 @@ async def search_page(request: Request) -> Response:
         chips=[] if error else _chips(page, path, params, labels),
         pagination=_pagination(path, params, req, results.total),
         json_url=with_params(page.path("search"), {k: v for k, v in params.items() if k != "lang"}),
+        harvest=None if error else _harvest(page, params, query),
+        timeline=timeline,
         reset_url=page.url("web_search"),
     )

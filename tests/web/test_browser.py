@@ -12,10 +12,15 @@ Without Chromium the tests skip: ``apt-get install chromium`` (``.ci/run`` does 
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import os
 import re
 import shutil
 import time
+import unicodedata
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -329,6 +334,134 @@ def test_works_without_javascript(
         assert page.locator("html").get_attribute("lang") == "en"
         assert page.get_by_role("heading", name="Cite this record").is_visible()
         shoot(page, "record-nojs-en")
+    finally:
+        context.close()
+
+
+def folded(text: str) -> str:
+    """``text`` without Vietnamese marks, lower case (as the query "hoi nghi" matches it)."""
+    text = unicodedata.normalize("NFD", text.lower()).replace("đ", "d")
+    return "".join(c if c.isalnum() else " " for c in text if not unicodedata.combining(c))
+
+
+def api_json(page: Any, server: LiveServer, path: str, params: dict[str, str]) -> Any:
+    """What the API answers, fetched by the browser's own request context."""
+    response = page.request.get(server.url + path, params=params)
+    assert response.ok
+    return response.json()
+
+
+def test_download_the_results_and_follow_the_search(page: Any, server: LiveServer) -> None:
+    search = {"q": "hoi nghi", "source": "demo-stttt", "sort": "oldest"}
+    page.goto(server.url + "/?q=hoi+nghi&source=demo-stttt&sort=oldest&size=3")
+    expected = [
+        hit["id"] for hit in api_json(page, server, "/api/v1/search", {**search, "size": "100"})["hits"]
+    ]
+    assert len(expected) > page.locator("ol.hits > li").count()  # the download has more than the page
+
+    # Each link downloads a file (not a page to look at) with every result of this search, in order.
+    with page.expect_download() as csv_download:
+        page.get_by_role("link", name="CSV (mở bằng bảng tính)").click()
+    assert csv_download.value.suggested_filename == "deptnews-export.csv"
+    rows = list(csv.DictReader(io.StringIO(Path(csv_download.value.path()).read_text(encoding="utf-8"))))
+    assert [row["id"] for row in rows] == expected
+    assert {row["source"] for row in rows} == {"demo-stttt"}
+    assert all({"hoi", "nghi"} <= set(folded(" ".join(row.values())).split()) for row in rows)
+    with page.expect_download() as jsonl_download:
+        page.get_by_role("link", name="JSONL (cho lập trình, đủ mọi trường)").click()
+    assert jsonl_download.value.suggested_filename == "deptnews-export.jsonl"
+    lines = Path(jsonl_download.value.path()).read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["id"] for line in lines] == expected
+
+    # A feed reader finds the feed in the head; the visible link is the same feed.
+    alternate = page.locator('head link[rel="alternate"][type="application/atom+xml"]')
+    assert alternate.count() == 1
+    assert alternate.get_attribute("title") == "deptnews – tìm kiếm “hoi nghi”"
+    feed_url = alternate.evaluate("link => link.href")  # resolved against the page, as a reader does
+    assert feed_url.startswith(server.url + "/api/v1/search.atom?")
+    visible = page.get_by_role("link", name="Theo dõi tìm kiếm này (nguồn cấp Atom)")
+    assert visible.evaluate("a => a.href") == feed_url
+    feed = page.request.get(feed_url)
+    assert feed.headers["content-type"].startswith("application/atom+xml")
+    entries = ET.fromstring(feed.body()).findall("{http://www.w3.org/2005/Atom}entry")
+    assert sorted(e.findtext("{http://www.w3.org/2005/Atom}title") or "" for e in entries) == sorted(
+        row["title"] for row in rows
+    )
+
+
+def test_the_timeline_chart_and_its_bars(page: Any, server: LiveServer, spy: Spy) -> None:
+    page.goto(server.url + "/?q=hoi+nghi")
+    chart = page.locator("svg.chart")
+    assert chart.get_attribute("role") == "img"
+    box = chart.bounding_box()
+    assert box is not None
+    assert box["width"] > 300
+    assert box["height"] > 80
+    years = api_json(page, server, "/api/v1/timeline", {"q": "hoi nghi", "interval": "year"})["buckets"]
+    bars = page.locator("svg.chart a.bar")
+    assert bars.count() == len(years) > 3
+    # Styled from web.css under the strict policy: the bars take the accent colour, nothing is refused.
+    fill = page.locator("svg.chart .fill").first.evaluate("r => getComputedStyle(r).fill")
+    assert fill == "rgb(10, 74, 148)"
+    assert not [m for m in spy.console if "Content Security Policy" in m]
+    # The numbers as a table, out of sight until keyboard focus enters it.
+    table = page.locator(".reveal-on-focus")
+    assert table.bounding_box()["width"] <= 1
+    page.locator("table.chart-data a").first.focus()
+    assert table.bounding_box()["width"] > 100
+    page.locator("table.chart-data a").first.blur()
+    assert table.bounding_box()["width"] <= 1
+    shoot(page, "search-timeline")
+    chart.screenshot(path=str(SHOTS / "search-timeline-chart.png"))
+    page.set_viewport_size(PHONE)
+    chart.screenshot(path=str(SHOTS / "search-timeline-chart-phone.png"))
+    page.set_viewport_size(DESKTOP)
+
+    # Clicking the tallest bar narrows the search to its year; that year is then shown by month.
+    peak = max(range(len(years)), key=lambda i: years[i]["count"])
+    bars.nth(peak).click()
+    page.wait_for_url(re.compile(r"year="))
+    assert query_of(page.url) == {"q": ["hoi nghi"], "year": [years[peak]["period"]]}
+    assert page.locator("ol.hits > li").count() == years[peak]["count"] > 1
+    assert page.locator("a.chip", has_text=years[peak]["period"]).count() == 1
+    assert page.locator("svg.chart title").first.text_content() == "Số kết quả theo tháng"
+    months = page.locator("svg.chart a.bar")
+    assert months.count() >= 1
+    page.locator("svg.chart").screenshot(path=str(SHOTS / "search-timeline-months-chart.png"))
+    months.first.click()
+    page.wait_for_url(re.compile(r"month="))
+    assert query_of(page.url)["month"][0].startswith(years[peak]["period"] + "-")
+    assert page.locator("ol.hits > li").count() >= 1
+    shoot(page, "search-timeline-month")
+
+
+def test_chart_and_ways_out_work_without_javascript(
+    chromium: Chromium, tmp_path_factory: pytest.TempPathFactory, server: LiveServer
+) -> None:
+    context = chromium.launch(tmp_path_factory.mktemp("chromium-nojs-chart"), java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(server.url + "/?q=hoi+nghi&lang=en")
+        assert page.locator("svg.chart a.bar").count() > 3  # drawn by the server, not by script
+        assert page.locator("svg.chart desc").text_content().startswith("Dated results: ")
+        assert (
+            page.get_by_role("link", name="CSV (for spreadsheets)")
+            .get_attribute("href")
+            .startswith("/api/v1/export?format=csv&q=hoi+nghi")
+        )
+        assert (
+            page.locator('head link[rel="alternate"]').get_attribute("href")
+            == "/api/v1/search.atom?q=hoi+nghi"
+        )
+        shoot(page, "search-timeline-nojs-en")
+        page.locator("svg.chart a.bar").last.click()
+        page.wait_for_url(re.compile(r"year="))
+        assert query_of(page.url)["lang"] == ["en"]
+        assert page.locator("ol.hits > li").count() >= 1
+        with page.expect_download() as download:
+            page.get_by_role("link", name="JSONL (for programs, every field)").click()
+        lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+        assert len(lines) == page.locator("ol.hits > li").count()
     finally:
         context.close()
 
