@@ -56,7 +56,7 @@ def _article_links(root: Tag, page_url: str, source: Source) -> dict[int, str]:
     for a in root.find_all("a", href=True):
         href = a.get("href")
         url = resolve(page_url, href) if isinstance(href, str) else None
-        if url is None or not source.is_article_url(url):
+        if url is None or not source.is_article_url(url) or _taxonomy(a):
             continue
         if not (same_host(url, page_url) or same_host(url, source.homepage)):
             continue
@@ -64,6 +64,14 @@ def _article_links(root: Tag, page_url: str, source: Source) -> dict[int, str]:
         if canonical != page:
             links[id(a)] = canonical
     return links
+
+
+def _taxonomy(anchor: Tag) -> bool:
+    """A link to a category or tag page (``rel="category tag"``, the rel-tag microformat WordPress and
+    others print in an article's footer): navigation, never another article's teaser."""
+    rel = anchor.get("rel")
+    words = rel if isinstance(rel, list) else str(rel or "").split()
+    return any(w.lower() in ("tag", "category") for w in words)
 
 
 _MANY: Final = ""  # more than one distinct article below an element

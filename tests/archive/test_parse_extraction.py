@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from bs4 import BeautifulSoup
 
-from archive.parse import classify, dom
+from archive.parse import classify, dom, listing
 from archive.parse.article import parse_capture
 from archive.parse.result import Article, NotArticle
 from archive.sources import Source
@@ -147,3 +147,18 @@ def test_prose_run_counts_paragraphs_not_cut_by_links() -> None:
     )
     assert flat.body is not None
     assert classify.prose_run(flat.body, dom.measure(flat.body))[0] == 1
+
+
+def test_category_and_tag_links_make_no_teasers() -> None:
+    # WordPress prints "Posted in <a rel="category tag">…</a>" in a post's entry-footer: under a pattern
+    # the category page also matches, that link climbed to the short post around it and made the post
+    # one more "teaser" (a real blog post of the extraction benchmark became a listing that way).
+    html = (
+        f'<body><article><div class="entry-content"><p>{SENTENCES[0]}</p></div><footer class="entry-footer">'
+        'Đăng trong <a rel="category tag" href="/tin-tuc/chuyen-muc/moi-truong/">Môi trường</a> '
+        '<a rel="tag" href="/tin-tuc/the/rac-thai/">rác thải</a></footer></article>'
+        '<ul><li><a href="/tin-tuc/bai-1">Bài khác</a></li></ul></body>'
+    )
+    soup = BeautifulSoup(html, "lxml")
+    found = listing.teasers(soup.body, URL, SOURCE, NOW)
+    assert [t.url for t in found] == ["https://stnmt.example.vn/tin-tuc/bai-1"]
