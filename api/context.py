@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from api.settings import ApiSettings
+from archive.cdxindex import CdxIndex
 from archive.errors import ArchiveError
 from archive.home import DataHome
 from archive.sources import Registry, load_sources
 from archive.store import RecordStore
+from archive.warcfiles import WarcCatalog
 from index.health import SourceHealth
 from index.search import SearchService
 
@@ -29,6 +31,8 @@ class ApiContext:
     sources_file: Path
     store: RecordStore = field(init=False)
     search: SearchService = field(init=False)
+    cdx: CdxIndex = field(init=False)
+    warcs: WarcCatalog = field(init=False)
     _registry: tuple[float, Registry] | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     source_counts_cache: tuple[float, dict[str, SourceHealth]] | None = field(default=None, init=False)
@@ -37,6 +41,8 @@ class ApiContext:
 
     def __post_init__(self) -> None:
         self.store = RecordStore(self.home.records_dir)
+        self.cdx = CdxIndex(self.home.cdx_dir, self.home.warc_dir)
+        self.warcs = WarcCatalog(self.cdx)
         self.search = SearchService(
             self.home.index_dir, self._load_text, posting_cache_mb=self.settings.posting_cache_mb
         )

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from api import models
+from api import models, warc_models
 from api.parameters import HARVEST_PARAMS, PARAMETERS, SEARCH_PARAMS
 from archive.model import Record, Version
 
@@ -54,6 +54,8 @@ class Endpoint:
     media_type: str = "application/json"
     errors: tuple[int, ...] = (400,)
     tag: str = "records"
+    success: tuple[int, ...] = (200,)
+    """Statuses of a successful answer: 200, 206 (a byte range), 302 (a redirect, no content), 304."""
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -145,6 +147,76 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         errors=(400, 404, 503),
     ),
     Endpoint(
+        "/api/v1/records/{record_id}/attachments/{attachment}/file",
+        "attachment_file",
+        "The archived file of a record's attachment, as a download (latest capture; 404 if never archived)",
+        ("record_id", "attachment"),
+        None,
+        "application/octet-stream",
+        (400, 404, 503),
+    ),
+    Endpoint(
+        "/api/v1/timegate/{url}",
+        "timegate",
+        "Memento TimeGate (RFC 7089): 302 to the memento closest to Accept-Datetime (default: the latest)",
+        ("url", "Accept-Datetime"),
+        errors=(400, 404, 503),
+        tag="memento",
+        success=(302,),
+    ),
+    Endpoint(
+        "/api/v1/timemap/link/{url}",
+        "timemap",
+        "Memento TimeMap (RFC 7089): every memento of the URL with its datetime",
+        ("url",),
+        None,
+        "application/link-format",
+        (400, 404, 503),
+        tag="memento",
+    ),
+    Endpoint(
+        "/api/v1/memento/{timestamp}/{url}",
+        "memento",
+        "A memento: the archived response as captured at that second, sandboxed, with Memento-Datetime "
+        "(another time: 302 to the closest memento)",
+        ("timestamp", "url"),
+        None,
+        "text/html",
+        (400, 404, 503),
+        tag="memento",
+        success=(200, 302),
+    ),
+    Endpoint(
+        "/api/v1/warcs",
+        "warcs",
+        "The WARC files with their size, SHA-256 and number of records",
+        (),
+        warc_models.WarcsOut,
+        errors=(503,),
+        tag="warcs",
+    ),
+    Endpoint(
+        "/api/v1/warcs/{warc}",
+        "warc",
+        "A WARC file as stored; Range requests (206), ETag and Repr-Digest (SHA-256)",
+        ("warc",),
+        None,
+        "application/gzip",
+        (404, 416, 503),
+        tag="warcs",
+        success=(200, 206, 304),
+    ),
+    Endpoint(
+        "/api/v1/cdx",
+        "cdx",
+        "The CDXJ index of the WARC files (pywb/OutbackCDX format), sorted",
+        (),
+        None,
+        "text/plain",
+        (404,),
+        tag="warcs",
+    ),
+    Endpoint(
         "/api/v1/sources",
         "sources",
         "Sources with their health",
@@ -216,14 +288,18 @@ def openapi_document(server: str) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for endpoint in ENDPOINTS:
         responses: dict[str, Any] = {}
-        if endpoint.model is not None:
-            ref = {"$ref": f"#/components/schemas/{endpoint.model.__name__}"}
-            responses["200"] = {
-                "description": endpoint.summary,
-                "content": {endpoint.media_type: {"schema": ref}},
-            }
-        else:
-            responses["200"] = {"description": endpoint.summary, "content": {"*/*": {"schema": {}}}}
+        for status in endpoint.success:
+            if status in (302, 304):
+                described = "Redirect to the memento" if status == 302 else "Not modified"
+                responses[str(status)] = {"description": described}
+            elif endpoint.model is not None:
+                ref = {"$ref": f"#/components/schemas/{endpoint.model.__name__}"}
+                responses[str(status)] = {
+                    "description": endpoint.summary,
+                    "content": {endpoint.media_type: {"schema": ref}},
+                }
+            else:
+                responses[str(status)] = {"description": endpoint.summary, "content": {"*/*": {"schema": {}}}}
         for status in (*endpoint.errors, 429):
             problem = {"schema": {"$ref": "#/components/schemas/ProblemOut"}}
             responses[str(status)] = {

@@ -71,7 +71,7 @@ class Param:
     name: str
     description: str
     kind: Kind = "string"
-    location: Literal["query", "path"] = "query"
+    location: Literal["query", "path", "header"] = "query"
     required: bool = False
     max_length: int | None = None
     pattern: str | None = None
@@ -188,6 +188,38 @@ PARAMETERS: dict[str, Param] = {
     "name": Param("name", "Dump name (deptnews-YYYYMMDDTHHMMSSZ).", location="path", required=True),
     "file": Param("file", "File name inside the dump.", location="path", required=True),
     "source_id": Param("source_id", "Source id from the registry.", location="path", required=True),
+    "warc": Param("warc", "WARC file name, as /api/v1/warcs lists it.", location="path", required=True),
+    "url": Param(
+        "url",
+        "The original URL (URI-R), appended as it is, query string included (not percent-encoded as a "
+        "whole, though that is accepted too); http:// is assumed without a scheme.",
+        location="path",
+        required=True,
+    ),
+    "timestamp": Param(
+        "timestamp",
+        "Capture time, UTC, YYYYMMDDhhmmss (1 to 14 digits; a time without a memento redirects to the "
+        "closest one).",
+        location="path",
+        required=True,
+        pattern="^[0-9]{1,14}$",
+        hint="1 to 14 digits (YYYYMMDDhhmmss)",
+    ),
+    "Accept-Datetime": Param(
+        "Accept-Datetime",
+        "The datetime wanted (RFC 7089), an HTTP date such as 'Thu, 05 Jan 2024 08:30:00 GMT'; default: "
+        "the latest memento.",
+        location="header",
+    ),
+    "attachment": Param(
+        "attachment",
+        "Attachment number (1 = the first of the record's attachments; 404 past the last).",
+        "integer",
+        "path",
+        True,
+        minimum=1,
+        maximum=MAX_VERSION,
+    ),
     "record_id": Param(
         "record_id",
         "Record id (16 hex characters; any other is not found).",

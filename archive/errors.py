@@ -30,3 +30,7 @@ class RecordNotFound(ArchiveError):
 
 class StoreError(ArchiveError):
     """A record file is unreadable or cannot be written."""
+
+
+class CdxError(ArchiveError):
+    """A CDXJ index cannot be built, written or read, or a URL has no SURT key."""

@@ -8,6 +8,7 @@ Layout (all paths relative to the home)::
     state.sqlite    crawl state (frontier, per-URL status, runs)
     index/          the Whoosh full-text index, rebuildable from records/
     dumps/          open-data dumps
+    cdx/            the CDXJ capture index of warc/ (per WARC file and merged), rebuildable from warc/
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ class DataHome:
     @property
     def dumps_dir(self) -> Path:
         return self.root / "dumps"
+
+    @property
+    def cdx_dir(self) -> Path:
+        return self.root / "cdx"
 
     def ensure(self) -> DataHome:
         """Create the home and its directories if missing; return self."""

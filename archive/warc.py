@@ -10,6 +10,12 @@ Content fetched again with the same payload is written as a ``revisit`` record (
 *identical-payload-digest*) that refers to the first capture instead of storing the body twice
 (:meth:`WarcWriter.write_revisit`; :func:`payload_digest` tells whether a body is the same).
 
+Each file starts with a ``warcinfo`` record (WARC 1.1 §6): the software and its version, the host name,
+the format and the specification it conforms to, the collection it is part of (``isPartOf``), the robots
+policy and whatever the caller adds (:func:`warcinfo_fields`: ``operator``, ``http-header-user-agent``).
+A writer may be given ``on_close``, called with the final path of every file it completes (the crawl
+indexes it, see :mod:`archive.cdxindex`).
+
 Recovery: a writer killed mid-write (``kill -9``) leaves a ``.open`` file whose last record may be cut.
 :func:`recover_open_file` truncates it to its last complete record (one gzip member per record, so a
 complete member is a complete record) and gives it its final name; a file without any capture is removed.
@@ -28,10 +34,12 @@ import base64
 import hashlib
 import io
 import os
+import socket
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
@@ -45,6 +53,9 @@ from archive.errors import WarcError
 from archive.model import CaptureRef
 
 SOFTWARE = "deptnews"
+COLLECTION = "deptnews"
+FORMAT = "WARC File Format 1.1"
+CONFORMS_TO = "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
 OPEN_SUFFIX = ".open"
 _OPEN_SUFFIX = OPEN_SUFFIX
 _HOP_BY_HOP = {"transfer-encoding"}
@@ -116,13 +127,54 @@ def _header(headers: list[tuple[str, str]], name: str) -> str | None:
     return next((v for k, v in headers if k.lower() == lname), None)
 
 
-class WarcWriter:
-    """Append-only writer of WARC 1.1 files with rotation by size. Not thread-safe; one per process."""
+def _software() -> str:
+    try:
+        return f"{SOFTWARE}/{version(SOFTWARE)}"
+    except PackageNotFoundError:  # not installed as a distribution (a source checkout on sys.path)
+        return SOFTWARE
 
-    def __init__(self, directory: Path, *, prefix: str = "deptnews", max_file_size: int = 1 << 30) -> None:
+
+def warcinfo_fields(
+    *, operator: str | None = None, user_agent: str | None = None, robots: str = "obey"
+) -> dict[str, str]:
+    """The fields of a deptnews ``warcinfo`` record (WARC 1.1 §6, in the order the spec lists them):
+    ``software`` (name/version), ``hostname``, ``http-header-user-agent``, ``operator``, ``robots``
+    (``obey`` or ``ignore``), ``isPartOf``, ``format`` and ``conformsTo``; an empty value is left out."""
+    fields = {
+        "software": _software(),
+        "hostname": socket.gethostname(),
+        "http-header-user-agent": user_agent or "",
+        "operator": operator or "",
+        "robots": robots,
+        "isPartOf": COLLECTION,
+        "format": FORMAT,
+        "conformsTo": CONFORMS_TO,
+    }
+    return {k: v for k, v in fields.items() if v}
+
+
+class WarcWriter:
+    """Append-only writer of WARC 1.1 files with rotation by size. Not thread-safe; one per process.
+
+    ``info``: the warcinfo fields of each file (default :func:`warcinfo_fields`); ``on_close``: called with
+    the final path of each file once complete (an exception from it propagates to the caller of the write
+    or close that completed the file, which is already complete on disk).
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        prefix: str = "deptnews",
+        max_file_size: int = 1 << 30,
+        info: Mapping[str, str] | None = None,
+        on_close: Callable[[Path], None] | None = None,
+    ) -> None:
         self.directory = directory
         self.prefix = prefix
         self.max_file_size = max_file_size
+        self.info = dict(info) if info is not None else warcinfo_fields()
+        self.on_close = on_close
         self._file: BinaryIO | None = None
         self._path: Path | None = None
         self._writer: Any = None
@@ -154,8 +206,7 @@ class WarcWriter:
         self._path = path
         self.files.append(name)
         self._writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
-        info = {"software": SOFTWARE, "format": "WARC File Format 1.1", "robots": "obey"}
-        self._writer.write_record(self._writer.create_warcinfo_record(name, info))
+        self._writer.write_record(self._writer.create_warcinfo_record(name, self.info))
 
     def _rotate_if_needed(self) -> None:
         if self._file is not None and self._file.tell() >= self.max_file_size:
@@ -249,15 +300,18 @@ class WarcWriter:
         """Close the current file and give it its final name."""
         if self._file is None or self._path is None:
             return
+        final = self._path.with_name(self._path.name.removesuffix(_OPEN_SUFFIX))
         try:
             self._file.close()
-            self._path.rename(self._path.with_name(self._path.name.removesuffix(_OPEN_SUFFIX)))
+            self._path.rename(final)
         except OSError as exc:
             raise WarcError(f"cannot close WARC file {self._path}: {exc}") from exc
         finally:
             self._file = None
             self._path = None
             self._writer = None
+        if self.on_close is not None:
+            self.on_close(final)
 
 
 def _request_target(url: str) -> str:

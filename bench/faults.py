@@ -24,10 +24,11 @@ Python start each time).
 
 Each trial's home is compared with the reference: the record ids; per record, every version's number and
 content hash, and its removal; per article URL, how many responses the WARC files hold (each exactly
-once); every WARC file read to its end by warcio; the ids (in order) and totals of the hits of a few
-queries; and finally ``deptnews check`` must pass (exit 0). Printed: per stage, the trials run, killed
-(the stage was still running at the chosen moment; otherwise it had ended first) and passed, and what
-differed in a failed trial. Exit status 0 when every trial passed.
+once); every WARC file read to its end by warcio; the CDXJ index exactly the index of those WARC files
+(the crawl that ran to its end brought it up to date, whatever the kill left); the ids (in order) and
+totals of the hits of a few queries; and finally ``deptnews check`` must pass (exit 0). Printed: per
+stage, the trials run, killed (the stage was still running at the chosen moment; otherwise it had ended
+first) and passed, and what differed in a failed trial. Exit status 0 when every trial passed.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from archive.cdxj import index_warc  # noqa: E402
 from archive.sources import Registry, load_sources  # noqa: E402
 from archive.store import RecordStore  # noqa: E402
 from archive.warc import iter_captures, warc_files  # noqa: E402
@@ -67,7 +69,7 @@ AFTER = {"crawl": ["crawl", "parse", "index"], "parse": ["parse", "index"], "ind
 """What runs to the end after the kill: the stage again, then the stages after it."""
 COMPARED = (
     "record ids; each record's versions (number, content hash) and removal; responses per article URL in "
-    "the WARC files; every WARC file read to its end; hit ids and totals of "
+    "the WARC files; every WARC file read to its end; the CDXJ index current; hit ids and totals of "
     f"{len(EXAMPLE_QUERIES)} queries; `deptnews check` exit 0 (and 0 or 1 right after the kill)"
 )
 _POLL = 0.01
@@ -174,6 +176,9 @@ def _state(home: Path, registry: Registry) -> dict[str, Any]:
             source = registry.for_url(capture.url)
             if capture.record_type == "response" and source and source.is_article_url(capture.url):
                 responses[capture.url] += 1
+    cdx = home / "cdx" / "index.cdxj"
+    lines = cdx.read_text(encoding="utf-8").splitlines() if cdx.is_file() else []
+    expected = sorted(e.line() for path in warc_files(home / "warc") for e in index_warc(path).entries)
     service = SearchService(home / "index", lambda _: None)
     try:
         hits = {}
@@ -182,7 +187,13 @@ def _state(home: Path, registry: Registry) -> dict[str, Any]:
             hits[query] = (found.total, [h.id for h in found.hits])
     finally:
         service.close()
-    return {"record ids": sorted(records), "versions": records, "article responses": responses, "hits": hits}
+    return {
+        "record ids": sorted(records),
+        "versions": records,
+        "article responses": responses,
+        "CDXJ index current": lines == expected,
+        "hits": hits,
+    }
 
 
 def _differences(reference: dict[str, Any], got: dict[str, Any]) -> list[str]:

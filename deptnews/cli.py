@@ -114,6 +114,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--repair", action="store_true", help="fix what can be fixed safely, then check again")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
+    p = sub.add_parser(
+        "cdx",
+        help="bring the CDXJ capture index (pywb/OutbackCDX format) up to date with the WARC files",
+        description="Index the complete WARC files not indexed yet into <home>/cdx/ (one sorted .cdxj per "
+        "WARC file) and merge them into <home>/cdx/index.cdxj, sorted, for pywb, OutbackCDX and the "
+        "Memento API. Crawls keep it current; --rebuild indexes every WARC file again.",
+    )
+    p.add_argument("--rebuild", action="store_true", help="index every WARC file again")
+
     sub.add_parser("schema", help="print the JSON Schema of a record")
     sub.add_parser("dump", help="write an open-data dump (Frictionless Data Package) of every record")
 
@@ -254,6 +263,10 @@ def _main(argv: Sequence[str] | None) -> int:
             )
         case "check":
             return commands.check(settings, repair=args.repair, as_json_output=args.json)
+        case "cdx":
+            from deptnews.commands.cdx import cdx
+
+            return cdx(settings, rebuild=args.rebuild)
         case "schema":
             return commands.schema()
         case "dump":

@@ -107,3 +107,8 @@ class CrawlSettings(BaseModel):
     attachment_types: tuple[str, ...] = ATTACHMENT_TYPES
     feed_types: tuple[str, ...] = FEED_TYPES
     warc_max_file_size: int = Field(1 << 30, gt=0, description="WARC files rotate past this size, bytes.")
+    operator: str | None = Field(
+        None,
+        description="Who runs this crawl (a person or an organisation and a contact), written to the "
+        "'operator' field of each WARC file's warcinfo record.",
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from api.routes import dumps, exports, meta, records, search, sources
+from api.routes import attachments, dumps, exports, memento, meta, records, search, sources, warcs
 
 
 def all_routes() -> list[BaseRoute]:
@@ -15,6 +15,9 @@ def all_routes() -> list[BaseRoute]:
         *search.routes,
         *exports.routes,
         *records.routes,
+        *attachments.routes,
+        *memento.routes,
+        *warcs.routes,
         *sources.routes,
         *dumps.routes,
         *meta.routes,

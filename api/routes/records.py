@@ -8,6 +8,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.diffs import diff_versions
+from api.memento import Uris
 from api.models import CaptureOut, VersionsOut, VersionSummaryOut
 from api.parameters import PARAMETERS, check_known
 from api.problems import Problem
@@ -119,7 +120,7 @@ async def capture(request: Request) -> Response:
         "Referrer-Policy": "no-referrer",
         "Cross-Origin-Resource-Policy": "same-origin",
         "Memento-Datetime": ref.captured_at.strftime("%a, %d %b %Y %H:%M:%S GMT"),
-        "Link": f'<{ref.url}>; rel="original"',
+        "Link": Uris(request, ref.url).links(),  # the original, its Memento TimeGate and TimeMap
         "X-Deptnews-Warc-File": ref.warc_file,
         "X-Deptnews-Warc-Offset": str(ref.offset),
         "X-Deptnews-Warc-Record-Id": ref.warc_record_id,

@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from archive.cdxindex import CdxIndex
 from archive.crawlstatus import SourceCrawlStatus, update_crawl_status
 from archive.errors import ArchiveError
 from archive.sources import Registry, Source
-from archive.warc import WarcWriter
+from archive.warc import WarcWriter, warcinfo_fields
 from deptnews.commands.base import EXIT_CONFIG, EXIT_FAILURES, EXIT_LOCKED, EXIT_OK, load_registry
 from deptnews.settings import Settings
 from index.errors import SearchError
@@ -67,7 +68,18 @@ def crawl(settings: Settings, source_ids: Sequence[str], *, progress: bool | Non
 
             recovery = recover(home.warc_dir, state, source_of, settings.crawl.recheck_after)
             run_id = state.start_run([s.id for s in sources])
-            with WarcWriter(home.warc_dir, max_file_size=settings.crawl.warc_max_file_size) as writer:
+            cdx = CdxIndex(home.cdx_dir, home.warc_dir)
+            info = warcinfo_fields(
+                operator=settings.crawl.operator,
+                user_agent=settings.crawl.user_agent,
+                robots="obey" if settings.crawl.obey_robots else "ignore",
+            )
+            with WarcWriter(
+                home.warc_dir,
+                max_file_size=settings.crawl.warc_max_file_size,
+                info=info,
+                on_close=lambda _: _update_cdx(cdx),
+            ) as writer:
                 crawler = Crawler(settings.crawl, state, writer, progress=bar)
                 try:
                     reports = asyncio.run(_run(crawler, sources))
@@ -82,6 +94,7 @@ def crawl(settings: Settings, source_ids: Sequence[str], *, progress: bool | Non
                 # The error may have come between a WARC write and its state row.
                 paths = [home.warc_dir / name for name in writer.files]
                 reconcile_files(paths, state, source_of, settings.crawl.recheck_after)
+            _update_cdx(cdx)  # files recovered at the start, or a file whose own update failed
             counts = {sid: r.counts() for sid, r in reports.items()}
             state.finish_run(run_id, counts, outcome=outcome)
             captured = {s.id: state.count(s.id, "article", stored=True) for s in sources}
@@ -97,6 +110,15 @@ def crawl(settings: Settings, source_ids: Sequence[str], *, progress: bool | Non
         return EXIT_FAILURES
     failed = any(r.failed for r in reports.values()) or bool(recovery.errors)
     return EXIT_FAILURES if failed else EXIT_OK
+
+
+def _update_cdx(cdx: CdxIndex) -> None:
+    """Bring the CDXJ index up to date with the complete WARC files. A failure is logged, never fatal to
+    the crawl: the captures are safe in WARC and the next crawl or ``deptnews cdx`` indexes them."""
+    try:
+        cdx.update()
+    except (ArchiveError, OSError) as exc:
+        log.error("the CDXJ index was not updated: %s", exc, extra={"event": "cdx-failed"})
 
 
 async def _run(crawler: Crawler, sources: list[Source]) -> dict[str, SourceReport]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -102,6 +103,11 @@ def test_capture_is_sandboxed(archive: Archive) -> None:
     assert "allow-scripts" not in csp
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["memento-datetime"] == "Mon, 01 Jan 2024 00:00:00 GMT"
+    links = response.headers["link"]
+    assert f'<{URL}>; rel="original"' in links
+    assert f'<http://testserver/api/v1/timegate/{URL}>; rel="timegate"' in links
+    timemap = f"http://testserver/api/v1/timemap/link/{URL}"
+    assert f'<{timemap}>; rel="timemap"; type="application/link-format"' in links
     current = archive.client.get(f"/api/v1/records/{archive.rid}/capture")
     assert current.content == PAGE_V2
     # An empty value is "not given", as the schema says (an HTML form sends "version=").
@@ -145,7 +151,9 @@ def test_health_and_readiness(archive: Archive) -> None:
 def test_openapi_lists_every_api_route(archive: Archive) -> None:
     document = archive.client.get("/openapi.json").json()
     assert document["openapi"].startswith("3.1")
-    app_paths = {getattr(r, "path", "") for r in archive.client.app.routes}  # type: ignore[attr-defined]
+    routes = archive.client.app.routes  # type: ignore[attr-defined]
+    # A route's converter ({url:path}) is not part of its OpenAPI path ({url}).
+    app_paths = {re.sub(r"\{(\w+):\w+\}", r"{\1}", getattr(r, "path", "")) for r in routes}
     documented = set(document["paths"])
     assert {p for p in app_paths if p.startswith("/api/")} <= documented
     assert documented == {e.path for e in ENDPOINTS}

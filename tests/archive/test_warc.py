@@ -94,3 +94,43 @@ def test_unreadable_file_is_a_warc_error(tmp_path: Path) -> None:
     bad.write_bytes(b"this is not a warc file at all\r\n\r\n")
     with pytest.raises(WarcError):
         list(iter_captures(bad))
+
+
+def test_warcinfo_names_the_software_operator_and_policy(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    from warcio.archiveiterator import ArchiveIterator
+
+    from archive.warc import CONFORMS_TO, warcinfo_fields
+
+    info = warcinfo_fields(operator="Nhóm lưu trữ <archive@example.vn>", user_agent="deptnews-test/1")
+    with WarcWriter(tmp_path, info=info) as writer:
+        writer.write_exchange(_exchange("http://h.vn/a", b"x"))
+    with warc_files(tmp_path)[0].open("rb") as fh:
+        record = next(iter(ArchiveIterator(fh)))
+        assert record.rec_type == "warcinfo"
+        assert record.rec_headers.get_header("WARC-Filename") == warc_files(tmp_path)[0].name
+        text = record.content_stream().read().decode("utf-8")
+    fields = dict(line.split(": ", 1) for line in text.strip().splitlines())
+    assert fields == {
+        "software": f"deptnews/{version('deptnews')}",
+        "hostname": fields["hostname"],
+        "http-header-user-agent": "deptnews-test/1",
+        "operator": "Nhóm lưu trữ <archive@example.vn>",
+        "robots": "obey",
+        "isPartOf": "deptnews",
+        "format": "WARC File Format 1.1",
+        "conformsTo": CONFORMS_TO,
+    }
+    assert fields["hostname"]
+    assert "operator" not in warcinfo_fields()  # no operator set: no empty field
+
+
+def test_on_close_gets_each_completed_file(tmp_path: Path) -> None:
+    closed: list[Path] = []
+    with WarcWriter(tmp_path, max_file_size=1, on_close=closed.append) as writer:
+        writer.write_exchange(_exchange("http://h.vn/a", b"x"))
+        writer.write_exchange(_exchange("http://h.vn/b", b"y"))  # rotates: the first file is complete
+        assert [p.name for p in closed] == [warc_files(tmp_path)[0].name]
+    assert closed == warc_files(tmp_path)
+    assert all(p.is_file() for p in closed)
