@@ -44,16 +44,37 @@ DOCS_CSP = (
 """The policy of the reference page: its one inline style sheet (by hash) and nothing else."""
 
 
+_TEXT: dict[str, Any] = {"type": "string"}
+_BINARY: dict[str, Any] = {"type": "string", "format": "binary"}
+_JSONL: dict[str, Any] = {
+    "type": "string",
+    "contentMediaType": "application/x-ndjson",
+    "description": "JSON Lines: one Record (#/components/schemas/Record) per line.",
+}
+_CSV: dict[str, Any] = {
+    "type": "string",
+    "contentMediaType": "text/csv",
+    "description": "CSV, UTF-8 (with a byte order mark unless bom=0): a header row, then one row per "
+    "record; the columns are those of the records.csv resource of a dump (archive/tableschema.py).",
+}
+_ATOM: dict[str, Any] = {"type": "string", "contentMediaType": "application/atom+xml"}
+
+
 @dataclass(frozen=True)
 class Endpoint:
+    """One GET operation. Its 200 response is ``model`` as JSON, or ``content`` (media type → schema)
+    for what is not JSON, each media type the one the server sends."""
+
     path: str
     name: str
     summary: str
     params: tuple[str, ...] = ()
     model: type[BaseModel] | None = None
-    media_type: str = "application/json"
     errors: tuple[int, ...] = (400,)
     tag: str = "records"
+    content: tuple[tuple[str, dict[str, Any]], ...] = ()
+    conditional: bool = False
+    """Sends an ETag (and may answer 304 Not Modified to If-None-Match / If-Modified-Since)."""
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -61,11 +82,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "/api/v1/export",
         "export",
         "Every match of a search, streamed as JSON Lines (records) or CSV",
-        (*HARVEST_PARAMS, "format"),
-        None,
-        "application/x-ndjson",
-        (400, 503),
+        (*HARVEST_PARAMS, "format", "bom"),
+        errors=(400, 503),
         tag="search",
+        # JSON Lines first: openapi-python-client reads the first media type it supports (text/*).
+        content=(("application/x-ndjson", _JSONL), ("text/csv", _CSV)),
     ),
     Endpoint(
         "/api/v1/timeline",
@@ -81,10 +102,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "feed",
         "Atom feed of the newest matching records",
         HARVEST_PARAMS,
-        None,
-        "application/atom+xml",
-        (400, 503),
+        errors=(400, 503),
         tag="search",
+        content=(("application/atom+xml", _ATOM),),
+        conditional=True,
     ),
     Endpoint(
         "/api/v1/search",
@@ -101,7 +122,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "A record (current content, provenance, versions)",
         ("record_id",),
         Record,
-        errors=(404,),
+        errors=(404, 503),
+        conditional=True,
     ),
     Endpoint(
         "/api/v1/records/{record_id}/versions",
@@ -109,7 +131,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "The versions of a record",
         ("record_id",),
         models.VersionsOut,
-        errors=(404,),
+        errors=(404, 503),
+        conditional=True,
     ),
     Endpoint(
         "/api/v1/records/{record_id}/versions/{n}",
@@ -117,7 +140,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "One version of a record",
         ("record_id", "n"),
         Version,
-        errors=(400, 404),
+        errors=(400, 404, 503),
+        conditional=True,
     ),
     Endpoint(
         "/api/v1/records/{record_id}/diff",
@@ -132,9 +156,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "capture",
         "The archived page, sandboxed (no script, no loads)",
         ("record_id", "version"),
-        None,
-        "text/html",
-        (400, 404, 503),
+        errors=(400, 404, 503),
+        # The page as archived: HTML as a rule, but whatever type the department's server sent.
+        content=(("text/html", _TEXT), ("application/octet-stream", _BINARY), ("*/*", _BINARY)),
     ),
     Endpoint(
         "/api/v1/records/{record_id}/capture/meta",
@@ -176,10 +200,35 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "dump_file",
         "A file of a dump",
         ("name", "file"),
-        None,
-        "application/octet-stream",
-        (404,),
+        errors=(404,),
         tag="dumps",
+        content=(
+            ("application/gzip", _BINARY),
+            ("application/json", {}),
+            ("text/csv", _TEXT),
+            ("text/markdown", _TEXT),
+            ("text/plain", _TEXT),
+        ),
+    ),
+    Endpoint(
+        "/problems/",
+        "problem_types",
+        "The problem types every error document's 'type' names (JSON, text or HTML by Accept)",
+        (),
+        models.ProblemTypesOut,
+        errors=(),
+        tag="service",
+        content=(("text/plain", _TEXT), ("text/html", _TEXT)),
+    ),
+    Endpoint(
+        "/problems/{slug}",
+        "problem_type",
+        "What one problem type means (JSON, text or HTML by Accept)",
+        ("slug",),
+        models.ProblemTypeOut,
+        errors=(404,),
+        tag="service",
+        content=(("text/plain", _TEXT), ("text/html", _TEXT)),
     ),
     Endpoint("/healthz", "healthz", "Liveness", (), models.HealthOut, errors=(), tag="service"),
     Endpoint(
@@ -216,14 +265,14 @@ def openapi_document(server: str) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for endpoint in ENDPOINTS:
         responses: dict[str, Any] = {}
+        content: dict[str, Any] = {}
         if endpoint.model is not None:
-            ref = {"$ref": f"#/components/schemas/{endpoint.model.__name__}"}
-            responses["200"] = {
-                "description": endpoint.summary,
-                "content": {endpoint.media_type: {"schema": ref}},
-            }
-        else:
-            responses["200"] = {"description": endpoint.summary, "content": {"*/*": {"schema": {}}}}
+            ref = f"#/components/schemas/{endpoint.model.__name__}"
+            content["application/json"] = {"schema": {"$ref": ref}}
+        content.update({media: {"schema": schema} for media, schema in endpoint.content})
+        responses["200"] = {"description": endpoint.summary, "content": content}
+        if endpoint.conditional:
+            responses["304"] = {"description": "Not modified: the client's copy (its ETag) is current."}
         for status in (*endpoint.errors, 429):
             problem = {"schema": {"$ref": "#/components/schemas/ProblemOut"}}
             responses[str(status)] = {
