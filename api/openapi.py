@@ -28,8 +28,10 @@ _DESCRIPTION = (
     "Open-data archive of government department news pages: search, records, versions. "
     "Parameters are checked as sent (nothing stripped; lengths count the raw value); an empty query "
     "value means not given; date_from after date_to, or cursor with offset, is a 400. "
-    "CSV export: every cell is quoted, and a cell starting with = + - @, tab, CR, LF, NUL or a full-width "
-    "＝ ＋ － ＠ is prefixed with ' so that spreadsheets show it as text; JSON Lines are raw."
+    "CSV export: UTF-8 with a byte order mark (bom=0: without), list cells one item per line; every cell "
+    "is quoted, and a cell starting with = + - @, tab, CR, LF, NUL or a full-width ＝ ＋ － ＠ is prefixed "
+    "with ' so that spreadsheets show it as text; JSON Lines are raw. Each problem type is described at "
+    "its 'type' URI (/problems/<slug>)."
 )
 _STYLE = (
     "body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:auto;padding:1rem}"

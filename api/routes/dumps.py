@@ -64,6 +64,7 @@ async def dump_file(request: Request) -> Response:
         ".json": "application/json",
         ".gz": "application/gzip",
         ".md": "text/markdown; charset=utf-8",
+        ".csv": "text/csv; charset=utf-8; header=present",
     }.get(path.suffix, "text/plain; charset=utf-8")
     return FileResponse(path, media_type=media, headers={"Cache-Control": "public, max-age=86400, immutable"})
 

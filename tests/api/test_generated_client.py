@@ -229,7 +229,7 @@ def test_sources(generated: tuple[Any, str, str, str]) -> None:
 
 
 def test_dumps_and_their_files(generated: tuple[Any, str, str, str]) -> None:
-    client, _, dump_name, _ = generated
+    client, _, dump_name, base = generated
     listed = call(client, "dumps", "dumps")
     (dump,) = listed.dumps
     names = {f.name for f in dump.files}
@@ -240,6 +240,8 @@ def test_dumps_and_their_files(generated: tuple[Any, str, str, str]) -> None:
     assert json.loads(package.payload.read())["name"] == "deptnews"
     table = call(client, "dumps", "dump_file", dump_name, "records.csv")
     assert table.payload.read().startswith(b'"id","url"')
+    served = httpx.get(f"{base}/dumps/{dump_name}/records.csv")
+    assert served.headers["content-type"] == "text/csv; charset=utf-8; header=present"
 
 
 def test_service_and_problem_types(generated: tuple[Any, str, str, str]) -> None:
