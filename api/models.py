@@ -21,9 +21,32 @@ class ProblemOut(_Out):
     parameter: str | None = Field(None, description="The offending query parameter, when there is one.")
 
 
+class ProblemTypeOut(_Out):
+    """A problem type, as ``/problems/{slug}`` describes it."""
+
+    type: str = Field(description="The 'type' of problem documents of this kind: '/problems/<slug>'.")
+    slug: str
+    title: str = Field(description="The 'title' every problem of this type carries.")
+    status: int = Field(description="The HTTP status it comes with.")
+    description: str
+    url: str = Field(description="This page's absolute URL.")
+
+
+class ProblemTypesOut(_Out):
+    problem_types: list[ProblemTypeOut]
+
+
 class FacetValue(_Out):
     value: str
     count: int
+
+
+class FacetOut(_Out):
+    """One facet: its most frequent values, then by value, at most ``facet_size`` of them."""
+
+    values: list[FacetValue]
+    truncated: bool = Field(description="Whether the matches have more values than are listed.")
+    distinct: int = Field(description="How many different values the matches have.")
 
 
 class HitOut(_Out):
@@ -42,7 +65,7 @@ class SearchOut(_Out):
     total: int
     took_ms: float
     hits: list[HitOut]
-    facets: dict[str, list[FacetValue]]
+    facets: dict[str, FacetOut] = Field(description="The facets asked for with 'facets', by name.")
     next: str | None = Field(
         description="URL of the next page (also sent as a Link header); null at the end."
     )

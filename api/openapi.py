@@ -28,8 +28,10 @@ _DESCRIPTION = (
     "Open-data archive of government department news pages: search, records, versions. "
     "Parameters are checked as sent (nothing stripped; lengths count the raw value); an empty query "
     "value means not given; date_from after date_to, or cursor with offset, is a 400. "
-    "CSV export: every cell is quoted, and a cell starting with = + - @, tab, CR, LF, NUL or a full-width "
-    "＝ ＋ － ＠ is prefixed with ' so that spreadsheets show it as text; JSON Lines are raw."
+    "CSV export: UTF-8 with a byte order mark (bom=0: without), list cells one item per line; every cell "
+    "is quoted, and a cell starting with = + - @, tab, CR, LF, NUL or a full-width ＝ ＋ － ＠ is prefixed "
+    "with ' so that spreadsheets show it as text; JSON Lines are raw. Each problem type is described at "
+    "its 'type' URI (/problems/<slug>)."
 )
 _STYLE = (
     "body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:auto;padding:1rem}"
@@ -44,16 +46,37 @@ DOCS_CSP = (
 """The policy of the reference page: its one inline style sheet (by hash) and nothing else."""
 
 
+_TEXT: dict[str, Any] = {"type": "string"}
+_BINARY: dict[str, Any] = {"type": "string", "format": "binary"}
+_JSONL: dict[str, Any] = {
+    "type": "string",
+    "contentMediaType": "application/x-ndjson",
+    "description": "JSON Lines: one Record (#/components/schemas/Record) per line.",
+}
+_CSV: dict[str, Any] = {
+    "type": "string",
+    "contentMediaType": "text/csv",
+    "description": "CSV, UTF-8 (with a byte order mark unless bom=0): a header row, then one row per "
+    "record; the columns are those of the records.csv resource of a dump (archive/tableschema.py).",
+}
+_ATOM: dict[str, Any] = {"type": "string", "contentMediaType": "application/atom+xml"}
+
+
 @dataclass(frozen=True)
 class Endpoint:
+    """One GET operation. Its 200 response is ``model`` as JSON, or ``content`` (media type → schema)
+    for what is not JSON, each media type the one the server sends."""
+
     path: str
     name: str
     summary: str
     params: tuple[str, ...] = ()
     model: type[BaseModel] | None = None
-    media_type: str = "application/json"
     errors: tuple[int, ...] = (400,)
     tag: str = "records"
+    content: tuple[tuple[str, dict[str, Any]], ...] = ()
+    conditional: bool = False
+    """Sends an ETag (and may answer 304 Not Modified to If-None-Match / If-Modified-Since)."""
     success: tuple[int, ...] = (200,)
     """Statuses of a successful answer: 200, 206 (a byte range), 302 (a redirect, no content), 304."""
 
@@ -63,11 +86,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "/api/v1/export",
         "export",
         "Every match of a search, streamed as JSON Lines (records) or CSV",
-        (*HARVEST_PARAMS, "format"),
-        None,
-        "application/x-ndjson",
-        (400, 503),
+        (*HARVEST_PARAMS, "format", "bom"),
+        errors=(400, 503),
         tag="search",
+        # JSON Lines first: openapi-python-client reads the first media type it supports (text/*).
+        content=(("application/x-ndjson", _JSONL), ("text/csv", _CSV)),
     ),
     Endpoint(
         "/api/v1/timeline",
@@ -83,10 +106,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "feed",
         "Atom feed of the newest matching records",
         HARVEST_PARAMS,
-        None,
-        "application/atom+xml",
-        (400, 503),
+        errors=(400, 503),
         tag="search",
+        content=(("application/atom+xml", _ATOM),),
+        conditional=True,
     ),
     Endpoint(
         "/api/v1/search",
@@ -103,7 +126,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "A record (current content, provenance, versions)",
         ("record_id",),
         Record,
-        errors=(404,),
+        errors=(404, 503),
+        conditional=True,
     ),
     Endpoint(
         "/api/v1/records/{record_id}/versions",
@@ -111,7 +135,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "The versions of a record",
         ("record_id",),
         models.VersionsOut,
-        errors=(404,),
+        errors=(404, 503),
+        conditional=True,
     ),
     Endpoint(
         "/api/v1/records/{record_id}/versions/{n}",
@@ -119,7 +144,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "One version of a record",
         ("record_id", "n"),
         Version,
-        errors=(400, 404),
+        errors=(400, 404, 503),
+        conditional=True,
     ),
     Endpoint(
         "/api/v1/records/{record_id}/diff",
@@ -134,9 +160,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "capture",
         "The archived page, sandboxed (no script, no loads)",
         ("record_id", "version"),
-        None,
-        "text/html",
-        (400, 404, 503),
+        errors=(400, 404, 503),
+        # The page as archived: HTML as a rule, but whatever type the department's server sent.
+        content=(("text/html", _TEXT), ("application/octet-stream", _BINARY), ("*/*", _BINARY)),
     ),
     Endpoint(
         "/api/v1/records/{record_id}/capture/meta",
@@ -151,9 +177,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "attachment_file",
         "The archived file of a record's attachment, as a download (latest capture; 404 if never archived)",
         ("record_id", "attachment"),
-        None,
-        "application/octet-stream",
-        (400, 404, 503),
+        content=(("application/octet-stream", _BINARY),),
+        errors=(400, 404, 503),
     ),
     Endpoint(
         "/api/v1/timegate/{url}",
@@ -169,9 +194,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "timemap",
         "Memento TimeMap (RFC 7089): every memento of the URL with its datetime",
         ("url",),
-        None,
-        "application/link-format",
-        (400, 404, 503),
+        content=(("application/link-format", _TEXT),),
+        errors=(400, 404, 503),
         tag="memento",
     ),
     Endpoint(
@@ -180,9 +204,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "A memento: the archived response as captured at that second, sandboxed, with Memento-Datetime "
         "(another time: 302 to the closest memento)",
         ("timestamp", "url"),
-        None,
-        "text/html",
-        (400, 404, 503),
+        content=(("text/html", _TEXT), ("application/octet-stream", _BINARY), ("*/*", _BINARY)),
+        errors=(400, 404, 503),
         tag="memento",
         success=(200, 302),
     ),
@@ -200,9 +223,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "warc",
         "A WARC file as stored; Range requests (206), ETag and Repr-Digest (SHA-256)",
         ("warc",),
-        None,
-        "application/gzip",
-        (404, 416, 503),
+        content=(("application/gzip", _BINARY),),
+        errors=(404, 416, 503),
         tag="warcs",
         success=(200, 206, 304),
     ),
@@ -211,9 +233,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "cdx",
         "The CDXJ index of the WARC files (pywb/OutbackCDX format), sorted",
         (),
-        None,
-        "text/plain",
-        (404,),
+        content=(("text/plain", _TEXT),),
+        errors=(404,),
         tag="warcs",
     ),
     Endpoint(
@@ -248,10 +269,35 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "dump_file",
         "A file of a dump",
         ("name", "file"),
-        None,
-        "application/octet-stream",
-        (404,),
+        errors=(404,),
         tag="dumps",
+        content=(
+            ("application/gzip", _BINARY),
+            ("application/json", {}),
+            ("text/csv", _TEXT),
+            ("text/markdown", _TEXT),
+            ("text/plain", _TEXT),
+        ),
+    ),
+    Endpoint(
+        "/problems/",
+        "problem_types",
+        "The problem types every error document's 'type' names (JSON, text or HTML by Accept)",
+        (),
+        models.ProblemTypesOut,
+        errors=(),
+        tag="service",
+        content=(("text/plain", _TEXT), ("text/html", _TEXT)),
+    ),
+    Endpoint(
+        "/problems/{slug}",
+        "problem_type",
+        "What one problem type means (JSON, text or HTML by Accept)",
+        ("slug",),
+        models.ProblemTypeOut,
+        errors=(404,),
+        tag="service",
+        content=(("text/plain", _TEXT), ("text/html", _TEXT)),
     ),
     Endpoint("/healthz", "healthz", "Liveness", (), models.HealthOut, errors=(), tag="service"),
     Endpoint(
@@ -288,18 +334,20 @@ def openapi_document(server: str) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for endpoint in ENDPOINTS:
         responses: dict[str, Any] = {}
+        content: dict[str, Any] = {}
+        if endpoint.model is not None:
+            ref = f"#/components/schemas/{endpoint.model.__name__}"
+            content["application/json"] = {"schema": {"$ref": ref}}
+        content.update({media: {"schema": schema} for media, schema in endpoint.content})
         for status in endpoint.success:
-            if status in (302, 304):
-                described = "Redirect to the memento" if status == 302 else "Not modified"
-                responses[str(status)] = {"description": described}
-            elif endpoint.model is not None:
-                ref = {"$ref": f"#/components/schemas/{endpoint.model.__name__}"}
-                responses[str(status)] = {
-                    "description": endpoint.summary,
-                    "content": {endpoint.media_type: {"schema": ref}},
-                }
+            if status == 302:
+                responses["302"] = {"description": "Redirect to the memento (Location)"}
+            elif status == 304:
+                responses["304"] = {"description": "Not modified: the client's copy (its ETag) is current."}
             else:
-                responses[str(status)] = {"description": endpoint.summary, "content": {"*/*": {"schema": {}}}}
+                responses[str(status)] = {"description": endpoint.summary, "content": content}
+        if endpoint.conditional and "304" not in responses:
+            responses["304"] = {"description": "Not modified: the client's copy (its ETag) is current."}
         for status in (*endpoint.errors, 429):
             problem = {"schema": {"$ref": "#/components/schemas/ProblemOut"}}
             responses[str(status)] = {

@@ -38,6 +38,9 @@ MAX_VERSION = 100_000
 """The largest version number a request may name (a record with fewer versions answers 404)."""
 MAX_CURSOR = 2048
 """The longest paging cursor (the index never makes a longer one)."""
+MAX_FACET_SIZE = 1000
+"""The most values a facet lists (``facet_size``); the default is :data:`FACET_SIZE`."""
+FACET_SIZE = 30
 SORTS = ("relevance", "newest", "oldest")
 FORMATS = ("jsonl", "csv")
 INTERVALS = ("day", "month", "year")
@@ -178,6 +181,12 @@ PARAMETERS: dict[str, Param] = {
         hint="a cursor from next_cursor",
     ),
     "format": Param("format", "Export format (CSV cells are neutralized, JSONL is raw).", enum=FORMATS),
+    "bom": Param(
+        "bom",
+        "With format=csv: 1 (default) starts the file with a UTF-8 byte order mark, so that spreadsheets "
+        "read it as UTF-8; 0 leaves it out, for scripts.",
+        enum=("0", "1"),
+    ),
     "interval": Param("interval", "Bucket size (default: month).", enum=INTERVALS),
     "facets": Param(
         "facets",
@@ -185,8 +194,23 @@ PARAMETERS: dict[str, Param] = {
         pattern=f"^({_FACETS})(,({_FACETS}))*$",
         hint=f"comma-separated facets among {', '.join(FACET_FIELDS)}",
     ),
+    "facet_size": Param(
+        "facet_size",
+        f"Values listed per facet, most frequent first (1-{MAX_FACET_SIZE}); a facet with more says "
+        "truncated: true.",
+        "integer",
+        minimum=1,
+        maximum=MAX_FACET_SIZE,
+        default=FACET_SIZE,
+    ),
     "name": Param("name", "Dump name (deptnews-YYYYMMDDTHHMMSSZ).", location="path", required=True),
     "file": Param("file", "File name inside the dump.", location="path", required=True),
+    "slug": Param(
+        "slug",
+        "Problem type: the last segment of a problem document's 'type'.",
+        location="path",
+        required=True,
+    ),
     "source_id": Param("source_id", "Source id from the registry.", location="path", required=True),
     "warc": Param("warc", "WARC file name, as /api/v1/warcs lists it.", location="path", required=True),
     "url": Param(
@@ -257,7 +281,18 @@ PARAMETERS: dict[str, Param] = {
         maximum=MAX_VERSION,
     ),
 }
-SEARCH_PARAMS = ("q", *FILTER_FIELDS, "date_from", "date_to", "sort", "size", "offset", "cursor", "facets")
+SEARCH_PARAMS = (
+    "q",
+    *FILTER_FIELDS,
+    "date_from",
+    "date_to",
+    "sort",
+    "size",
+    "offset",
+    "cursor",
+    "facets",
+    "facet_size",
+)
 HARVEST_PARAMS = ("q", *FILTER_FIELDS, "date_from", "date_to", "sort")
 
 

@@ -1,11 +1,14 @@
 """One error shape for every 4xx/5xx: RFC 9457 ``application/problem+json``.
 
-``{"type": "about:blank" | "/problems/<slug>", "title": "...", "status": 400, "detail": "..."}``; the
-``type`` slug is stable and documented so clients can branch on it.
+``{"type": "/problems/<slug>", "title": "...", "status": 400, "detail": "..."}``; the ``type`` slug is
+stable and documented so clients can branch on it. :data:`PROBLEM_TYPES` is the one list of them: the
+title every problem of a type carries comes from it, and ``/problems/<slug>`` (the ``type`` URI,
+resolved against the request's URL) describes the type from it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -22,6 +25,105 @@ SECURITY_HEADERS = {
 run or frame. Problem documents carry them themselves: a 500 is answered outside the middleware."""
 
 
+@dataclass(frozen=True)
+class ProblemType:
+    """A kind of error: the slug of its ``type`` URI, its HTTP status, title and what it means."""
+
+    slug: str
+    status: int
+    title: str
+    description: str
+
+    @property
+    def uri(self) -> str:
+        return f"/problems/{self.slug}"
+
+
+PROBLEM_TYPES: dict[str, ProblemType] = {
+    t.slug: t
+    for t in (
+        ProblemType(
+            "invalid-parameter",
+            400,
+            "Invalid parameter",
+            "A query or path parameter has a value its definition in /openapi.json refuses, is unknown, "
+            "or is combined with one it cannot go with (date_from after date_to, cursor with offset, bom "
+            "without format=csv). 'parameter' names it; 'detail' says what was expected.",
+        ),
+        ProblemType(
+            "invalid-query",
+            400,
+            "Invalid query",
+            "The query cannot be read by the query language (for instance only operators, '- OR'), or "
+            "the paging cursor is not one this server made. Change the query or start paging again.",
+        ),
+        ProblemType("record-not-found", 404, "Record not found", "No record has this id."),
+        ProblemType(
+            "version-not-found",
+            404,
+            "Version not found",
+            "The record exists but has fewer versions than the number asked for; 'parameter' names "
+            "the parameter and 'detail' says how many versions there are.",
+        ),
+        ProblemType("source-not-found", 404, "Source not found", "No source of the registry has this id."),
+        ProblemType("not-found", 404, "Not found", "Nothing is at this path (or no such dump file)."),
+        ProblemType(
+            "method-not-allowed",
+            405,
+            "Method not allowed",
+            "The path exists but not for this HTTP method; the Allow header lists those it takes.",
+        ),
+        ProblemType(
+            "rate-limited",
+            429,
+            "Too many requests",
+            "This client sent more requests than the server's rate limit allows; wait the seconds the "
+            "Retry-After header gives before the next one.",
+        ),
+        ProblemType(
+            "http-error",
+            400,
+            "HTTP error",
+            "The request was refused at the HTTP level for a reason without a type of its own; 'status' "
+            "is the HTTP status.",
+        ),
+        ProblemType(
+            "index-outdated",
+            503,
+            "Index needs a rebuild",
+            "The search index was built by another version of deptnews; the operator must run "
+            "`deptnews index --rebuild`. Records can still be fetched by id.",
+        ),
+        ProblemType(
+            "not-ready",
+            503,
+            "Not ready",
+            "The index cannot be searched yet (readiness probe); try again later.",
+        ),
+        ProblemType(
+            "record-unreadable",
+            503,
+            "Record unreadable",
+            "The record's file could not be read; the operator's `deptnews check` finds and repairs it.",
+        ),
+        ProblemType(
+            "capture-unreadable",
+            503,
+            "Capture unreadable",
+            "The archived capture of this version could not be read from its WARC file; the record "
+            "itself is still served.",
+        ),
+        ProblemType(
+            "internal",
+            500,
+            "Internal server error",
+            "An unexpected error on the server; the server's log has it under the response's "
+            "X-Request-ID. Please report it with that id.",
+        ),
+    )
+}
+
+
 class Problem(Exception):
     """Raise from a handler to answer with a problem document."""
 
@@ -35,6 +137,10 @@ class Problem(Exception):
 
 
 def problem_response(status: int, slug: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    """The problem document; a registered type's title is the one of :data:`PROBLEM_TYPES`."""
+    known = PROBLEM_TYPES.get(slug)
+    if known is not None:
+        title = known.title
     body = {"type": f"/problems/{slug}", "title": title, "status": status, "detail": detail, **extra}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=SECURITY_HEADERS)
 

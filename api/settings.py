@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -24,10 +25,30 @@ class ApiSettings(BaseModel):
         "X-Forwarded-Proto): comma-separated addresses and networks (10.0.0.0/8), '*' for any, '' for "
         "none. From others these headers are ignored. As uvicorn's --forwarded-allow-ips.",
     )
+    public_url: str | None = Field(
+        None,
+        description="The public base URL of the API (e.g. https://deptnews.example.org or "
+        "https://example.org/deptnews), used for every absolute link it sends: links in JSON, the "
+        "next page, feed and entry ids, the OpenAPI server. Unset: the base URL of each request.",
+    )
     record_max_age: int = Field(300, ge=0, description="Cache-Control max-age of record responses, seconds.")
     posting_cache_mb: int = Field(
         256, ge=0, description="Decoded posting lists kept in memory per process for searches, MB (0: none)."
     )
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        """An absolute http(s) URL without query or fragment, kept without a trailing slash; empty
+        means unset."""
+        if value is None or value == "":
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an absolute http(s) URL: {value!r}")
+        if parts.query or parts.fragment or "?" in value or "#" in value:
+            raise ValueError(f"a base URL has no query or fragment: {value!r}")
+        return value.rstrip("/")
 
     @field_validator("forwarded_allow_ips")
     @classmethod

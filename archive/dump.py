@@ -4,6 +4,8 @@ A dump is a directory ``<home>/dumps/deptnews-<UTC date and time>/`` holding::
 
     datapackage.json          the package descriptor: resources, hashes, sources, licences
     records-<source>.jsonl.gz one record per line (the record JSON, all versions), per source
+    records.csv               one row per record (current content and capture, no versions), every
+                              source: the columns of the API's CSV export (archive.tableschema)
     record.schema.json        the JSON Schema every line conforms to
     README.md                 provenance and licence notes
     SHA256SUMS                checksums of every other file (``sha256sum -c SHA256SUMS``)
@@ -20,16 +22,26 @@ import json
 import re
 import shutil
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from archive.model import Record
 from archive.parse.result import PARSER_VERSION
 from archive.sources import Registry
 from archive.store import RecordStore
-from archive.tableschema import record_json_schema, record_table_schema
+from archive.tableschema import (
+    CSV_DIALECT,
+    LIST_SEPARATOR,
+    csv_lines,
+    record_csv_schema,
+    record_json_schema,
+    record_table_schema,
+)
 
+CSV_NAME = "records.csv"
 DUMP_NAME = re.compile(r"^deptnews-\d{8}T\d{6}Z$")
 _FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _LICENCE_NOTE = """\
@@ -87,7 +99,9 @@ def write_dump(
     staging.mkdir(parents=True)
     outputs: dict[str, gzip.GzipFile] = {}
     counts: Counter[str] = Counter()
-    try:
+
+    def each_record() -> Iterator[Record]:
+        """Every record, written to its source's JSON Lines on the way (one pass over the store)."""
         for record in store:
             if record.source not in outputs:
                 target = staging / f"records-{record.source}.jsonl.gz"
@@ -95,6 +109,12 @@ def write_dump(
             out = outputs[record.source]
             out.write(record.model_dump_json().encode("utf-8") + b"\n")
             counts[record.source] += 1
+            yield record
+
+    try:
+        # UTF-8 without a byte order mark (the dialect says so); the API's export adds one for Excel.
+        with (staging / CSV_NAME).open("w", encoding="utf-8", newline="") as table:
+            table.writelines(csv_lines(each_record()))
     finally:
         for out in outputs.values():
             out.close()
@@ -137,6 +157,27 @@ def _descriptor(
                 "licenses": _LICENSES,
             }
         )
+    table = staging / CSV_NAME
+    resources.append(
+        {
+            "name": "records",
+            "path": CSV_NAME,
+            "title": "Every record, one row each: current content and capture (versions in the JSON Lines)",
+            "description": "The columns of the API's CSV export. List cells hold one item per line "
+            f"(separator {LIST_SEPARATOR!r}); every cell is quoted, and one that a spreadsheet would "
+            "read as a formula (starting with = + - @, tab, CR, LF, NUL or a full-width ＝ ＋ － ＠) is "
+            "prefixed with ' — the JSON Lines resources hold the exact text.",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "dialect": CSV_DIALECT,
+            "bytes": table.stat().st_size,
+            "hash": f"sha256:{_sha256(table)}",
+            "records": sum(counts.values()),
+            "schema": record_csv_schema(),
+            "licenses": _LICENSES,
+        }
+    )
     return {
         "profile": "data-package",
         # A package name is lower case (Data Package spec); the dump's own name is its id.

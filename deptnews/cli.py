@@ -18,25 +18,52 @@ from deptnews import commands
 from deptnews.settings import Settings
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="deptnews",
-        description="Archive government department news pages and search them.",
-        epilog="Exit codes: 0 ok, 1 some items failed (check: problems left), 2 bad configuration or usage, "
-        "3 a crawl is running (check --repair: or the index is being written).",
+def _global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """The options every command takes. The main parser holds their defaults; each command's parser
+    repeats them without defaults (``SUPPRESS``), so a value given after the command name is used and
+    one given before it is not overwritten: ``deptnews --home X search q`` is
+    ``deptnews search --home X q``."""
+
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument(
+        "--home",
+        type=Path,
+        default=default(None),
+        help="data home (default ./deptnews-data or $DEPTNEWS_HOME)",
     )
-    parser.add_argument("--home", type=Path, help="data home (default ./deptnews-data or $DEPTNEWS_HOME)")
-    parser.add_argument("--sources", type=Path, help="sources registry (default <home>/sources.toml)")
-    parser.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument(
+        "--sources", type=Path, default=default(None), help="sources registry (default <home>/sources.toml)"
+    )
+    parser.add_argument(
+        "--log-level", default=default("WARNING"), choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+    )
     parser.add_argument(
         "--log-format",
-        default="text",
+        default=default("text"),
         choices=["text", "json"],
         help="log lines on stderr as text or as one JSON object per line (for log collectors)",
     )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="deptnews",
+        description="Archive government department news pages and search them. The options below go "
+        "before or after COMMAND.",
+        epilog="Exit codes: 0 ok, 1 some items failed (check: problems left), 2 bad configuration or usage, "
+        "3 a crawl is running (check --repair: or the index is being written).",
+    )
+    _global_options(parser, defaults=True)
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, defaults=False)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("crawl", help="fetch listings and articles of the sources into WARC files")
+    def command(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        return sub.add_parser(name, parents=[common], **kwargs)
+
+    p = command("crawl", help="fetch listings and articles of the sources into WARC files")
     p.add_argument(
         "--source", action="append", default=[], metavar="ID", help="only this source (repeatable)"
     )
@@ -52,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
         help="status line on stderr (default: when stderr is a terminal and logs are text)",
     )
 
-    p = sub.add_parser(
+    p = command(
         "parse",
         help="parse WARC captures into JSON records",
         description="Parse the WARC files not parsed yet into records (--all: rebuild every record). "
@@ -62,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--show", metavar="URL", help="print the parse of URL's latest capture; write nothing")
     p.add_argument("--file", type=Path, metavar="PATH", help="with --show: parse this saved page instead")
 
-    p = sub.add_parser("index", help="index the records for full-text search (incremental)")
+    p = command("index", help="index the records for full-text search (incremental)")
     p.add_argument("--rebuild", action="store_true", help="build a fresh index and swap it in")
     p.add_argument(
         "--procs",
@@ -71,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
         help="writer processes for a full build (default: 2 from 2,000 records)",
     )
 
-    p = sub.add_parser("serve", help="run the search API and web page")
+    p = command("serve", help="run the search API and web page")
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8000)")
     p.add_argument("--workers", type=int, help="worker processes (default 1)")
@@ -82,7 +109,7 @@ def _parser() -> argparse.ArgumentParser:
         "networks, '*' for any, '' for none (default 127.0.0.1,::1; $DEPTNEWS_API__FORWARDED_ALLOW_IPS)",
     )
 
-    p = sub.add_parser("search", help="search the index from the command line")
+    p = command("search", help="search the index from the command line")
     p.add_argument("query", nargs="?", default="", help='e.g. "hoi nghi giao ban" or \'"Lê Doãn Hợp"\'')
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--size", type=int, default=10, help="number of hits (1-100)")
@@ -102,7 +129,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--cursor", help="the next-page cursor printed by the previous page")
     p.add_argument("--all", action="store_true", help="print every match (JSON lines with --json)")
 
-    p = sub.add_parser(
+    p = command(
         "check",
         help="verify the data home (WARC files, records, ledger, index); --repair fixes what is safe",
         description="Verify the data home's invariants: WARC files intact, every record's capture in its "
@@ -114,7 +141,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--repair", action="store_true", help="fix what can be fixed safely, then check again")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
-    p = sub.add_parser(
+    p = command(
         "cdx",
         help="bring the CDXJ capture index (pywb/OutbackCDX format) up to date with the WARC files",
         description="Index the complete WARC files not indexed yet into <home>/cdx/ (one sorted .cdxj per "
@@ -123,14 +150,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--rebuild", action="store_true", help="index every WARC file again")
 
-    sub.add_parser("schema", help="print the JSON Schema of a record")
-    sub.add_parser("dump", help="write an open-data dump (Frictionless Data Package) of every record")
+    command("schema", help="print the JSON Schema of a record")
+    command("dump", help="write an open-data dump (Frictionless Data Package) of every record")
 
-    p = sub.add_parser("demo", help="crawl the bundled demo sites on loopback, index them and serve")
+    p = command("demo", help="crawl the bundled demo sites on loopback, index them and serve")
     p.add_argument("--port", type=int, default=8000, help="API port (default 8000)")
     p.add_argument("--no-serve", action="store_true", help="stop after indexing")
 
-    p = sub.add_parser("sources", help="inspect the sources registry")
+    p = command("sources", help="inspect the sources registry")
     p.add_argument("action", choices=["list", "check"], help="list: print sources; check: validate the file")
     p.add_argument(
         "--probe",

@@ -204,7 +204,14 @@ def test_dump_and_dumps_endpoint(crawled: Crawled) -> None:
     assert main(["--home", str(crawled.home.root), "dump"]) == 0
     (path,) = [p for p in crawled.home.dumps_dir.iterdir() if not p.name.startswith(".")]
     package = json.loads((path / "datapackage.json").read_text(encoding="utf-8"))
-    assert {r["name"] for r in package["resources"]} == {"records-demo-stttt", "records-demo-skhcn"}
+    assert {r["name"] for r in package["resources"]} == {
+        "records-demo-stttt",
+        "records-demo-skhcn",
+        "records",
+    }
+    table = (path / "records.csv").read_text(encoding="utf-8")
+    assert sum(r["records"] for r in package["resources"][:-1]) == package["resources"][-1]["records"]
+    assert table.startswith('"id","url","title"')
     for line in (path / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
         digest, name = line.split("  ")
         assert hashlib.sha256((path / name).read_bytes()).hexdigest() == digest

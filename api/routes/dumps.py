@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from api.models import DumpFileOut, DumpOut, DumpsOut
 from api.problems import Problem
-from api.routes.common import context, model_response
+from api.routes.common import absolute_url, context, model_response
 from archive.dump import is_dump_file_name, is_dump_name, list_dumps
 
 
@@ -37,7 +37,7 @@ def _listing(request: Request) -> DumpsOut:
                 name=f.name,
                 bytes=f.stat().st_size,
                 sha256=sums.get(f.name),
-                url=str(request.url_for("dump_file", name=path.name, file=f.name)),
+                url=absolute_url(request, "dump_file", name=path.name, file=f.name),
             )
             for f in sorted(path.iterdir())
             if f.is_file()
@@ -64,6 +64,7 @@ async def dump_file(request: Request) -> Response:
         ".json": "application/json",
         ".gz": "application/gzip",
         ".md": "text/markdown; charset=utf-8",
+        ".csv": "text/csv; charset=utf-8; header=present",
     }.get(path.suffix, "text/plain; charset=utf-8")
     return FileResponse(path, media_type=media, headers={"Cache-Control": "public, max-age=86400, immutable"})
 

@@ -11,7 +11,8 @@ from api.context import ApiContext
 from api.models import HealthOut
 from api.openapi import DOCS_CSP, openapi_document, reference_page
 from api.problems import problem_response
-from api.routes.common import context, model_response
+from api.routes import problem_types
+from api.routes.common import base_url, context, model_response
 from index.errors import SearchError
 from index.search import SearchRequest
 
@@ -38,11 +39,11 @@ async def readyz(request: Request) -> Response:
 
 
 async def openapi_json(request: Request) -> Response:
-    return JSONResponse(openapi_document(str(request.base_url).rstrip("/")))
+    return JSONResponse(openapi_document(str(base_url(request)).rstrip("/")))
 
 
 async def docs(request: Request) -> Response:
-    page = reference_page(openapi_document(str(request.base_url).rstrip("/")))
+    page = reference_page(openapi_document(str(base_url(request)).rstrip("/")))
     return HTMLResponse(page, headers={"Content-Security-Policy": DOCS_CSP})
 
 
@@ -51,4 +52,6 @@ routes = [
     Route("/readyz", readyz, name="readyz"),
     Route("/openapi.json", openapi_json, name="openapi"),
     Route("/docs", docs, name="docs"),
+    # The pages the problem documents' "type" URIs name belong with the API's description of itself.
+    *problem_types.routes,
 ]

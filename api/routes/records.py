@@ -12,7 +12,7 @@ from api.memento import Uris
 from api.models import CaptureOut, VersionsOut, VersionSummaryOut
 from api.parameters import PARAMETERS, check_known
 from api.problems import Problem
-from api.routes.common import cached_json, context, get_record, model_response
+from api.routes.common import absolute_url, cached_response, context, get_record, model_response
 from archive.errors import WarcError
 from archive.model import Record, Version
 from archive.warc import Capture, read_capture
@@ -48,12 +48,12 @@ async def record(request: Request) -> Response:
     """The record: current content, provenance and every version."""
     found = await run_in_threadpool(get_record, request, request.path_params["record_id"])
     max_age = context(request).settings.record_max_age
-    return cached_json(request, found.model_dump_json(), max_age=max_age)
+    return cached_response(request, found.model_dump_json(), max_age=max_age)
 
 
 async def versions(request: Request) -> Response:
     found = await run_in_threadpool(get_record, request, request.path_params["record_id"])
-    base = str(request.url_for("record", record_id=found.id))
+    base = absolute_url(request, "record", record_id=found.id)
     body = VersionsOut(
         id=found.id,
         url=found.url,
@@ -73,13 +73,14 @@ async def versions(request: Request) -> Response:
             for v in found.versions
         ],
     )
-    return cached_json(request, body.model_dump_json(), max_age=context(request).settings.record_max_age)
+    return cached_response(request, body.model_dump_json(), max_age=context(request).settings.record_max_age)
 
 
 async def version(request: Request) -> Response:
     found = await run_in_threadpool(get_record, request, request.path_params["record_id"])
     chosen = _version(found, "n", request.path_params["n"])
-    return cached_json(request, chosen.model_dump_json(), max_age=context(request).settings.record_max_age)
+    max_age = context(request).settings.record_max_age
+    return cached_response(request, chosen.model_dump_json(), max_age=max_age)
 
 
 async def diff(request: Request) -> Response:
@@ -138,7 +139,7 @@ async def capture_meta(request: Request) -> Response:
     """Where and when the capture behind a version was made, and its HTTP headers."""
     found, chosen, raw = await _read_capture(request)
     ref = chosen.capture
-    base = str(request.url_for("record", record_id=found.id))
+    base = absolute_url(request, "record", record_id=found.id)
     body = CaptureOut(
         id=found.id,
         version=chosen.n,

@@ -9,10 +9,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from api.models import FacetValue, HitOut, SearchOut
+from api.models import FacetOut, FacetValue, HitOut, SearchOut
+from api.parameters import query_value
 from api.params import search_request
 from api.problems import Problem
-from api.routes.common import context, model_response
+from api.routes.common import absolute_url, context, model_response
 from index.errors import IndexMissing, IndexOutdated, QueryError
 from index.search import Hit, SearchRequest, SearchResults
 
@@ -29,7 +30,17 @@ def hit_out(hit: Hit, request: Request) -> HitOut:
         department=hit.department,
         score=hit.score,
         snippet=hit.snippet,
-        links={"self": str(request.url_for("record", record_id=hit.id))},
+        links={"self": absolute_url(request, "record", record_id=hit.id)},
+    )
+
+
+def facet_out(rows: list[tuple[str, int]], size: int) -> FacetOut:
+    """The first ``size`` of a facet's ``(value, count)`` rows (most frequent first), saying whether
+    there were more."""
+    return FacetOut(
+        values=[FacetValue(value=value, count=count) for value, count in rows[:size]],
+        truncated=len(rows) > size,
+        distinct=len(rows),
     )
 
 
@@ -50,6 +61,7 @@ async def run_search(request: Request, search_req: SearchRequest) -> SearchResul
 async def search(request: Request) -> Response:
     """Full-text search with filters, sorting, facets and paging."""
     search_req = search_request(request.query_params)
+    facet_size: int = query_value(request.query_params, "facet_size")
     results = await run_search(request, search_req)
     next_url = None
     params = dict(request.query_params)
@@ -57,18 +69,15 @@ async def search(request: Request) -> Response:
         # Cursor paging is stable while documents are added; an offset-paged client keeps offsets.
         params.pop("offset", None)
         params["cursor"] = results.next_cursor
-        next_url = f"{request.url_for('search')}?{urlencode(params)}"
+        next_url = absolute_url(request, "search", query=urlencode(params))
     elif search_req.offset + search_req.size < results.total and "cursor" not in params:
         params["offset"] = str(search_req.offset + search_req.size)
-        next_url = f"{request.url_for('search')}?{urlencode(params)}"
+        next_url = absolute_url(request, "search", query=urlencode(params))
     body = SearchOut(
         total=results.total,
         took_ms=results.took_ms,
         hits=[hit_out(hit, request) for hit in results.hits],
-        facets={
-            name: [FacetValue(value=value, count=count) for value, count in rows]
-            for name, rows in results.facets.items()
-        },
+        facets={name: facet_out(rows, facet_size) for name, rows in results.facets.items()},
         next=next_url,
         next_cursor=results.next_cursor,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -12,7 +13,7 @@ from starlette.routing import Route
 from api.context import ApiContext
 from api.models import SourceHealthOut, SourceOut, SourcesOut
 from api.problems import Problem
-from api.routes.common import context, model_response
+from api.routes.common import absolute_url, context, model_response
 from archive.crawlstatus import read_crawl_status
 from archive.sources import Source
 from index.errors import SearchError
@@ -56,7 +57,7 @@ def source_out(request: Request, source: Source, counts: dict[str, SourceHealth]
         articles_captured=crawl.articles_captured if crawl else None,
         failures=crawl.failed if crawl else None,
     )
-    search_url = f"{request.url_for('search')}?source={source.id}"
+    search_url = absolute_url(request, "search", query=urlencode({"source": source.id}))
     return SourceOut(
         id=source.id,
         name=source.name,
@@ -67,7 +68,7 @@ def source_out(request: Request, source: Source, counts: dict[str, SourceHealth]
         listings=source.listings,
         verified=source.verified,
         health=health,
-        links={"self": str(request.url_for("source", source_id=source.id)), "records": search_url},
+        links={"self": absolute_url(request, "source", source_id=source.id), "records": search_url},
     )
 
 

@@ -18,7 +18,14 @@ import re
 import unicodedata
 from typing import Final, Literal, NamedTuple
 
-__all__ = ["CharsetSource", "DecodedText", "clean_text", "decode_html", "looks_like_mojibake"]
+__all__ = [
+    "CharsetSource",
+    "DecodedText",
+    "clean_text",
+    "decode_html",
+    "looks_like_mojibake",
+    "remove_control_chars",
+]
 
 CharsetSource = Literal["bom", "header", "meta", "detected", "fallback"]
 
@@ -50,15 +57,30 @@ _CLEAN_TABLE: Final = str.maketrans(
 _CLEAN_CHARS: Final = "\u00d0\u00f0\u200b\u200c\u200d\u2060\ufeff\u00ad"
 # \s also matches the non-breaking spaces U+00A0, U+202F and U+2007, so they become " " here.
 _WHITESPACE_RUN: Final = re.compile(r"\s+")
+# What no text may hold: the C0 controls but tab, line feed and carriage return; DEL and the C1
+# controls; lone surrogates; U+FFFE and U+FFFF. XML 1.0 cannot carry the C0 ones, surrogates and
+# U+FFFE/U+FFFF at all (one of them makes a whole Atom feed malformed), and none of them is text: an
+# ESC or U+0001 in a page is a typing accident or a `&#x1B;` reference the HTML parser kept.
+_CONTROL: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]+")
+# Those of them that \s counts as whitespace (VT, FF, the information separators U+001C-U+001F,
+# NEL): clean_text turns them into a space, as a browser shows them, rather than joining two words.
+_CONTROL_NOT_SPACE: Final = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]+")
+
+
+def remove_control_chars(s: str) -> str:
+    """``s`` without control characters and code points XML cannot carry (C0 but tab, LF and CR;
+    DEL; C1; lone surrogates; U+FFFE, U+FFFF); everything else, line breaks included, as it was."""
+    return _CONTROL.sub("", s)
 
 
 def clean_text(s: str) -> str:
-    """Return ``s`` NFC-normalised, with Ð/ð lookalikes fixed, zero-width characters and soft
-    hyphens removed, every run of whitespace (non-breaking spaces included) made one space, and
-    stripped.
+    """Return ``s`` NFC-normalised, with Ð/ð lookalikes fixed, zero-width characters, soft hyphens and
+    control characters removed (see :func:`remove_control_chars`; those that are whitespace become
+    a space), every run of whitespace (non-breaking spaces included) made one space, and stripped.
 
     Tone-mark placement ("hoà" vs "hòa") is the author's and is kept.
     """
+    s = _CONTROL_NOT_SPACE.sub("", s)
     # str.translate walks every character; these are rare, so look for them first (memchr-fast).
     # Translate before NFC: removing a zero-width character can bring a base letter and its
     # combining mark together, which NFC then composes.

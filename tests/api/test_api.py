@@ -4,11 +4,13 @@ from collections.abc import Iterator
 
 import pytest
 from conftest import SAMPLE_RECORDS as RECORDS
-from conftest import sample_home
+from conftest import make_record, sample_home
 from starlette.testclient import TestClient
 
 from api.app import create_app
 from archive.home import DataHome
+from archive.store import RecordStore
+from index.store import IndexWriter
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +68,13 @@ def test_record_and_404(client: TestClient) -> None:
         ({"date_from": "20200101"}, "invalid-parameter"),
         ({"year": "twenty"}, "invalid-parameter"),
         ({"month": "2024-13"}, "invalid-parameter"),
+        ({"year": "abc"}, "invalid-parameter"),
+        ({"year": "20245"}, "invalid-parameter"),
+        ({"month": "2024-00"}, "invalid-parameter"),
+        ({"month": "2024-1"}, "invalid-parameter"),
+        ({"facet_size": "0"}, "invalid-parameter"),
+        ({"facet_size": "1001"}, "invalid-parameter"),
+        ({"facet_size": "many"}, "invalid-parameter"),
         ({"cursor": "not a cursor"}, "invalid-parameter"),
         ({"size": " 5"}, "invalid-parameter"),
         ({"facets": "source,,year"}, "invalid-parameter"),
@@ -89,7 +98,38 @@ def test_odd_queries_never_500(client: TestClient, q: str) -> None:
 
 def test_facets(client: TestClient) -> None:
     body = client.get("/api/v1/search", params={"facets": "source,year"}).json()
-    assert {"value": "demo", "count": 2} in body["facets"]["source"]
+    assert body["facets"]["source"] == {
+        "values": [{"value": "demo", "count": 2}, {"value": "other", "count": 1}],
+        "truncated": False,
+        "distinct": 2,
+    }
+    assert body["facets"]["year"]["distinct"] == 3
+
+
+def test_facet_size_caps_each_facet_and_says_so(client: TestClient) -> None:
+    body = client.get("/api/v1/search", params={"facets": "source,year", "facet_size": "1"}).json()
+    assert body["facets"]["source"] == {
+        "values": [{"value": "demo", "count": 2}],
+        "truncated": True,
+        "distinct": 2,
+    }
+    assert len(body["facets"]["year"]["values"]) == 1
+    assert body["facets"]["year"]["truncated"] is True
+    exact = client.get("/api/v1/search", params={"facets": "source", "facet_size": "2"}).json()
+    assert exact["facets"]["source"]["truncated"] is False
+
+
+def test_facet_size_default_is_30(tmp_path_factory: pytest.TempPathFactory) -> None:
+    home = DataHome(tmp_path_factory.mktemp("facets")).ensure()
+    store = RecordStore(home.records_dir)
+    for n in range(35):
+        store.put(make_record(100 + n, f"Tin số {n}", ["Nội dung."], author=f"Tác giả {n:02d}"))
+    IndexWriter(home.index_dir).rebuild(store)
+    with TestClient(create_app(home)) as local:
+        facet = local.get("/api/v1/search", params={"facets": "author"}).json()["facets"]["author"]
+        assert (len(facet["values"]), facet["truncated"], facet["distinct"]) == (30, True, 35)
+        wide = local.get("/api/v1/search", params={"facets": "author", "facet_size": "1000"}).json()
+        assert (len(wide["facets"]["author"]["values"]), wide["facets"]["author"]["truncated"]) == (35, False)
 
 
 def test_unknown_page_is_html_for_browsers_and_json_for_programs(client: TestClient) -> None:

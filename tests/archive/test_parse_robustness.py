@@ -170,3 +170,27 @@ def test_guard_helpers() -> None:
     big = b"<script>" + b"x" * guard.MAX_HTML_BYTES + b"</script><p>kept</p>"
     assert guard.shrink(big) == b" <p>kept</p>"
     assert guard.too_large(b"<p>" * 10) is None
+
+
+def test_control_characters_never_reach_the_record() -> None:
+    title = "Ki&#x1B;ểm tra&#1; chất lượng".encode()
+    # The HTML parser keeps a reference to ESC or U+0001 as the character; a record must not hold it
+    # (one such character makes every Atom feed and XML export of it malformed).
+    body = (
+        b"<html><head><title>"
+        + title
+        + b"</title></head><body><h1>"
+        + title
+        + b"</h1>"
+        + PARAGRAPH.replace(b"ki\xe1\xbb\x83m tra", b"ki\xe1\xbb\x83m\x1b tra&#x1B;&#xFFFF;\x01")
+        + PARAGRAPH
+        + b"</body></html>"
+    )
+    result = parse(body)
+    assert isinstance(result, Article), result
+    content = result.content
+    texts = [content.title, content.lead or "", *content.body]
+    assert content.title == "Kiểm tra chất lượng"
+    assert any("kiểm tra công tác" in p for p in content.body), content.body
+    bad = {chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0))}
+    assert not any(c in bad | {"\ufffe", "\uffff"} for text in texts for c in text)

@@ -8,7 +8,7 @@ import unicodedata
 
 import pytest
 
-from archive.parse.text import DecodedText, clean_text, decode_html, looks_like_mojibake
+from archive.parse.text import DecodedText, clean_text, decode_html, looks_like_mojibake, remove_control_chars
 
 SO = "Sở Thông tin và Truyền thông"
 LONG = (
@@ -296,3 +296,32 @@ VIETNAMESE_LETTERS = "".join(
 def test_every_vietnamese_letter_survives_windows_1258() -> None:
     text = f"<p>{VIETNAMESE_LETTERS} đĐ {LONG}</p>"
     assert decode_html(cp1258(text), None) == DecodedText(text, "cp1258", "detected")
+
+
+# --- control characters -------------------------------------------------------------------------
+
+XML_ILLEGAL = [chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20))] + [
+    "\ud800",
+    "\udfff",
+    "\ufffe",
+    "\uffff",
+]
+C1_AND_DEL = [chr(c) for c in range(0x7F, 0xA0)]
+
+
+@pytest.mark.parametrize("char", XML_ILLEGAL + C1_AND_DEL)
+def test_clean_text_removes_control_characters(char: str) -> None:
+    cleaned = clean_text(f"Hội{char}nghị {char} giao{char}ban")
+    assert not any(c in cleaned for c in XML_ILLEGAL + C1_AND_DEL)
+    # Whitespace-like controls (VT, FF, U+001C-U+001F, NEL) separate words, the others join them.
+    assert cleaned in ("Hội nghị giao ban", "Hộinghị giaoban")
+    assert cleaned == ("Hội nghị giao ban" if char.isspace() else "Hộinghị giaoban")
+
+
+def test_clean_text_keeps_what_is_text() -> None:
+    assert clean_text("Hội\tnghị\r\n giao ban ₫ € ™") == "Hội nghị giao ban ₫ € ™"
+
+
+def test_remove_control_chars_keeps_line_breaks() -> None:
+    assert remove_control_chars("a\x1b[31mb\x01\nc\r\td\ufffe\x85") == "a[31mb\nc\r\td"
+    assert remove_control_chars("Hội nghị") == "Hội nghị"
