@@ -22,6 +22,7 @@ from urllib.parse import quote_from_bytes, unquote, urlsplit
 from starlette.requests import Request
 
 from api.parameters import PARAMETERS, bad_parameter
+from api.routes.common import base_url
 from archive.cdxj import CdxEntry, timestamp_datetime
 from archive.errors import CdxError
 
@@ -120,7 +121,7 @@ class Uris:
     """The Memento URIs of one original resource on this server."""
 
     def __init__(self, request: Request, original: str) -> None:
-        self.base = str(request.base_url)
+        self.base = str(base_url(request))  # the public URL when one is configured
         self.original = uri(original)
 
     @property

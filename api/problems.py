@@ -114,6 +114,27 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             "itself is still served.",
         ),
         ProblemType(
+            "not-archived",
+            404,
+            "Not archived",
+            "The archive holds no capture of this URL (or of this attachment), or its CDXJ index has not "
+            "been built yet (`deptnews cdx`).",
+        ),
+        ProblemType(
+            "attachment-not-found",
+            404,
+            "Attachment not found",
+            "The record has fewer attachments than the number asked for; 'detail' says how many it has.",
+        ),
+        ProblemType("warc-not-found", 404, "WARC file not found", "No complete WARC file has this name."),
+        ProblemType(
+            "range-not-satisfiable",
+            416,
+            "Range not satisfiable",
+            "The Range header asks for bytes past the end of the file, or is malformed; Content-Range "
+            "gives the file's size.",
+        ),
+        ProblemType(
             "internal",
             500,
             "Internal server error",

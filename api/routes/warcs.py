@@ -17,7 +17,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from api.problems import Problem, problem_response
-from api.routes.common import context, model_response
+from api.routes.common import absolute_url, context, model_response
 from api.warc_models import WarcOut, WarcsOut
 from archive.cdxindex import WarcFileInfo
 from archive.errors import WarcError
@@ -43,11 +43,11 @@ def _listing(request: Request) -> WarcsOut:
                 sha256=info.sha256,
                 records=info.records,
                 modified=datetime.fromtimestamp(info.mtime_ns / 1e9, UTC),
-                url=str(request.url_for("warc", warc=info.warc)),
+                url=absolute_url(request, "warc", warc=info.warc),
             )
             for info in infos
         ],
-        cdx=str(request.url_for("cdx")) if ctx.cdx.path.is_file() else None,
+        cdx=absolute_url(request, "cdx") if ctx.cdx.path.is_file() else None,
     )
 
 

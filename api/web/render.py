@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from api.routes.common import absolute_url
 from api.web.i18n import LANGS, Lang, Translator, negotiate
 from api.web.links import http_url, with_params
 
@@ -101,7 +102,8 @@ class Page:
         return with_params(self.path(name, **path_params), query)
 
     def absolute_url(self, name: str, **path_params: str) -> str:
-        return str(self.request.url_for(name, **path_params))
+        """The public absolute URL of a route (``DEPTNEWS_API__PUBLIC_URL`` when set), as the API's."""
+        return absolute_url(self.request, name, **path_params)
 
     def static(self, name: str) -> str:
         return f"{self.path('web_static', path=name)}?v={static_version(name)}"

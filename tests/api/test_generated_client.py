@@ -6,13 +6,15 @@ an error). Every response the client parses must come back as the declared type 
 
 The tool's configuration only maps two media types it has no reader for onto its generic ones
 (``content_type_overrides``, its documented option for this): ``application/gzip`` (a dump file) to
-``application/octet-stream`` (bytes) and ``application/atom+xml`` (the feed) to ``text/xml`` (text).
+``application/octet-stream`` (bytes), ``application/atom+xml`` (the feed) to ``text/xml`` and
+``application/link-format`` (a Memento TimeMap) to ``text/plain`` (text).
 """
 
 from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import importlib
 import io
 import json
@@ -34,6 +36,7 @@ from liveserver import LiveServer
 
 from api.app import create_app
 from api.openapi import ENDPOINTS
+from archive.cdxindex import CdxIndex
 from archive.dump import write_dump
 from archive.home import DataHome
 from archive.model import Content
@@ -49,6 +52,7 @@ project_name_override: deptnews-api-client
 content_type_overrides:
   application/gzip: application/octet-stream
   application/atom+xml: text/xml
+  application/link-format: text/plain
 """
 URL = "http://so.example.vn/tin-tuc/bai-1"
 PAGE = "<html><body><h1>Tin thử</h1><p>Nội dung</p></body></html>".encode()
@@ -99,6 +103,7 @@ def _home(root: Path) -> tuple[DataHome, str, str]:
                 parser_version="test",
             )
     IndexWriter(home.index_dir).rebuild(store)
+    CdxIndex(home.cdx_dir, home.warc_dir).update()  # what a crawl does when its WARC file is complete
     (home.root / "sources.toml").write_text(REGISTRY, encoding="utf-8")
     dump = write_dump(store, Registry(sources={"demo": SOURCE}), home.dumps_dir)
     return home, record.id, dump.path.name
@@ -158,11 +163,11 @@ def _op(tag: str, name: str) -> Any:
     return importlib.import_module(f"{PACKAGE}.api.{tag}.{name}")
 
 
-def call(client: Any, tag: str, name: str, *args: Any, **kwargs: Any) -> Any:
-    """The operation's parsed 200 response, through the generated ``sync_detailed``."""
+def call(client: Any, tag: str, name: str, *args: Any, status: int = 200, **kwargs: Any) -> Any:
+    """The operation's parsed response (of ``status``), through the generated ``sync_detailed``."""
     response = _op(tag, name).sync_detailed(*args, client=client, **kwargs)
-    assert response.status_code == 200, (name, response.status_code, response.content[:300])
-    return response.parsed
+    assert response.status_code == status, (name, response.status_code, response.content[:300])
+    return response if status != 200 else response.parsed
 
 
 def test_search_timeline_and_facets(generated: tuple[Any, str, str, str]) -> None:
@@ -251,6 +256,24 @@ def test_service_and_problem_types(generated: tuple[Any, str, str, str]) -> None
     described = call(client, "service", "problem_type", "invalid-parameter")
     assert (described.status, described.title) == (400, "Invalid parameter")
     assert "rate-limited" in {t.slug for t in call(client, "service", "problem_types").problem_types}
+
+
+def test_mementos_warcs_and_the_cdx_index(generated: tuple[Any, str, str, str]) -> None:
+    client, _, _, _ = generated
+    timemap = call(client, "memento", "timemap", URL)
+    assert timemap.count('rel="memento"') + timemap.count('memento"') >= 2
+    moved = call(client, "memento", "timegate", URL, status=302)
+    assert "/api/v1/memento/20240102000000/" in moved.headers["location"]
+    page = call(client, "memento", "memento", "20240101000000", URL)
+    assert page == PAGE.decode()
+    (warc,) = call(client, "warcs", "warcs").warcs
+    stored = call(client, "warcs", "warc", warc.name)
+    body = stored.payload.read()
+    assert (len(body), hashlib.sha256(body).hexdigest()) == (warc.bytes_, warc.sha256)
+    assert "vn,example,so)/tin-tuc/bai-1 20240101000000" in call(client, "warcs", "cdx")  # SURT key
+    missing = _op("records", "attachment_file").sync_detailed(SAMPLE_RECORDS[0].id, 1, client=client)
+    assert missing.status_code == 404  # the sample records attach nothing
+    call(client, "records", "attachment_file", SAMPLE_RECORDS[0].id, 1, status=404)
 
 
 def test_a_400_is_a_problem_through_the_client(generated: tuple[Any, str, str, str]) -> None:

@@ -79,7 +79,8 @@ def test_download_links_export_the_same_search(client: TestClient) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
     assert "attachment" in response.headers["content-disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert response.content.startswith("\ufeff".encode())  # for spreadsheets: Excel reads it as UTF-8
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [row["id"] for row in rows] == expected
     assert all(row["source"] == "demo-stttt" for row in rows)
     assert f"Download all results ({len(expected)}):" in html
