@@ -1,4 +1,5 @@
-"""An exclusive lock on the data home, so that an overlapping cron run exits at once."""
+"""Exclusive locks on the data home, so that an overlapping cron run exits at once: ``crawl.lock`` for
+crawls, ``parse.lock`` for parses (two parses would write the same records and ledger)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ class CrawlLock:
     stale lock behind.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, what: str = "crawl") -> None:
         self.path = path
+        self.what = what
+        """What holds it, for the message: "crawl", "parse"."""
         self._fd: int | None = None
 
     def __enter__(self) -> CrawlLock:
@@ -29,7 +32,7 @@ class CrawlLock:
         except BlockingIOError:
             holder = os.read(fd, 64).decode("ascii", "replace").strip() or "unknown"
             os.close(fd)
-            raise CrawlLocked(f"another crawl is running (pid {holder}, lock {self.path})") from None
+            raise CrawlLocked(f"another {self.what} is running (pid {holder}, lock {self.path})") from None
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode("ascii"))
         self._fd = fd

@@ -4,8 +4,8 @@ The checks (:mod:`deptnews.inspection`) only read. A crawl that is running is no
 WARC file is then expected), but nothing waits for it: run the check when no ``parse`` or ``index``
 writes, or its findings may describe a moment in between.
 
-``--repair`` takes the crawl lock (exit 3 if a crawl runs) and the index writer lock (waiting up to
-``index_writer_timeout``), checks, repairs, and checks again:
+``--repair`` takes the crawl lock and the parse lock (exit 3 if a crawl or a parse runs) and the index
+writer lock (waiting up to ``index_writer_timeout``), checks, repairs, and checks again:
 
 * ``.open`` WARC files left by a killed crawl are completed by the crawler's own recovery
   (:func:`scrapers.recovery.recover`: cut after the last complete record, renamed, the crawl state
@@ -37,6 +37,7 @@ from archive.verify import Finding
 from archive.verify.repair import quarantine, quarantine_dir, rederive, remove_temporary
 from deptnews.commands.base import EXIT_CONFIG, EXIT_FAILURES, EXIT_LOCKED, EXIT_OK, load_registry
 from deptnews.commands.index import record_entries
+from deptnews.commands.parse import PARSE_LOCK
 from deptnews.inspection import (
     CHECKS,
     ArchiveInspection,
@@ -100,7 +101,8 @@ def check(settings: Settings, *, repair: bool = False, as_json_output: bool = Fa
             writer = IndexWriter(
                 home.index_dir, timeout=settings.index_writer_timeout, limitmb=settings.index_memory_mb
             )
-            with lock, writer.locked():
+            # No crawl, no parse and no index writer while records, ledger and index are repaired.
+            with lock, CrawlLock(home.root / PARSE_LOCK, what="parse"), writer.locked():
                 outcome = _repair(settings, home, registry, writer)
     except CrawlLocked as exc:
         print(f"deptnews check: {exc}; nothing was repaired.", file=sys.stderr)

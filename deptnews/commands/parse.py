@@ -17,8 +17,12 @@ from archive.sources import Registry
 from archive.store import Ledger, RecordStore
 from archive.urls import canonicalize_url
 from archive.warc import Capture, iter_captures, read_capture, warc_files
-from deptnews.commands.base import EXIT_CONFIG, EXIT_FAILURES, EXIT_OK, load_registry
+from deptnews.commands.base import EXIT_CONFIG, EXIT_FAILURES, EXIT_LOCKED, EXIT_OK, load_registry
 from deptnews.settings import Settings
+from scrapers.errors import CrawlLocked
+from scrapers.lock import CrawlLock
+
+PARSE_LOCK = "parse.lock"
 
 
 def parse(settings: Settings, *, rebuild: bool, show: str | None = None, file: Path | None = None) -> int:
@@ -39,7 +43,13 @@ def parse(settings: Settings, *, rebuild: bool, show: str | None = None, file: P
         return EXIT_CONFIG
     home = settings.data_home.ensure()
     try:
-        stats: IngestStats = ingest(home, registry, rebuild=rebuild)
+        # One parse at a time: two would write the same records and ledger (a crawl may run meanwhile:
+        # a parse reads only the WARC files the crawl has completed).
+        with CrawlLock(home.root / PARSE_LOCK, what="parse"):
+            stats: IngestStats = ingest(home, registry, rebuild=rebuild)
+    except CrawlLocked as exc:
+        print(f"deptnews parse: {exc}; exiting.", file=sys.stderr)
+        return EXIT_LOCKED
     except ArchiveError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILURES

@@ -22,6 +22,7 @@ from archive.sources import load_sources
 from archive.store import Ledger, RecordStore
 from archive.warc import Exchange, WarcWriter, open_files, warc_files
 from deptnews.cli import main
+from deptnews.commands.parse import PARSE_LOCK
 from deptnews.demo.server import DemoWeb
 from deptnews.demo_run import demo_sources_toml
 from deptnews.inspection import CHECKS
@@ -355,3 +356,12 @@ def test_repair_waits_for_the_index_writer(
 def test_no_home_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--home", str(tmp_path / "none"), "check"]) == 2
     assert "no data home" in capsys.readouterr().err
+
+
+def test_a_parse_and_a_repair_never_overlap(home: DataHome, capsys: pytest.CaptureFixture[str]) -> None:
+    with CrawlLock(home.root / PARSE_LOCK, what="parse"):  # a parse is running
+        assert main(["--home", str(home.root), "parse"]) == 3
+        assert "another parse is running" in capsys.readouterr().err
+        assert main(["--home", str(home.root), "check", "--repair"]) == 3
+        assert "another parse is running" in capsys.readouterr().err
+    assert main(["--home", str(home.root), "parse"]) == 0
