@@ -121,6 +121,16 @@ class CdxIndex:
             return None
         return found
 
+    def pending(self) -> tuple[list[str], bool]:
+        """What :meth:`update` would do, read only: the complete WARC files whose per-file index is
+        missing or describes another state of the file, and whether the merged index lists other files
+        than the complete ones (or is missing)."""
+        paths = warc_files(self.warc_dir)
+        unindexed = [p.name for p in paths if self.current_info(p) is None]
+        wanted = sorted(p.name for p in paths)
+        unmerged = bool(wanted) and (self._manifest() != wanted or not self.path.is_file())
+        return unindexed, unmerged
+
     def lookup(self, url: str) -> list[CdxEntry]:
         """Every capture of ``url``'s SURT key in the merged index, oldest first ([] if none or no index);
         :class:`CdxError` if ``url`` has no SURT key or the index cannot be read."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from archive.cdxindex import CdxIndex
 from archive.home import DataHome
 from archive.model import Record
 from archive.sources import Registry
@@ -17,11 +18,19 @@ from archive.verify import Finding
 from archive.verify.ledger import LedgerScan, check_complete, check_ledger
 from archive.verify.records import RecordScan, check_captures, scan_records
 from archive.verify.warcs import WarcScan, scan_warcs
+from archive.warc import warc_files
 from index.errors import IndexMissing, IndexOutdated
 from index.schema import searchable, to_document
 from index.verify import IndexDiff, compare_index
 
-__all__ = ["CHECKS", "ArchiveInspection", "IndexInspection", "inspect_archive", "inspect_index"]
+__all__ = [
+    "CHECKS",
+    "ArchiveInspection",
+    "IndexInspection",
+    "inspect_archive",
+    "inspect_cdx",
+    "inspect_index",
+]
 
 CHECKS: dict[str, str] = {
     "warc": "every WARC record inflates, parses and matches its digests; no torn tail, no file left open",
@@ -32,6 +41,7 @@ CHECKS: dict[str, str] = {
     "ledger": "the ingest ledger lists the WARC files records came from, at their size; aliases point "
     "at existing records",
     "index": "the index holds exactly the records' current versions, each once",
+    "cdx": "the CDXJ capture index covers every complete WARC file as it is now, merged",
 }
 """Check name → what it verifies, in report order."""
 
@@ -116,6 +126,21 @@ def inspect_index(home: DataHome, expected: dict[str, bytes]) -> IndexInspection
     ]
     summary = f"{_plural(diff.documents, 'document')} for {_plural(len(expected), 'record')}"
     return IndexInspection(diff, None, findings, summary)
+
+
+def inspect_cdx(home: DataHome) -> tuple[list[Finding], str]:
+    """The CDXJ index (:class:`~archive.cdxindex.CdxIndex`) against the complete WARC files: findings and
+    a summary. Read only; :meth:`~archive.cdxindex.CdxIndex.update` repairs what it finds."""
+    unindexed, unmerged = CdxIndex(home.cdx_dir, home.warc_dir).pending()
+    findings = [
+        Finding("cdx", "not-indexed", name, "no current CDXJ index of this WARC file") for name in unindexed
+    ]
+    if unmerged:
+        findings.append(Finding("cdx", "not-merged", "index.cdxj", "the merged index lists other files"))
+    files = len(warc_files(home.warc_dir))
+    return findings, f"{_plural(files - len(unindexed), 'WARC file')} of {files} indexed" + (
+        ", merged index out of date" if unmerged else ""
+    )
 
 
 def _broken(code: str, message: str) -> IndexInspection:

@@ -29,7 +29,8 @@ import sys
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from archive.errors import ArchiveError
+from archive.cdxindex import CdxIndex
+from archive.errors import ArchiveError, CdxError
 from archive.home import DataHome
 from archive.sources import Registry
 from archive.store import Ledger, RecordStore
@@ -44,6 +45,7 @@ from deptnews.inspection import (
     IndexInspection,
     as_json,
     inspect_archive,
+    inspect_cdx,
     inspect_index,
 )
 from deptnews.settings import Settings
@@ -128,13 +130,14 @@ def _crawl_running(lock: CrawlLock) -> bool:
 
 def _inspect(home: DataHome, registry: Registry, *, crawl_running: bool) -> Outcome:
     archive = inspect_archive(home, registry, crawl_running=crawl_running)
-    return _inspect_result(archive, inspect_index(home, archive.expected))
+    return _inspect_result(archive, inspect_index(home, archive.expected), inspect_cdx(home))
 
 
 def _repair(settings: Settings, home: DataHome, registry: Registry, writer: IndexWriter) -> Outcome:
     archive = inspect_archive(home, registry, crawl_running=False)
     index = inspect_index(home, archive.expected)
-    found = [*archive.findings, *index.findings]
+    cdx = inspect_cdx(home)
+    found = [*archive.findings, *index.findings, *cdx[0]]
     done = _repair_archive(settings, home, registry, archive)
     if done:
         archive = inspect_archive(home, registry, crawl_running=False)
@@ -142,14 +145,34 @@ def _repair(settings: Settings, home: DataHome, registry: Registry, writer: Inde
     index_done = _repair_index(home, writer, index)
     if index_done:
         index = inspect_index(home, archive.expected)
-    outcome = _inspect_result(archive, index)
+    cdx_done = _repair_cdx(home) if done or inspect_cdx(home)[0] else []
+    outcome = _inspect_result(archive, index, inspect_cdx(home))
     outcome.found = found
-    outcome.repaired = done + index_done
+    outcome.repaired = done + index_done + cdx_done
     return outcome
 
 
-def _inspect_result(archive: ArchiveInspection, index: IndexInspection) -> Outcome:
-    return Outcome([*archive.findings, *index.findings], {**archive.summaries, "index": index.summary})
+def _repair_cdx(home: DataHome) -> list[str]:
+    """Bring the CDXJ index up to date with the WARC files (what every crawl does at its end)."""
+    try:
+        update = CdxIndex(home.cdx_dir, home.warc_dir).update()
+    except CdxError:  # a damaged WARC file: its finding stays, with the WARC check's, for a human
+        return []
+    if not update.indexed and not update.dropped and not update.merged:
+        return []
+    return [
+        f"cdx: indexed {len(update.indexed)} WARC file(s), dropped {len(update.dropped)}, "
+        f"merged {update.files} file(s) ({update.captures} capture(s))"
+    ]
+
+
+def _inspect_result(
+    archive: ArchiveInspection, index: IndexInspection, cdx: tuple[list[Finding], str]
+) -> Outcome:
+    return Outcome(
+        [*archive.findings, *index.findings, *cdx[0]],
+        {**archive.summaries, "index": index.summary, "cdx": cdx[1]},
+    )
 
 
 def _repair_archive(

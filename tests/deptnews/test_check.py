@@ -365,3 +365,18 @@ def test_a_parse_and_a_repair_never_overlap(home: DataHome, capsys: pytest.Captu
         assert main(["--home", str(home.root), "check", "--repair"]) == 3
         assert "another parse is running" in capsys.readouterr().err
     assert main(["--home", str(home.root), "parse"]) == 0
+
+
+def test_a_lost_cdx_index_is_found_and_rebuilt(home: DataHome, capsys: pytest.CaptureFixture[str]) -> None:
+    merged = (home.cdx_dir / "index.cdxj").read_bytes()
+    shutil.rmtree(home.cdx_dir)
+    code, report = run_check(home, capsys)
+    assert code == 1
+    names = {p.name for p in warc_files(home.warc_dir)}
+    assert problems(report) == {("cdx", "not-indexed", n) for n in names} | {
+        ("cdx", "not-merged", "index.cdxj")
+    }
+    code, report = run_check(home, capsys, "--repair")
+    assert code == 0, report
+    assert any(action.startswith("cdx: indexed") for action in report["repair"]["repaired"])
+    assert (home.cdx_dir / "index.cdxj").read_bytes() == merged  # what the crawls had written
