@@ -145,7 +145,10 @@ def _repair(settings: Settings, home: DataHome, registry: Registry, writer: Inde
     index_done = _repair_index(home, writer, index)
     if index_done:
         index = inspect_index(home, archive.expected)
-    cdx_done = _repair_cdx(home) if done or inspect_cdx(home)[0] else []
+    # A damaged WARC file is a human's to restore first: indexing it now would index what a reader
+    # happens to get past the damage (warcio may stop quietly at a torn record, or raise).
+    damaged = any(f.check == "warc" and f.problem for f in archive.findings)
+    cdx_done = _repair_cdx(home) if not damaged and (done or inspect_cdx(home)[0]) else []
     outcome = _inspect_result(archive, index, inspect_cdx(home))
     outcome.found = found
     outcome.repaired = done + index_done + cdx_done
@@ -156,7 +159,7 @@ def _repair_cdx(home: DataHome) -> list[str]:
     """Bring the CDXJ index up to date with the WARC files (what every crawl does at its end)."""
     try:
         update = CdxIndex(home.cdx_dir, home.warc_dir).update()
-    except CdxError:  # a damaged WARC file: its finding stays, with the WARC check's, for a human
+    except CdxError:  # a file that cannot be read: its finding stays, for a human
         return []
     if not update.indexed and not update.dropped and not update.merged:
         return []
