@@ -95,12 +95,33 @@ def _recognise(line: str) -> tuple[str, str | None] | None:
     return None
 
 
+# A byline some templates print as the content block's first line ("Đăng bởi Minh Hà", "Posted by …"):
+# explicit labels only, so that an opening sentence ("Bởi vậy, …") stays body.
+_LEADING_BYLINE = re.compile(
+    r"^(được viết bởi|viết bởi|được đăng bởi|đăng bởi|người đăng|người viết|tác giả|written by|posted by|"
+    r"published by)\s*:?\s*\S",
+    re.IGNORECASE,
+)
+_MAX_LEADING_BYLINE = 80
+
+
 def split_byline(paragraphs: list[str]) -> Byline:
-    """Separate a trailing signature block, labelled author line and "Nguồn:" line from the body.
+    """Separate a trailing signature block, labelled author line and "Nguồn:" line from the body, and a
+    labelled byline line that opens it.
 
     Only short lines at the very end qualify, and only from the first recognisable one (a label, a
-    personal name, a signatory title): a short closing sentence of the article stays body.
+    personal name, a signatory title): a short closing sentence of the article stays body. At the start,
+    only one short line with an explicit byline label ("Đăng bởi …", "Posted by …").
     """
+    leading: str | None = None
+    if paragraphs and len(paragraphs[0]) <= _MAX_LEADING_BYLINE and _LEADING_BYLINE.match(paragraphs[0]):
+        leading, paragraphs = author_from_element(paragraphs[0]), paragraphs[1:]
+    found = _split_tail(paragraphs)
+    found.author = found.author or leading
+    return found
+
+
+def _split_tail(paragraphs: list[str]) -> Byline:
     tail_start = len(paragraphs)
     while tail_start > 0 and len(paragraphs) - tail_start < _MAX_SIGNATURE_LINES:
         if not _is_short_line(paragraphs[tail_start - 1]):

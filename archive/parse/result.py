@@ -7,7 +7,7 @@ from typing import Literal
 
 from archive.model import Content
 
-PARSER_VERSION = "2.2.0"
+PARSER_VERSION = "2.3.0"
 """Bumped whenever extraction changes what records contain; stored in every version."""
 
 NotArticleReason = Literal[

@@ -162,3 +162,15 @@ def test_category_and_tag_links_make_no_teasers() -> None:
     soup = BeautifulSoup(html, "lxml")
     found = listing.teasers(soup.body, URL, SOURCE, NOW)
     assert [t.url for t in found] == ["https://stnmt.example.vn/tin-tuc/bai-1"]
+
+
+def test_a_byline_line_opening_the_body_is_the_author_not_text() -> None:
+    # Older CMS editors put the byline as the content's first paragraph ("Đăng bởi Minh Hà").
+    post = (
+        f'<h1>{TITLE}</h1><div class="noi-dung"><p>Đăng bởi: Minh Hà</p><p>{SENTENCES[0]}</p>'
+        f"<p>{SENTENCES[1]}</p><p>{SENTENCES[2]}</p></div>"
+    )
+    result = parse(post)
+    assert isinstance(result, Article), result
+    assert result.content.body == SENTENCES
+    assert result.content.author == "Minh Hà"
