@@ -23,7 +23,9 @@ from hypothesis.database import DirectoryBasedExampleDatabase, ReadOnlyDatabase
 
 from archive.home import DataHome
 from archive.model import CaptureRef, Content, Record, Version, record_id
+from archive.sources import Source
 from archive.store import RecordStore
+from archive.warc import Exchange, WarcWriter
 from index.store import IndexWriter
 
 # Hypothesis profiles, for the property tests and the schemathesis tests alike (schemathesis 4 runs
@@ -413,3 +415,32 @@ def sample_home(root: Path) -> DataHome:
         store.put(record)
     IndexWriter(home.index_dir).rebuild(store)
     return home
+
+
+def captured_versions(
+    home: DataHome, store: RecordStore, url: str, source: Source, versions: list[tuple[int, bytes, list[str]]]
+) -> Record:
+    """Capture ``url`` once per ``(day of January 2024, page, body)`` into a real WARC file of ``home``
+    and apply each capture to ``store`` as a version titled "Tin thử"; returns the record."""
+    record: Record | None = None
+    with WarcWriter(home.warc_dir) as writer:
+        for day, page, body in versions:
+            ref = writer.write_exchange(
+                Exchange(
+                    url=url,
+                    status=200,
+                    reason="OK",
+                    response_headers=[("Content-Type", "text/html; charset=utf-8")],
+                    body=page,
+                    captured_at=datetime(2024, 1, day, tzinfo=UTC),
+                )
+            )
+            record, _ = store.apply(
+                canonical_url=url,
+                content=Content(title="Tin thử", body=body),
+                capture=ref,
+                source=source,
+                parser_version="test",
+            )
+    assert record is not None
+    return record

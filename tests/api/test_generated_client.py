@@ -23,7 +23,6 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -31,7 +30,7 @@ from typing import Any
 import feedparser
 import httpx
 import pytest
-from conftest import SAMPLE_RECORDS
+from conftest import SAMPLE_RECORDS, captured_versions
 from liveserver import LiveServer
 
 from api.app import create_app
@@ -39,10 +38,8 @@ from api.openapi import ENDPOINTS
 from archive.cdxindex import CdxIndex
 from archive.dump import write_dump
 from archive.home import DataHome
-from archive.model import Content
 from archive.sources import Registry, Source
 from archive.store import RecordStore
-from archive.warc import Exchange, WarcWriter
 from index.store import IndexWriter
 
 PACKAGE = "deptnews_api_client"
@@ -83,25 +80,7 @@ def _home(root: Path) -> tuple[DataHome, str, str]:
     store = RecordStore(home.records_dir)
     for record in SAMPLE_RECORDS:
         store.put(record)
-    with WarcWriter(home.warc_dir) as writer:
-        for day, body in ((1, ["Ban đầu."]), (2, ["Đã sửa."])):
-            ref = writer.write_exchange(
-                Exchange(
-                    url=URL,
-                    status=200,
-                    reason="OK",
-                    response_headers=[("Content-Type", "text/html; charset=utf-8")],
-                    body=PAGE,
-                    captured_at=datetime(2024, 1, day, tzinfo=UTC),
-                )
-            )
-            record, _ = store.apply(
-                canonical_url=URL,
-                content=Content(title="Tin thử", body=body),
-                capture=ref,
-                source=SOURCE,
-                parser_version="test",
-            )
+    record = captured_versions(home, store, URL, SOURCE, [(1, PAGE, ["Ban đầu."]), (2, PAGE, ["Đã sửa."])])
     IndexWriter(home.index_dir).rebuild(store)
     CdxIndex(home.cdx_dir, home.warc_dir).update()  # what a crawl does when its WARC file is complete
     (home.root / "sources.toml").write_text(REGISTRY, encoding="utf-8")

@@ -5,20 +5,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from conftest import captured_versions
 from starlette.testclient import TestClient
 
 from api.app import create_app
 from api.openapi import ENDPOINTS
 from api.settings import ApiSettings
 from archive.home import DataHome
-from archive.model import Content
 from archive.sources import Source
 from archive.store import RecordStore
-from archive.warc import Exchange, WarcWriter
 from index.store import IndexWriter
 
 URL = "http://so.example.vn/tin-tuc/bai-1"
@@ -45,25 +43,9 @@ class Archive:
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
     home = DataHome(tmp_path_factory.mktemp("api-home")).ensure()
     store = RecordStore(home.records_dir)
-    with WarcWriter(home.warc_dir) as writer:
-        for day, page, body in ((1, PAGE_V1, ["Ban đầu."]), (2, PAGE_V2, ["Đã sửa."])):
-            ref = writer.write_exchange(
-                Exchange(
-                    url=URL,
-                    status=200,
-                    reason="OK",
-                    response_headers=[("Content-Type", "text/html; charset=utf-8")],
-                    body=page,
-                    captured_at=datetime(2024, 1, day, tzinfo=UTC),
-                )
-            )
-            record, _ = store.apply(
-                canonical_url=URL,
-                content=Content(title="Tin thử", body=body),
-                capture=ref,
-                source=SOURCE,
-                parser_version="test",
-            )
+    record = captured_versions(
+        home, store, URL, SOURCE, [(1, PAGE_V1, ["Ban đầu."]), (2, PAGE_V2, ["Đã sửa."])]
+    )
     IndexWriter(home.index_dir).rebuild(store)
     app = create_app(home, settings=ApiSettings(cors_origins=["https://researcher.example"]))
     with TestClient(app, raise_server_exceptions=False) as client:
