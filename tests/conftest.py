@@ -444,3 +444,16 @@ def captured_versions(
             )
     assert record is not None
     return record
+
+
+def trickle_forever(h: BaseHTTPRequestHandler) -> None:
+    """A byte every 20 ms of a body announced as 10,000 bytes (200 s): until the client hangs up."""
+    h.send_response(200)
+    h.send_header("Content-Type", "text/html")
+    h.send_header("Content-Length", "10000")
+    h.end_headers()
+    with contextlib.suppress(OSError):
+        for _ in range(10_000):
+            h.wfile.write(b"x")
+            h.wfile.flush()
+            time.sleep(0.02)

@@ -14,7 +14,7 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler
 
 import pytest
-from conftest import Handler, ScriptedServer, send
+from conftest import Handler, ScriptedServer, send, trickle_forever
 
 from archive.warc import Exchange
 from scrapers.errors import FetchError, TooLarge, UnwantedContent
@@ -159,23 +159,10 @@ def test_trickling_body_hits_the_total_timeout(server: ScriptedServer) -> None:
     assert time.monotonic() - started < 1.0
 
 
-def _trickle_forever(h: BaseHTTPRequestHandler) -> None:
-    """A byte every 20 ms of a body announced as 10,000 bytes (200 s): until the client hangs up."""
-    h.send_response(200)
-    h.send_header("Content-Type", "text/html")
-    h.send_header("Content-Length", "10000")
-    h.end_headers()
-    with contextlib.suppress(OSError):
-        for _ in range(10_000):
-            h.wfile.write(b"x")
-            h.wfile.flush()
-            time.sleep(0.02)
-
-
 def test_trickling_server_is_given_up_when_the_url_budget_is_spent(server: ScriptedServer) -> None:
     """Attempts of up to ``total_timeout`` each, retried, all within ``url_budget``: the second attempt is
     cut by the budget and no third one starts (without a budget: four attempts of total_timeout each)."""
-    server.routes["/trickle"] = _trickle_forever
+    server.routes["/trickle"] = trickle_forever
     settings = CrawlSettings(read_timeout=5, total_timeout=0.8, url_budget=1.2, retries=3, backoff=0.01)
     with pytest.raises(FetchError, match=r"url_budget 1\.2 s") as caught:
         _get(server.url + "/trickle", settings)

@@ -4,19 +4,16 @@ the crawler's budgets, with everything real archived, without stalling the other
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import NewsSite, ScriptedServer, send
+from conftest import NewsSite, ScriptedServer, send, trickle_forever
 
 import scrapers.feedwalk
 import scrapers.walk
@@ -207,18 +204,7 @@ def test_a_trickling_article_costs_one_url_budget_and_is_retried_later(
     server.routes["/robots.txt"] = lambda h: send(h, 404)
     server.routes["/tin-tuc"] = lambda h: send(h, 200, b'<a href="/tin-tuc/cham-chap-1001.html">x</a>')
 
-    def trickle(h: BaseHTTPRequestHandler) -> None:
-        h.send_response(200)
-        h.send_header("Content-Type", "text/html")
-        h.send_header("Content-Length", "10000")
-        h.end_headers()
-        with contextlib.suppress(OSError):
-            for _ in range(10_000):
-                h.wfile.write(b"x")
-                h.wfile.flush()
-                time.sleep(0.02)
-
-    server.routes["/tin-tuc/cham-chap-1001.html"] = trickle
+    server.routes["/tin-tuc/cham-chap-1001.html"] = trickle_forever
     toml = (
         f'[[source]]\nid = "slow"\nname = "x"\ndepartment = "x"\njurisdiction = "x"\n'
         f'homepage = "{server.url}/"\nlistings = ["{server.url}/tin-tuc"]\n'
