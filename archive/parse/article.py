@@ -27,7 +27,9 @@ from archive.parse import (
     guard,
     jsonld,
     layouts,
+    ltree,
     media,
+    page,
     tidy,
     title_candidates,
     titles,
@@ -35,8 +37,9 @@ from archive.parse import (
 )
 from archive.parse import template as template_of
 from archive.parse.byline import author_from_element, is_account, lines_after, looks_like_name, split_byline
+from archive.parse.ltree import Element
 from archive.parse.result import Article, NotArticle
-from archive.parse.select import Index, select_all, select_grouped
+from archive.parse.select import Index, select_grouped
 from archive.parse.template import EMPTY, Template
 from archive.parse.text import clean_text, decode_html
 from archive.sources import Source
@@ -55,10 +58,10 @@ def _header(headers: Sequence[tuple[str, str]], name: str) -> str | None:
     return next((v for k, v in headers if k.lower() == name), None)
 
 
-def _canonical(soup: BeautifulSoup, url: str) -> str:
+def _canonical(root: Element, url: str) -> str:
     """``<link rel=canonical>`` when it points to the same host, else the fetched URL, canonicalized."""
-    link = soup.find("link", rel="canonical", href=True)
-    href = link.get("href") if isinstance(link, Tag) else None
+    link = page.find(root, "link", rel="canonical", href=True)
+    href = link.get("href") if link is not None else None
     if isinstance(href, str) and (candidate := media.resolve(url, href)) is not None:
         candidate = canonicalize_url(candidate)
         if same_host(candidate, url):
@@ -72,10 +75,10 @@ def _site_names(metas: titles.Metas, source: Source) -> titles.SiteNames:
     return titles.SiteNames.of(names, source.department, source.jurisdiction)
 
 
-def _base_url(soup: BeautifulSoup, url: str) -> str:
+def _base_url(root: Element, url: str) -> str:
     """What relative links resolve against: ``<base href>`` when it is a valid URL, else the page URL."""
-    base = soup.find("base", href=True)
-    href = base.get("href") if isinstance(base, Tag) else None
+    base = page.find(root, "base", href=True)
+    href = base.get("href") if base is not None else None
     return (media.resolve(url, href) if isinstance(href, str) else None) or url
 
 
@@ -87,13 +90,6 @@ def _article_root(soup: BeautifulSoup, container: Tag, layout: layouts.Layout, i
         roots = {id(t) for t in group}
         if found := next((tag for tag in chain if id(tag) in roots), None):
             return found
-    return None
-
-
-def _author_element(soup: BeautifulSoup, selectors: tuple[str, ...], index: Index) -> str | None:
-    for tag in select_all(soup, selectors, index):
-        if (name := author_from_element(clean_text(tag.get_text(" ")))) is not None:
-            return name
     return None
 
 
@@ -170,35 +166,35 @@ class _Head:
 
 
 def _read_head(
-    soup: BeautifulSoup,
+    root: Element,
     layout: layouts.Layout,
     source: Source,
     now: datetime,
-    index: Index,
     template: Template,
+    keys: ltree.Keys,
 ) -> _Head:
-    """Read what boilerplate removal would take away (call it first)."""
-    found = jsonld.items(soup)
-    metas = titles.Metas(soup)
+    """Read what boilerplate removal would take away (call it first), on the page's lxml tree."""
+    found = page.jsonld_items(root)
+    metas = page.metas(root)
     sites = _site_names(metas, source)
     headline = jsonld.first(found, "headline", articles_only=True)
-    crumbs = fields.breadcrumb(soup, index)
+    crumbs = page.breadcrumb(root, keys)
     # Headings the source shows on most of its pages are its section names too.
-    labels = title_candidates.SectionLabels.of(soup, crumbs, index).with_keys(template.headings())
+    labels = page.section_labels(root, crumbs, keys).with_keys(template.headings())
     return _Head(
-        title=titles.title(soup, metas, layout.title, sites, headline, index, labels),
-        headings=title_candidates.heading_texts(soup, (*layout.title, *_HEADINGS), index),
+        title=page.title(root, metas, layout.title, sites, headline, labels, keys),
+        headings=page.heading_texts(root, (*layout.title, *_HEADINGS), keys),
         sites=sites,
         labels=labels,
-        structured={**when.microdata(soup, now, index), **when.structured(metas, found, now)},
+        structured={**page.microdata(root, now, keys), **when.structured(metas, found, now)},
         crumbs=crumbs,
-        tags=fields.tags(soup, fields.meta_tags(soup), index),
+        tags=page.tags(root, keys),
         section=metas.get("article:section") or jsonld.first(found, "articleSection", articles_only=True),
-        category_link=fields.category_link(soup, index),
-        author_element=_author_element(soup, layout.author, index),
+        category_link=page.category_link(root, keys),
+        author_element=page.author_element(root, layout.author, keys),
         structured_author=jsonld.first(found, "author", articles_only=True),
         meta_author=metas.get("author", "article:author"),
-        form=classify.has_form(soup),
+        form=page.has_form(root),
     )
 
 
@@ -236,15 +232,22 @@ def _parse(
     if (detail := guard.too_large(body)) is not None:
         return NotArticle("too-large", detail)
     decoded = decode_html(body, content_type or None)
-    soup = BeautifulSoup(decoded.text, "lxml")
-    guard.flatten(soup, max_depth)
-    canonical = _canonical(soup, url)
-    base = _base_url(soup, url)
+    # The whole page on lxml: what <head>, scripts and navigation say, then boilerplate removal; what is
+    # left goes to BeautifulSoup for the content block (see archive.parse.ltree for why).
+    tree = ltree.parse(decoded.text, max_depth)
+    if tree is None:
+        return NotArticle("empty", "no content block found")
+    canonical = _canonical(tree, url)
+    base = _base_url(tree, url)
+    keys = ltree.Keys(tree)
+    layout = layouts.effective(page.detect(tree, url, keys), source.selectors)
+    head = _read_head(tree, layout, source, now, template, keys)
+    page.drop_boilerplate(tree, layout.drop, keys)
+    soup = BeautifulSoup(ltree.serialize(tree), "lxml")
+    guard.flatten(
+        soup, max_depth
+    )  # already bounded; keeps the guarantee on the tree the fields are read from
     index = Index(soup)
-    layout = layouts.effective(layouts.detect(soup, url, index), source.selectors)
-    head = _read_head(soup, layout, source, now, index, template)
-    dom.drop_boilerplate(soup, layout.drop, index)
-    index = Index(soup)  # what is left of the page
     located = dom.locate(soup, layout, source.selectors.body, index)
     root = soup.body or soup
     weak_title = head.title[0] if head.title else None

@@ -19,7 +19,7 @@ from archive.parse.layouts import COMMON_BODY, Layout
 from archive.parse.select import Index, select_all, select_grouped
 
 # Elements that are never content.
-_DROP_TAGS: Final = frozenset(
+DROP_TAGS: Final = frozenset(
     {
         "script",
         "style",
@@ -37,7 +37,7 @@ _DROP_TAGS: Final = frozenset(
 )
 # class/id words of boilerplate blocks (menus, share bars, related and most-read news, newsletter sign-ups,
 # counters, pagers, skip links, side rails).
-_BOILERPLATE: Final = re.compile(
+BOILERPLATE: Final = re.compile(
     r"(^|[-_\s])(menu|nav|navbar|breadcrumbs?|share|social|sharing|bookmarks?|print|related|tin-?khac|"
     r"tin-?lien-?quan|other-?news|comments?|binh-?luan|footer|sidebar|pager|pagination|element-invisible|"
     r"skip|tags?|rating|view-?count|luot-?xem|toolbar|banner|advert|ads|sr-only|popup|modal|"
@@ -45,15 +45,15 @@ _BOILERPLATE: Final = re.compile(
     r"read-?more|newsletter|subscribe|subscription|signup|promo|outbrain|taboola|widget)($|[-_\s])",
     re.IGNORECASE,
 )
-_COMMENTS: Final = re.compile(r"(^|[-_\s])(comments?|binh-?luan)($|[-_\s])", re.IGNORECASE)
+COMMENTS: Final = re.compile(r"(^|[-_\s])(comments?|binh-?luan)($|[-_\s])", re.IGNORECASE)
 # An element named like boilerplate that holds this many long paragraphs is a misnamed content wrapper
 # ("content-sidebar-wrap", "print-area"): kept, unless it holds readers' comments.
-_ARTICLE_MASS: Final = 3
-_LONG_PARAGRAPH: Final = 150
-_PAGE_FORM_TEXT: Final = 500
+ARTICLE_MASS: Final = 3
+LONG_PARAGRAPH: Final = 150
+PAGE_FORM_TEXT: Final = 500
 # Microformat and CMS classes of an article's own container.
-_ARTICLE_CLASSES: Final = frozenset({"hentry", "h-entry", "post-body", "entry-content", "article-body"})
-_NEVER_DROP: Final = frozenset({"html", "body", "main", "article"})
+ARTICLE_CLASSES: Final = frozenset({"hentry", "h-entry", "post-body", "entry-content", "article-body"})
+NEVER_DROP: Final = frozenset({"html", "body", "main", "article"})
 _BREAK: Final = "\u2029"  # stands for <br> until blocks are split
 BLOCKS: Final = frozenset(
     {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th", "div", "figcaption"}
@@ -106,7 +106,7 @@ def measure(root: Tag) -> dict[int, Size]:
                 text += len(child.strip())
         if tag.name == "a":
             links_text, links = text, links + 1
-        if tag.name == "p" and text >= _LONG_PARAGRAPH:
+        if tag.name == "p" and text >= LONG_PARAGRAPH:
             long_paragraphs += 1
         sizes[id(tag)] = Size(text, links_text, links, long_paragraphs)
     return sizes
@@ -118,22 +118,22 @@ def _classes(tag: Tag) -> str:
 
 
 def _is_boilerplate(tag: Tag, sizes: dict[int, Size]) -> bool:
-    if tag.name in _DROP_TAGS:
+    if tag.name in DROP_TAGS:
         if tag.name == "form":
             # ASP.NET and JSF pages wrap the whole page in one form; a search or comment form is short.
             size = sizes[id(tag)]
-            return size.text - size.links_text < _PAGE_FORM_TEXT
+            return size.text - size.links_text < PAGE_FORM_TEXT
         # An article's own <header> holds its title and date line, and its own <footer> its date, byline,
         # category and tags (Twenty Twenty-One's entry-footer), not site navigation.
         return not (tag.name in ("header", "footer") and tag.find_parent("article") is not None)
-    if tag.name in _NEVER_DROP or tag.attrs is None:
+    if tag.name in NEVER_DROP or tag.attrs is None:
         return False
     words = _classes(tag)
-    if not words.strip() or _BOILERPLATE.search(words) is None:
+    if not words.strip() or BOILERPLATE.search(words) is None:
         return False
-    if _COMMENTS.search(words) is not None:
+    if COMMENTS.search(words) is not None:
         return True
-    return sizes[id(tag)].long_paragraphs < _ARTICLE_MASS and tag.find(_holds_article) is None
+    return sizes[id(tag)].long_paragraphs < ARTICLE_MASS and tag.find(_holds_article) is None
 
 
 def _holds_article(tag: Tag) -> bool:
@@ -141,7 +141,7 @@ def _holds_article(tag: Tag) -> bool:
     boilerplate, whatever its paragraphs look like."""
     if tag.name in ("article", "main", "h1") or tag.get("itemprop") == "articleBody":
         return True
-    return any(w in _ARTICLE_CLASSES for w in tag.get_attribute_list("class") if isinstance(w, str))
+    return any(w in ARTICLE_CLASSES for w in tag.get_attribute_list("class") if isinstance(w, str))
 
 
 def drop_boilerplate(root: Tag, extra: tuple[str, ...] = (), index: Index | None = None) -> None:

@@ -27,10 +27,11 @@ _BREADCRUMB: Final = (
 )
 # Text for screen readers only, inside breadcrumbs and menus: SharePoint's "Hiện đã chọn" (currently
 # selected) in ``.ms-hidden``, Drupal's, Bootstrap's, WordPress's and Liferay's hidden labels.
-_HIDDEN_TEXT: Final = re.compile(
+HIDDEN_TEXT: Final = re.compile(
     r"^(ms-hidden|ms-accessible|visually-hidden|sr-only|screen-reader-text|element-invisible|"
     r"hide-accessible|helper-hidden-accessible)$"
 )
+BREADCRUMB: Final = _BREADCRUMB
 _CRUMB_NOISE: Final = frozenset({"»", ">", "/", "›", "|", "-", "→", "»»"})
 _TAG_SELECTORS: Final = (
     *(".tags a", ".field-name-field-tags a", ".field--name-field-tags a", ".tag-list a", ".itemTags a"),
@@ -45,10 +46,12 @@ _TAG_SELECTORS: Final = (
     ".tag a",
     ".fa-tags ~ a",  # links after a tags icon (NukeViet's "Từ khóa:" line)
 )
+TAG_SELECTORS: Final = _TAG_SELECTORS
+MAX_TAG: Final = 80  # characters of a tag, a breadcrumb item or a category link
 # The link to the category an article is filed in, as CMSs print it beside the article: K2's "Được đăng
 # trong <a>", WordPress's ``rel="category tag"`` links, Joomla's category field.
-_CATEGORY_LINKS: Final = (".itemCategory a", "a[rel~=category]", "dd.category-name a")
-_TAG_LABEL: Final = re.compile(r"^(tags?|từ khóa|từ khoá|thẻ)\s*:?\s*", re.IGNORECASE)
+CATEGORY_LINKS: Final = (".itemCategory a", "a[rel~=category]", "dd.category-name a")
+TAG_LABEL: Final = re.compile(r"^(tags?|từ khóa|từ khoá|thẻ)\s*:?\s*", re.IGNORECASE)
 DOC_NUMBER: Final = re.compile(
     r"(?<![\w/])(?:\d{1,6}(?:/\d{4})?/[A-ZĐ][A-ZĐ0-9]*(?:-[A-ZĐ0-9]+)+|\d{1,3}/\d{4}/QH\d{2})(?![\w/-])"
 )
@@ -106,26 +109,31 @@ def breadcrumb(soup: BeautifulSoup, index: Index | None = None) -> list[str]:
 def _crumbs(found: Tag) -> list[str]:
     """The items of one breadcrumb element, without its screen-reader-only text."""
     crumb = found
-    if found.find(class_=_HIDDEN_TEXT) is not None:
+    if found.find(class_=HIDDEN_TEXT) is not None:
         crumb = copy.copy(found)  # the page itself keeps its hidden text
-        for hidden in crumb.find_all(class_=_HIDDEN_TEXT):
+        for hidden in crumb.find_all(class_=HIDDEN_TEXT):
             hidden.decompose()
     items = [clean_text(a.get_text(" ")) for a in crumb.find_all(["a", "span", "li", "strong"])]
     if not items:
         items = [clean_text(p) for p in re.split(r"[»>›/|→]", crumb.get_text(" "))]
+    return crumb_items(items)
+
+
+def crumb_items(items: list[str]) -> list[str]:
+    """A breadcrumb's item texts without separators, repeats and overlong items."""
     seen: list[str] = []
     for item in items:
         item = item.strip(" »>›/|→")
-        if item and len(item) <= 80 and item not in seen and item not in _CRUMB_NOISE:
+        if item and len(item) <= MAX_TAG and item not in seen and item not in _CRUMB_NOISE:
             seen.append(item)
     return seen
 
 
 def category_link(soup: BeautifulSoup, index: Index | None = None) -> str | None:
     """The text of the article's category link (call before boilerplate removal), or None."""
-    found = select_first(soup, _CATEGORY_LINKS, index)
+    found = select_first(soup, CATEGORY_LINKS, index)
     text = clean_text(found.get_text(" ")) if found is not None else ""
-    return text if text and len(text) <= 80 else None
+    return text if text and len(text) <= MAX_TAG else None
 
 
 def category(crumbs: list[str], title: str, section: str | None, link: str | None = None) -> str | None:
@@ -145,8 +153,8 @@ def tags(soup: BeautifulSoup, meta_tags: list[str], index: Index | None = None) 
     """Tag links of the article (call before boilerplate removal), else ``article:tag`` metas."""
     out: list[str] = []
     for a in select_all(soup, _TAG_SELECTORS, index):
-        text = _TAG_LABEL.sub("", clean_text(a.get_text(" ")))
-        if text and len(text) <= 80 and text not in out:
+        text = TAG_LABEL.sub("", clean_text(a.get_text(" ")))
+        if text and len(text) <= MAX_TAG and text not in out:
             out.append(text)
     return out or meta_tags
 

@@ -13,7 +13,7 @@ from archive.parse.text import clean_text
 ARTICLE_TYPES: Final = frozenset(
     {"article", "newsarticle", "reportagenewsarticle", "blogposting", "report", "analysisnewsarticle"}
 )
-_MAX_SCRIPT: Final = 256 * 1024  # a JSON-LD block bigger than this is not article metadata
+MAX_SCRIPT: Final = 256 * 1024  # a JSON-LD block bigger than this is not article metadata
 
 
 def items(soup: BeautifulSoup) -> list[dict[str, Any]]:
@@ -23,17 +23,17 @@ def items(soup: BeautifulSoup) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for script in soup.find_all("script", attrs={"type": "application/ld+json"}):
         text = script.get_text()
-        if len(text) > _MAX_SCRIPT:
+        if len(text) > MAX_SCRIPT:
             continue
         try:
             data = json.loads(text, strict=False)  # CMSs leave raw newlines inside strings
         except (ValueError, RecursionError):
             continue
-        found.extend(_walk(data))
+        found.extend(walk(data))
     return sorted(found, key=lambda item: not is_article(item))
 
 
-def _walk(data: Any) -> Iterator[dict[str, Any]]:
+def walk(data: Any) -> Iterator[dict[str, Any]]:
     stack = [data]
     while stack:
         item = stack.pop()

@@ -9,13 +9,16 @@ no selectors: the text-density extractor in :mod:`archive.parse.dom` finds its b
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Final
+from typing import Final, TypeVar
 
 from bs4 import BeautifulSoup, Tag
 
 from archive.parse.select import Index, select_grouped
 from archive.sources import Selectors
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -252,16 +255,21 @@ def _generator(soup: BeautifulSoup) -> str:
 
 def detect(soup: BeautifulSoup, url: str, index: Index | None = None) -> Layout:
     """The family of the page: by ``<meta name=generator>``, then markup markers, then URL shape."""
-    generator = _generator(soup)
+    return detect_from(_generator(soup), lambda selectors: select_grouped(soup, selectors, index), url)
+
+
+def detect_from(generator: str, grouped: Callable[[list[str]], list[list[T]]], url: str) -> Layout:
+    """:func:`detect` from the page's generator (lower-cased) and a function that selects elements by
+    each of a list of selectors, whichever tree they come from."""
     if generator:
         for layout in FAMILIES:
             if layout.generator and re.search(layout.generator, generator):
                 # Joomla's generator is also on K2 pages.
-                if layout is JOOMLA and select_grouped(soup, [", ".join(K2.markers)], index)[0]:
+                if layout is JOOMLA and grouped([", ".join(K2.markers)])[0]:
                     return K2
                 return layout
     marked = [layout for layout in FAMILIES if layout.markers]
-    groups = select_grouped(soup, [", ".join(layout.markers) for layout in marked], index)
+    groups = grouped([", ".join(layout.markers) for layout in marked])
     for layout, found in zip(marked, groups, strict=True):
         if found:
             return layout

@@ -33,7 +33,7 @@ Key = tuple[str, str]  # ("id" | "class" | "attr" | "tag", value)
 
 
 @lru_cache(maxsize=2048)
-def _keys(selector: str) -> tuple[Key, ...] | None:
+def selector_keys(selector: str) -> tuple[Key, ...] | None:
     """For each selector of a list, a key every element it matches must have (``("class", "b")`` for
     ``.a .b``), or the key of an ancestor it must be below (``("below class", "tags a")`` for ``.tags a``);
     None when a selector has neither (``*``, ``:not(.x)``) or cannot be read: walk the whole tree."""
@@ -148,7 +148,7 @@ class Index:
     def candidates(self, selector: str, root: Tag) -> list[Tag] | None:
         """Elements below ``root`` (not ``root`` itself, as in soupsieve) that may match ``selector``, in
         document order; None when the selector gives no key (walk the tree instead)."""
-        keys = _keys(selector)
+        keys = selector_keys(selector)
         if keys is None:
             return None
         found: dict[int, Tag] = {}

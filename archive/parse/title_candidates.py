@@ -30,9 +30,9 @@ PORTLET_TITLES: Final = (
     *(".module-title", ".moduletable > h3", ".block-title", ".widget-title", ".ms-webpart-titleText"),
     *(".wpthemeControlHeader h2", ".portlet-header h2"),
 )
-_MENUS: Final = ("nav a", "[class*=menu] a", "[id*=menu] a", ".navigation a", ".nav a")
-_MAX_LABEL: Final = 60
-_MAX_MENU_ITEMS: Final = 300
+MENUS: Final = ("nav a", "[class*=menu] a", "[id*=menu] a", ".navigation a", ".nav a")
+MAX_LABEL: Final = 60
+MAX_MENU_ITEMS: Final = 300
 # Section names departments' sites give their news portlets and menus.
 _SECTION_LABEL: Final = re.compile(
     r"^(tin tức|tin tức nổi bật|tin nổi bật|tin mới|tin mới nhất|tin hoạt động|tin tức[ -–]+sự kiện|"
@@ -85,14 +85,15 @@ class SectionLabels:
     @classmethod
     def of(cls, soup: BeautifulSoup, crumbs: list[str], index: Index | None = None) -> SectionLabels:
         """Read the page's section names (call before boilerplate removal: menus are removed)."""
-        names = list(crumbs)
-        for tag in select_all(soup, PORTLET_TITLES, index):
-            names.append(clean_text(tag.get_text(" ")))
-        for tag in select_all(soup, _MENUS, index)[:_MAX_MENU_ITEMS]:
-            text = clean_text(tag.get_text(" "))
-            if len(text) <= _MAX_LABEL:
-                names.append(text)
-        return cls(names)
+        portlets = [clean_text(tag.get_text(" ")) for tag in select_all(soup, PORTLET_TITLES, index)]
+        menus = [clean_text(tag.get_text(" ")) for tag in select_all(soup, MENUS, index)[:MAX_MENU_ITEMS]]
+        return cls.from_texts(crumbs, portlets, menus)
+
+    @classmethod
+    def from_texts(cls, crumbs: list[str], portlets: list[str], menus: list[str]) -> SectionLabels:
+        """The labels of a page's breadcrumb items, portlet titles and (the first) menu item texts."""
+        short = [text for text in menus[:MAX_MENU_ITEMS] if len(text) <= MAX_LABEL]
+        return cls([*crumbs, *portlets, *short])
 
     def with_keys(self, keys: Iterable[str]) -> SectionLabels:
         """These labels and more, given in their comparison form (:func:`key`)."""
@@ -116,7 +117,7 @@ def heading_texts(soup: BeautifulSoup, selectors: Iterable[str], index: Index | 
     return out
 
 
-_CHROME: Final = re.compile(
+CHROME: Final = re.compile(
     r"(^|[-_\s])(sidebar|menu|nav|related|tin-?khac|tin-?lien-?quan|other-?news|footer|banner|marquee|"
     r"most-?read|doc-?nhieu|tin-?moi|latest)($|[-_\s])",
     re.IGNORECASE,
@@ -136,6 +137,6 @@ def in_chrome(tag: Tag) -> bool:
         words = " ".join(
             [*(str(c) for c in node.get_attribute_list("class") if c), str(node.get("id") or "")]
         )
-        if node.name not in ("body", "html") and _CHROME.search(words):
+        if node.name not in ("body", "html") and CHROME.search(words):
             return True
     return False

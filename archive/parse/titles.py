@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
-from typing import Final
+from collections.abc import Callable, Iterable, Mapping
+from typing import Final, TypeVar
 
 from bs4 import BeautifulSoup, Tag
 
@@ -22,7 +22,7 @@ from archive.parse.title_candidates import (
     prefixes,
 )
 
-_FALLBACKS: Final = (".header-title", ".article-title", ".title-news", ".news-title", "h2.title", ".title")
+FALLBACKS: Final = (".header-title", ".article-title", ".title-news", ".news-title", "h2.title", ".title")
 # Site names as departments write them: "Cổng thông tin điện tử tỉnh X", "Trang TTĐT Sở Y", "sotttt.x.gov.vn".
 _SITE_LIKE: Final = re.compile(
     r"^(cổng|trang|website|portal)\s+(thông tin|ttđt|tin tức|điện tử)|^cổng ttđt|^trang chủ$|^home$"
@@ -35,15 +35,27 @@ _EDGE_SITE: Final = re.compile(
     r"^(sở|bộ|ubnd|ủy ban nhân dân|uỷ ban nhân dân|ban|cục|chi cục|cổng|trang|website)\b", re.I
 )
 _EDGE_WORDS: Final = 8
+T = TypeVar("T")
 
 
 class Metas:
     """The page's ``<meta>`` contents by lower-cased ``property``, ``name`` or ``itemprop`` (the first of
     each), read in one walk."""
 
-    def __init__(self, soup: BeautifulSoup) -> None:
+    def __init__(self, soup: BeautifulSoup | None) -> None:
         self._values: dict[str, str] = {}
-        for tag in soup.find_all("meta"):
+        if soup is not None:
+            self._read(tag.attrs for tag in soup.find_all("meta"))
+
+    @classmethod
+    def from_attributes(cls, metas: Iterable[Mapping[str, object]]) -> Metas:
+        """The metas of a page given as each ``<meta>``'s attributes, in document order."""
+        found = cls(None)
+        found._read(metas)
+        return found
+
+    def _read(self, metas: Iterable[Mapping[str, object]]) -> None:
+        for tag in metas:
             content = tag.get("content")
             text = clean_text(content) if isinstance(content, str) else ""
             if not text:
@@ -134,12 +146,12 @@ def strip_names(title: str, sites: SiteNames, labels: SectionLabels) -> str:
     return "".join(pieces_list).strip()
 
 
-class _Offers:
+class Offers:
     """The page's title offers: ``refs`` say the title (``<title>``, og:title, twitter:title, JSON-LD
     headline, without site and section names); ``agreeing`` are the keys a heading may have to agree."""
 
     def __init__(self, doc: str, structured: list[str], sites: SiteNames, labels: SectionLabels) -> None:
-        self.sites, self.labels = sites, labels
+        self.sites, self.labels, self.raw_doc = sites, labels, doc
         self.doc = strip_names(doc, sites, labels) if doc else ""
         self.structured = [t for t in (strip_names(s, sites, labels) for s in structured) if self.usable(t)]
         self.refs = [*self.structured, *([self.doc] if self.usable(self.doc) else [])]
@@ -197,14 +209,27 @@ def title(
     raw_structured = [metas.get("og:title"), metas.get("twitter:title"), headline]
     structured = [decode_entities(clean_text(t)) for t in raw_structured if t]
     doc = decode_entities(clean_text(soup.title.get_text())) if soup.title else ""
-    offers = _Offers(doc, structured, sites, labels)
+    offers = Offers(doc, structured, sites, labels)
     own = heading_texts(soup, family, index)
     general = [
         (decode_entities(clean_text(tag.get_text(" "))), tag)
-        for tag in select_all(soup, ("h1", *_FALLBACKS), index)
+        for tag in select_all(soup, ("h1", *FALLBACKS), index)
     ]
+    return choose(offers, own, general, lambda: heading_texts(soup, ("h2",), index), in_chrome)
+
+
+def choose(
+    offers: Offers,
+    own: list[str],
+    general: list[tuple[str, T]],
+    h2: Callable[[], list[str]],
+    chrome: Callable[[T], bool],
+) -> Title | None:
+    """The title among the gathered offers (see :func:`title`), whichever tree they were read from:
+    ``own`` the family's headings, ``general`` the h1 and fallback headings with their elements, ``h2``
+    the page's h2 texts, ``chrome`` whether an element is in the site's furniture."""
     # Any h2 may be the headline when another offer repeats it (Joomla's under a page heading h1).
-    for heading in [*own, *(text for text, _ in general), *heading_texts(soup, ("h2",), index)]:
+    for heading in [*own, *(text for text, _ in general), *h2()]:
         if (agreed := offers.agreed(heading)) is not None:
             return agreed, True
     for heading in own:
@@ -213,12 +238,12 @@ def title(
     if offers.structured:
         return offers.structured[0], True
     for heading, tag in general:
-        if offers.usable(heading) and not in_chrome(tag):
+        if offers.usable(heading) and not chrome(tag):
             return _extend(heading, offers.refs), True
     if offers.usable(offers.doc):
         return offers.doc, False
-    fallback = sites.remove_from(doc)
-    return (fallback, False) if fallback and fallback not in sites else None
+    fallback = offers.sites.remove_from(offers.raw_doc)
+    return (fallback, False) if fallback and fallback not in offers.sites else None
 
 
 _TITLE_CLASS: Final = re.compile(r"title|tieu-?_?de|tieude|headline|ten-?tin", re.IGNORECASE)

@@ -39,7 +39,7 @@ _URL_DATE: Final = (
     re.compile(r"/(?P<y>(?:19|20)\d\d)-(?P<m>[01]\d)-(?P<d>[0-3]\d)(?!\d)"),
     re.compile(r"(?<![\d])(?P<y>20\d\d)(?P<m>[01]\d)(?P<d>[0-3]\d)(?![\d])"),
 )
-_MAX_LINE: Final = 160
+MAX_LINE: Final = 160
 _MAX_DATE_LINE: Final = 80
 _DATELINE_START: Final = 30
 _MAX_CANDIDATES: Final = 300  # date elements considered (the first in page order), bounding the work
@@ -74,7 +74,7 @@ def structured(metas: Metas, found: list[dict[str, Any]], now: datetime) -> dict
     return dates
 
 
-_MICRODATA: Final = (("datePublished", "published"), ("dateModified", "modified"))
+MICRODATA: Final = (("datePublished", "published"), ("dateModified", "modified"))
 
 
 def microdata(soup: BeautifulSoup, now: datetime, index: Index | None = None) -> dict[str, Dated]:
@@ -83,13 +83,13 @@ def microdata(soup: BeautifulSoup, now: datetime, index: Index | None = None) ->
     ``<meta itemprop>`` is read with the other meta tags (:func:`structured`) and ``<time itemprop>`` as
     a visible date (:func:`visible`); call before boilerplate removal."""
     dates: dict[str, Dated] = {}
-    for prop, field in _MICRODATA:
+    for prop, field in MICRODATA:
         for tag in select_all(soup, (f"[itemprop={prop}]",), index):
             if tag.name in ("meta", "time"):
                 continue
             attribute = tag.get("content") or tag.get("datetime")
             value = attribute if isinstance(attribute, str) else clean_text(tag.get_text(" "))
-            if len(value) <= _MAX_LINE and (when := parse_date(value, now=now)):
+            if len(value) <= MAX_LINE and (when := parse_date(value, now=now)):
                 dates[field] = (when, "meta")
                 break
     return dates
@@ -115,7 +115,7 @@ def _parse_element(tag: Tag, now: datetime) -> Dated | None:
         if isinstance(value, str) and (when := parse_date(value, now=now)):
             return when, "time"
     text = clean_text(tag.get_text(" "))
-    if len(text) <= _MAX_LINE and (when := parse_date(text, now=now)):
+    if len(text) <= MAX_LINE and (when := parse_date(text, now=now)):
         return when, "time" if tag.name == "time" else "text"
     return None
 

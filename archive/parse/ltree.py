@@ -1,0 +1,262 @@
+"""The page-wide tree: lxml.html, read and pruned before BeautifulSoup sees what is left of the page.
+
+Building a BeautifulSoup tree costs about a kilobyte and a dozen Python calls per node: on real news pages
+(700+ elements, most of them menus, footers and scripts) it was most of the parser's time. The parser
+therefore parses the whole page with lxml (in C), reads what lives in ``<head>``, scripts and navigation,
+and removes the boilerplate there (:mod:`archive.parse.page`); only what is left, about a third of the
+elements, is handed to BeautifulSoup (:func:`serialize`) for the content block and its fields.
+
+The helpers here answer as their BeautifulSoup counterparts do on the same page, so records do not depend
+on which tree read them: :func:`text` is ``Tag.get_text`` (strings of scripts, styles, templates and ruby
+annotations left out, comments never read), :func:`remove` keeps the text after the element apart from
+the text before it, as ``Tag.decompose`` does, and :func:`select_grouped` matches CSS selectors (through
+cssselect's XPath translation) as soupsieve does on the BeautifulSoup tree of the same page. Every walk is
+iterative.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
+from typing import Any, Final
+
+from bs4 import BeautifulSoup
+from cssselect import HTMLTranslator, SelectorError
+from lxml import etree
+
+from archive.parse import guard
+from archive.parse.guard import MAX_ATTRIBUTES, MAX_DEPTH
+from archive.parse.select import selector_keys
+
+Element = Any  # an lxml.html element (lxml ships no types; see the mypy overrides)
+
+# Elements whose strings BeautifulSoup files under their own string class, left out of ``get_text`` of any
+# other element (bs4's HTMLTreeBuilder.DEFAULT_STRING_CONTAINERS).
+_CONTAINERS: Final = frozenset({"script", "style", "template", "rt", "rp"})
+_TRANSLATOR: Final = HTMLTranslator()
+_NOT_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def parse(markup: str, max_depth: int = MAX_DEPTH) -> Element | None:
+    """The page's root element, parsed as BeautifulSoup's lxml builder parses it (libxml2's HTML parser,
+    recovering, fed the decoded text at once) and bounded by :func:`flatten`; None when there is no element.
+
+    libxml2 builds trees up to 2,048 levels deep (``huge_tree``) and silently stops reading below that,
+    where BeautifulSoup's builder, fed by libxml2's SAX events, keeps everything. A page nested as deep as
+    ``max_depth`` is hostile or broken: it is read as before, through BeautifulSoup, bounded there, and
+    parsed again from that tree, so no text is lost that the BeautifulSoup-only parser kept.
+    """
+    root = _parse(markup)
+    if root is not None and flatten(root, max_depth) > 0:
+        soup = BeautifulSoup(markup, "lxml")
+        guard.flatten(soup, max_depth)
+        root = _parse(str(soup))
+        if root is not None:
+            flatten(root, max_depth)
+    return root
+
+
+def _parse(markup: str) -> Element | None:
+    # etree's parser, not lxml.html's: lxml.html looks up a Python class for every element it hands out.
+    parser = etree.HTMLParser(recover=True, huge_tree=True)
+    try:
+        parser.feed(markup)
+        root = parser.close()
+    except etree.Error:
+        return None
+    return root if root is not None and isinstance(root.tag, str) else None
+
+
+def is_element(node: Element) -> bool:
+    """``node`` is an element, not a comment, processing instruction or entity."""
+    return isinstance(node.tag, str)
+
+
+def children(el: Element) -> list[Element]:
+    return [c for c in el if isinstance(c.tag, str)]
+
+
+def classes(el: Element) -> list[str]:
+    """The words of the ``class`` attribute, as BeautifulSoup splits it."""
+    value = el.get("class")
+    return value.split() if value else []
+
+
+def _container_of(el: Element) -> str | None:
+    """The name of the string container ``el``'s own strings are in, if any (innermost first)."""
+    node = el
+    while node is not None:
+        if node.tag in _CONTAINERS:
+            return str(node.tag)
+        node = node.getparent()
+    return None
+
+
+def strings(el: Element, skip: Callable[[Element], bool] | None = None) -> Iterator[str]:
+    """The strings ``Tag.get_text`` joins, in document order; elements for which ``skip`` says yes are left
+    out with everything in them (the text after them stays)."""
+    own = _container_of(el)
+    # (node, its strings' container); the tail of a descendant belongs to its parent's container.
+    stack: list[tuple[Element, str | None, bool]] = [(el, own, False)]
+    while stack:
+        node, container, tail_only = stack.pop()
+        if tail_only:
+            if node.tail and container == own:
+                yield node.tail
+            continue
+        if node.text and container == own:
+            yield node.text
+        kids = list(node)
+        for child in reversed(kids):
+            stack.append((child, container, True))
+            if isinstance(child.tag, str) and not (skip is not None and skip(child)):
+                inner = child.tag if child.tag in _CONTAINERS else container
+                stack.append((child, inner, False))
+
+
+def text(el: Element, separator: str = "", skip: Callable[[Element], bool] | None = None) -> str:
+    """``Tag.get_text(separator)`` of the same element."""
+    return separator.join(strings(el, skip))
+
+
+def remove(el: Element) -> None:
+    """Take ``el`` out of the tree as ``Tag.decompose`` does: the text after it stays, apart from the text
+    before it (an empty comment keeps the two strings BeautifulSoup would keep)."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        keeper = etree.Comment("")
+        _set_text(keeper, "tail", el.tail)
+        parent.replace(el, keeper)
+    else:
+        parent.remove(el)
+
+
+def _set_text(node: Element, attribute: str, value: str) -> None:
+    """Set ``node.text`` or ``node.tail``: libxml2 keeps control characters it parsed but lxml refuses them
+    when text is set, so they are removed then (as :func:`archive.parse.text.clean_text` does later)."""
+    try:
+        setattr(node, attribute, value)
+    except ValueError:
+        setattr(node, attribute, _NOT_XML.sub("", value))
+
+
+def has_ancestor(el: Element, name: str) -> bool:
+    return next(el.iterancestors(name), None) is not None
+
+
+def flatten(root: Element, max_depth: int = MAX_DEPTH) -> int:
+    """:func:`archive.parse.guard.flatten` on the lxml tree (the root element is at depth 1, below the
+    document): the content of every element at ``max_depth`` with child elements becomes its text, and at
+    most :data:`~archive.parse.guard.MAX_ATTRIBUTES` attributes are kept per element."""
+    cut: list[Element] = []
+    stack: list[tuple[Element, int]] = [(root, 1)]
+    while stack:
+        el, level = stack.pop()
+        if len(el.attrib) > MAX_ATTRIBUTES:
+            kept = el.items()[:MAX_ATTRIBUTES]
+            el.attrib.clear()
+            for name, value in kept:
+                el.set(name, value)
+        kids = children(el)
+        if level == max_depth:
+            if kids:
+                cut.append(el)
+            continue
+        stack.extend((child, level + 1) for child in kids)
+    for el in cut:
+        content = text(el, "\n")
+        for child in list(el):
+            el.remove(child)
+        _set_text(el, "text", content)
+    return len(cut)
+
+
+def serialize(root: Element) -> str:
+    """The document (doctype included) as HTML, for BeautifulSoup to parse what is left of the page."""
+    return str(etree.tostring(root.getroottree(), method="html", encoding="unicode"))
+
+
+@lru_cache(maxsize=2048)
+def _xpath(selector: str) -> etree.XPath | None:
+    """``selector`` compiled to an XPath over the whole document (the root element included, as soupsieve's
+    ``select`` on the BeautifulSoup object); None when cssselect cannot read it."""
+    try:
+        return etree.XPath(_TRANSLATOR.css_to_xpath(selector, prefix="descendant-or-self::"))
+    except (SelectorError, etree.XPathError, ValueError):
+        return None
+
+
+class Keys:
+    """What a page's elements have (tag names, ids, class words, attribute names), read in one walk, so that
+    a selector whose key (:func:`archive.parse.select.keys`) no element has is not evaluated at all: most
+    of the dozens of family selectors tried on a page name classes it does not use."""
+
+    def __init__(self, root: Element) -> None:
+        found: set[tuple[str, str]] = set()
+        add = found.add
+        for el in root.iter():
+            name = el.tag
+            if not isinstance(name, str):
+                continue
+            add(("tag", name))
+            for attr, value in el.items():
+                add(("attr", attr))
+                if attr == "class":
+                    for word in value.split():
+                        add(("class", word))
+                elif attr == "id":
+                    add(("id", value))
+        self._found = found
+
+    def may_match(self, selector: str) -> bool:
+        """False only when no element can match ``selector``."""
+        keys = selector_keys(selector)
+        return keys is None or any(self._has(key) for key in keys)
+
+    def _has(self, key: tuple[str, str]) -> bool:
+        kind, value = key
+        if kind == "value":
+            return ("attr", value.split("=", 1)[0]) in self._found
+        if kind.startswith("below "):
+            above, tag = value.rsplit(" ", 1)
+            tag_found = tag == "*" or ("tag", tag) in self._found
+            return tag_found and self._has((kind.removeprefix("below "), above))
+        if kind in ("tag", "attr"):
+            return (kind, value.lower()) in self._found
+        return key in self._found
+
+
+def select_grouped(root: Element, selectors: Iterable[str], keys: Keys | None = None) -> list[list[Element]]:
+    """For each selector, in order, the elements of ``root``'s document matching it in document order; an
+    empty list for a selector that does not parse. ``keys`` of the page skip selectors that cannot match."""
+    groups: list[list[Element]] = []
+    for selector in selectors:
+        compiled = _xpath(selector)
+        if compiled is None or (keys is not None and not keys.may_match(selector)):
+            groups.append([])
+            continue
+        groups.append([el for el in compiled(root) if isinstance(el.tag, str)])
+    return groups
+
+
+def select_all(root: Element, selectors: Iterable[str], keys: Keys | None = None) -> list[Element]:
+    """Elements matching any of ``selectors``, in selector order then document order, without repeats."""
+    out: list[Element] = []
+    seen: set[Element] = set()
+    for group in select_grouped(root, selectors, keys):
+        for el in group:
+            if el not in seen:
+                seen.add(el)
+                out.append(el)
+    return out
+
+
+def select_first(root: Element, selectors: Iterable[str], keys: Keys | None = None) -> Element | None:
+    """The first element matching the first selector that matches anything, or None."""
+    for group in select_grouped(root, selectors, keys):
+        if group:
+            return group[0]
+    return None
