@@ -27,7 +27,7 @@ from lxml import etree
 
 from archive.parse import guard
 from archive.parse.guard import MAX_ATTRIBUTES, MAX_DEPTH
-from archive.parse.select import selector_keys
+from archive.parse.select import selector_keys, split_selector
 
 Element = Any  # an lxml.html element (lxml ships no types; see the mypy overrides)
 
@@ -59,7 +59,7 @@ def parse(markup: str, max_depth: int = MAX_DEPTH) -> Element | None:
 
 def _parse(markup: str) -> Element | None:
     # etree's parser, not lxml.html's: lxml.html looks up a Python class for every element it hands out.
-    parser = etree.HTMLParser(recover=True, huge_tree=True)
+    parser = etree.HTMLParser(recover=True, huge_tree=True, default_doctype=False)
     try:
         parser.feed(markup)
         root = parser.close()
@@ -122,16 +122,29 @@ def text(el: Element, separator: str = "", skip: Callable[[Element], bool] | Non
 
 def remove(el: Element) -> None:
     """Take ``el`` out of the tree as ``Tag.decompose`` does: the text after it stays, apart from the text
-    before it (an empty comment keeps the two strings BeautifulSoup would keep)."""
+    before it (an empty comment keeps the two strings BeautifulSoup would keep when both hold text)."""
     parent = el.getparent()
     if parent is None:
         return
-    if el.tail:
+    if el.tail and el.tail.strip() and _text_before(el, parent).strip():
         keeper = etree.Comment("")
         _set_text(keeper, "tail", el.tail)
         parent.replace(el, keeper)
-    else:
-        parent.remove(el)
+        return
+    if el.tail:
+        # Whitespace on one side: one string or two read the same (BeautifulSoup collapses whitespace).
+        previous = el.getprevious()
+        if previous is not None:
+            _set_text(previous, "tail", (previous.tail or "") + el.tail)
+        else:
+            _set_text(parent, "text", (parent.text or "") + el.tail)
+    parent.remove(el)
+
+
+def _text_before(el: Element, parent: Element) -> str:
+    """The string just before ``el``: its previous sibling's tail, or its parent's text."""
+    previous = el.getprevious()
+    return (previous.tail if previous is not None else parent.text) or ""
 
 
 def _set_text(node: Element, attribute: str, value: str) -> None:
@@ -151,15 +164,17 @@ def flatten(root: Element, max_depth: int = MAX_DEPTH) -> int:
     """:func:`archive.parse.guard.flatten` on the lxml tree (the root element is at depth 1, below the
     document): the content of every element at ``max_depth`` with child elements becomes its text, and at
     most :data:`~archive.parse.guard.MAX_ATTRIBUTES` attributes are kept per element."""
+    for el in _many_attributes(root):
+        kept = el.items()[:MAX_ATTRIBUTES]
+        el.attrib.clear()
+        for name, value in kept:
+            el.set(name, value)
+    if not _deeper(max_depth)(root):
+        return 0  # the usual page: nothing to cut, found without a walk in Python
     cut: list[Element] = []
     stack: list[tuple[Element, int]] = [(root, 1)]
     while stack:
         el, level = stack.pop()
-        if len(el.attrib) > MAX_ATTRIBUTES:
-            kept = el.items()[:MAX_ATTRIBUTES]
-            el.attrib.clear()
-            for name, value in kept:
-                el.set(name, value)
         kids = children(el)
         if level == max_depth:
             if kids:
@@ -172,6 +187,15 @@ def flatten(root: Element, max_depth: int = MAX_DEPTH) -> int:
             el.remove(child)
         _set_text(el, "text", content)
     return len(cut)
+
+
+_many_attributes: Final = etree.XPath(f"//*[count(@*) > {MAX_ATTRIBUTES}]")
+
+
+@lru_cache(maxsize=8)
+def _deeper(max_depth: int) -> etree.XPath:
+    """An XPath finding the elements below depth ``max_depth`` (one step per level, evaluated in C)."""
+    return etree.XPath("/*" * (max_depth + 1))
 
 
 def serialize(root: Element) -> str:
@@ -190,25 +214,16 @@ def _xpath(selector: str) -> etree.XPath | None:
 
 
 class Keys:
-    """What a page's elements have (tag names, ids, class words, attribute names), read in one walk, so that
-    a selector whose key (:func:`archive.parse.select.keys`) no element has is not evaluated at all: most
-    of the dozens of family selectors tried on a page name classes it does not use."""
+    """The class words and ids a page's elements have, read in C (two XPath queries), so that a selector
+    whose key (:func:`archive.parse.select.selector_keys`) is a class or id no element has is not
+    evaluated at all: most of the dozens of family selectors tried on a page name classes it does not use.
+    Read from the tree as parsed; removing elements later leaves it a superset, never wrong."""
 
     def __init__(self, root: Element) -> None:
         found: set[tuple[str, str]] = set()
-        add = found.add
-        for el in root.iter():
-            name = el.tag
-            if not isinstance(name, str):
-                continue
-            add(("tag", name))
-            for attr, value in el.items():
-                add(("attr", attr))
-                if attr == "class":
-                    for word in value.split():
-                        add(("class", word))
-                elif attr == "id":
-                    add(("id", value))
+        for value in _CLASS_VALUES(root):
+            found.update(("class", word) for word in value.split())
+        found.update(("id", value) for value in _ID_VALUES(root))
         self._found = found
 
     def may_match(self, selector: str) -> bool:
@@ -218,15 +233,13 @@ class Keys:
 
     def _has(self, key: tuple[str, str]) -> bool:
         kind, value = key
-        if kind == "value":
-            return ("attr", value.split("=", 1)[0]) in self._found
         if kind.startswith("below "):
-            above, tag = value.rsplit(" ", 1)
-            tag_found = tag == "*" or ("tag", tag) in self._found
-            return tag_found and self._has((kind.removeprefix("below "), above))
-        if kind in ("tag", "attr"):
-            return (kind, value.lower()) in self._found
-        return key in self._found
+            return self._has((kind.removeprefix("below "), value.rsplit(" ", 1)[0]))
+        return kind not in ("class", "id") or key in self._found
+
+
+_CLASS_VALUES: Final = etree.XPath("//@class", smart_strings=False)
+_ID_VALUES: Final = etree.XPath("//@id", smart_strings=False)
 
 
 def select_grouped(root: Element, selectors: Iterable[str], keys: Keys | None = None) -> list[list[Element]]:
@@ -234,11 +247,16 @@ def select_grouped(root: Element, selectors: Iterable[str], keys: Keys | None = 
     empty list for a selector that does not parse. ``keys`` of the page skip selectors that cannot match."""
     groups: list[list[Element]] = []
     for selector in selectors:
+        if keys is not None:
+            # Only the alternatives of a selector list that may match are evaluated.
+            parts = [part for part in split_selector(selector, ",") if keys.may_match(part)]
+            selector = ", ".join(parts)
+            if not parts:
+                groups.append([])
+                continue
         compiled = _xpath(selector)
-        if compiled is None or (keys is not None and not keys.may_match(selector)):
-            groups.append([])
-            continue
-        groups.append([el for el in compiled(root) if isinstance(el.tag, str)])
+        found = compiled(root) if compiled is not None else []
+        groups.append([el for el in found if isinstance(el.tag, str)])
     return groups
 
 

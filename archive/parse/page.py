@@ -244,28 +244,27 @@ def has_form(root: Element) -> bool:
 
 def measure(root: Element) -> dict[Element, dom.Size]:
     """:func:`archive.parse.dom.measure` on the lxml tree (keyed by element)."""
-    order: list[Element] = []
-    stack = [root]
-    while stack:
-        el = stack.pop()
-        order.append(el)
-        stack.extend(c for c in el if is_element(c))
     sizes: dict[Element, dom.Size] = {}
-    for el in reversed(order):
-        length = len(el.text.strip()) if el.text else 0
+    size_of = sizes.__getitem__
+    # Document order reversed: every element comes after its descendants.
+    for el in reversed([e for e in root.iter() if isinstance(e.tag, str)]):
+        own = el.text
+        length = len(own.strip()) if own else 0
         links_text = links = long_paragraphs = 0
         for child in el:
-            if is_element(child):
-                size = sizes[child]
-                length += size.text
-                links_text += size.links_text
-                links += size.links
-                long_paragraphs += size.long_paragraphs
-            if child.tail:
-                length += len(child.tail.strip())
-        if el.tag == "a":
+            if isinstance(child.tag, str):
+                size = size_of(child)
+                length += size[0]
+                links_text += size[1]
+                links += size[2]
+                long_paragraphs += size[3]
+            tail = child.tail
+            if tail:
+                length += len(tail.strip())
+        tag = el.tag
+        if tag == "a":
             links_text, links = length, links + 1
-        if el.tag == "p" and length >= dom.LONG_PARAGRAPH:
+        elif tag == "p" and length >= dom.LONG_PARAGRAPH:
             long_paragraphs += 1
         sizes[el] = dom.Size(length, links_text, links, long_paragraphs)
     return sizes

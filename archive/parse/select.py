@@ -38,8 +38,8 @@ def selector_keys(selector: str) -> tuple[Key, ...] | None:
     ``.a .b``), or the key of an ancestor it must be below (``("below class", "tags a")`` for ``.tags a``);
     None when a selector has neither (``*``, ``:not(.x)``) or cannot be read: walk the whole tree."""
     keys: list[Key] = []
-    for complex_selector in _split(selector, ","):
-        compounds = [c for c in _split(complex_selector.strip(), " >+~") if c.strip()]
+    for complex_selector in split_selector(selector, ","):
+        compounds = [c for c in split_selector(complex_selector.strip(), " >+~") if c.strip()]
         if not compounds:
             return None
         key = _compound_key(compounds[-1])
@@ -75,7 +75,7 @@ def _compound_key(compound: str) -> Key | None:
     return None
 
 
-def _split(selector: str, separators: str) -> list[str]:
+def split_selector(selector: str, separators: str) -> list[str]:
     """``selector`` split at top-level ``separators`` characters (not inside brackets or quotes)."""
     parts, depth, quote, start = [], 0, "", 0
     for i, char in enumerate(selector):
