@@ -269,7 +269,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    # argparse gives a "*" positional only the words before the first option: URLs given after an option
+    # ("sources add --yes URL") come back unknown and are taken here, anything else is an error.
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        if args.command != "sources" or args.action != "add" or any(e.startswith("-") for e in extra):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.urls = [*args.urls, *extra]
     _setup_logging(args.log_level, args.log_format)
     try:
         settings = _settings(args)

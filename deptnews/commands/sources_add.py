@@ -95,7 +95,8 @@ def sources_add(
     for proposal in proposals:
         _print(proposal)
     ready = [p for p in proposals if p.ok]
-    if ready and not dry_run and (yes or _confirm(stdin, len(ready), path)):
+    wrote = bool(ready) and not dry_run and (yes or _confirm(stdin, len(ready), path))
+    if wrote:
         try:
             append_sources(path, [p.entry for p in ready if p.entry is not None])
         except ArchiveError as exc:
@@ -104,7 +105,7 @@ def sources_add(
         print(f"{path}: {len(ready)} source(s) added")
     elif ready:
         print(f"{path}: nothing written" + (" (--dry-run)" if dry_run else ""))
-    _summary(proposals, written=bool(ready) and not dry_run)
+    _summary(proposals, written=wrote or (not ready and not dry_run))
     return EXIT_OK if len(ready) == len(proposals) else EXIT_FAILURES
 
 

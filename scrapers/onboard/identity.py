@@ -54,9 +54,7 @@ def _texts(doc: lxml.html.HtmlElement) -> Iterator[str]:
         if element.tag in ("header",) or any(
             m in marks for m in ("site-name", "sitename", "site-title", "logo", "banner")
         ):
-            text = " ".join(element.text_content().split())
-            if text:
-                yield text
+            yield from (" ".join(chunk.split()) for chunk in element.itertext() if chunk.strip())
     title = doc.find(".//title")
     if title is not None and title.text_content():
         yield from _SEPARATORS.split(" ".join(title.text_content().split()))
