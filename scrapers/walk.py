@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 _LISTING_LINKS = 3
 """Article links a page shows at least before the parser is asked whether it is a listing."""
+_LISTING_REASONS = frozenset({"listing", "empty"})
+"""What the parser says of a page, linking to articles, that is read as a listing."""
 
 
 class SourceWalk:
@@ -401,7 +403,7 @@ def _page_links(
     result: FetchResult, source: Source, max_decoded: int, max_links: int
 ) -> tuple[ArticleLinks, ListingLinks | None]:
     """An article page's links, and its listing links when the page is a listing after all: one that
-    links to several articles of the source and that the parser calls a listing."""
+    links to several articles of the source and that the parser calls a listing, or finds no article in."""
     text = decoded_text(result.final, max_decoded)
     url = result.final.url
     links = article_links(text, url, tuple(source.attachment_hosts), max_links)
@@ -413,5 +415,7 @@ def _page_links(
     parsed = parse_capture(
         decoded_body(exchange, max_decoded), url, headers, source, captured_at=exchange.captured_at
     )
-    is_listing = isinstance(parsed, NotArticle) and parsed.reason == "listing"
+    # A listing, or a page of links with no article on it (a listing's last page of two teasers is too
+    # small for the parser to call it a listing, but it is no article either).
+    is_listing = isinstance(parsed, NotArticle) and parsed.reason in _LISTING_REASONS
     return links, listing if is_listing else None

@@ -193,3 +193,20 @@ def test_progress_is_drawn_for_several_sites(tmp_path: Path, monkeypatch: pytest
         for site in sites:
             site.close()
     assert "[2/2 sources]" in stderr.getvalue()
+
+
+def test_a_deliberately_loose_pattern_loses_no_article(tmp_path: Path) -> None:
+    # "^/tin-tuc-su-kien" also matches the listing's own pages ("?start=5") and its feed URL.
+    site = family_site("joomla")
+    try:
+        assert _add(tmp_path, site.url + "/", "--yes") == 0
+        registry = tmp_path / "sources.toml"
+        text = registry.read_text(encoding="utf-8")
+        loose = text.replace(
+            "article_pattern = '^/tin-tuc-su-kien/\\d+-[^/?#]+$'", "article_pattern = '^/tin-tuc-su-kien'"
+        )
+        assert loose != text
+        registry.write_text(loose, encoding="utf-8")
+        assert _archived(tmp_path) == site.article_urls()
+    finally:
+        site.close()
