@@ -127,6 +127,11 @@ class SourceHealthOut(_Out):
     )
     shared_title_share: float = Field(description="``shared_title`` / ``records``.")
     removed: int | None = Field(None, description="Records whose page has gone (404/410).")
+    not_articles: int = Field(
+        0,
+        description="Pages whose URL matches the source's article_pattern but that are no article (a "
+        "listing, a contact page): the crawler reads such listings as listings; many mean a loose pattern.",
+    )
     last_crawl: datetime | None = None
     articles_listed: int | None = Field(None, description="Article links seen on listings in the last crawl.")
     articles_captured: int | None = Field(None, description="Articles captured so far (all crawls).")

@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _GONE: dict[int, RemovedReason] = {404: "http-404", 410: "http-410"}
+_NOT_ARTICLE = frozenset({"listing", "contact", "empty"})
+"""Reasons a page matching the article pattern is no article that tell of the pattern, not of the page."""
 DUPLICATE = "duplicate"
 REFRESHED = "refreshed"
 """Count key of records whose current version was parsed again with a newly learnt source template."""
@@ -172,6 +174,11 @@ def _parse(capture: Capture, source: Source, url: str, ctx: _Context) -> None:
     result = parse_archived(
         capture, source, listing_date=ctx.ledger.listing_date(url) if ctx.ledger else None, template=template
     )
+    if ctx.ledger and capture.ref.status == 200:
+        # A 200 page at an article-shaped URL that is no article: the pattern is looser than the site.
+        reason = result.reason if isinstance(result, NotArticle) else None
+        if reason is None or (reason in _NOT_ARTICLE and source.is_article_url(url)):
+            ctx.ledger.set_not_article(url, source.id, reason)
     if not isinstance(result, Article):
         if result.reason == "error-page":
             _remove(ctx, url, capture, "error-page")

@@ -1,8 +1,10 @@
 """The records' bookkeeping: a SQLite file beside them (``records/ledger.sqlite``).
 
 It holds what ingest remembers between runs: the WARC files already ingested, the fetched URLs that are
-aliases of a record, the dates listing pages show beside articles, and each record's title key and date
-(to find the same article captured under another URL, :mod:`archive.twins`). It is derived from the WARC
+aliases of a record, the dates listing pages show beside articles, each record's title key and date
+(to find the same article captured under another URL, :mod:`archive.twins`), and the URLs that match
+their source's article pattern but whose latest capture is no article (a listing, a contact page: the
+source health's measure of a loose pattern). It is derived from the WARC
 files like the records, and rebuilt with them.
 """
 
@@ -27,6 +29,7 @@ CREATE TABLE IF NOT EXISTS articles (
 );
 CREATE INDEX IF NOT EXISTS articles_by_title ON articles (title_key);
 CREATE INDEX IF NOT EXISTS articles_by_source ON articles (source);
+CREATE TABLE IF NOT EXISTS not_articles (url TEXT PRIMARY KEY, source TEXT NOT NULL, reason TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS template_counts (
     source TEXT NOT NULL, observation TEXT NOT NULL, pages INTEGER NOT NULL, PRIMARY KEY (source, observation)
 );
@@ -44,6 +47,23 @@ def _whole(value: object) -> int:
     if not isinstance(value, int):
         raise StoreError(f"ledger: expected an integer, found {value!r}")
     return value
+
+
+def not_article_counts(records_dir: Path) -> dict[str, int]:
+    """:meth:`Ledger.not_article_counts` of the ledger in ``records_dir``, read only (for the source
+    health of the API and ``deptnews sources``); empty when there is no ledger or it cannot be read."""
+    path = records_dir / Ledger.FILE_NAME
+    if not path.is_file():
+        return {}
+    try:
+        connection = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            rows = connection.execute("SELECT source, COUNT(*) FROM not_articles GROUP BY source").fetchall()
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return {}  # an older ledger without the table, or one being replaced
+    return {str(source): int(count) for source, count in rows}
 
 
 class Ledger:
@@ -124,6 +144,24 @@ class Ledger:
             )
         except sqlite3.Error as exc:
             raise StoreError(f"ledger: {exc}") from exc
+
+    def set_not_article(self, url: str, source: str, reason: str | None) -> None:
+        """Remember that ``url`` (matching ``source``'s article pattern) is no article and why, or with
+        ``reason`` None that it is one (again)."""
+        if reason is None:
+            self._run("DELETE FROM not_articles WHERE url = ?", url)
+        else:
+            self._run(
+                "INSERT OR REPLACE INTO not_articles (url, source, reason) VALUES (?, ?, ?)",
+                url,
+                source,
+                reason,
+            )
+
+    def not_article_counts(self) -> dict[str, int]:
+        """Per source: URLs matching its article pattern whose latest capture was no article."""
+        rows = self._run("SELECT source, COUNT(*) FROM not_articles GROUP BY source")
+        return {str(source): _whole(count) for source, count in rows}
 
     def add_article(self, rid: str, source: str, title_key: str, day: str | None) -> None:
         """Remember a record's source, title key and publication day (ISO date), replacing what was known."""

@@ -157,8 +157,31 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000, help="API port (default 8000)")
     p.add_argument("--no-serve", action="store_true", help="stop after indexing")
 
-    p = command("sources", help="inspect the sources registry")
-    p.add_argument("action", choices=["list", "check"], help="list: print sources; check: validate the file")
+    p = command("sources", help="inspect the sources registry, or add sites to it")
+    p.add_argument(
+        "action",
+        choices=["list", "check", "add"],
+        help="list: print sources; check: validate the file; add: configure sites from their address",
+    )
+    p.add_argument("urls", nargs="*", metavar="URL", help="add: homepages of the sites to add")
+    p.add_argument(
+        "--from",
+        dest="from_file",
+        type=Path,
+        metavar="FILE",
+        help="add: a list of homepages (one a line, or CSV: url,department,jurisdiction[,id])",
+    )
+    p.add_argument("--id", dest="new_id", metavar="ID", help="add: the new source's id (one site only)")
+    p.add_argument("--department", help="add: the department's name, when the site does not say it")
+    p.add_argument("--jurisdiction", help="add: its province ('Tỉnh …'), when the site does not say it")
+    p.add_argument("--yes", action="store_true", help="add: write without asking")
+    p.add_argument("--dry-run", action="store_true", help="add: only print the proposals")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="add: a progress line for several sites (default: when stderr is a terminal)",
+    )
     p.add_argument(
         "--probe",
         action="store_true",
@@ -246,7 +269,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    # argparse gives a "*" positional only the words before the first option: URLs given after an option
+    # ("sources add --yes URL") come back unknown and are taken here, anything else is an error.
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        if args.command != "sources" or args.action != "add" or any(e.startswith("-") for e in extra):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.urls = [*args.urls, *extra]
     _setup_logging(args.log_level, args.log_format)
     try:
         settings = _settings(args)
@@ -305,6 +335,24 @@ def _main(argv: Sequence[str] | None) -> int:
 
             return run_demo(settings, port=args.port, serve=not args.no_serve)
         case "sources":
+            adding = ("urls", "from_file", "new_id", "department", "jurisdiction", "yes", "dry_run")
+            if args.action != "add" and any(getattr(args, name) for name in adding):
+                print("error: URLs and the add options go with 'sources add'", file=sys.stderr)
+                return commands.EXIT_CONFIG
+            if args.action == "add":
+                from deptnews.commands.sources_add import sources_add
+
+                return sources_add(
+                    settings,
+                    args.urls,
+                    from_file=args.from_file,
+                    source_id=args.new_id,
+                    department=args.department,
+                    jurisdiction=args.jurisdiction,
+                    yes=args.yes,
+                    dry_run=args.dry_run,
+                    progress=args.progress,
+                )
             if args.probe and args.action != "check":
                 print("error: --probe goes with 'sources check'", file=sys.stderr)
                 return commands.EXIT_CONFIG

@@ -18,7 +18,8 @@ class SourceReport:
     fetched or answered with an error; ``skipped_robots``: URLs robots.txt disallows; ``skipped_type``:
     responses of a type not kept; ``deferred``: new articles left in the frontier for a later run;
     ``pages_cut``: pages with more links than ``max_links_per_page`` (the rest ignored);
-    ``attachments_skipped``: attachment links past ``max_attachments_per_article``.
+    ``attachments_skipped``: attachment links past ``max_attachments_per_article``; ``not_articles``:
+    pages fetched as articles (they matched ``article_pattern``) that were listings, read as such.
     """
 
     fetched: int = 0
@@ -35,6 +36,7 @@ class SourceReport:
     attachments: int = 0
     pages_cut: int = 0
     attachments_skipped: int = 0
+    not_articles: int = 0
     errors: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:

@@ -103,6 +103,12 @@ class CrawlSettings(BaseModel):
         description="Most links read from one listing or article page; the rest are ignored (logged), "
         "so a page of 100,000 links costs no more than this many.",
     )
+    onboard_requests: int = Field(
+        40, ge=5, le=1000, description="Most requests `deptnews sources add` makes to onboard one site."
+    )
+    onboard_sample: int = Field(
+        6, ge=2, le=50, description="Article pages `deptnews sources add` parses to check a proposal."
+    )
     page_types: tuple[str, ...] = PAGE_TYPES
     attachment_types: tuple[str, ...] = ATTACHMENT_TYPES
     feed_types: tuple[str, ...] = FEED_TYPES

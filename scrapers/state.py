@@ -154,6 +154,19 @@ class CrawlState:
             found.update(row[0] for row in rows)
         return found
 
+    def of_kind(self, urls: Iterable[str], kind: str) -> set[str]:
+        """The URLs among ``urls`` the state knows as ``kind`` (e.g. article URLs found to be listings)."""
+        wanted = list(dict.fromkeys(urls))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT url FROM urls WHERE kind = ? AND url IN ({marks})", (kind, *chunk)
+            )
+            found.update(row[0] for row in rows)
+        return found
+
     def pending(self, source: str, kinds: tuple[str, ...], limit: int) -> list[UrlState]:
         """Discovered, never successfully fetched URLs of ``source`` that are due, oldest first."""
         marks = ",".join("?" * len(kinds))
@@ -220,6 +233,11 @@ class CrawlState:
             """,
             (url, source, kind, now),
         )
+
+    def reclassify(self, url: str, kind: str) -> None:
+        """Record that ``url`` is of another kind than it was discovered as (an article URL that is a
+        listing page): it stops counting, and being re-checked, as the old kind."""
+        self._db.execute("UPDATE urls SET kind = ? WHERE url = ?", (kind, url))
 
     def make_due(self, url: str) -> None:
         """Fetch ``url`` again at the next opportunity (a feed or sitemap says it changed)."""

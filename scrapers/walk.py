@@ -23,18 +23,24 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
+from archive.parse.article import parse_capture
+from archive.parse.result import NotArticle
 from archive.sources import Source
 from scrapers.capture import GONE, Recorder, Saved, stored_status
 from scrapers.discover import ArticleLinks, ListingLinks, article_links, candidate, listing_links
 from scrapers.errors import SourceAbandoned
 from scrapers.feedwalk import conditional, read_feed
-from scrapers.fetch import FetchResult, decoded_text, media_type
+from scrapers.fetch import FetchResult, decoded_body, decoded_text, media_type
 from scrapers.report import SourceReport
 from scrapers.services import RunServices
 from scrapers.state import UrlState
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+_LISTING_LINKS = 3
+"""Article links a page shows at least before the parser is asked whether it is a listing."""
+_LISTING_REASONS = frozenset({"listing", "empty"})
+"""What the parser says of a page, linking to articles, that is read as a listing."""
 
 
 class SourceWalk:
@@ -59,6 +65,7 @@ class SourceWalk:
         self._streak = 0  # failures in a row
         self.claims: dict[str, str] = {}  # rel=canonical URL -> the page that declared it
         self.trust_canonical = True
+        self.sublistings = 0  # listing pages walked because a listing linked them as articles
 
     async def run(self) -> None:
         try:
@@ -202,6 +209,34 @@ class SourceWalk:
                 # Kept pending until it is read, so a crawl killed on this page continues from the next.
                 self.state.requeue(page, source=self.source.id, kind="listing")
             await self.fetch_new_articles(fresh)
+            await self.walk_sublistings(listed)
+
+    async def read_as_listing(self, url: str, links: ListingLinks) -> None:
+        """``url`` matched the article pattern but is a listing page (a loose pattern, a category page
+        shaped like an article): its articles are taken and its pages followed as a listing's, and the
+        state files it as a listing, so that it is neither counted nor re-checked as an article."""
+        self.report.not_articles += 1
+        self.state.reclassify(url, "listing")
+        self.pages.add(url)
+        log.info(
+            "%s matches article_pattern but is a listing: read as one",
+            url,
+            extra={"source": self.source.id, "url": url, "event": "pattern-listing"},
+        )
+        listed = self.take_listed(links.articles)
+        await self.fetch_new_articles([u for u in listed if u not in self.state.attempted(listed)])
+        await self.walk_sublistings(listed)
+        if links.next_page is not None and links.next_page not in self.pages:
+            await self.walk_listing(links.next_page)
+
+    async def walk_sublistings(self, listed: list[str]) -> None:
+        """Walk the listed URLs an earlier fetch found to be listings (at most ``max_pages`` such walks in
+        a run, so that pages shaped like articles cannot lead the walk on without end)."""
+        for sub in sorted(self.state.of_kind(listed, "listing")):
+            if sub in self.pages or self.sublistings >= self.max_pages:
+                continue
+            self.sublistings += 1
+            await self.walk_listing(sub)
 
     def _links_cut(self, url: str, ignored: int) -> None:
         if not ignored:
@@ -275,14 +310,19 @@ class SourceWalk:
             None,
         ):
             return
-        links = await asyncio.to_thread(
-            _article_links,
+        links, listing = await asyncio.to_thread(
+            _page_links,
             result,
-            tuple(self.source.attachment_hosts),
+            self.source,
             self.settings.max_decoded,
             self.settings.max_links_per_page,
         )
         self._links_cut(url, links.ignored)
+        if listing is not None:
+            if saved.outcome in ("new", "updated"):  # counted above as an article; it is not one
+                setattr(self.report, saved.outcome, getattr(self.report, saved.outcome) - 1)
+            await self.read_as_listing(url, listing)
+            return
         if links.canonical is not None and links.canonical != result.final.url:
             self.canonical(result.final.url, links.canonical, saved)
         if self.source.attachments and self.settings.attachments and links.attachments:
@@ -359,8 +399,23 @@ def _listing_links(result: FetchResult, source: Source, max_decoded: int, max_li
     return listing_links(text, result.final.url, source, max_links)
 
 
-def _article_links(
-    result: FetchResult, hosts: tuple[str, ...], max_decoded: int, max_links: int
-) -> ArticleLinks:
+def _page_links(
+    result: FetchResult, source: Source, max_decoded: int, max_links: int
+) -> tuple[ArticleLinks, ListingLinks | None]:
+    """An article page's links, and its listing links when the page is a listing after all: one that
+    links to several articles of the source and that the parser calls a listing, or finds no article in."""
     text = decoded_text(result.final, max_decoded)
-    return article_links(text, result.final.url, hosts, max_links)
+    url = result.final.url
+    links = article_links(text, url, tuple(source.attachment_hosts), max_links)
+    listing = listing_links(text, url, source, max_links)
+    if len(listing.articles) < _LISTING_LINKS:
+        return links, None
+    exchange = result.final
+    headers = [(k, v) for k, v in exchange.response_headers if k.lower() != "content-encoding"]
+    parsed = parse_capture(
+        decoded_body(exchange, max_decoded), url, headers, source, captured_at=exchange.captured_at
+    )
+    # A listing, or a page of links with no article on it (a listing's last page of two teasers is too
+    # small for the parser to call it a listing, but it is no article either).
+    is_listing = isinstance(parsed, NotArticle) and parsed.reason in _LISTING_REASONS
+    return links, listing if is_listing else None

@@ -15,6 +15,7 @@ from api.models import SourceHealthOut, SourceOut, SourcesOut
 from api.problems import Problem
 from api.routes.common import absolute_url, context, model_response
 from archive.crawlstatus import read_crawl_status
+from archive.ledger import not_article_counts
 from archive.sources import Source
 from index.errors import SearchError
 from index.health import SourceHealth
@@ -39,7 +40,18 @@ def _share(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
-def source_out(request: Request, source: Source, counts: dict[str, SourceHealth]) -> SourceOut:
+def not_articles(ctx: ApiContext) -> dict[str, int]:
+    """Per source, pattern matches that are no article (from the ingest ledger)."""
+    return not_article_counts(ctx.home.records_dir)
+
+
+def source_out(
+    request: Request,
+    source: Source,
+    counts: dict[str, SourceHealth],
+    others: dict[str, int] | None = None,
+) -> SourceOut:
+    """``others``: :func:`not_articles`."""
     ctx = context(request)
     found = counts.get(source.id, SourceHealth(records=0, without_date=0, short_body=0, shared_title=0))
     records = found.records
@@ -52,6 +64,7 @@ def source_out(request: Request, source: Source, counts: dict[str, SourceHealth]
         short_body_share=_share(found.short_body, records),
         shared_title=found.shared_title,
         shared_title_share=_share(found.shared_title, records),
+        not_articles=(others or {}).get(source.id, 0),
         last_crawl=crawl.finished if crawl else None,
         articles_listed=crawl.articles_listed if crawl else None,
         articles_captured=crawl.articles_captured if crawl else None,
@@ -77,8 +90,9 @@ async def sources(request: Request) -> Response:
     ctx = context(request)
     registry = await run_in_threadpool(ctx.registry)
     counts = await run_in_threadpool(source_counts, ctx)
+    others = await run_in_threadpool(not_articles, ctx)
     return model_response(
-        SourcesOut(sources=[source_out(request, s, counts) for s in registry.sources.values()])
+        SourcesOut(sources=[source_out(request, s, counts, others) for s in registry.sources.values()])
     )
 
 
@@ -90,7 +104,8 @@ async def source(request: Request) -> Response:
     if found is None:
         raise Problem(404, "source-not-found", "Source not found", f"no source with id {source_id!r}")
     counts = await run_in_threadpool(source_counts, ctx)
-    return model_response(source_out(request, found, counts))
+    others = await run_in_threadpool(not_articles, ctx)
+    return model_response(source_out(request, found, counts, others))
 
 
 routes = [

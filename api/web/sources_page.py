@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from api.models import SourceOut
 from api.routes.common import context
-from api.routes.sources import source_counts, source_out
+from api.routes.sources import not_articles, source_counts, source_out
 from api.web.errors import check_params
 from api.web.render import Page
 
@@ -31,9 +31,10 @@ async def sources_page(request: Request) -> Response:
     ctx = context(request)
     registry = await run_in_threadpool(ctx.registry)
     counts = await run_in_threadpool(source_counts, ctx)
+    others = await run_in_threadpool(not_articles, ctx)
     views = [
         SourceView(
-            info=source_out(request, source, counts),
+            info=source_out(request, source, counts, others),
             notes=source.notes,
             enabled=source.enabled,
             search_url=page.url("web_search", {"source": source.id}),

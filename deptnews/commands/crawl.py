@@ -13,6 +13,7 @@ from pathlib import Path
 from archive.cdxindex import CdxIndex
 from archive.crawlstatus import SourceCrawlStatus, update_crawl_status
 from archive.errors import ArchiveError
+from archive.ledger import not_article_counts
 from archive.sources import Registry, Source
 from archive.warc import WarcWriter, warcinfo_fields
 from deptnews.commands.base import EXIT_CONFIG, EXIT_FAILURES, EXIT_LOCKED, EXIT_OK, load_registry
@@ -193,6 +194,7 @@ def sources(settings: Settings, *, check: bool, probe: bool = False, source_ids:
         return EXIT_CONFIG
     if not check:
         health = _health(settings)
+        others = not_article_counts(settings.data_home.records_dir)
         for source in selected:
             mark = "verified" if source.verified else "unverified"
             state = "" if source.enabled else ", disabled"
@@ -202,6 +204,11 @@ def sources(settings: Settings, *, check: bool, probe: bool = False, source_ids:
             )
             if source.id in health:
                 print(f"  {_health_line(health[source.id])}")
+            if others.get(source.id):
+                print(
+                    f"  {others[source.id]} page(s) match article_pattern but are no article "
+                    "(listings are read as listings; many mean a loose pattern)"
+                )
         return EXIT_OK
     unverified = sum(not s.verified for s in registry.sources.values())
     print(

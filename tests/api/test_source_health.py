@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 
 from api.app import create_app
 from archive.home import DataHome
+from archive.ledger import Ledger
 from archive.store import RecordStore
 from index.store import IndexWriter
 
@@ -43,6 +44,11 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     for record in RECORDS:
         store.put(record)
     IndexWriter(home.index_dir).rebuild(store)
+    with Ledger.open(home.records_dir) as ledger:  # two pages the pattern matched were listings
+        ledger.set_not_article("http://broken.demo.vn/tin-tuc/1", "broken", "listing")
+        ledger.set_not_article("http://broken.demo.vn/tin-tuc/2", "broken", "listing")
+        ledger.set_not_article("http://good.demo.vn/tin-tuc/9", "good", "listing")
+        ledger.set_not_article("http://good.demo.vn/tin-tuc/9", "good", None)  # an article after all
     (home.root / "sources.toml").write_text(registry(), encoding="utf-8")
     with TestClient(create_app(home), raise_server_exceptions=False) as test_client:
         yield test_client
@@ -63,6 +69,7 @@ def test_health_shares_per_source(client: TestClient) -> None:
         0.5,
         0.75,
     )
+    assert (good["not_articles"], broken["not_articles"]) == (0, 2)
     assert client.get("/api/v1/sources/broken").json()["health"] == broken
 
 
@@ -73,3 +80,4 @@ def test_the_sources_page_marks_a_broken_source(client: TestClient) -> None:
     assert '<dd class="bad">3 (75.00 %)</dd>' in broken
     good = html[html.index("<h2>Sở good</h2>") : html.index("<h2>Sở broken</h2>")]
     assert 'class="bad"' not in good
+    assert "Pattern matches that are no article" in broken

@@ -8,6 +8,7 @@ import pytest
 from conftest import make_record
 
 from archive.home import DataHome
+from archive.ledger import Ledger
 from archive.store import RecordStore
 from deptnews.cli import main
 
@@ -34,3 +35,14 @@ def test_sources_list_shows_health(tmp_path: Path, capsys: pytest.CaptureFixture
         "4 records: 4 (100%) without a date, 4 (100%) with a body under 200 characters, "
         "4 (100%) sharing their title"
     ) in out
+
+
+def test_sources_list_shows_pattern_matches_that_are_no_article(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = DataHome(tmp_path).ensure()
+    home.sources_file.write_text(REGISTRY, encoding="utf-8")
+    with Ledger.open(home.records_dir) as ledger:
+        ledger.set_not_article("http://b.demo.vn/tin-tuc/x", "broken", "listing")
+    assert main(["--home", str(tmp_path), "sources", "list"]) == 0
+    assert "1 page(s) match article_pattern but are no article" in capsys.readouterr().out
