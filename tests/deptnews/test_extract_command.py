@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
+from conftest import require_extraction_tools
 from starlette.testclient import TestClient
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "archive" / "documents"))
-from extraction_tools import require_tools  # noqa: E402
-
-from api.app import create_app  # noqa: E402
-from archive.documents.run import extract_attachments  # noqa: E402
-from archive.home import DataHome  # noqa: E402
-from archive.ledger import Ledger  # noqa: E402
-from archive.model import Record  # noqa: E402
-from archive.store import RecordStore  # noqa: E402
-from deptnews.cli import main  # noqa: E402
-from deptnews.demo import documents as demo  # noqa: E402
-from deptnews.demo.server import DemoWeb  # noqa: E402
-from deptnews.demo_run import demo_sources_toml  # noqa: E402
+from api.app import create_app
+from archive.documents.run import extract_attachments
+from archive.home import DataHome
+from archive.ledger import Ledger
+from archive.model import Record
+from archive.store import RecordStore
+from deptnews.cli import main
+from deptnews.demo import documents as demo
+from deptnews.demo.server import DemoWeb
+from deptnews.demo_run import demo_sources_toml
 
 
 @dataclass
@@ -50,7 +46,7 @@ def _sha(file: str) -> str:
 
 @pytest.fixture(scope="module")
 def extracted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Extracted]:
-    require_tools()
+    require_extraction_tools()
     home = DataHome(tmp_path_factory.mktemp("extract") / "data")
     with DemoWeb() as web:
         home.root.mkdir(parents=True)

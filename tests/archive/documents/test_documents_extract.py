@@ -6,7 +6,7 @@ import time
 
 import hostile_files as hostile
 import pytest
-from extraction_tools import require_tools
+from conftest import require_extraction_tools
 
 from archive.documents.extract import extract, sniff
 from archive.documents.limits import Limits
@@ -17,7 +17,7 @@ from deptnews.demo import documents as demo
 
 @pytest.fixture(autouse=True)
 def _tools() -> None:
-    require_tools()
+    require_extraction_tools()
 
 
 def test_a_text_pdf_is_read_page_by_page_from_its_text_layer() -> None:
