@@ -6,6 +6,7 @@ import os
 import re
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from archive.sources import Registry, load_sources
 from archive.store import RecordStore
 from archive.warcfiles import WarcCatalog
 from index.health import SourceHealth
+from index.schema import attachment_pages
 from index.search import SearchService
 
 RECORD_COUNT_TTL = 30.0
@@ -44,7 +46,10 @@ class ApiContext:
         self.cdx = CdxIndex(self.home.cdx_dir, self.home.warc_dir)
         self.warcs = WarcCatalog(self.cdx)
         self.search = SearchService(
-            self.home.index_dir, self._load_text, posting_cache_mb=self.settings.posting_cache_mb
+            self.home.index_dir,
+            self._load_text,
+            load_attachments=self._load_attachments,
+            posting_cache_mb=self.settings.posting_cache_mb,
         )
 
     def _load_text(self, rid: str) -> str | None:
@@ -53,6 +58,13 @@ class ApiContext:
         except ArchiveError:
             return None
         return "\n".join(p for p in (record.lead, *record.body) if p)
+
+    def _load_attachments(self, rid: str) -> Iterator[tuple[int, int, str]]:
+        try:
+            record = self.store.get(rid)
+        except ArchiveError:
+            return iter(())
+        return attachment_pages(record, self.home.root)
 
     def cached_record_count(self) -> int | None:
         """The last record count while it is fresh (no I/O: fine on the event loop), else None."""

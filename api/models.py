@@ -49,6 +49,14 @@ class FacetOut(_Out):
     distinct: int = Field(description="How many different values the matches have.")
 
 
+class MatchOut(_Out):
+    """Where a hit's snippet comes from when it is an attachment's text."""
+
+    attachment: int = Field(description="The attachment's number in the record (1 = the first).")
+    page: int = Field(description="The page (the sheet, for a workbook) of the attachment, from 1.")
+    links: dict[str, str] = Field(description="'text': the attachment's text; 'file': the archived file.")
+
+
 class HitOut(_Out):
     id: str
     title: str
@@ -58,6 +66,9 @@ class HitOut(_Out):
     department: str
     score: float | None = Field(description="Relevance score; null when sorted by date.")
     snippet: str = Field(description="HTML: matched words in <mark>, everything else escaped.")
+    match: MatchOut | None = Field(
+        None, description="When the snippet is cut from an attachment's text: which attachment and page."
+    )
     links: dict[str, str] = Field(description="'self': the record's permalink in this API.")
 
 
@@ -187,3 +198,39 @@ class HealthOut(_Out):
     status: str
     records: int | None = Field(None, description="Records in the store (recounted every 30 s).")
     indexed: int | None = Field(None, description="Documents the index can search (readiness only).")
+
+
+class AttachmentPageOut(_Out):
+    number: int = Field(description="Page number from 1 (sheet number for a workbook).")
+    label: str | None = Field(None, description="The sheet's name, for a workbook.")
+    method: str = Field(description="How this page was read: 'text-layer', 'ocr' or 'office'.")
+    confidence: float | None = Field(None, description="OCR: Tesseract's mean word confidence, 0-100.")
+    text: str = Field(description="The page's text, NFC, one line per line of the document.")
+
+
+class AttachmentTextOut(_Out):
+    """What ``deptnews extract`` made of the file (null in ``text`` until it ran)."""
+
+    status: str = Field(description="'ok', or 'failed' (then 'reason' says why).")
+    reason: str | None = None
+    detail: str | None = None
+    sha256: str | None = Field(None, description="SHA-256 of the archived file.")
+    kind: str | None = Field(None, description="'pdf', 'docx', 'xlsx', 'doc' or 'xls'.")
+    method: str | None = Field(None, description="'text-layer', 'ocr', 'mixed' (both) or 'office'.")
+    pages: int | None = Field(None, description="Pages (sheets) the file has.")
+    confidence: float | None = Field(None, description="Mean OCR confidence of the OCR pages.")
+    encoding: str | None = Field(None, description="Legacy encoding converted: 'tcvn3' or 'vni'.")
+    doc_numbers: list[str] = Field(default_factory=list, description="Document numbers in the text.")
+
+
+class AttachmentOut(_Out):
+    """One attachment of a record: its link, what extraction found, and its text page by page."""
+
+    record_id: str
+    attachment: int = Field(description="Its number in the record (1 = the first).")
+    url: str = Field(description="The file's URL, as linked from the article.")
+    title: str | None = Field(None, description="The link's text.")
+    type: str | None = Field(None, description="File type from the extension.")
+    text: AttachmentTextOut | None
+    pages: list[AttachmentPageOut] = Field(description="The text, page by page ([] until extracted).")
+    links: dict[str, str] = Field(description="'file': the archived file (a download); 'record'.")

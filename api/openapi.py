@@ -173,6 +173,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         errors=(400, 404, 503),
     ),
     Endpoint(
+        "/api/v1/records/{record_id}/attachments/{attachment}",
+        "attachment",
+        "A record's attachment: what `deptnews extract` read from it (method, pages, OCR confidence, "
+        "document numbers) and its text page by page",
+        ("record_id", "attachment"),
+        models.AttachmentOut,
+        errors=(400, 404),
+    ),
+    Endpoint(
         "/api/v1/records/{record_id}/attachments/{attachment}/file",
         "attachment_file",
         "The archived file of a record's attachment, as a download (latest capture; 404 if never archived)",

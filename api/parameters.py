@@ -42,6 +42,7 @@ MAX_FACET_SIZE = 1000
 """The most values a facet lists (``facet_size``); the default is :data:`FACET_SIZE`."""
 FACET_SIZE = 30
 SORTS = ("relevance", "newest", "oldest")
+SCOPES = ("all", "page", "attachments")
 FORMATS = ("jsonl", "csv")
 INTERVALS = ("day", "month", "year")
 
@@ -157,7 +158,8 @@ def _filter(name: str) -> Param:
 PARAMETERS: dict[str, Param] = {
     "q": Param(
         "q",
-        'Query: words, "phrases", -exclusion, a OR b, title:/author:/department:/source:/year: '
+        'Query: words, "phrases", -exclusion, a OR b, title:/author:/department:/source:/year:, '
+        "attachment:/page: (a word only in the attachments' text or only in the page's) "
         f"(at most {MAX_TEXT} characters, counted as sent).",
         max_length=MAX_TEXT,
     ),
@@ -167,6 +169,13 @@ PARAMETERS: dict[str, Param] = {
     ),
     "date_to": Param("date_to", "Published on or before (YYYY-MM-DD, Vietnamese time).", "date"),
     "sort": Param("sort", "Order of hits (default: relevance with q, newest without).", enum=SORTS),
+    "in": Param(
+        "in",
+        "Where the words of q are looked for: all (default: the page's text and the text of its "
+        "attachments, read by `deptnews extract`), page (the page's text only) or attachments (the "
+        "attachments' text only).",
+        enum=SCOPES,
+    ),
     "size": Param(
         "size", f"Hits per page (1-{MAX_SIZE}).", "integer", minimum=1, maximum=MAX_SIZE, default=20
     ),
@@ -287,13 +296,14 @@ SEARCH_PARAMS = (
     "date_from",
     "date_to",
     "sort",
+    "in",
     "size",
     "offset",
     "cursor",
     "facets",
     "facet_size",
 )
-HARVEST_PARAMS = ("q", *FILTER_FIELDS, "date_from", "date_to", "sort")
+HARVEST_PARAMS = ("q", *FILTER_FIELDS, "date_from", "date_to", "sort", "in")
 
 
 def query_value(params: Mapping[str, str], name: str) -> Any:

@@ -51,4 +51,5 @@ def search_request(params: Mapping[str, str], *, allowed: tuple[str, ...] = SEAR
         offset=offset,
         facets=facets.split(",") if facets else [],
         cursor=cursor,
+        scope=read.get("in") or "all",
     )

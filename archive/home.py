@@ -51,6 +51,11 @@ class DataHome:
     def cdx_dir(self) -> Path:
         return self.root / "cdx"
 
+    @property
+    def texts_dir(self) -> Path:
+        """Extracted attachment texts, one JSON file per distinct file (``deptnews extract``)."""
+        return self.root / "texts"
+
     def ensure(self) -> DataHome:
         """Create the home and its directories if missing; return self."""
         for path in (self.warc_dir, self.records_dir, self.index_dir):

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from archive.documents.link import ledger_lookup, with_texts
 from archive.errors import WarcError
 from archive.home import DataHome
 from archive.model import Content, Record, RemovedReason, record_id
@@ -204,7 +205,7 @@ def _parse(capture: Capture, source: Source, url: str, ctx: _Context) -> None:
         ctx.ledger.add_alias(url, rid)
     record, change = ctx.store.apply(
         canonical_url=result.canonical_url,
-        content=result.content,
+        content=with_texts(result.content, ledger_lookup(ctx.ledger)) if ctx.ledger else result.content,
         capture=capture.ref,
         source=source,
         parser_version=template.parser_version(PARSER_VERSION),
@@ -251,7 +252,10 @@ def _reparse_latest(
         return None
     listing_date = ctx.ledger.listing_date(canonicalize_url(old.url)) if ctx.ledger else None
     result = parse_archived(old, source, listing_date=listing_date, template=template)
-    return (result.content, result.extractor) if isinstance(result, Article) else None
+    if not isinstance(result, Article):
+        return None
+    content = with_texts(result.content, ledger_lookup(ctx.ledger)) if ctx.ledger else result.content
+    return content, result.extractor
 
 
 def _refresh_learnt(ctx: _Context) -> None:

@@ -2,10 +2,12 @@
 
 It holds what ingest remembers between runs: the WARC files already ingested, the fetched URLs that are
 aliases of a record, the dates listing pages show beside articles, each record's title key and date
-(to find the same article captured under another URL, :mod:`archive.twins`), and the URLs that match
+(to find the same article captured under another URL, :mod:`archive.twins`), the URLs that match
 their source's article pattern but whose latest capture is no article (a listing, a contact page: the
-source health's measure of a loose pattern). It is derived from the WARC
-files like the records, and rebuilt with them.
+source health's measure of a loose pattern), and what ``deptnews extract`` made of each attachment URL
+(its text's summary, or why it failed and how often). It is derived from the WARC files like the
+records, and rebuilt with them (``deptnews extract`` then links the texts again without reading the
+files again: they are kept by content hash in ``texts/``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 
 from archive.errors import StoreError
-from archive.model import record_id
+from archive.model import AttachmentText, record_id
 from archive.parse.template import EMPTY, Template, learn, relearn_at
 
 _LEDGER_SCHEMA = """
@@ -32,6 +34,9 @@ CREATE INDEX IF NOT EXISTS articles_by_source ON articles (source);
 CREATE TABLE IF NOT EXISTS not_articles (url TEXT PRIMARY KEY, source TEXT NOT NULL, reason TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS template_counts (
     source TEXT NOT NULL, observation TEXT NOT NULL, pages INTEGER NOT NULL, PRIMARY KEY (source, observation)
+);
+CREATE TABLE IF NOT EXISTS attachment_texts (
+    url TEXT PRIMARY KEY, text TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS templates (
     source TEXT PRIMARY KEY, pages INTEGER NOT NULL, learnt_at INTEGER NOT NULL, furniture TEXT NOT NULL,
@@ -190,6 +195,30 @@ class Ledger:
     def records_of(self, source: str) -> list[str]:
         """Ids of the records of ``source`` (as remembered by :meth:`add_article`)."""
         return [str(r[0]) for r in self._run("SELECT record_id FROM articles WHERE source = ?", source)]
+
+    def attachment_text(self, url: str) -> tuple[AttachmentText, int] | None:
+        """What ``deptnews extract`` last made of the attachment at ``url`` and how many times in a row
+        it failed (None: never tried)."""
+        rows = self._run("SELECT text, attempts FROM attachment_texts WHERE url = ?", url)
+        if not rows:
+            return None
+        try:
+            return AttachmentText.model_validate_json(str(rows[0][0])), _whole(rows[0][1])
+        except ValueError:
+            return None  # written by another version: tried again
+
+    def set_attachment_text(self, url: str, text: AttachmentText) -> None:
+        """Remember what extracting ``url`` gave; a failure counts one more attempt, a success resets
+        the count. Committed at once (a killed extract run keeps every file it finished)."""
+        rows = self._run("SELECT attempts FROM attachment_texts WHERE url = ?", url)
+        attempts = (_whole(rows[0][0]) if rows else 0) + 1 if text.status == "failed" else 0
+        self._run(
+            "INSERT OR REPLACE INTO attachment_texts (url, text, attempts) VALUES (?, ?, ?)",
+            url,
+            text.model_dump_json(),
+            attempts,
+        )
+        self._db.commit()
 
     def template(self, source: str) -> Template:
         """What was learnt of ``source``'s template so far (:mod:`archive.parse.template`)."""

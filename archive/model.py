@@ -43,12 +43,46 @@ class CaptureRef(_Model):
     content_type: str | None = None
 
 
+TextMethod = Literal["text-layer", "ocr", "mixed", "office"]
+"""How an attachment's text was read: a PDF's text layer, OCR of its scanned pages, both (some pages each),
+or an office file's own structure (DOCX, XLSX, DOC, XLS)."""
+
+
+class AttachmentText(_Model):
+    """What ``deptnews extract`` read from the archived file (never part of :meth:`Content.compute_hash`:
+    it is derived from another capture than the page's, and arrives later)."""
+
+    status: Literal["ok", "failed"] = Field(description="'ok', or 'failed' with a reason.")
+    reason: str | None = Field(
+        None,
+        description="Why extraction failed: 'encrypted', 'too-many-pages', 'timeout', 'memory', "
+        "'zip-bomb', 'corrupt', 'unsupported', 'tool-missing', 'crashed', 'too-much-text'.",
+    )
+    detail: str | None = Field(None, description="The failure's message.")
+    sha256: str | None = Field(None, description="SHA-256 of the archived file's bytes.")
+    path: str | None = Field(
+        None, description="The text file, relative to the data home: texts/<sha256[:2]>/<sha256>.json."
+    )
+    kind: str | None = Field(None, description="The format read: 'pdf', 'docx', 'xlsx', 'doc', 'xls'.")
+    method: TextMethod | None = None
+    pages: int | None = Field(None, ge=0, description="Pages (sheets for a workbook) the file has.")
+    confidence: float | None = Field(None, description="Mean OCR word confidence (0-100) of OCR pages.")
+    encoding: str | None = Field(None, description="Legacy encoding converted to Unicode: 'tcvn3', 'vni'.")
+    doc_numbers: list[str] = Field(
+        default_factory=list, description="Official document numbers found in the file's text."
+    )
+    extractor_version: str | None = None
+
+
 class Attachment(_Model):
     """A file linked from the article (PDF, Word, Excel, …)."""
 
     url: str
     title: str | None = None
     type: str | None = Field(None, description="File type from the extension, e.g. 'pdf', 'docx'.")
+    text: AttachmentText | None = Field(
+        None, description="The file's extracted text, once `deptnews extract` has read its archived bytes."
+    )
 
 
 class Image(_Model):
@@ -88,7 +122,10 @@ class Content(_Model):
 
     def compute_hash(self) -> str:
         """A stable hash of the content; equal hashes mean no visible change between captures."""
-        payload = json.dumps(self.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
+        data = self.model_dump(mode="json")
+        for attachment in data["attachments"]:
+            del attachment["text"]  # derived later from the file's own capture: not a change of the page
+        payload = json.dumps(data, ensure_ascii=False, sort_keys=True)
         return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

@@ -150,6 +150,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--rebuild", action="store_true", help="index every WARC file again")
 
+    p = command(
+        "extract",
+        help="read the text of archived attachments (PDF, OCR of scans, DOCX, XLSX, DOC, XLS)",
+        description="Read the text of every archived attachment the records link to that is not read "
+        "yet: a PDF's text layer (poppler), scanned pages by OCR (Tesseract, Vietnamese), DOCX, XLSX, DOC "
+        "and XLS (catdoc), legacy TCVN3/VNI text converted. Each file is read by a bounded worker process "
+        "(DEPTNEWS_EXTRACT__SECONDS, __MEMORY_MB, __MAX_PAGES, …); a failure is recorded with its reason "
+        "and retried by later runs; a killed run resumes. Then the records' attachments get their texts; "
+        "run `deptnews index` afterwards to search them.",
+    )
+    p.add_argument("--workers", type=int, metavar="N", help="files read at once (default 1)")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="status line on stderr (default: when stderr is a terminal and logs are text)",
+    )
+
     command("schema", help="print the JSON Schema of a record")
     command("dump", help="write an open-data dump (Frictionless Data Package) of every record")
 
@@ -320,6 +338,11 @@ def _main(argv: Sequence[str] | None) -> int:
             )
         case "check":
             return commands.check(settings, repair=args.repair, as_json_output=args.json)
+        case "extract":
+            from deptnews.commands.extract import extract
+
+            progress = False if args.log_format == "json" and args.progress is None else args.progress
+            return extract(settings, progress=progress, workers=args.workers)
         case "cdx":
             from deptnews.commands.cdx import cdx
 

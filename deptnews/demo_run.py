@@ -29,6 +29,7 @@ import httpx
 
 from archive.sources import load_sources
 from deptnews import commands
+from deptnews.commands.extract import extract
 from deptnews.demo.server import DemoWeb
 from deptnews.demo.sites import SITES, get_site
 from deptnews.settings import Settings
@@ -116,10 +117,11 @@ def _content_fingerprint(registry_text: str) -> str:
     """What a complete demo archive was crawled from: the registry and the bundled site content."""
     digest = hashlib.sha256(registry_text.encode("utf-8"))
     content = resources.files("deptnews.demo")
-    for folder in ("content", "templates"):
+    for folder in ("content", "content/files", "templates"):
         for item in sorted(content.joinpath(folder).iterdir(), key=lambda f: f.name):
-            digest.update(item.name.encode("utf-8"))
-            digest.update(item.read_bytes())
+            if item.is_file():  # content/files/ is a folder of its own: the committed legacy files
+                digest.update(item.name.encode("utf-8"))
+                digest.update(item.read_bytes())
     return digest.hexdigest()
 
 
@@ -193,7 +195,8 @@ def run_demo(
 
 
 def _build(settings: Settings, registry_text: str) -> int:
-    """Crawl, parse and index the demo sites unless the archive already holds exactly this demo."""
+    """Crawl, parse, extract the attachments' text and index the demo sites unless the archive already
+    holds exactly this demo."""
     target = settings.sources_file
     state_file = settings.data_home.root / DEMO_STATE
     fingerprint = _content_fingerprint(registry_text)
@@ -212,6 +215,8 @@ def _build(settings: Settings, registry_text: str) -> int:
         return crawled
     if commands.parse(settings, rebuild=False) == commands.EXIT_CONFIG:
         return commands.EXIT_CONFIG
+    # The attachments' text (a failure, e.g. a missing OCR tool, is reported and leaves the rest searchable).
+    extract(settings, progress=False)
     if (code := commands.index(settings, rebuild=False)) != commands.EXIT_OK:
         return code
     if crawled == commands.EXIT_OK:

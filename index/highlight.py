@@ -28,6 +28,12 @@ def _marked(tokens: list[Token], hl: Highlights) -> list[bool]:
     return marks
 
 
+def match_count(text: str, hl: Highlights) -> int:
+    """How many words of ``text`` a snippet would mark."""
+    tokens = list(tokenize(text))
+    return sum(_marked(tokens, hl)) if tokens else 0
+
+
 def snippet(text: str, hl: Highlights, *, window: int = _WINDOW) -> str:
     """The best window of ``text`` (most marked tokens) as safe HTML; the text's start if nothing matched."""
     tokens = list(tokenize(text))

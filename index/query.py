@@ -2,7 +2,8 @@
 
 Syntax: ``term``, ``"quoted phrase"``, ``-exclusion`` (also ``-"phrase"``), ``a OR b`` (OR binds tighter
 than the implicit AND), ``field:value`` / ``field:"value"`` for ``title``, ``author``, ``department``
-(text, same rules as plain words), ``source`` and ``year`` (exact values).
+(text, same rules as plain words), ``attachment`` and ``page`` (a word looked for only in the
+attachments' text or only in the page's), ``source`` and ``year`` (exact values).
 
 Per syllable: typed without marks it matches any spelling that folds to it (the folded term) and, with
 :data:`EXACT_BOOST`, the same unmarked spelling (so exact matches rank above folded ones); typed with
@@ -29,10 +30,18 @@ from index.vietnamese import nfc, tokenize
 
 MAX_QUERY_CHARS = 1000
 MAX_CLAUSES = 64
-FIELDS = ("title", "author", "source", "department", "year")
+FIELDS = ("title", "author", "source", "department", "year", "attachment", "page")
 BIGRAM_BOOST = 2.0
 EXACT_BOOST = 2.0
-_TEXT_FIELDS = {None: "text", "title": "title", "author": "author_t", "department": "department_t"}
+_TEXT_FIELDS: dict[str | None, tuple[str, ...]] = {
+    "title": ("title",),
+    "author": ("author_t",),
+    "department": ("department_t",),
+    "attachment": ("files",),
+    "page": ("text",),
+}
+SCOPES: dict[str, tuple[str, ...]] = {"all": ("text", "files"), "page": ("text",), "attachments": ("files",)}
+"""Where a plain word is looked for: the page's text and its attachments' text (``all``), or one of them."""
 _LEXER = re.compile(
     r'\s*(?P<neg>-(?=\S))?(?:(?P<field>[A-Za-z_]+):(?=\S))?(?:"(?P<quoted>[^"]*)"?|(?P<bare>[^\s"]+))'
 )
@@ -120,7 +129,7 @@ def bigram_query(a: str, b: str, fieldname: str, hl: Highlights, boost: float = 
     return q.Term(fieldname, bigram_term(a, b), boost=boost)
 
 
-def _clause_query(clause: Clause, hl: Highlights) -> q.Query | None:
+def _clause_query(clause: Clause, hl: Highlights, scope: tuple[str, ...] = SCOPES["all"]) -> q.Query | None:
     if clause.field == "source":
         return q.Term("source", clause.text.strip().lower())
     if clause.field == "year":
@@ -128,7 +137,13 @@ def _clause_query(clause: Clause, hl: Highlights) -> q.Query | None:
     words = syllables(clause.text)
     if not words:
         return None
-    fieldname = _TEXT_FIELDS[clause.field]
+    fieldnames = _TEXT_FIELDS.get(clause.field, scope) if clause.field else scope
+    built = [_words_query(words, clause, fieldname, hl) for fieldname in fieldnames]
+    # A phrase must be whole in one field: in the page's text or in an attachment's, never across.
+    return built[0] if len(built) == 1 else q.Or(built)
+
+
+def _words_query(words: list[str], clause: Clause, fieldname: str, hl: Highlights) -> q.Query:
     parts = [syllable_query(s, fieldname, hl) for s in words]
     if len(words) == 1:
         return parts[0]
@@ -139,8 +154,14 @@ def _clause_query(clause: Clause, hl: Highlights) -> q.Query | None:
     return q.AndMaybe(q.And(parts), q.Or([q.Term(p.fieldname, p.text, boost=BIGRAM_BOOST) for p in pairs]))
 
 
-def parse_query(text: str) -> ParsedQuery:
-    """Read a user query; :class:`QueryError` if it is too long or has nothing to search for."""
+def parse_query(text: str, *, scope: str = "all") -> ParsedQuery:
+    """Read a user query; :class:`QueryError` if it is too long or has nothing to search for.
+
+    ``scope`` (:data:`SCOPES`): where plain words are looked for; ``attachment:`` and ``page:`` choose
+    per word."""
+    if scope not in SCOPES:
+        raise QueryError(f"scope must be one of {', '.join(SCOPES)}")
+    fields = SCOPES[scope]
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"the query is {len(text)} characters long; the maximum is {MAX_QUERY_CHARS}")
     items = lex(_CONTROL.sub(" ", nfc(text)))
@@ -157,7 +178,7 @@ def parse_query(text: str) -> ParsedQuery:
             join_next = bool(groups)
             continue
         assert isinstance(item, Clause)
-        built = _clause_query(item, hl if not item.negated else Highlights())
+        built = _clause_query(item, hl if not item.negated else Highlights(), fields)
         if built is None:
             join_next = False
             continue
@@ -174,7 +195,7 @@ def parse_query(text: str) -> ParsedQuery:
         if item.field is None and not item.phrase:
             words = syllables(item.text)
             if adjacent and words:
-                boosts.append(bigram_query(adjacent[-1], words[0], "text", hl, BIGRAM_BOOST))
+                boosts.append(bigram_query(adjacent[-1], words[0], fields[0], hl, BIGRAM_BOOST))
             adjacent = words
         else:
             adjacent = []

@@ -12,6 +12,7 @@ from index.query import ParsedQuery, parse_query
 from index.schema import FACET_FIELDS
 
 Sort = Literal["relevance", "newest", "oldest"]
+Scope = Literal["all", "page", "attachments"]
 Interval = Literal["day", "month", "year"]
 FILTER_FIELDS = ("source", "department", "jurisdiction", "category", "author", "year", "month")
 """Fields ``SearchRequest.filters`` may name (exact values; ``month`` as ``YYYY-MM``)."""
@@ -26,6 +27,7 @@ __all__ = [
     "Hit",
     "IndexStats",
     "Interval",
+    "Scope",
     "SearchRequest",
     "SearchResults",
     "Sort",
@@ -52,6 +54,8 @@ class SearchRequest:
     offset: int = 0
     facets: Sequence[str] = ()
     cursor: str | None = None
+    scope: Scope = "all"
+    """Where plain words are looked for: the page's text and its attachments' (``all``), or one of them."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,10 @@ class Hit:
     jurisdiction: str | None = None
     category: str | None = None
     author: str | None = None
+    attachment: int | None = None
+    """When the snippet comes from an attachment: its number in the record's ``attachments`` (from 1)."""
+    page: int | None = None
+    """With ``attachment``: the page (or sheet) of it the snippet comes from (from 1)."""
 
 
 @dataclass(frozen=True)
@@ -97,7 +105,7 @@ def parse_request(request: SearchRequest) -> ParsedQuery | None:
     """Check the request and read its query (before any index is opened)."""
     _validate(request)
     text = (request.q or "").strip()
-    return parse_query(text) if text else None
+    return parse_query(text, scope=request.scope) if text else None
 
 
 def _validate(request: SearchRequest) -> None:

@@ -1,7 +1,8 @@
 """The Whoosh schema and how a record becomes an index document.
 
-Full text lives in one field, ``text`` (:class:`~index.fields.VietnameseText`: exact, folded and bigram
-terms, see :mod:`index.terms`), built from the title, lead, body and document numbers; an occurrence in
+Full text lives in ``text`` (:class:`~index.fields.VietnameseText`: exact, folded and bigram terms, see
+:mod:`index.terms`), built from the title, lead, body and document numbers (the page's and those found
+in its attachments), and ``files``, the text of its attachments (``deptnews extract``); an occurrence in
 the title weighs :data:`TITLE_WEIGHT`, in the lead :data:`LEAD_WEIGHT`, in the body 1, so title matches
 rank higher without a second field to query. ``title``, ``author_t`` and ``department_t`` are the same
 kind of field for the ``title:``, ``author:`` and ``department:`` query prefixes.
@@ -17,8 +18,9 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,7 +32,7 @@ from index.analysis import search_analyzer
 from index.fields import VietnameseText
 from index.terms import term_weights
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Bump when the schema changes. (Analysis changes are caught by :func:`analysis_fingerprint`.)"""
 
 FACET_FIELDS = ("source", "department", "jurisdiction", "category", "author", "year")
@@ -66,6 +68,7 @@ def build_schema() -> Schema:
         id=ID(unique=True, stored=True, sortable=True),
         title=VietnameseText(stored=True),
         text=VietnameseText(),
+        files=VietnameseText(),
         author_t=VietnameseText(),
         department_t=VietnameseText(),
         source=ID(stored=True, sortable=True),
@@ -101,8 +104,14 @@ def make_document(
     author: str | None = None,
     doc_numbers: Sequence[str] = (),
     content_hash: str = "",
+    attachment_text: Sequence[str] = (),
+    attachment_key: str = "",
 ) -> dict[str, Any]:
-    """The index document for these values (``published`` must be time-zone aware)."""
+    """The index document for these values (``published`` must be time-zone aware).
+
+    ``attachment_text``: the text of the record's attachments, page by page (the ``files`` field);
+    ``attachment_key``: what identifies it (the files' hashes). The document hash covers the key, not
+    the text, so a check that does not read the texts computes the same hash."""
     body_text = "\n".join(p for p in body if p)
     text: list[tuple[str, float]] = [(title, TITLE_WEIGHT)]
     if lead:
@@ -146,7 +155,10 @@ def make_document(
         doc["year"] = f"{local.year:04d}"
         doc["month"] = f"{local.year:04d}-{local.month:02d}"
         doc["day"] = local.date().isoformat()
-    doc["doc_hash"] = document_hash(doc)
+    doc["doc_hash"] = document_hash(doc | {"files_key": attachment_key})
+    files = "\n".join(t for t in attachment_text if t)
+    if files:
+        doc["files"] = [(files, 1.0)]
     return doc
 
 
@@ -171,8 +183,37 @@ def searchable(record: Record) -> bool:
     return record.repost_of is None
 
 
-def to_document(record: Record) -> dict[str, Any]:
-    """The index document of a record's current version."""
+def attachment_key(record: Record) -> str:
+    """The hashes of the record's extracted attachments, in order (what its ``files`` text is made of)."""
+    return " ".join(
+        a.text.sha256 or "" for a in record.attachments if a.text is not None and a.text.status == "ok"
+    )
+
+
+def attachment_pages(record: Record, texts_root: Path) -> Iterator[tuple[int, int, str]]:
+    """``(attachment number from 1, page number, text)`` of each page of the record's extracted
+    attachments, read from their text files under the data home ``texts_root`` (a file that is missing
+    or unreadable gives nothing: ``deptnews extract`` makes it again)."""
+    for n, attachment in enumerate(record.attachments, start=1):
+        text = attachment.text
+        if text is None or text.status != "ok" or not text.path:
+            continue
+        try:
+            data = json.loads((texts_root / text.path).read_text(encoding="utf-8"))
+            for page in data["pages"]:
+                yield n, int(page["number"]), str(page["text"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+
+
+def to_document(record: Record, texts_root: Path | None = None) -> dict[str, Any]:
+    """The index document of a record's current version; ``texts_root`` (the data home) to index the
+    text of its attachments too (their document numbers are indexed either way)."""
+    numbers = [*record.doc_numbers]
+    for attachment in record.attachments:
+        if attachment.text is not None:
+            numbers += [n for n in attachment.text.doc_numbers if n not in numbers]
+    pages = [t for _, _, t in attachment_pages(record, texts_root)] if texts_root is not None else []
     return make_document(
         id=record.id,
         url=record.url,
@@ -185,8 +226,10 @@ def to_document(record: Record) -> dict[str, Any]:
         jurisdiction=record.jurisdiction,
         category=record.category,
         author=record.author,
-        doc_numbers=record.doc_numbers,
+        doc_numbers=numbers,
         content_hash=record.content_hash,
+        attachment_text=pages,
+        attachment_key=attachment_key(record),
     )
 
 

@@ -9,9 +9,10 @@ BM25 score (:mod:`index.ranking`). Snippets are cut from the record text outside
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +27,7 @@ from index.dates import date_range_query, local_span
 from index.docsets import narrow, query_docs
 from index.errors import IndexMissing, QueryError
 from index.health import SourceHealth, source_health
-from index.highlight import snippet
+from index.highlight import match_count, snippet
 from index.postcache import DecodedPostings, PostingCache
 from index.query import Highlights, ParsedQuery
 from index.ranking import Stats, collection_stats, positive_terms, rank
@@ -46,6 +47,9 @@ from index.schema import LOCAL_TZ
 from index.snapshots import Snapshot, SnapshotPool
 
 _PERIOD_LEN = {"day": 10, "month": 7, "year": 4}
+MAX_SNIPPET_PAGES = 300
+"""Attachment pages looked at per hit for its snippet (the first ones; a long file's later pages still
+match the query, they only do not give the snippet)."""
 
 __all__ = [  # the request and result types are re-exported: callers import them from here
     "FACET_FIELDS",
@@ -79,7 +83,10 @@ class _Plan:
 
 
 class SearchService:
-    """Searches the index at ``path``; ``load_text(id)`` supplies the text snippets are cut from.
+    """Searches the index at ``path``; ``load_text(id)`` supplies the text snippets are cut from, and
+    ``load_attachments(id)`` the record's attachment pages as ``(attachment, page, text)``: a hit whose
+    attachment page matches more words than its page text (or any, for a search of attachments only)
+    takes its snippet from that page and names it (:attr:`Hit.attachment`, :attr:`Hit.page`).
 
     ``max_searchers``: searchers kept open for reuse (more are opened while more threads search).
     ``posting_cache_mb``: decoded posting lists kept for later searches (see :mod:`index.postcache`).
@@ -90,11 +97,13 @@ class SearchService:
         path: Path,
         load_text: Callable[[str], str | None],
         *,
+        load_attachments: Callable[[str], Iterable[tuple[int, int, str]]] | None = None,
         max_searchers: int = 4,
         posting_cache_mb: float = 256,
     ) -> None:
         self.path = path
         self._load_text = load_text
+        self._load_attachments = load_attachments
         self._pool = SnapshotPool(path, max_idle=max_searchers)
         self.postings = DecodedPostings(int(posting_cache_mb * 2**20))
 
@@ -259,7 +268,10 @@ class SearchService:
         plan, total, facets, stored, token = self._pool.run(
             lambda snap: self._run(snap, request, parsed, request.size)
         )
-        hits = [self._hit(fields, score, plan.highlights, snippets=True) for fields, score in stored]
+        hits = [
+            self._hit(fields, score, plan.highlights, snippets=True, scope=request.scope)
+            for fields, score in stored
+        ]
         took = (time.perf_counter() - started) * 1000
         return SearchResults(total=total, hits=hits, facets=facets, took_ms=round(took, 2), next_cursor=token)
 
@@ -303,7 +315,7 @@ class SearchService:
                 lambda snap, page=page: self._run(snap, page, parsed, batch)  # type: ignore[misc]
             )
             for fields, score in stored:
-                yield self._hit(fields, score, plan.highlights, snippets=snippets)
+                yield self._hit(fields, score, plan.highlights, snippets=snippets, scope=request.scope)
             if token is None:
                 return
 
@@ -327,12 +339,28 @@ class SearchService:
                 periods[day[:width]] += n
         return sorted(periods.items())
 
-    def _hit(self, fields: dict[str, Any], score: float | None, hl: Highlights, *, snippets: bool) -> Hit:
+    def _hit(
+        self,
+        fields: dict[str, Any],
+        score: float | None,
+        hl: Highlights,
+        *,
+        snippets: bool,
+        scope: str = "all",
+    ) -> Hit:
         stored = fields.get("published")
         published = stored.astimezone(LOCAL_TZ) if isinstance(stored, datetime) else None
         text = ""
+        where: tuple[int, int] | None = None
         if snippets:
-            text = snippet(self._load_text(fields["id"]) or fields.get("title", ""), hl)
+            page_text = self._load_text(fields["id"]) or fields.get("title", "")
+            found = self._attachment_match(fields["id"], hl, scope)
+            own = match_count(page_text, hl) if scope != "attachments" else 0
+            if found is not None and found[0] > own:
+                where = found[1], found[2]
+                text = snippet(found[3], hl)
+            else:
+                text = snippet(page_text, hl)
         return Hit(
             id=fields["id"],
             title=fields.get("title", ""),
@@ -345,4 +373,18 @@ class SearchService:
             jurisdiction=fields.get("jurisdiction"),
             category=fields.get("category"),
             author=fields.get("author"),
+            attachment=where[0] if where else None,
+            page=where[1] if where else None,
         )
+
+    def _attachment_match(self, rid: str, hl: Highlights, scope: str) -> tuple[int, int, int, str] | None:
+        """The attachment page marking the most words: ``(count, attachment, page, text)``; None when
+        none marks any (or attachments are not searched)."""
+        if self._load_attachments is None or scope == "page" or not (hl.exact or hl.folded):
+            return None
+        best: tuple[int, int, int, str] | None = None
+        for number, page, text in itertools.islice(self._load_attachments(rid), MAX_SNIPPET_PAGES):
+            count = match_count(text, hl)
+            if count and (best is None or count > best[0]):
+                best = (count, number, page, text)
+        return best

@@ -121,10 +121,12 @@ def sync(
     *,
     rebuild: bool = False,
     procs: int | None = None,
+    texts_root: Path | None = None,
 ) -> SyncReport:
     """Make the index hold the current version of exactly the listed records (see the module docstring).
 
-    ``procs``: writer processes for a full build; None chooses :func:`auto_procs`.
+    ``procs``: writer processes for a full build; None chooses :func:`auto_procs`. ``texts_root``: the
+    data home, whose extracted attachment texts are indexed with their records.
     """
     report = SyncReport()
     listed = list(entries)
@@ -147,7 +149,7 @@ def sync(
             for rid, stamp in wanted:
                 try:
                     record = load(rid)
-                    doc = to_document(record) if searchable(record) else None
+                    doc = to_document(record, texts_root) if searchable(record) else None
                 except (ArchiveError, ValueError) as exc:
                     report.failed.append((rid, str(exc)))
                     continue

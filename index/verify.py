@@ -56,10 +56,13 @@ def compare_index(root: Path, expected: Mapping[str, bytes]) -> IndexDiff:
     return diff
 
 
-def repair_index(writer: IndexWriter, diff: IndexDiff, load: Callable[[str], Record]) -> tuple[int, int]:
-    """Write and delete what ``diff`` lists, in one commit; returns ``(written, deleted)``."""
+def repair_index(
+    writer: IndexWriter, diff: IndexDiff, load: Callable[[str], Record], texts_root: Path | None = None
+) -> tuple[int, int]:
+    """Write and delete what ``diff`` lists, in one commit; returns ``(written, deleted)``
+    (``texts_root``: the data home, for the attachments' texts)."""
     rewrite = sorted(set(diff.missing) | set(diff.stale) | (set(diff.duplicates) - set(diff.orphans)))
     deletions = sorted(set(diff.orphans) | set(diff.duplicates))
     if not rewrite and not deletions:
         return 0, 0
-    return writer.write((to_document(load(rid)) for rid in rewrite), deletions)
+    return writer.write((to_document(load(rid), texts_root) for rid in rewrite), deletions)

@@ -457,3 +457,18 @@ def trickle_forever(h: BaseHTTPRequestHandler) -> None:
             h.wfile.write(b"x")
             h.wfile.flush()
             time.sleep(0.02)
+
+
+def require_extraction_tools() -> None:
+    """The attachment extraction tools' guard: in CI (``CI=true``) a missing tool fails the test naming
+    the Debian package to install; elsewhere the test skips saying so."""
+    from archive.documents.tools import TOOLS, missing_tools
+
+    missing = missing_tools()
+    if not missing:
+        return
+    packages = sorted({TOOLS.get(m, "tesseract-ocr-vie") for m in missing})
+    message = f"extraction tools missing: {', '.join(missing)} (apt-get install {' '.join(packages)})"
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(message)
+    pytest.skip(message)

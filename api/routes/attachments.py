@@ -1,4 +1,5 @@
-"""The archived files a record links to: ``/api/v1/records/{id}/attachments/{attachment}/file``.
+"""The files a record links to: ``/api/v1/records/{id}/attachments/{attachment}`` (what ``deptnews
+extract`` read from the file, page by page) and ``…/{attachment}/file`` (the archived bytes).
 
 The attachment's URL is looked up in the CDXJ index; its latest successful capture (archived redirects
 followed) is sent as a download with its original content type — ``Content-Disposition: attachment``
@@ -7,6 +8,8 @@ with the file's name, sandboxed (:mod:`api.archived`) — never shown from our o
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -14,14 +17,16 @@ from starlette.routing import Route
 
 from api.archived import latest_file, sandboxed
 from api.memento import Uris, http_date
+from api.models import AttachmentOut, AttachmentPageOut, AttachmentTextOut
 from api.parameters import PARAMETERS, check_known
 from api.problems import Problem
-from api.routes.common import get_record
+from api.routes.common import absolute_url, context, get_record, model_response
+from archive.documents.store import TextStore
+from archive.model import AttachmentText, Record
 
 
-async def attachment_file(request: Request) -> Response:
-    """The archived bytes of the record's n-th attachment (1 = the first); 404 ``attachment-not-found``
-    past the last one, 404 ``not-archived`` if it was never captured."""
+async def _attachment(request: Request) -> tuple[Record, int]:
+    """The record and the attachment number of the path; 404 ``attachment-not-found`` past the last."""
     check_known(request.query_params, ())
     found = await run_in_threadpool(get_record, request, request.path_params["record_id"])
     n: int = PARAMETERS["attachment"].read(request.path_params["attachment"])
@@ -33,6 +38,53 @@ async def attachment_file(request: Request) -> Response:
             f"record {found.id} has {len(found.attachments)} attachment(s); no attachment {n}",
             parameter="attachment",
         )
+    return found, n
+
+
+def _pages(root: Path, text: AttachmentText | None) -> list[AttachmentPageOut]:
+    """The stored pages of an extracted attachment ([] when none, or its file is gone: re-derivable)."""
+    if text is None or text.status != "ok" or not text.sha256:
+        return []
+    stored = TextStore(root / "texts").get(text.sha256)
+    if stored is None:
+        return []
+    return [
+        AttachmentPageOut(
+            number=p.number, label=p.label, method=p.method, confidence=p.confidence, text=p.text
+        )
+        for p in stored.pages
+    ]
+
+
+async def attachment(request: Request) -> Response:
+    """The record's n-th attachment (1 = the first): its link, what extraction found and its text page
+    by page; 404 ``attachment-not-found`` past the last one."""
+    found, n = await _attachment(request)
+    item = found.attachments[n - 1]
+    pages = await run_in_threadpool(_pages, context(request).home.root, item.text)
+    where = {"record_id": found.id, "attachment": str(n)}
+    body = AttachmentOut(
+        record_id=found.id,
+        attachment=n,
+        url=item.url,
+        title=item.title,
+        type=item.type,
+        text=AttachmentTextOut(**item.text.model_dump(exclude={"path", "extractor_version"}))
+        if item.text is not None
+        else None,
+        pages=pages,
+        links={
+            "file": absolute_url(request, "attachment_file", **where),
+            "record": absolute_url(request, "record", record_id=found.id),
+        },
+    )
+    return model_response(body)
+
+
+async def attachment_file(request: Request) -> Response:
+    """The archived bytes of the record's n-th attachment (1 = the first); 404 ``attachment-not-found``
+    past the last one, 404 ``not-archived`` if it was never captured."""
+    found, n = await _attachment(request)
     url = found.attachments[n - 1].url
     entry, capture = await latest_file(request, url)
     headers = {
@@ -44,6 +96,7 @@ async def attachment_file(request: Request) -> Response:
 
 
 routes = [
+    Route("/api/v1/records/{record_id}/attachments/{attachment}", attachment, name="attachment"),
     Route(
         "/api/v1/records/{record_id}/attachments/{attachment}/file",
         attachment_file,

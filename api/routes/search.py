@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from api.models import FacetOut, FacetValue, HitOut, SearchOut
+from api.models import FacetOut, FacetValue, HitOut, MatchOut, SearchOut
 from api.parameters import query_value
 from api.params import search_request
 from api.problems import Problem
@@ -30,7 +30,22 @@ def hit_out(hit: Hit, request: Request) -> HitOut:
         department=hit.department,
         score=hit.score,
         snippet=hit.snippet,
+        match=_match(hit, request),
         links={"self": absolute_url(request, "record", record_id=hit.id)},
+    )
+
+
+def _match(hit: Hit, request: Request) -> MatchOut | None:
+    if hit.attachment is None or hit.page is None:
+        return None
+    where = {"record_id": hit.id, "attachment": str(hit.attachment)}
+    return MatchOut(
+        attachment=hit.attachment,
+        page=hit.page,
+        links={
+            "text": absolute_url(request, "attachment", **where),
+            "file": absolute_url(request, "attachment_file", **where),
+        },
     )
 
 

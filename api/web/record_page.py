@@ -3,13 +3,16 @@
 
 The record page shows the content of one version, its provenance, the archived copy in a sandboxed frame
 (served by ``/api/v1/records/{id}/capture`` under its own sandbox policy), every version with links to
-diffs, a citation pinned to the version, and links to the JSON of all of it.
+diffs, a citation pinned to the version, links to the JSON of all of it, and each attachment with its
+extracted text behind a toggle (``<details>``), one section per page with the anchor ``#att-N-p-P`` that
+a search hit matched in an attachment links to (highlighted by CSS ``:target``; no script).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -19,7 +22,9 @@ from api.diffs import diff_versions
 from api.routes.common import context, get_record, int_param
 from api.web.errors import check_params
 from api.web.render import Page
-from archive.model import Record, Version
+from archive.documents.result import Page as Page_
+from archive.documents.store import TextStore
+from archive.model import Content, Record, Version
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,19 @@ def citation(page: Page, record: Record, version: Version, source_name: str) -> 
     return " ".join(text.split()), permalink
 
 
+def _attachment_pages(root: Path, content: Content) -> dict[int, list[Page_]]:
+    """The extracted pages of each attachment of ``content`` (by number from 1), read from the data home."""
+    store = TextStore(root / "texts")
+    found: dict[int, list[Page_]] = {}
+    for n, attachment in enumerate(content.attachments, start=1):
+        text = attachment.text
+        if text is not None and text.status == "ok" and text.sha256:
+            stored = store.get(text.sha256)
+            if stored is not None:
+                found[n] = stored.pages
+    return found
+
+
 async def record_page(request: Request) -> Response:
     page = Page(request)
     check_params(request, ("lang", "version"))
@@ -107,6 +125,10 @@ async def record_page(request: Request) -> Response:
         compare_url=page.path("web_diff", record_id=rid),
         cite_text=cite_text,
         permalink=permalink,
+        attachment_pages=await run_in_threadpool(
+            _attachment_pages, context(request).home.root, version.content
+        ),
+        attachment_file=lambda n: page.path("attachment_file", record_id=rid, attachment=str(n)),
         json={
             "record": page.path("record", record_id=rid),
             "versions": page.path("versions", record_id=rid),

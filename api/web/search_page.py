@@ -81,6 +81,9 @@ class HitView:
     source: str
     department: str
     snippet: Markup
+    match_url: str | None = None
+    """With a snippet from an attachment: the record page at that attachment's page."""
+    match_label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -202,6 +205,12 @@ def _hits(page: Page, results: SearchResults, labels: dict[str, str]) -> list[Hi
             source=labels.get(hit.source, hit.source),
             department=hit.department,
             snippet=trusted_snippet(hit.snippet),
+            match_url=page.url("web_record", record_id=hit.id) + f"#att-{hit.attachment}-p-{hit.page}"
+            if hit.attachment
+            else None,
+            match_label=page.t("search.in_attachment", n=hit.attachment, page=hit.page)
+            if hit.attachment
+            else None,
         )
         for hit in results.hits
     ]

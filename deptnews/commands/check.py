@@ -223,13 +223,13 @@ def _repair_archive(
 def _repair_index(home: DataHome, writer: IndexWriter, found: IndexInspection) -> list[str]:
     store = RecordStore(home.records_dir)
     if found.error is not None:
-        report = sync(writer, record_entries(store), store.get, rebuild=True)
+        report = sync(writer, record_entries(store), store.get, rebuild=True, texts_root=home.root)
         failed = f"; {len(report.failed)} record(s) could not be read" if report.failed else ""
         return [f"index: rebuilt from the records ({report.added} document(s)){failed}"]
     if found.diff is None or found.diff.ok:
         return []
     diff = found.diff
-    written, deleted = repair_index(writer, diff, store.get)
+    written, deleted = repair_index(writer, diff, store.get, home.root)
     return [
         f"index: wrote {written} document(s) ({len(diff.missing)} missing, {len(diff.stale)} stale), "
         f"deleted {deleted} ({len(diff.orphans)} orphan(s), {len(diff.duplicates)} duplicated id(s))"

@@ -56,6 +56,7 @@ def index(settings: Settings, *, rebuild: bool, procs: int | None = None) -> int
             store.get,
             rebuild=rebuild,
             procs=procs,
+            texts_root=home.root,
         )
     except (SearchError, ArchiveError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import jinja2
 
 from deptnews.demo.assets import pdf_document, png_image
+from deptnews.demo.documents import FILES
 from deptnews.demo.sites import DemoArticle, DemoSite
 
 HTML = "text/html; charset=utf-8"
@@ -107,13 +108,17 @@ class SiteApp:
         self._assets = self._build_assets()
 
     def _build_assets(self) -> dict[str, Response]:
-        """Binary files: the logo, article images and PDF attachments."""
+        """Binary files: the logo, article images and attachments."""
         assets = {self.site.logo_path: Response(200, png_image(48, 48, (180, 30, 30)), "image/png")}
         for article in self.site.articles:
             for image in article.images:
                 png = png_image(64, 36, (40, 90, 160))
                 assets[image] = Response(200, png, "image/png", article.modified)
             for attachment in article.attachments:
+                if attachment.file is not None:
+                    data, media_type = FILES[attachment.file]
+                    assets[attachment.path] = Response(200, data(), media_type, article.modified)
+                    continue
                 pdf = pdf_document(f"deptnews demo attachment: {attachment.name}")
                 assets[attachment.path] = Response(200, pdf, "application/pdf", article.modified)
         return assets

@@ -51,11 +51,13 @@ class Link:
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
-    """A file attached to an article (served as a tiny valid PDF)."""
+    """A file attached to an article: one of :data:`deptnews.demo.documents.FILES` when ``file`` names
+    it (a real decision, plan or list), else a tiny valid PDF."""
 
     path: str
     name: str
     label: str
+    file: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +212,8 @@ def _article(site_id: str, prefix: str, cms: Cms, raw: Mapping[str, Any]) -> Dem
         body_html=body,
         tail_html=tail,
         attachments=tuple(
-            Attachment(_str(a, "path"), _str(a, "name"), _str(a, "label")) for a in raw.get("attachments", ())
+            Attachment(_str(a, "path"), _str(a, "name"), _str(a, "label"), a.get("file"))
+            for a in raw.get("attachments", ())
         ),
         images=tuple(_str({"image": i}, "image") for i in raw.get("images", ())),
         paragraphs=tuple(p for p in paragraphs if p),

@@ -253,6 +253,7 @@ def test_mementos_warcs_and_the_cdx_index(generated: tuple[Any, str, str, str]) 
     missing = _op("records", "attachment_file").sync_detailed(SAMPLE_RECORDS[0].id, 1, client=client)
     assert missing.status_code == 404  # the sample records attach nothing
     call(client, "records", "attachment_file", SAMPLE_RECORDS[0].id, 1, status=404)
+    call(client, "records", "attachment", SAMPLE_RECORDS[0].id, 1, status=404)
 
 
 def test_a_400_is_a_problem_through_the_client(generated: tuple[Any, str, str, str]) -> None:

@@ -19,6 +19,8 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 
 from deptnews.demo import SEED_ARTICLE_PATH, SITES, DemoSite, DemoWeb, get_site
+from deptnews.demo.assets import pdf_document
+from deptnews.demo.documents import FILES
 from deptnews.demo.render import Response
 from deptnews.demo.server import not_modified
 
@@ -400,14 +402,19 @@ def test_every_page_is_utf8_nfc(site: DemoSite, web: DemoWeb, client: httpx.Clie
 
 def test_attachments_and_images(web: DemoWeb, client: httpx.Client) -> None:
     site = get_site("stttt")
-    article = next(a for a in site.articles if a.attachments)
-    page = client.get(web.url("stttt", article.path)).text
-    attachment = article.attachments[0]
-    assert attachment.path.startswith("/sites/default/files/")
-    assert f'href="{attachment.path}"' in page
-    pdf = client.get(web.url("stttt", attachment.path))
-    assert pdf.status_code == 200
-    assert pdf.headers["content-type"] == "application/pdf"
+    attached = [(a, x) for a in site.articles for x in a.attachments]
+    assert {x.file for _, x in attached} == set(FILES)  # every generated file is attached somewhere
+    for article, attachment in attached:
+        page = client.get(web.url("stttt", article.path)).text
+        assert attachment.path.startswith("/sites/default/files/")
+        assert f'href="{attachment.path}"' in page
+        served = client.get(web.url("stttt", attachment.path))
+        assert served.status_code == 200
+        assert attachment.file is not None
+        data, media_type = FILES[attachment.file]
+        assert (served.headers["content-type"], served.content) == (media_type, data())
+    # The tiny placeholder PDF other demo attachments get is a valid PDF: its xref offsets are right.
+    pdf = httpx.Response(200, content=pdf_document("deptnews demo attachment"))
     assert pdf.content.startswith(b"%PDF-1.4")
     assert pdf.content.endswith(b"%%EOF\n")
     startxref = int(pdf.content.rsplit(b"startxref", 1)[1].split()[0])

@@ -118,7 +118,8 @@ def compare(expected: Any, actual: Any, *, blocks: bool = True) -> None:
             assert actual.doc_field_length(docnum, name) == expected.doc_field_length(docnum, name)
     for name in scorable:
         assert actual.field_length(name) == expected.field_length(name)
-        assert actual.max_field_length(name) == expected.max_field_length(name)
+        if expected.field_length(name):  # Whoosh cannot tell the longest of a field no document has
+            assert actual.max_field_length(name) == expected.max_field_length(name)
     for name, field in build_schema().items():
         if field.column_type:
             assert list(actual.column_reader(name)) == list(expected.column_reader(name)), name

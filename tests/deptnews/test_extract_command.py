@@ -1,0 +1,152 @@
+"""``deptnews extract`` on the demo sites' real attachments: texts in the records, the index and the API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from conftest import require_extraction_tools
+from starlette.testclient import TestClient
+
+from api.app import create_app
+from archive.documents.run import extract_attachments
+from archive.home import DataHome
+from archive.ledger import Ledger
+from archive.model import Record
+from archive.store import RecordStore
+from deptnews.cli import main
+from deptnews.demo import documents as demo
+from deptnews.demo.server import DemoWeb
+from deptnews.demo_run import demo_sources_toml
+
+
+@dataclass
+class Extracted:
+    home: DataHome
+    client: TestClient
+
+    def record_with(self, file: str) -> tuple[Record, int]:
+        """The record attaching the demo file ``file`` (a key of FILES) and its attachment number."""
+        suffix = {"decision-pdf": "1234-qd-ubnd-ke-hoach-ung-dung-cntt-2019.pdf"}.get(file)
+        for record in RecordStore(self.home.records_dir):
+            for n, attachment in enumerate(record.attachments, start=1):
+                if attachment.text is not None and attachment.text.sha256 == _sha(file):
+                    return record, n
+                if suffix and attachment.url.endswith(suffix):
+                    return record, n
+        raise AssertionError(f"no record attaches {file}")
+
+
+def _sha(file: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(demo.FILES[file][0]()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Extracted]:
+    require_extraction_tools()
+    home = DataHome(tmp_path_factory.mktemp("extract") / "data")
+    with DemoWeb() as web:
+        home.root.mkdir(parents=True)
+        home.sources_file.write_text(demo_sources_toml(web.base_urls), encoding="utf-8")
+        args = ["--home", str(home.root)]
+        assert main([*args, "crawl"]) == 0
+        assert main([*args, "parse"]) == 0
+
+    # Interrupted after the first file: what was done stays done, the next run does the rest.
+    class Stop(Exception):
+        pass
+
+    def stop(done: int, total: int, url: str) -> None:
+        raise Stop
+
+    with pytest.raises(Stop):
+        extract_attachments(home, report=stop)
+    with Ledger.open(home.records_dir) as ledger:
+        first = [
+            u
+            for r in RecordStore(home.records_dir)
+            for a in r.attachments
+            if (u := a.url) and ledger.attachment_text(u)
+        ]
+    assert len(first) == 1
+    assert main(["--home", str(home.root), "extract", "--workers", "2"]) == 0
+    assert main(["--home", str(home.root), "index"]) == 0
+    with TestClient(create_app(home)) as client:
+        yield Extracted(home, client)
+
+
+@pytest.mark.parametrize(
+    ("file", "query", "method", "page"),
+    [
+        ("decision-pdf", '"Đoàn Thu Hà"', "text-layer", 2),
+        ("scanned-pdf", '"Nguyễn Thị Hường"', "ocr", 1),
+        ("plan-docx", '"Nhân giống hồi Lạng Sơn"', "office", 1),
+        ("winners-xlsx", '"Lường Thị Mai"', "office", 1),
+        ("legacy-doc", '"hồ chứa nước"', "office", 1),
+        ("legacy-xls", '"Vi Văn Thưởng"', "office", 1),
+    ],
+)
+def test_a_search_finds_the_record_through_each_kind_of_attachment(
+    extracted: Extracted, file: str, query: str, method: str, page: int
+) -> None:
+    record, n = extracted.record_with(file)
+    text = record.attachments[n - 1].text
+    assert text is not None
+    assert (text.status, text.method, text.sha256) == ("ok", method, _sha(file))
+    assert record.versions[-1].content.attachments == record.attachments  # the latest version too
+    found = extracted.client.get("/api/v1/search", params={"q": query, "in": "attachments"}).json()
+    hit = next(h for h in found["hits"] if h["id"] == record.id)
+    assert (hit["match"]["attachment"], hit["match"]["page"]) == (n, page)
+    assert "<mark>" in hit["snippet"]
+    page_only = extracted.client.get("/api/v1/search", params={"q": query, "in": "page"}).json()
+    assert record.id not in [h["id"] for h in page_only["hits"]]
+    field = extracted.client.get("/api/v1/search", params={"q": f"attachment:{query}"}).json()
+    assert record.id in [h["id"] for h in field["hits"]]
+
+
+def test_document_numbers_in_attachments_are_searchable_and_listed(extracted: Extracted) -> None:
+    record, n = extracted.record_with("scanned-pdf")
+    text = record.attachments[n - 1].text
+    assert text is not None
+    assert demo.SCANNED_NUMBER in text.doc_numbers
+    found = extracted.client.get("/api/v1/search", params={"q": demo.SCANNED_NUMBER}).json()
+    assert record.id in [h["id"] for h in found["hits"]]
+
+
+def test_the_attachment_endpoint_gives_metadata_and_text_per_page(extracted: Extracted) -> None:
+    record, n = extracted.record_with("decision-pdf")
+    response = extracted.client.get(f"/api/v1/records/{record.id}/attachments/{n}")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["text"]["kind"], body["text"]["pages"], body["text"]["method"]) == ("pdf", 2, "text-layer")
+    assert [p["number"] for p in body["pages"]] == [1, 2]
+    assert f"Số: {demo.DECISION_NUMBER}" in body["pages"][0]["text"]
+    assert demo.DECISION_NUMBER in body["text"]["doc_numbers"]
+    download = extracted.client.get(body["links"]["file"])
+    assert download.headers["content-disposition"].startswith("attachment;")
+    assert download.content == demo.decision_pdf()
+    missing = extracted.client.get(f"/api/v1/records/{record.id}/attachments/{len(record.attachments) + 1}")
+    assert (missing.status_code, missing.json()["type"]) == (404, "/problems/attachment-not-found")
+
+
+def test_a_second_run_reads_nothing_again(extracted: Extracted, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--home", str(extracted.home.root), "extract"]) == 0
+    out = capsys.readouterr().out
+    assert "read 0 " in out
+    assert "already done 6" in out
+
+
+def test_the_record_page_shows_each_attachment_text_behind_a_toggle(extracted: Extracted) -> None:
+    record, n = extracted.record_with("decision-pdf")
+    page = extracted.client.get(f"/records/{record.id}")
+    assert page.status_code == 200
+    html = page.text
+    assert f'id="att-{n}-p-2"' in html
+    details = html[html.index('<details class="attachment-text">') : html.index("</details>")]
+    assert "Đoàn Thu Hà" in details
+    assert "<script" not in details
+    found = extracted.client.get("/", params={"q": '"Đoàn Thu Hà"', "in": "attachments"})
+    assert f"/records/{record.id}#att-{n}-p-2" in found.text
