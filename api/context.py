@@ -17,7 +17,7 @@ from archive.sources import Registry, load_sources
 from archive.store import RecordStore
 from archive.warcfiles import WarcCatalog
 from index.health import SourceHealth
-from index.search import SearchService
+from index.whoosh.service import SearchService
 
 RECORD_COUNT_TTL = 30.0
 """Seconds a record count is reused: probes may come every second; a count lists every shard."""

@@ -14,7 +14,7 @@ from api.problems import problem_response
 from api.routes import problem_types
 from api.routes.common import base_url, context, model_response
 from index.errors import SearchError
-from index.search import SearchRequest
+from index.whoosh.service import SearchRequest
 
 
 async def _record_count(ctx: ApiContext) -> int:

@@ -19,7 +19,7 @@ from deptnews.commands.base import EXIT_CONFIG, EXIT_FAILURES, EXIT_LOCKED, EXIT
 from deptnews.settings import Settings
 from index.errors import SearchError
 from index.health import SHORT_BODY, SourceHealth
-from index.search import SearchService
+from index.whoosh.service import SearchService
 from scrapers.crawl import Crawler
 from scrapers.errors import CrawlLocked
 from scrapers.lock import CrawlLock

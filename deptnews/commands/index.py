@@ -12,8 +12,8 @@ from archive.store import RecordStore
 from deptnews.commands.base import EXIT_FAILURES, EXIT_OK
 from deptnews.settings import Settings
 from index.errors import SearchError
-from index.store import IndexWriter
-from index.sync import sync
+from index.whoosh.store import IndexWriter
+from index.whoosh.sync import sync
 
 _HEX = frozenset("0123456789abcdef")
 
@@ -41,7 +41,7 @@ def record_entries(store: RecordStore) -> Iterator[tuple[str, str]]:
 def index(settings: Settings, *, rebuild: bool, procs: int | None = None) -> int:
     """Bring the index in line with the records (``rebuild``: build a fresh index and switch to it).
 
-    ``procs``: writer processes for a full build (default: see :func:`index.sync.auto_procs`).
+    ``procs``: writer processes for a full build (default: see :func:`index.whoosh.sync.auto_procs`).
     """
     home = settings.data_home.ensure()
     store = RecordStore(home.records_dir)

@@ -15,7 +15,7 @@ from archive.tableschema import record_json_schema
 from deptnews.commands.base import EXIT_CONFIG, EXIT_FAILURES, EXIT_OK
 from deptnews.settings import Settings
 from index.errors import QueryError, SearchError
-from index.search import FILTER_FIELDS, Hit, SearchRequest, SearchService, Sort
+from index.whoosh.service import FILTER_FIELDS, Hit, SearchRequest, SearchService, Sort
 
 
 def _hit_json(hit: Hit) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 from api.app import create_app
 from archive.home import DataHome
 from archive.store import RecordStore
-from index.store import IndexWriter
+from index.whoosh.store import IndexWriter
 
 
 @pytest.fixture(scope="module")

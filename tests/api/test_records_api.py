@@ -17,7 +17,7 @@ from api.settings import ApiSettings
 from archive.home import DataHome
 from archive.sources import Source
 from archive.store import RecordStore
-from index.store import IndexWriter
+from index.whoosh.store import IndexWriter
 
 URL = "http://so.example.vn/tin-tuc/bai-1"
 PAGE_V1 = b"<html><body><h1>Tin</h1><p>Ban dau</p><script>document.title='pwned'</script></body></html>"

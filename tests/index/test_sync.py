@@ -1,4 +1,4 @@
-"""Incremental indexing (index.sync) against a real record store, and the `deptnews index` command."""
+"""Incremental indexing (index.whoosh.sync) against a real record store, and the `deptnews index` command."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from archive.home import DataHome
 from archive.store import RecordStore
 from deptnews.cli import main
 from deptnews.commands.index import record_entries
-from index.search import SearchRequest, SearchService
-from index.store import CURRENT, IndexWriter, read_location
-from index.sync import STAMPS, SyncReport, indexed_hashes, sync
+from index.whoosh.service import SearchRequest, SearchService
+from index.whoosh.store import CURRENT, IndexWriter, read_location
+from index.whoosh.sync import STAMPS, SyncReport, indexed_hashes, sync
 
 RECORDS = list(corpus_records(12, seed=31, body_syllables=40))
 

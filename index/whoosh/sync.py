@@ -38,7 +38,7 @@ from archive.errors import ArchiveError
 from archive.model import Record
 from index.errors import IndexMissing, IndexOutdated
 from index.schema import searchable, to_document
-from index.store import INDEX_NAME, IndexWriter, Location
+from index.whoosh.store import INDEX_NAME, IndexWriter, Location
 
 __all__ = ["SyncReport", "auto_procs", "indexed_documents", "indexed_hashes", "sync"]
 
