@@ -178,7 +178,19 @@ class DumpsOut(_Out):
     dumps: list[DumpOut]
 
 
+class NodeOut(_Out):
+    name: str = Field(description="local (Whoosh), primary or replica-N (PostgreSQL).")
+    role: str = Field(description="local, primary or replica.")
+    ready: bool = Field(description="Whether searches may be sent to this node now.")
+    lag_seconds: float | None = Field(None, description="A replica's replay lag behind the primary, seconds.")
+    detail: str = Field("", description="Why the node is not used (empty when it is).")
+
+
 class HealthOut(_Out):
     status: str
     records: int | None = Field(None, description="Records in the store (recounted every 30 s).")
     indexed: int | None = Field(None, description="Documents the index can search (readiness only).")
+
+
+class ReadyOut(HealthOut):
+    nodes: list[NodeOut] = Field(description="Each index node searches may go to, checked now.")

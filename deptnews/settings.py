@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.settings import ApiSettings
 from archive.home import DataHome
+from index.settings import IndexSettings
 from scrapers.settings import CrawlSettings
 
 
@@ -22,6 +23,7 @@ class Settings(BaseSettings):
     sources: Path | None = Field(None, description="Sources registry; default: <home>/sources.toml.")
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
     index_writer_timeout: float = Field(30.0, gt=0, description="Seconds to wait for the index lock.")
     index_memory_mb: int = Field(
         256,

@@ -79,3 +79,40 @@ class TerminalProgress:
             self._stream.write("\r" + " " * self._width + "\r")
             self._stream.flush()
             self._width = 0
+
+
+class CountBar:
+    """``indexing [#######-------------]  35% 3,500/10,000 records``, redrawn in place at most ``rate``
+    times a second (for work counted in items: indexing, migrating); call it as ``bar(done, total)``."""
+
+    def __init__(self, stream: TextIO, label: str, *, unit: str = "records", rate: float = 10.0) -> None:
+        self._stream = stream
+        self._label = label
+        self._unit = unit
+        self._interval = 1.0 / rate
+        self._last_draw = float("-inf")  # the first call always draws
+        self._width = 0
+
+    def line(self, done: int, total: int) -> str:
+        """The bar for ``done`` of ``total`` (exposed for tests)."""
+        share = done / total if total else 1.0
+        filled = int(share * 20)
+        bar = "#" * filled + "-" * (20 - filled)
+        return f"{self._label} [{bar}] {share:4.0%} {done:,}/{total:,} {self._unit}"
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self._last_draw < self._interval:
+            return
+        self._last_draw = now
+        text = self.line(done, total)
+        pad = " " * max(0, self._width - len(text))
+        self._stream.write("\r" + text + pad)
+        self._stream.flush()
+        self._width = len(text)
+
+    def close(self) -> None:
+        if self._width:
+            self._stream.write("\r" + " " * self._width + "\r")
+            self._stream.flush()
+            self._width = 0

@@ -20,9 +20,10 @@ from typing import Any
 import numpy as np
 from whoosh import query as q
 
+from index.backend import NodeStatus
 from index.cursor import Cursor, decode_cursor, encode_cursor
 from index.dates import date_range_query, local_span
-from index.errors import IndexMissing, QueryError
+from index.errors import IndexMissing, QueryError, SearchError
 from index.health import SourceHealth
 from index.highlight import snippet
 from index.query import Highlights, ParsedQuery
@@ -80,7 +81,8 @@ class _Plan:
 
 
 class SearchService:
-    """Searches the index at ``path``; ``load_text(id)`` supplies the text snippets are cut from.
+    """The Whoosh :class:`~index.backend.SearchBackend`: searches the index at ``path``;
+    ``load_text(id)`` supplies the text snippets are cut from.
 
     ``max_searchers``: searchers kept open for reuse (more are opened while more threads search).
     ``posting_cache_mb``: decoded posting lists kept for later searches (see :mod:`index.whoosh.postcache`).
@@ -127,6 +129,14 @@ class SearchService:
             )
 
         return self._pool.run(work)
+
+    def readiness(self) -> list[NodeStatus]:
+        """The one local node: ready when the index opens and can be searched."""
+        try:
+            self._pool.run(lambda snap: int(snap.searcher.doc_count()))
+        except SearchError as exc:
+            return [NodeStatus("local", "local", False, detail=str(exc))]
+        return [NodeStatus("local", "local", True)]
 
     def health(self) -> dict[str, SourceHealth]:
         """Per-source parser health of the current records (see :mod:`index.whoosh.health`)."""
