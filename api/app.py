@@ -21,6 +21,7 @@ from api.problems import Problem, handle_http, handle_problem, handle_unexpected
 from api.routes import all_routes
 from api.settings import ApiSettings
 from archive.home import DataHome
+from index.settings import IndexSettings
 
 _MACHINE_PATHS = ("/api/", "/dumps/", "/openapi.json", "/healthz", "/readyz")
 
@@ -39,12 +40,21 @@ async def handle_http_negotiated(request: Request, exc: Exception) -> Response:
 
 
 def create_app(
-    home: DataHome, *, sources_file: Path | None = None, settings: ApiSettings | None = None
+    home: DataHome,
+    *,
+    sources_file: Path | None = None,
+    settings: ApiSettings | None = None,
+    index: IndexSettings | None = None,
 ) -> Starlette:
     """The API over one data home. Nothing is opened until the first request needs it; a commit to the
     index by another process is picked up by the next search, without a restart."""
     settings = settings or ApiSettings()
-    ctx = ApiContext(home=home, settings=settings, sources_file=sources_file or home.sources_file)
+    ctx = ApiContext(
+        home=home,
+        settings=settings,
+        sources_file=sources_file or home.sources_file,
+        index=index or IndexSettings(),
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -17,9 +17,11 @@ from archive.home import DataHome
 from archive.sources import Registry, load_sources
 from archive.store import RecordStore
 from archive.warcfiles import WarcCatalog
+from index.backend import SearchBackend
+from index.backends import open_search
 from index.health import SourceHealth
 from index.schema import attachment_pages
-from index.search import SearchService
+from index.settings import IndexSettings
 
 RECORD_COUNT_TTL = 30.0
 """Seconds a record count is reused: probes may come every second; a count lists every shard."""
@@ -31,8 +33,9 @@ class ApiContext:
     home: DataHome
     settings: ApiSettings
     sources_file: Path
+    index: IndexSettings = field(default_factory=IndexSettings)
     store: RecordStore = field(init=False)
-    search: SearchService = field(init=False)
+    search: SearchBackend = field(init=False)
     cdx: CdxIndex = field(init=False)
     warcs: WarcCatalog = field(init=False)
     _registry: tuple[float, Registry] | None = field(default=None, init=False)
@@ -45,7 +48,8 @@ class ApiContext:
         self.store = RecordStore(self.home.records_dir)
         self.cdx = CdxIndex(self.home.cdx_dir, self.home.warc_dir)
         self.warcs = WarcCatalog(self.cdx)
-        self.search = SearchService(
+        self.search = open_search(
+            self.index,
             self.home.index_dir,
             self._load_text,
             load_attachments=self._load_attachments,

@@ -194,6 +194,14 @@ class DumpsOut(_Out):
     dumps: list[DumpOut]
 
 
+class NodeOut(_Out):
+    name: str = Field(description="local (Whoosh), primary or replica-N (PostgreSQL).")
+    role: str = Field(description="local, primary or replica.")
+    ready: bool = Field(description="Whether searches may be sent to this node now.")
+    lag_seconds: float | None = Field(None, description="A replica's replay lag behind the primary, seconds.")
+    detail: str = Field("", description="Why the node is not used (empty when it is).")
+
+
 class HealthOut(_Out):
     status: str
     records: int | None = Field(None, description="Records in the store (recounted every 30 s).")
@@ -234,3 +242,7 @@ class AttachmentOut(_Out):
     text: AttachmentTextOut | None
     pages: list[AttachmentPageOut] = Field(description="The text, page by page ([] until extracted).")
     links: dict[str, str] = Field(description="'file': the archived file (a download); 'record'.")
+
+
+class ReadyOut(HealthOut):
+    nodes: list[NodeOut] = Field(description="Each index node searches may go to, checked now.")

@@ -312,9 +312,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         "/readyz",
         "readyz",
-        "Readiness: the index can be searched",
+        "Readiness: the index can be searched; each index node and its state",
         (),
-        models.HealthOut,
+        models.ReadyOut,
         errors=(503,),
         tag="service",
     ),

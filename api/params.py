@@ -18,7 +18,7 @@ from api.parameters import (
     read_int,
 )
 from api.problems import Problem
-from index.search import FILTER_FIELDS, SearchRequest
+from index.request import FILTER_FIELDS, SearchRequest
 
 __all__ = ["MAX_OFFSET", "SEARCH_PARAMS", "bad_parameter", "read_int", "search_request"]
 

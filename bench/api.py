@@ -33,7 +33,7 @@ from archive.home import DataHome  # noqa: E402
 from archive.model import CaptureRef, Content, Record, Version  # noqa: E402
 from archive.store import RecordStore  # noqa: E402
 from index.corpus import CorpusDoc, generate  # noqa: E402
-from index.store import IndexWriter  # noqa: E402
+from index.whoosh.store import IndexWriter  # noqa: E402
 
 
 def record_from(doc: CorpusDoc) -> Record:

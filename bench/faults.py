@@ -61,7 +61,7 @@ from deptnews.cli import main as main_cli  # noqa: E402
 from deptnews.demo.sites import SITES  # noqa: E402
 from deptnews.demo_run import EXAMPLE_QUERIES, demo_sources_toml  # noqa: E402
 from index.request import SearchRequest  # noqa: E402
-from index.search import SearchService  # noqa: E402
+from index.whoosh.service import SearchService  # noqa: E402
 
 STAGES = ("crawl", "parse", "index")
 ARGS = {"crawl": ["crawl", "--no-progress"], "parse": ["parse"], "index": ["index"]}

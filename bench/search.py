@@ -36,8 +36,8 @@ from search_fts import FtsIndex
 from search_queries import KINDS, BenchQuery, make_queries
 
 from index.schema import make_document
-from index.search import SearchRequest, SearchService
-from index.store import IndexWriter
+from index.whoosh.service import SearchRequest, SearchService
+from index.whoosh.store import IndexWriter
 
 
 def _whoosh_build(corpus: Path, target: Path, procs: int, limitmb: int) -> int:
@@ -216,8 +216,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def whoosh_matchers(args: argparse.Namespace, corpus: Path, whoosh_dir: Path) -> None:
     """The tokens mix with Whoosh's own query execution: its ``docs_for_query`` for the match set and
-    its scorer for the page, instead of index.docsets and index.ranking (what they replace)."""
-    import index.search as search_module
+    its scorer for the page, instead of index.whoosh.docsets and index.whoosh.ranking (what they replace)."""
+    import index.whoosh.service as search_module
 
     search_module.query_docs = lambda *a, **k: None  # type: ignore[assignment]
     search_module.rank = lambda *a, **k: None  # type: ignore[assignment]

@@ -14,4 +14,6 @@ from deptnews.settings import Settings
 
 def app() -> Starlette:
     settings = Settings()
-    return create_app(settings.data_home, sources_file=settings.sources_file, settings=settings.api)
+    return create_app(
+        settings.data_home, sources_file=settings.sources_file, settings=settings.api, index=settings.index
+    )

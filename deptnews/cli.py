@@ -97,6 +97,18 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="writer processes for a full build (default: 2 from 2,000 records)",
     )
+    p.add_argument(
+        "--backend",
+        choices=["whoosh", "postgresql"],
+        help="index into this backend (default: DEPTNEWS_INDEX__BACKEND, else whoosh)",
+    )
+    p.add_argument("--dsn", metavar="URL", help="the PostgreSQL primary (default: DEPTNEWS_INDEX__DSN)")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="draw a progress bar on stderr (default: when stderr is a terminal)",
+    )
 
     p = command("serve", help="run the search API and web page")
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
@@ -311,7 +323,14 @@ def _main(argv: Sequence[str] | None) -> int:
             if args.procs is not None and args.procs < 1:
                 print("error: --procs must be at least 1", file=sys.stderr)
                 return commands.EXIT_CONFIG
-            return commands.index(settings, rebuild=args.rebuild, procs=args.procs)
+            return commands.index(
+                settings,
+                rebuild=args.rebuild,
+                procs=args.procs,
+                backend=args.backend,
+                dsn=args.dsn,
+                progress=args.progress,
+            )
         case "serve":
             return commands.serve(
                 settings,

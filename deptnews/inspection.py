@@ -21,7 +21,7 @@ from archive.verify.warcs import WarcScan, scan_warcs
 from archive.warc import warc_files
 from index.errors import IndexMissing, IndexOutdated
 from index.schema import searchable, to_document
-from index.verify import IndexDiff, compare_index
+from index.whoosh.verify import IndexDiff, compare_index
 
 __all__ = [
     "CHECKS",

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from api.settings import ApiSettings
 from archive.documents.limits import Limits
 from archive.home import DataHome
+from index.settings import IndexSettings
 from scrapers.settings import CrawlSettings
 
 
@@ -48,6 +49,7 @@ class Settings(BaseSettings):
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     extract: ExtractSettings = Field(default_factory=ExtractSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
     index_writer_timeout: float = Field(30.0, gt=0, description="Seconds to wait for the index lock.")
     index_memory_mb: int = Field(
         256,

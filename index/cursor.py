@@ -25,14 +25,26 @@ from pathlib import Path
 from typing import Any
 
 from index.errors import QueryError
-from index.ranking import Stats
 
-__all__ = ["Cursor", "decode_cursor", "encode_cursor", "ensure_secret", "read_secret"]
+__all__ = ["Cursor", "Stats", "decode_cursor", "encode_cursor", "ensure_secret", "read_secret"]
 
 _VERSION = "1"
 _MAX_LEN = 2048
 _SECRET_FILE = "cursor.key"
 _SORTS = ("relevance", "newest", "oldest")
+
+
+@dataclass(frozen=True)
+class Stats:
+    """The collection statistics BM25F scores with that change as documents come and go: the document
+    count, each positive term's document frequency (in :func:`positive_terms` order) and the average
+    length of each scored field. A relevance cursor carries those of its search's first page, so every
+    page scores the documents it shares with the first exactly as the first did: adding documents
+    between pages then repeats or skips none of them (new documents take their place by those scores)."""
+
+    doc_count: int
+    dfs: tuple[int, ...]
+    averages: tuple[tuple[str, float], ...]
 
 
 @dataclass(frozen=True)

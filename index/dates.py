@@ -6,7 +6,7 @@ into whole years, whole months and single days: 2010-06-15 … 2012-02-03 become
 2010, the months July–December 2010, the year 2011, the month January 2012 and the days 1–3 February
 2012. A range never needs more than about 2 × (30 + 11) terms plus one per whole year.
 
-When the range is wide compared with the rest of the query, :mod:`index.search` instead checks each
+When the range is wide compared with the rest of the query, :mod:`index.whoosh.service` instead checks each
 matching document's publication time in the ``ts`` column (:func:`local_span` gives the bounds).
 """
 

@@ -21,3 +21,7 @@ class IndexOutdated(SearchError):
 
 class IndexBusy(SearchError):
     """Another process holds the index's writer lock longer than the timeout."""
+
+
+class BackendUnavailable(SearchError):
+    """The settings choose an index backend this installation cannot open."""

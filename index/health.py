@@ -1,23 +1,15 @@
-"""Per-source parser health from the index's columns: how many of a source's current records have no
-publication date, a body under :data:`SHORT_BODY` characters, or a title that another record of the same
-source also has. A source whose pages the parser reads wrongly shows it here first (every record titled
-with the portlet's name, every date missing, only the standfirst kept), before users meet it.
-
-Counted with numpy over columns the index already keeps for every document, so a call costs one pass over
-the live documents, not a read of the records.
+"""Per-source parser health: how many of a source's current records have no publication date, a body
+under :data:`SHORT_BODY` characters, or a title that another record of the same source also has. A source
+whose pages the parser reads wrongly shows it here first (every record titled with the portlet's name,
+every date missing, only the standfirst kept), before users meet it. Each backend counts it over what it
+already keeps per document (see ``SearchBackend.health``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-import numpy as np
-
-from index.docvalues import DocValues
-from index.schema import NO_DATE
-
-__all__ = ["SHORT_BODY", "SourceHealth", "source_health"]
+__all__ = ["SHORT_BODY", "SourceHealth"]
 
 SHORT_BODY = 200
 """A body with fewer characters than this is counted as short."""
@@ -33,31 +25,3 @@ class SourceHealth:
     """Records whose body has fewer than :data:`SHORT_BODY` characters."""
     shared_title: int
     """Records whose title (ignoring case and spacing) another record of the same source also has."""
-
-
-def source_health(searcher: Any, values: DocValues) -> dict[str, SourceHealth]:
-    """Health of every source with at least one live document in ``searcher``'s index version."""
-    live = np.asarray(values.live(searcher), dtype=np.int64)
-    if not len(live):
-        return {}
-    codes, labels = values.codes(searcher, "source")
-    source = codes[live].astype(np.int64)
-    size = len(labels)
-
-    def per_source(mask: Any) -> list[int]:
-        return [int(n) for n in np.bincount(source[mask], minlength=size)]
-
-    every = np.ones(len(live), dtype=bool)
-    undated = values.array(searcher, "ts")[live] == NO_DATE
-    chars = values.array(searcher, "body_chars")[live]
-    short = (chars >= 0) & (chars < SHORT_BODY)
-    # A title is shared when its (source, title key) pair occurs more than once.
-    pairs = np.stack([source, values.array(searcher, "title_key")[live].astype(np.int64)], axis=1)
-    _, inverse, counts = np.unique(pairs, axis=0, return_inverse=True, return_counts=True)
-    shared = counts[inverse.reshape(-1)] > 1
-    totals = zip(per_source(every), per_source(undated), per_source(short), per_source(shared), strict=True)
-    return {
-        labels[code]: SourceHealth(records=n, without_date=u, short_body=s, shared_title=t)
-        for code, (n, u, s, t) in enumerate(totals)
-        if n and labels[code]
-    }

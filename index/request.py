@@ -1,4 +1,4 @@
-"""What a search asks for and what it returns (the types :mod:`index.search` works with)."""
+"""What a search asks for and what it returns (the types :mod:`index.whoosh.service` works with)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The Whoosh schema and how a record becomes an index document.
 
-Full text lives in ``text`` (:class:`~index.fields.VietnameseText`: exact, folded and bigram terms, see
+Full text lives in ``text`` (:class:`~index.whoosh.fields.VietnameseText`: exact, folded and bigram terms, see
 :mod:`index.terms`), built from the title, lead, body and document numbers (the page's and those found
 in its attachments), and ``files``, the text of its attachments (``deptnews extract``); an occurrence in
 the title weighs :data:`TITLE_WEIGHT`, in the lead :data:`LEAD_WEIGHT`, in the body 1, so title matches
@@ -29,8 +29,8 @@ from whoosh.fields import COLUMN, ID, STORED, Schema
 
 from archive.model import Record
 from index.analysis import search_analyzer
-from index.fields import VietnameseText
 from index.terms import term_weights
+from index.whoosh.fields import VietnameseText
 
 SCHEMA_VERSION = 4
 """Bump when the schema changes. (Analysis changes are caught by :func:`analysis_fingerprint`.)"""

@@ -41,7 +41,7 @@ class StatusLine:
     def __init__(self, stream: TextIO, *, rate: float = 10.0) -> None:
         self._stream = stream
         self._interval = 1.0 / rate
-        self._last_draw = 0.0
+        self._last_draw = float("-inf")  # the first call always draws
         self._width = 0
 
     def due(self) -> bool:
@@ -111,3 +111,24 @@ class TerminalProgress(StatusLine):
 
     def _draw(self, detail: str) -> None:
         self.show(self.line(detail))
+
+
+class CountBar(StatusLine):
+    """``indexing [#######-------------]  35% 3,500/10,000 records``, redrawn in place at most ``rate``
+    times a second (for work counted in items: indexing, migrating); call it as ``bar(done, total)``."""
+
+    def __init__(self, stream: TextIO, label: str, *, unit: str = "records", rate: float = 10.0) -> None:
+        super().__init__(stream, rate=rate)
+        self._label = label
+        self._unit = unit
+
+    def line(self, done: int, total: int) -> str:
+        """The bar for ``done`` of ``total`` (exposed for tests)."""
+        share = done / total if total else 1.0
+        filled = int(share * 20)
+        bar = "#" * filled + "-" * (20 - filled)
+        return f"{self._label} [{bar}] {share:4.0%} {done:,}/{total:,} {self._unit}"
+
+    def __call__(self, done: int, total: int) -> None:
+        if done >= total or self.due():
+            self.show(self.line(done, total))

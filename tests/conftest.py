@@ -26,7 +26,7 @@ from archive.model import CaptureRef, Content, Record, Version, record_id
 from archive.sources import Source
 from archive.store import RecordStore
 from archive.warc import Exchange, WarcWriter
-from index.store import IndexWriter
+from index.whoosh.store import IndexWriter
 
 # Hypothesis profiles, for the property tests and the schemathesis tests alike (schemathesis 4 runs
 # its cases as Hypothesis tests and takes these settings):

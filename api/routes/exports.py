@@ -23,8 +23,7 @@ from archive.errors import ArchiveError
 from archive.model import Record
 from archive.tableschema import csv_cell, csv_lines
 from index.errors import IndexMissing, IndexOutdated, QueryError
-from index.request import Interval
-from index.search import SearchRequest
+from index.request import Interval, SearchRequest
 
 __all__ = ["CSV_TYPE", "FEED_SIZE", "JSONL_TYPE", "csv_cell", "routes"]
 

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from api.context import ApiContext
-from api.models import HealthOut
+from api.models import HealthOut, NodeOut, ReadyOut
 from api.openapi import DOCS_CSP, openapi_document, reference_page
 from api.problems import problem_response
 from api.routes import problem_types
 from api.routes.common import base_url, context, model_response
 from index.errors import SearchError
-from index.search import SearchRequest
+from index.request import SearchRequest
 
 
 async def _record_count(ctx: ApiContext) -> int:
@@ -28,14 +30,17 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Ready to answer searches: the index opens (503 with a problem document otherwise)."""
+    """Ready to answer searches: the index opens (503 with a problem document otherwise); ``nodes``:
+    each node of the index backend (the local index, or the PostgreSQL primary and each replica with its
+    lag), ready or why not."""
     ctx = context(request)
     try:
         results = await run_in_threadpool(ctx.search.search, SearchRequest(size=1))
     except SearchError as exc:
         return problem_response(503, "not-ready", "Not ready", str(exc))
+    nodes = [NodeOut(**asdict(node)) for node in await run_in_threadpool(ctx.search.readiness)]
     records = await _record_count(ctx)
-    return model_response(HealthOut(status="ready", records=records, indexed=results.total))
+    return model_response(ReadyOut(status="ready", records=records, indexed=results.total, nodes=nodes))
 
 
 async def openapi_json(request: Request) -> Response:

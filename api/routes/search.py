@@ -15,7 +15,7 @@ from api.params import search_request
 from api.problems import Problem
 from api.routes.common import absolute_url, context, model_response
 from index.errors import IndexMissing, IndexOutdated, QueryError
-from index.search import Hit, SearchRequest, SearchResults
+from index.request import Hit, SearchRequest, SearchResults
 
 OUTDATED = "the index was built by another version of deptnews; run `deptnews index --rebuild`"
 

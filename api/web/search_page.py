@@ -28,7 +28,7 @@ from api.web.i18n import LOCAL_TZ
 from api.web.links import page_numbers, with_params
 from api.web.render import Page, trusted_snippet
 from api.web.timeline import month_counts, timeline_view
-from index.search import FILTER_FIELDS, SearchRequest, SearchResults
+from index.request import FILTER_FIELDS, SearchRequest, SearchResults
 
 ALLOWED = (*SEARCH_PARAMS, "lang")
 DEFAULT_FACETS = ("source", "department", "jurisdiction", "category", "year")

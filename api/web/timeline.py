@@ -26,7 +26,7 @@ from api.web.chart import ChartBar, bar_chart
 from api.web.i18n import Translator
 from api.web.links import with_params
 from index.errors import IndexMissing, IndexOutdated, QueryError
-from index.search import SearchRequest
+from index.request import SearchRequest
 
 Interval = Literal["month", "year"]
 MAX_MONTH_BARS = 24

@@ -50,9 +50,9 @@ from deptnews.inspection import (
 )
 from deptnews.settings import Settings
 from index.errors import SearchError
-from index.store import IndexWriter
-from index.sync import sync
-from index.verify import repair_index
+from index.whoosh.store import IndexWriter
+from index.whoosh.sync import sync
+from index.whoosh.verify import repair_index
 from scrapers.errors import CrawlLocked
 from scrapers.lock import CrawlLock
 from scrapers.recovery import recover

@@ -18,9 +18,9 @@ from archive.sources import Registry, Source
 from archive.warc import WarcWriter, warcinfo_fields
 from deptnews.commands.base import EXIT_CONFIG, EXIT_FAILURES, EXIT_LOCKED, EXIT_OK, load_registry
 from deptnews.settings import Settings
+from index.backends import open_search
 from index.errors import SearchError
 from index.health import SHORT_BODY, SourceHealth
-from index.search import SearchService
 from scrapers.crawl import Crawler
 from scrapers.errors import CrawlLocked
 from scrapers.lock import CrawlLock
@@ -230,7 +230,7 @@ def sources(settings: Settings, *, check: bool, probe: bool = False, source_ids:
 
 def _health(settings: Settings) -> dict[str, SourceHealth]:
     """Parser health per source from the index (none without an index)."""
-    service = SearchService(settings.data_home.index_dir, lambda rid: None)
+    service = open_search(settings.index, settings.data_home.index_dir, lambda rid: None)
     try:
         return service.health()
     except SearchError:

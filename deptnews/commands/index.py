@@ -1,19 +1,24 @@
-"""Indexing records for full-text search: incremental by default, ``--rebuild`` for a fresh index."""
+"""Indexing records for full-text search: incremental by default, ``--rebuild`` for a fresh index.
+
+The same command fills a PostgreSQL index from a data home (``--backend postgresql --dsn …``): records
+are written in batches, each committed, so an interrupted migration resumes where it stopped.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
 from collections.abc import Iterator
-from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from archive.errors import ArchiveError
 from archive.store import RecordStore
-from deptnews.commands.base import EXIT_FAILURES, EXIT_OK
+from deptnews.commands.base import EXIT_CONFIG, EXIT_FAILURES, EXIT_OK
 from deptnews.settings import Settings
+from index.backends import open_indexer
 from index.errors import SearchError
-from index.store import IndexWriter
-from index.sync import sync
+from index.settings import Backend
+from scrapers.progress import CountBar
 
 _HEX = frozenset("0123456789abcdef")
 
@@ -38,26 +43,51 @@ def record_entries(store: RecordStore) -> Iterator[tuple[str, str]]:
             yield rid, f"{st.st_mtime_ns}:{st.st_size}"
 
 
-def index(settings: Settings, *, rebuild: bool, procs: int | None = None) -> int:
+def index(
+    settings: Settings,
+    *,
+    rebuild: bool,
+    procs: int | None = None,
+    backend: Backend | None = None,
+    dsn: str | None = None,
+    progress: bool | None = None,
+) -> int:
     """Bring the index in line with the records (``rebuild``: build a fresh index and switch to it).
 
-    ``procs``: writer processes for a full build (default: see :func:`index.sync.auto_procs`).
+    ``procs``: writer processes for a full Whoosh build (default: see :func:`index.whoosh.sync.auto_procs`).
+    ``backend`` / ``dsn`` override the settings' (``DEPTNEWS_INDEX__BACKEND`` / ``__DSN``); ``progress``:
+    draw a bar on stderr (default: when stderr is a terminal).
     """
     home = settings.data_home.ensure()
     store = RecordStore(home.records_dir)
-    writer = IndexWriter(
-        home.index_dir, timeout=settings.index_writer_timeout, limitmb=settings.index_memory_mb
-    )
-    target: Path = home.index_dir
     try:
-        report = sync(
-            writer,
-            record_entries(store),
-            store.get,
-            rebuild=rebuild,
-            procs=procs,
-            texts_root=home.root,
+        index_settings = settings.index.model_validate(
+            settings.index.model_dump()
+            | ({"backend": backend} if backend else {})
+            | ({"dsn": dsn} if dsn else {})
         )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    show = sys.stderr.isatty() if progress is None else progress
+    bar = CountBar(sys.stderr, "indexing") if show else None
+    target = home.index_dir if index_settings.backend == "whoosh" else _safe_dsn(index_settings.dsn or "")
+    try:
+        indexer = open_indexer(
+            index_settings,
+            home.index_dir,
+            texts_root=home.root,
+            timeout=settings.index_writer_timeout,
+            memory_mb=settings.index_memory_mb,
+        )
+        try:
+            report = indexer.sync(
+                record_entries(store), store.get, rebuild=rebuild, procs=procs, progress=bar
+            )
+        finally:
+            indexer.close()
+            if bar is not None:
+                bar.close()
     except (SearchError, ArchiveError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILURES
@@ -77,3 +107,12 @@ def index(settings: Settings, *, rebuild: bool, procs: int | None = None) -> int
         )
         return EXIT_FAILURES
     return EXIT_OK
+
+
+def _safe_dsn(dsn: str) -> str:
+    """The DSN without its password (for messages)."""
+    parts = urlsplit(dsn)
+    if parts.password is None:
+        return dsn
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urlunsplit(parts._replace(netloc=netloc))

@@ -14,8 +14,9 @@ from archive.store import RecordStore
 from archive.tableschema import record_json_schema
 from deptnews.commands.base import EXIT_CONFIG, EXIT_FAILURES, EXIT_OK
 from deptnews.settings import Settings
+from index.backends import open_search
 from index.errors import QueryError, SearchError
-from index.search import FILTER_FIELDS, Hit, SearchRequest, SearchService, Sort
+from index.request import FILTER_FIELDS, Hit, SearchRequest, Sort
 
 
 def _hit_json(hit: Hit) -> dict[str, Any]:
@@ -80,7 +81,7 @@ def search(
             return None
         return "\n".join(p for p in (record.lead, *record.body) if p)
 
-    service = SearchService(settings.data_home.index_dir, load_text)
+    service = open_search(settings.index, settings.data_home.index_dir, load_text)
     try:
         request = SearchRequest(
             q=query,

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 from api.app import create_app
 from archive.home import DataHome
 from archive.store import RecordStore
-from index.store import IndexWriter
+from index.whoosh.store import IndexWriter
 
 
 @pytest.fixture(scope="module")
@@ -149,6 +149,10 @@ def test_health_counts_the_records_in_the_store(tmp_path_factory: pytest.TempPat
     (shard / "notes.txt").write_text("")
     with TestClient(create_app(home)) as client:
         assert client.get("/healthz").json() == {"status": "ok", "records": len(RECORDS), "indexed": None}
-        assert client.get("/readyz").json()["records"] == len(RECORDS)
+        ready = client.get("/readyz").json()
+        assert ready["records"] == len(RECORDS)
+        assert ready["nodes"] == [
+            {"name": "local", "role": "local", "ready": True, "lag_seconds": None, "detail": ""}
+        ]
     with TestClient(create_app(DataHome(tmp_path_factory.mktemp("empty")))) as client:
         assert client.get("/healthz").json()["records"] == 0  # nothing parsed yet: no records directory

@@ -19,7 +19,7 @@ from api.app import create_app
 from api.settings import ApiSettings
 from archive.home import DataHome
 from archive.store import RecordStore
-from index.store import IndexWriter
+from index.whoosh.store import IndexWriter
 
 # Records stored before the parser removed control characters hold them still (until `parse --all`).
 ESCAPED = make_record(

@@ -40,7 +40,7 @@ from archive.dump import write_dump
 from archive.home import DataHome
 from archive.sources import Registry, Source
 from archive.store import RecordStore
-from index.store import IndexWriter
+from index.whoosh.store import IndexWriter
 
 PACKAGE = "deptnews_api_client"
 CONFIG = """\

@@ -22,7 +22,7 @@ from archive.home import DataHome
 from archive.model import Attachment
 from archive.store import RecordStore
 from archive.tableschema import CSV_COLUMNS, CSV_DIALECT, LIST_SEPARATOR, record_csv_schema, record_row
-from index.store import IndexWriter
+from index.whoosh.store import IndexWriter
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

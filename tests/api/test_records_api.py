@@ -17,7 +17,7 @@ from api.settings import ApiSettings
 from archive.home import DataHome
 from archive.sources import Source
 from archive.store import RecordStore
-from index.store import IndexWriter
+from index.whoosh.store import IndexWriter
 
 URL = "http://so.example.vn/tin-tuc/bai-1"
 PAGE_V1 = b"<html><body><h1>Tin</h1><p>Ban dau</p><script>document.title='pwned'</script></body></html>"
@@ -127,7 +127,8 @@ def test_cors_and_request_id(archive: Archive) -> None:
 def test_health_and_readiness(archive: Archive) -> None:
     assert archive.client.get("/healthz").json() == {"status": "ok", "records": 1, "indexed": None}
     ready = archive.client.get("/readyz").json()
-    assert ready == {"status": "ready", "records": 1, "indexed": 1}
+    local = {"name": "local", "role": "local", "ready": True, "lag_seconds": None, "detail": ""}
+    assert ready == {"status": "ready", "records": 1, "indexed": 1, "nodes": [local]}
 
 
 def test_openapi_lists_every_api_route(archive: Archive) -> None:

@@ -14,7 +14,7 @@ from api.app import create_app
 from archive.home import DataHome
 from archive.ledger import Ledger
 from archive.store import RecordStore
-from index.store import IndexWriter
+from index.whoosh.store import IndexWriter
 
 LONG = ["Nội dung bài viết đầy đủ về hoạt động của Sở trong tuần qua. " * 6]
 DAY = datetime(2024, 5, 2, tzinfo=ICT)

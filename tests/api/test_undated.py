@@ -12,8 +12,8 @@ from starlette.testclient import TestClient
 from api.app import create_app
 from archive.store import RecordStore
 from deptnews.commands.index import record_entries
-from index.store import IndexWriter
-from index.sync import sync
+from index.whoosh.store import IndexWriter
+from index.whoosh.sync import sync
 
 UNDATED = make_record(90, "Thông báo lịch tiếp công dân", ["Lịch tiếp công dân của Sở trong tháng."])
 

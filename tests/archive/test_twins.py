@@ -14,7 +14,7 @@ from archive.store import RecordStore
 from archive.twins import same_article, title_key
 from archive.warc import Exchange, WarcWriter
 from deptnews.cli import main
-from index.search import SearchRequest, SearchService
+from index.whoosh.service import SearchRequest, SearchService
 
 T0 = datetime(2024, 3, 1, 2, 0, tzinfo=UTC)
 SO = "http://stttt.mau.gov.vn"

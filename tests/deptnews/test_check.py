@@ -27,7 +27,7 @@ from deptnews.demo.server import DemoWeb
 from deptnews.demo_run import demo_sources_toml
 from deptnews.inspection import CHECKS
 from index.schema import make_document
-from index.store import IndexWriter
+from index.whoosh.store import IndexWriter
 from scrapers.lock import CrawlLock
 from scrapers.state import CrawlState
 

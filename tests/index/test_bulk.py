@@ -1,4 +1,4 @@
-"""The bulk segment builder (index.bulk, index.blocks, index.textcodes, index.rebuild): what Whoosh's
+"""The bulk segment builder (index.whoosh: bulk, blocks, textcodes, rebuild): what Whoosh's
 reader sees must be what Whoosh's own writer makes of the same documents."""
 
 from __future__ import annotations
@@ -17,15 +17,15 @@ from whoosh import index as whoosh_index
 from whoosh.index import TOC
 from whoosh.query import Term
 
-from index.bulk import SegmentBuilder
 from index.corpus import generate
 from index.errors import SearchError
-from index.rebuild import build_index
 from index.schema import build_schema
-from index.store import INDEX_NAME, IndexWriter, open_index
 from index.terms import term_counts, tokens
-from index.textcodes import TextCollector
-from index.vocab import KeyVocabulary
+from index.whoosh.bulk import SegmentBuilder
+from index.whoosh.rebuild import build_index
+from index.whoosh.store import INDEX_NAME, IndexWriter, open_index
+from index.whoosh.textcodes import TextCollector
+from index.whoosh.vocab import KeyVocabulary
 
 
 def corpus_documents(n: int, *, seed: int = 5, body_syllables: int = 120) -> list[dict[str, Any]]:
@@ -208,7 +208,7 @@ def search_ids(path: Path, field: str, term: str) -> set[str]:
 def test_parallel_and_segmented_builds_hold_every_document(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("index.rebuild._BATCH", 16)
+    monkeypatch.setattr("index.whoosh.rebuild._BATCH", 16)
     docs = corpus_documents(120)
     single = IndexWriter(tmp_path / "one")
     assert single.rebuild_documents(iter(docs)) == 120
@@ -255,7 +255,9 @@ def test_build_index_of_nothing(tmp_path: Path) -> None:
 
 
 def test_a_worker_failing_early_reports_its_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("index.rebuild._BATCH", 2)  # many batches: the parent blocks on the dead worker
+    monkeypatch.setattr(
+        "index.whoosh.rebuild._BATCH", 2
+    )  # many batches: the parent blocks on the dead worker
     docs = corpus_documents(80)
     docs[0] = {**docs[0], "text": 12345}
     with pytest.raises(SearchError, match="not text"):

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from index.cursor import Cursor, decode_cursor, encode_cursor, ensure_secret, read_secret
+from index.cursor import Cursor, Stats, decode_cursor, encode_cursor, ensure_secret, read_secret
 from index.errors import QueryError
-from index.ranking import Stats
 
 SECRET = b"k" * 32
 

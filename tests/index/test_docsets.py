@@ -18,12 +18,12 @@ from whoosh import index as whoosh_index
 from whoosh import query as q
 
 from index.dates import date_range_query
-from index.docsets import query_docs
-from index.docvalues import DocValues
-from index.postings import field_lengths, posting_blocks, probe, probe_docs
 from index.query import parse_query
-from index.ranking import positive_terms, rank
-from index.store import INDEX_NAME, IndexWriter, read_location
+from index.whoosh.docsets import query_docs
+from index.whoosh.docvalues import DocValues
+from index.whoosh.postings import field_lengths, posting_blocks, probe, probe_docs
+from index.whoosh.ranking import positive_terms, rank
+from index.whoosh.store import INDEX_NAME, IndexWriter, read_location
 
 RECORDS = list(corpus_records(90, seed=41, body_syllables=80))
 
@@ -204,7 +204,7 @@ def test_posting_reads_equal_matchers(searcher: Any) -> None:
 
 
 def test_whoosh_scored_fallback_orders_like_rank(searcher: Any) -> None:
-    from index.collect import PageCollector
+    from index.whoosh.collect import PageCollector
 
     query, matches, ids = broad_matches(searcher)
     ours = rank(searcher, query, matches, ids, 15)

@@ -1,4 +1,4 @@
-"""Per-source parser health (index.health) on a real index, built whole and then incrementally."""
+"""Per-source parser health (index.whoosh.health) on a real index, built whole and then incrementally."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from archive.model import Record
 from archive.store import RecordStore
 from deptnews.commands.index import record_entries
 from index.health import SHORT_BODY, SourceHealth
-from index.search import SearchService
-from index.store import IndexWriter
-from index.sync import sync
+from index.whoosh.service import SearchService
+from index.whoosh.store import IndexWriter
+from index.whoosh.sync import sync
 
 LONG = ["Nội dung bài viết đầy đủ về hoạt động của Sở. " * 8]
 SHORT = ["Chỉ có đoạn dẫn."]

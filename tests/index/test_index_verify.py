@@ -1,4 +1,4 @@
-"""Comparing the index with the records, and repairing it (index.verify), on a real index."""
+"""Comparing the index with the records, and repairing it (index.whoosh.verify), on a real index."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from conftest import SAMPLE_RECORDS, sample_home
 
 from archive.store import RecordStore
 from index.schema import to_document
-from index.store import IndexWriter, open_index
-from index.verify import compare_index, repair_index
+from index.whoosh.store import IndexWriter, open_index
+from index.whoosh.verify import compare_index, repair_index
 
 EXPECTED = {r.id: to_document(r)["doc_hash"] for r in SAMPLE_RECORDS}
 

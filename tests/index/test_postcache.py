@@ -1,4 +1,4 @@
-"""Decoded posting lists (index.postings.term_arrays, index.postcache) and the cache across searches."""
+"""Decoded posting lists (index.whoosh: postings.term_arrays, postcache) and the cache across searches."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pytest
 from index_factory import corpus_records, make_record
 from whoosh.query import Term
 
-from index.postcache import DecodedPostings, PostingCache
-from index.postings import posting_blocks, term_arrays
-from index.search import SearchRequest, SearchService
-from index.store import IndexWriter, open_index
+from index.whoosh.postcache import DecodedPostings, PostingCache
+from index.whoosh.postings import posting_blocks, term_arrays
+from index.whoosh.service import SearchRequest, SearchService
+from index.whoosh.store import IndexWriter, open_index
 
 RECORDS = list(corpus_records(90, seed=3))
 

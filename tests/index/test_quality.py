@@ -16,9 +16,9 @@ import pytest
 from index_factory import corpus_document
 
 from index.corpus import CorpusDoc, generate
-from index.search import SearchRequest, SearchService
-from index.store import IndexWriter
 from index.vietnamese import TOKEN_RE, fold, folded_form
+from index.whoosh.service import SearchRequest, SearchService
+from index.whoosh.store import IndexWriter
 
 N_DOCS = 600
 N_QUERIES = 80

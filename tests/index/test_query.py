@@ -11,8 +11,8 @@ from index_factory import make_record
 
 from index.errors import QueryError
 from index.query import Clause, lex, parse_query
-from index.search import SearchRequest, SearchService
-from index.store import IndexWriter
+from index.whoosh.service import SearchRequest, SearchService
+from index.whoosh.store import IndexWriter
 
 DOCS = {
     "hoi": make_record(1, "Hội nghị giao ban", ["Hội nghị giao ban tháng 7."], author="Hoàng Văn Đồng"),

@@ -15,8 +15,8 @@ from index_factory import corpus_records, make_record
 
 from archive.model import Record
 from index.errors import IndexMissing, QueryError
-from index.search import SearchRequest, SearchService
-from index.store import IndexWriter
+from index.whoosh.service import SearchRequest, SearchService
+from index.whoosh.store import IndexWriter
 
 ICT = timezone(timedelta(hours=7))
 

@@ -1,4 +1,4 @@
-"""Long-lived searchers shared between threads (index.snapshots)."""
+"""Long-lived searchers shared between threads (index.whoosh.snapshots)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 from index_factory import corpus_records
 
 from index.errors import IndexMissing
-from index.search import SearchRequest, SearchService
-from index.snapshots import Snapshot, SnapshotPool
-from index.store import IndexWriter, create_index
+from index.whoosh.service import SearchRequest, SearchService
+from index.whoosh.snapshots import Snapshot, SnapshotPool
+from index.whoosh.store import IndexWriter, create_index
 
 RECORDS = list(corpus_records(12, seed=51, body_syllables=30))
 

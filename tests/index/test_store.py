@@ -1,4 +1,4 @@
-"""The index on disk (index.store, index.locking): generations, version stamp, one writer, crashes."""
+"""The index on disk (index.whoosh: store, locking): generations, version stamp, one writer, crashes."""
 
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ from whoosh import index as whoosh_index
 from archive.home import DataHome
 from archive.store import RecordStore
 from index.errors import IndexBusy, IndexMissing, IndexOutdated
-from index.locking import WriteLock
 from index.schema import build_schema
-from index.search import SearchRequest, SearchService
-from index.store import CURRENT, IndexWriter, open_index, read_location
+from index.whoosh.locking import WriteLock
+from index.whoosh.service import SearchRequest, SearchService
+from index.whoosh.store import CURRENT, IndexWriter, open_index, read_location
 
 RECORDS = list(corpus_records(30, seed=11, body_syllables=40))
 
@@ -150,7 +150,7 @@ def test_one_writer_at_a_time(tmp_path: Path) -> None:
 def test_a_killed_lock_holder_does_not_block(tmp_path: Path) -> None:
     path = tmp_path / "index"
     path.mkdir()
-    code = "import sys,time; from pathlib import Path; from index.locking import WriteLock\n"
+    code = "import sys,time; from pathlib import Path; from index.whoosh.locking import WriteLock\n"
     code += "WriteLock(Path(sys.argv[1]), 5).acquire(); print('locked', flush=True); time.sleep(60)"
     proc = subprocess.Popen([sys.executable, "-c", code, str(path / "write.lock")], stdout=subprocess.PIPE)
     assert proc.stdout is not None

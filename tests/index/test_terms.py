@@ -1,4 +1,4 @@
-"""The index term scheme (index.terms), its field type (index.fields) and the analysis fingerprint."""
+"""The index term scheme (index.terms), its field type (index.whoosh.fields) and the analysis fingerprint."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import pytest
 from index import schema
 from index.analysis import search_analyzer
 from index.corpus import generate
-from index.fields import VietnameseText
 from index.terms import (
     BIGRAM_JOINER,
     FOLD_PREFIX,
@@ -20,6 +19,7 @@ from index.terms import (
     syllable_forms,
     term_weights,
 )
+from index.whoosh.fields import VietnameseText
 
 TRICKY = [
     "Hội nghị giao ban Sở Thông tin và Truyền thông",

@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from api.app import create_app
 from archive.home import DataHome
 from archive.store import RecordStore
-from index.store import IndexWriter
+from index.whoosh.store import IndexWriter
 
 ORIGINAL = make_record(1, "Hội nghị chuyển đổi số", ["Nội dung."]).model_copy(
     update={"also_at": ["http://demo.vn/tin-tuc/1-ban-sao", "javascript:alert(1)"]}

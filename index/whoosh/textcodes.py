@@ -1,4 +1,4 @@
-"""Counting the terms of many full-text values at once, for :mod:`index.bulk`.
+"""Counting the terms of many full-text values at once, for :mod:`index.whoosh.bulk`.
 
 :class:`TextCollector` yields, for a batch of documents, exactly the terms, frequencies and weights
 :func:`index.terms.term_counts` gives for each document, but counts them with numpy over the whole
@@ -16,8 +16,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from index.fields import text_parts
 from index.terms import BIGRAM_JOINER, FOLD_PREFIX, syllable_forms, tokens
+from index.whoosh.fields import text_parts
 
 __all__ = ["TextBatch", "TextCollector"]
 

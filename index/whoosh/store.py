@@ -5,7 +5,7 @@ Layout of the index directory (``<home>/index``)::
     CURRENT      {"generation": "g000003", "schema_version": 2, "analysis": "…", "previous": "g000002", …}
     g000003/     the Whoosh index readers use (segments written with compound=False)
     g000002/     the generation before the last rebuild, kept until the next one (a reader may hold it)
-    write.lock   flock'ed by the one process writing (see :mod:`index.locking`)
+    write.lock   flock'ed by the one process writing (see :mod:`index.whoosh.locking`)
 
 A rebuild writes a new generation directory and switches ``CURRENT`` (an atomic rename) only once it
 is complete and verified, so readers never see a half-built index. Incremental writes go into the current
@@ -35,9 +35,9 @@ from whoosh.index import LockError
 from archive.model import Record
 from index.cursor import ensure_secret
 from index.errors import IndexBusy, IndexMissing, IndexOutdated, SearchError
-from index.locking import WriteLock
-from index.rebuild import build_index
 from index.schema import SCHEMA_VERSION, analysis_fingerprint, build_schema, searchable, to_document
+from index.whoosh.locking import WriteLock
+from index.whoosh.rebuild import build_index
 
 INDEX_NAME = "records"
 CURRENT = "CURRENT"
@@ -145,7 +145,8 @@ class IndexWriter:
 
     ``timeout``: seconds to wait for another writer before :class:`IndexBusy`. ``limitmb``: postings
     a process of a full build holds before it writes a segment and starts another (see
-    :mod:`index.rebuild`; incremental writes go through Whoosh's writer, which gets it as its pool size).
+    :mod:`index.whoosh.rebuild`; incremental writes go through Whoosh's writer, which gets it as its pool
+    size).
     """
 
     def __init__(self, path: Path, *, timeout: float = 30.0, limitmb: float = 256) -> None:
@@ -233,12 +234,13 @@ class IndexWriter:
             writer.commit()
             return written, int(deleted)
 
-    def upsert(self, records: Iterable[Record]) -> int:
+    def upsert(self, records: Iterable[Record], texts_root: Path | None = None) -> int:
         """Add or replace the current version of each record (by id); a record that is not
-        :func:`~index.schema.searchable` is removed instead. Returns the number written."""
+        :func:`~index.schema.searchable` is removed instead (``texts_root``: the data home, whose
+        attachment texts are indexed with the records). Returns the number written."""
         records = list(records)
         skipped = [r.id for r in records if not searchable(r)]
-        return self.write((to_document(r) for r in records if searchable(r)), skipped)[0]
+        return self.write((to_document(r, texts_root) for r in records if searchable(r)), skipped)[0]
 
     def delete(self, ids: Iterable[str]) -> int:
         """Remove records by id. Returns the number of documents deleted."""
@@ -256,7 +258,7 @@ class IndexWriter:
         procs: int = 1,
         after: Callable[[Path], None] | None = None,
     ) -> int:
-        """Like :meth:`rebuild` for ready-made documents, built in bulk (:mod:`index.rebuild`) with
+        """Like :meth:`rebuild` for ready-made documents, built in bulk (:mod:`index.whoosh.rebuild`) with
         ``procs`` processes. ``after(directory)`` runs before the switch (e.g. to add files)."""
         with self.locked():
             return self._build(documents, procs=procs, after=after)

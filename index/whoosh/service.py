@@ -1,10 +1,10 @@
 """Searching the index: queries, filters, sorting, facets, cursors, timelines and snippets.
 
 A :class:`SearchService` is long-lived (one per API process) and thread-safe: each call borrows one of
-a few long-lived searchers (:mod:`index.snapshots`), which follow new commits and rebuilds without a
-restart. A search first computes the set of matching documents (:mod:`index.docsets`; it gives the
-total, the facet counts and the date order), then the page: by date (:mod:`index.docvalues`) or by
-BM25 score (:mod:`index.ranking`). Snippets are cut from the record text outside the searcher.
+a few long-lived searchers (:mod:`index.whoosh.snapshots`), which follow new commits and rebuilds without a
+restart. A search first computes the set of matching documents (:mod:`index.whoosh.docsets`; it gives the
+total, the facet counts and the date order), then the page: by date (:mod:`index.whoosh.docvalues`) or by
+BM25 score (:mod:`index.whoosh.ranking`). Snippets are cut from the record text outside the searcher.
 """
 
 from __future__ import annotations
@@ -21,16 +21,13 @@ from typing import Any
 import numpy as np
 from whoosh import query as q
 
-from index.collect import PageCollector
+from index.backend import NodeStatus
 from index.cursor import Cursor, decode_cursor, encode_cursor
 from index.dates import date_range_query, local_span
-from index.docsets import narrow, query_docs
-from index.errors import IndexMissing, QueryError
-from index.health import SourceHealth, source_health
+from index.errors import IndexMissing, QueryError, SearchError
+from index.health import SourceHealth
 from index.highlight import match_count, snippet
-from index.postcache import DecodedPostings, PostingCache
 from index.query import Highlights, ParsedQuery
-from index.ranking import Stats, collection_stats, positive_terms, rank
 from index.request import (
     FACET_FIELDS,
     FILTER_FIELDS,
@@ -44,7 +41,12 @@ from index.request import (
     parse_request,
 )
 from index.schema import LOCAL_TZ
-from index.snapshots import Snapshot, SnapshotPool
+from index.whoosh.collect import PageCollector
+from index.whoosh.docsets import narrow, query_docs
+from index.whoosh.health import source_health
+from index.whoosh.postcache import DecodedPostings, PostingCache
+from index.whoosh.ranking import Stats, collection_stats, positive_terms, rank
+from index.whoosh.snapshots import Snapshot, SnapshotPool
 
 _PERIOD_LEN = {"day": 10, "month": 7, "year": 4}
 MAX_SNIPPET_PAGES = 300
@@ -83,13 +85,14 @@ class _Plan:
 
 
 class SearchService:
-    """Searches the index at ``path``; ``load_text(id)`` supplies the text snippets are cut from, and
-    ``load_attachments(id)`` the record's attachment pages as ``(attachment, page, text)``: a hit whose
-    attachment page matches more words than its page text (or any, for a search of attachments only)
-    takes its snippet from that page and names it (:attr:`Hit.attachment`, :attr:`Hit.page`).
+    """The Whoosh :class:`~index.backend.SearchBackend`: searches the index at ``path``; ``load_text(id)``
+    supplies the text snippets are cut from, and ``load_attachments(id)`` the record's attachment pages as
+    ``(attachment, page, text)``: a hit whose attachment page matches more words than its page text (or
+    any, for a search of attachments only) takes its snippet from that page and names it
+    (:attr:`Hit.attachment`, :attr:`Hit.page`).
 
     ``max_searchers``: searchers kept open for reuse (more are opened while more threads search).
-    ``posting_cache_mb``: decoded posting lists kept for later searches (see :mod:`index.postcache`).
+    ``posting_cache_mb``: decoded posting lists kept for later searches (see :mod:`index.whoosh.postcache`).
     """
 
     def __init__(
@@ -136,8 +139,16 @@ class SearchService:
 
         return self._pool.run(work)
 
+    def readiness(self) -> list[NodeStatus]:
+        """The one local node: ready when the index opens and can be searched."""
+        try:
+            self._pool.run(lambda snap: int(snap.searcher.doc_count()))
+        except SearchError as exc:
+            return [NodeStatus("local", "local", False, detail=str(exc))]
+        return [NodeStatus("local", "local", True)]
+
     def health(self) -> dict[str, SourceHealth]:
-        """Per-source parser health of the current records (see :mod:`index.health`)."""
+        """Per-source parser health of the current records (see :mod:`index.whoosh.health`)."""
         return self._pool.run(lambda snap: source_health(snap.searcher, snap.values))
 
     # --- planning -------------------------------------------------------------------------------
@@ -237,7 +248,7 @@ class SearchService:
                 cache=cache,
                 stats=stats,
             )
-            if ranked is None:  # a query shape index.ranking cannot score: let Whoosh score it
+            if ranked is None:  # a query shape index.whoosh.ranking cannot score: let Whoosh score it
                 allow = set(np.asarray(docnums).tolist()) if plan.filtered else None
                 collector = PageCollector(want, ids, after=after, allow=allow)
                 searcher.search_with_collector(plan.main, collector)

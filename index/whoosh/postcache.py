@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from index.postings import probe_docs, term_arrays
+from index.whoosh.postings import probe_docs, term_arrays
 
 __all__ = ["DecodedPostings", "PostingCache"]
 
@@ -121,7 +121,7 @@ class PostingCache:
     ) -> Iterator[tuple[int, float]]:
         """``(global docnum, weight)`` for each of the ascending global docnums ``ordered`` that has the
         term: looked up in the decoded list if it is at hand, else probed block by block
-        (:func:`index.postings.probe_docs`, which decodes only the blocks that can hold them)."""
+        (:func:`index.whoosh.postings.probe_docs`, which decodes only the blocks that can hold them)."""
         if not self.is_read(fieldname, tbytes):
             yield from probe_docs(self.leaves, fieldname, tbytes, ordered)
             return

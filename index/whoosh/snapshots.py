@@ -9,7 +9,7 @@ older version are closed as they come back. A fresh searcher is opened instead o
 ``Searcher.refresh()``, which reuses segment readers with their old deletion sets (a replaced
 document would be counted twice); on segments written with ``compound=False`` that costs a few ms.
 
-All searchers of one version share one :class:`~index.docvalues.DocValues`.
+All searchers of one version share one :class:`~index.whoosh.docvalues.DocValues`.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from typing import Any, TypeVar
 from whoosh import index as whoosh_index
 
 from index.cursor import read_secret
-from index.docvalues import DocValues
-from index.store import CURRENT, INDEX_NAME, Location, read_location
+from index.whoosh.docvalues import DocValues
+from index.whoosh.store import CURRENT, INDEX_NAME, Location, read_location
 
 __all__ = ["Snapshot", "SnapshotPool"]
 

@@ -12,10 +12,10 @@ format through the same codec objects, but counts terms and groups postings with
 * a posting is one ``uint64``: ``term id << 42 | docnum << 20 | code``, where a code below
   :data:`_PLAIN` is a frequency whose weight is the same number and a higher one indexes a table of
   ``(frequency, weight)`` pairs; at :meth:`SegmentBuilder.finish` term ids are replaced by their rank
-  in term order, the array is sorted in place, and :func:`index.blocks.write_terms` writes the blocks.
+  in term order, the array is sorted in place, and :func:`index.whoosh.blocks.write_terms` writes the blocks.
 
 The terms and weights are those :func:`index.terms.term_counts` gives (what Whoosh's writer indexes
-through :class:`index.fields.VietnameseText`); the tests compare everything Whoosh's reader sees in a
+through :class:`index.whoosh.fields.VietnameseText`); the tests compare everything Whoosh's reader sees in a
 segment built here with one Whoosh's writer built from the same documents.
 """
 
@@ -31,10 +31,10 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from index.blocks import BLOCK, TermIndex, write_terms
-from index.fields import VietnameseText
-from index.textcodes import TextCollector
-from index.vocab import MAX_TERMS, FieldPostings, KeyVocabulary
+from index.whoosh.blocks import BLOCK, TermIndex, write_terms
+from index.whoosh.fields import VietnameseText
+from index.whoosh.textcodes import TextCollector
+from index.whoosh.vocab import MAX_TERMS, FieldPostings, KeyVocabulary
 
 __all__ = ["MAX_DOCS", "SegmentBuilder"]
 

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from index.ranking import norms_of, searcher_lengths
+from index.whoosh.ranking import norms_of, searcher_lengths
 
 __all__ = ["DocValues", "SortOrder"]
 
@@ -153,7 +153,7 @@ class DocValues:
 
     def norms(self, searcher: Any, fieldname: str, average: float) -> NDArray[np.float64]:
         """BM25F length norms of a full-text field for an average field length (see
-        :func:`index.ranking.length_norms`); those of the current average are kept."""
+        :func:`index.whoosh.ranking.length_norms`); those of the current average are kept."""
         lengths = self._built(self._lengths, fieldname, lambda: searcher_lengths(searcher, fieldname))
         current = float(searcher.avg_field_length(fieldname) or 1)
         if average != current:  # a cursor's statistics from an earlier version of the index

@@ -4,7 +4,7 @@
 generation and compares them with what the records would give (``{id: doc_hash}`` of
 :func:`~index.schema.to_document`): records missing from the index, documents without a record
 (orphans), documents of another version of their record (stale), and ids indexed more than once.
-An index that is missing or was built by other code raises what :func:`~index.store.read_location`
+An index that is missing or was built by other code raises what :func:`~index.whoosh.store.read_location`
 raises.
 
 :func:`repair_index` fixes what :func:`compare_index` found in one commit: orphans and duplicates
@@ -19,8 +19,8 @@ from pathlib import Path
 
 from archive.model import Record
 from index.schema import to_document
-from index.store import IndexWriter, read_location
-from index.sync import indexed_documents
+from index.whoosh.store import IndexWriter, read_location
+from index.whoosh.sync import indexed_documents
 
 __all__ = ["IndexDiff", "compare_index", "repair_index"]
 

@@ -4,8 +4,8 @@ Whoosh scores a query by walking its matcher tree document by document, which co
 microseconds per matching document in Python and dominates queries made of common syllables. For the
 query shapes :mod:`index.query` builds (terms under And / Or / AndMaybe, exclusions under AndNot), a
 document's score is simply the sum, over the positive terms it contains, of the term's boost times its
-BM25F score. So each positive term's postings are read in bulk (:mod:`index.postings`) and their scores
-added up per document; the page is then the top of the matching set (:mod:`index.docsets`).
+BM25F score. So each positive term's postings are read in bulk (:mod:`index.whoosh.postings`) and their scores
+added up per document; the page is then the top of the matching set (:mod:`index.whoosh.docsets`).
 
 The formula and its inputs are Whoosh's own (``idf = 1 + log(N / (df + 1))``, the stored weight as the
 term frequency, Whoosh's quantized field lengths and average field length, BM25F's ``B`` and ``K1``),
@@ -17,7 +17,6 @@ named by a cursor.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
 from math import log
 from typing import Any
 
@@ -25,8 +24,9 @@ import numpy as np
 from numpy.typing import NDArray
 from whoosh import query as q
 
-from index.postcache import PostingCache
-from index.postings import field_lengths
+from index.cursor import Stats
+from index.whoosh.postcache import PostingCache
+from index.whoosh.postings import field_lengths
 
 __all__ = [
     "Norms",
@@ -64,19 +64,6 @@ def positive_terms(node: Any, boost: float = 1.0) -> list[tuple[str, str, float]
     if isinstance(node, q.Every) or node is q.NullQuery:
         return []
     return None
-
-
-@dataclass(frozen=True)
-class Stats:
-    """The collection statistics BM25F scores with that change as documents come and go: the document
-    count, each positive term's document frequency (in :func:`positive_terms` order) and the average
-    length of each scored field. A relevance cursor carries those of its search's first page, so every
-    page scores the documents it shares with the first exactly as the first did: adding documents
-    between pages then repeats or skips none of them (new documents take their place by those scores)."""
-
-    doc_count: int
-    dfs: tuple[int, ...]
-    averages: tuple[tuple[str, float], ...]
 
 
 def collection_stats(searcher: Any, terms: list[tuple[str, str, float]]) -> Stats:
@@ -146,7 +133,7 @@ def rank(
 
     ``norms(field, average length)`` supplies cached length norms (see :func:`length_norms`);
     computed here otherwise. ``cache``: posting lists already read in this search (see
-    :class:`index.postcache.PostingCache`). ``stats``: the collection statistics to score with (a
+    :class:`index.whoosh.postcache.PostingCache`). ``stats``: the collection statistics to score with (a
     cursor's, see :class:`Stats`; default: the searcher's); ValueError if they are not for ``query``.
     """
     terms = positive_terms(query)

@@ -1,4 +1,4 @@
-"""Dense term ids for the bulk builder (:mod:`index.bulk`): a segment's terms are numbered as they are
+"""Dense term ids for the bulk builder (:mod:`index.whoosh.bulk`): a segment's terms are numbered as they are
 first seen, and a posting names its term by that number until the segment is written."""
 
 from __future__ import annotations

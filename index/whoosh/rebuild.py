@@ -1,7 +1,7 @@
 """Building a complete index in bulk, in one or several processes (:func:`build_index`).
 
 The parent reads documents and hands them out in batches; each worker process feeds a
-:class:`~index.bulk.SegmentBuilder` and starts a new segment whenever the one it holds reaches its
+:class:`~index.whoosh.bulk.SegmentBuilder` and starts a new segment whenever the one it holds reaches its
 memory budget (``limitmb``) or vocabulary limit. The segments are listed in one Whoosh TOC at the
 end, so nothing is visible until everything is written. A worker that fails or dies makes the build
 fail with :class:`~index.errors.SearchError` (the caller removes the half-built directory).
@@ -20,8 +20,8 @@ from typing import Any
 
 from whoosh.index import TOC, clean_files
 
-from index.bulk import SegmentBuilder
 from index.errors import SearchError
+from index.whoosh.bulk import SegmentBuilder
 
 __all__ = ["build_index"]
 

@@ -2,7 +2,7 @@
 
 Counting matches, facets, timelines and date order need every matching document, not scores. Whoosh
 walks its matcher tree one document at a time in Python (several microseconds per document for an AND
-of ORs); here a term's posting list is decoded in bulk (:mod:`index.postcache`) into a boolean mask
+of ORs); here a term's posting list is decoded in bulk (:mod:`index.whoosh.postcache`) into a boolean mask
 over document numbers, and AND / OR / AND NOT become numpy mask operations. An AND starts from its
 rarest part (by document frequency); a much more common part is then only *probed* for the documents
 still in play, skipping the blocks of its posting list that cannot hold them, so "rare phrase of
@@ -23,8 +23,8 @@ import numpy as np
 from numpy.typing import NDArray
 from whoosh import query as q
 
-from index.postcache import PostingCache
-from index.postings import probe_docs
+from index.whoosh.postcache import PostingCache
+from index.whoosh.postings import probe_docs
 
 __all__ = ["narrow", "query_docs"]
 
@@ -156,7 +156,7 @@ def query_docs(
     supported.
 
     ``live`` / ``deleted``: the searcher's undeleted and deleted docnums (see
-    :class:`index.docvalues.DocValues`); ``cache``: posting lists read so far in this search.
+    :class:`index.whoosh.docvalues.DocValues`); ``cache``: posting lists read so far in this search.
     """
     try:
         found = _Evaluator(searcher, live, cache).docs(query)

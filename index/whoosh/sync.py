@@ -28,7 +28,6 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,28 +35,14 @@ from whoosh import index as whoosh_index
 
 from archive.errors import ArchiveError
 from archive.model import Record
+from index.backend import Progress, SyncReport
 from index.errors import IndexMissing, IndexOutdated
 from index.schema import searchable, to_document
-from index.store import INDEX_NAME, IndexWriter, Location
+from index.whoosh.store import INDEX_NAME, IndexWriter, Location
 
 __all__ = ["SyncReport", "auto_procs", "indexed_documents", "indexed_hashes", "sync"]
 
 STAMPS = "sync-stamps.json"
-
-
-@dataclass
-class SyncReport:
-    added: int = 0
-    updated: int = 0
-    deleted: int = 0
-    unchanged: int = 0
-    left_out: int = 0
-    """Listed records that are not :func:`~index.schema.searchable` (reposts), kept out of the index."""
-    rebuilt: bool = False
-    reason: str | None = None
-    """Why the index was rebuilt (None if it was updated in place)."""
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    """``(id, message)`` of records that could not be read."""
 
 
 _LEFT_OUT = "-"
@@ -122,11 +107,13 @@ def sync(
     rebuild: bool = False,
     procs: int | None = None,
     texts_root: Path | None = None,
+    progress: Progress | None = None,
 ) -> SyncReport:
     """Make the index hold the current version of exactly the listed records (see the module docstring).
 
     ``procs``: writer processes for a full build; None chooses :func:`auto_procs`. ``texts_root``: the
-    data home, whose extracted attachment texts are indexed with their records.
+    data home, whose extracted attachment texts are indexed with their records. ``progress(done,
+    total)`` is called as records are checked.
     """
     report = SyncReport()
     listed = list(entries)
@@ -145,8 +132,17 @@ def sync(
 
         left_out: list[str] = []  # indexed records that are no longer searchable (deleted after writing)
 
+        checked = 0
+
+        def tick() -> None:
+            nonlocal checked
+            checked += 1
+            if progress is not None:
+                progress(checked, len(listed))
+
         def documents(wanted: Iterable[tuple[str, str]], known: dict[str, bytes]) -> Iterator[dict[str, Any]]:
             for rid, stamp in wanted:
+                tick()
                 try:
                     record = load(rid)
                     doc = to_document(record, texts_root) if searchable(record) else None
@@ -186,9 +182,11 @@ def sync(
         todo: list[tuple[str, str]] = []
         for rid, stamp in listed:
             if rid in known and remembered.get(rid) == stamp:
+                tick()
                 stamps[rid] = stamp
                 report.unchanged += 1
             elif rid not in known and remembered.get(rid) == _LEFT_OUT + stamp:
+                tick()
                 stamps[rid] = _LEFT_OUT + stamp
                 report.left_out += 1
             else:

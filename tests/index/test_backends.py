@@ -1,0 +1,79 @@
+"""The backend contract (index.backend), its settings (index.settings) and the factory (index.backends)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from index_factory import corpus_records
+from pydantic import ValidationError
+
+from deptnews.settings import Settings
+from index.backend import IndexBackend, NodeStatus, SearchBackend
+from index.backends import open_indexer, open_search
+from index.errors import BackendUnavailable, IndexMissing
+from index.request import SearchRequest
+from index.settings import IndexSettings
+from index.whoosh.backend import WhooshIndexer
+from index.whoosh.service import SearchService
+
+RECORDS = list(corpus_records(6, seed=5, body_syllables=30))
+
+
+def test_settings_read_the_backend_and_comma_separated_replicas(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().index == IndexSettings()
+    assert IndexSettings().backend == "whoosh"
+    monkeypatch.setenv("DEPTNEWS_INDEX__BACKEND", "postgresql")
+    monkeypatch.setenv("DEPTNEWS_INDEX__DSN", "postgresql://deptnews@db1/deptnews")
+    monkeypatch.setenv("DEPTNEWS_INDEX__READ_DSNS", "postgresql://db2/deptnews, postgresql://db3/deptnews,")
+    monkeypatch.setenv("DEPTNEWS_INDEX__MAX_REPLICA_LAG", "2.5")
+    index = Settings().index
+    assert index.backend == "postgresql"
+    assert index.dsn == "postgresql://deptnews@db1/deptnews"
+    assert index.read_dsns == ["postgresql://db2/deptnews", "postgresql://db3/deptnews"]
+    assert index.max_replica_lag == 2.5
+
+
+def test_settings_refuse_postgresql_without_a_dsn_and_unknown_backends() -> None:
+    with pytest.raises(ValidationError, match="needs a dsn"):
+        IndexSettings(backend="postgresql")
+    with pytest.raises(ValidationError):
+        IndexSettings.model_validate({"backend": "elasticsearch"})
+
+
+def test_whoosh_is_opened_by_default_and_fulfils_the_contract(tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    indexer = open_indexer(IndexSettings(), path)
+    search = open_search(IndexSettings(), path, lambda rid: None)
+    try:
+        assert isinstance(indexer, WhooshIndexer)
+        assert isinstance(search, SearchService)
+        _contract(indexer, search)
+    finally:
+        search.close()
+        indexer.close()
+
+
+def _contract(indexer: IndexBackend, search: SearchBackend) -> None:
+    """What every backend does, through the interface only."""
+    with pytest.raises(IndexMissing):
+        search.search(SearchRequest())
+    assert search.count() == 0
+    assert [n.ready for n in search.readiness()] == [False]
+    assert indexer.upsert(RECORDS) == len(RECORDS)
+    assert search.count() == len(RECORDS)
+    assert search.readiness() == [NodeStatus("local", "local", True)]
+    assert search.search(SearchRequest()).total == len(RECORDS)
+    assert indexer.delete([RECORDS[0].id, "0" * 16]) == 1
+    assert search.count() == len(RECORDS) - 1
+    report = indexer.sync([(r.id, "s") for r in RECORDS[:3]], {r.id: r for r in RECORDS}.__getitem__)
+    assert (report.added, report.deleted, report.unchanged) == (1, 3, 2)
+    assert {h.id for h in search.iter_hits(SearchRequest())} == {r.id for r in RECORDS[:3]}
+
+
+def test_an_unavailable_backend_is_refused_when_opened(tmp_path: Path) -> None:
+    settings = IndexSettings(backend="postgresql", dsn="postgresql://127.0.0.1:1/x")
+    with pytest.raises(BackendUnavailable, match="postgresql"):
+        open_search(settings, tmp_path, lambda rid: None)
+    with pytest.raises(BackendUnavailable, match="postgresql"):
+        open_indexer(settings, tmp_path)
