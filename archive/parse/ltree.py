@@ -220,11 +220,8 @@ class Keys:
     Read from the tree as parsed; removing elements later leaves it a superset, never wrong."""
 
     def __init__(self, root: Element) -> None:
-        found: set[tuple[str, str]] = set()
-        for value in _CLASS_VALUES(root):
-            found.update(("class", word) for word in value.split())
-        found.update(("id", value) for value in _ID_VALUES(root))
-        self._found = found
+        self._classes = set(" ".join(_CLASS_VALUES(root)).split())
+        self._ids = set(_ID_VALUES(root))
 
     def may_match(self, selector: str) -> bool:
         """False only when no element can match ``selector``."""
@@ -235,7 +232,9 @@ class Keys:
         kind, value = key
         if kind.startswith("below "):
             return self._has((kind.removeprefix("below "), value.rsplit(" ", 1)[0]))
-        return kind not in ("class", "id") or key in self._found
+        if kind == "class":
+            return value in self._classes
+        return kind != "id" or value in self._ids
 
 
 _CLASS_VALUES: Final = etree.XPath("//@class", smart_strings=False)
