@@ -120,6 +120,11 @@ def text(el: Element, separator: str = "", skip: Callable[[Element], bool] | Non
     return separator.join(strings(el, skip))
 
 
+def stripped_len(el: Element) -> int:
+    """``len(tag.get_text(" ", strip=True))`` of the same element."""
+    return len(" ".join(s for s in (part.strip() for part in strings(el)) if s))
+
+
 def remove(el: Element) -> None:
     """Take ``el`` out of the tree as ``Tag.decompose`` does: the text after it stays, apart from the text
     before it (an empty comment keeps the two strings BeautifulSoup would keep when both hold text)."""

@@ -17,6 +17,7 @@ from archive.parse import (
     guard,
     jsonld,
     layouts,
+    lblock,
     ltree,
     page,
     title_candidates,
@@ -115,6 +116,34 @@ def test_boilerplate_removal_leaves_the_same_page(path: Path) -> None:
     assert left.get_text(" ").split() == soup.get_text(" ").split()
     assert dom.measure(left)[id(left)] == dom.measure(soup)[id(soup)]
     assert _texts(left) == _texts(soup)
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.stem)
+def test_the_article_part_is_handed_to_beautifulsoup_as_it_is_on_lxml(path: Path) -> None:
+    _, tree = _trees(path)
+    keys = ltree.Keys(tree)
+    layout = page.detect(tree, "http://example.vn/tin/1", keys)
+    page.drop_boilerplate(tree, layout.drop, keys)
+    located = lblock.locate(tree, layout, None, keys, lblock.measure(tree))
+    if located is None:
+        return
+    block = located[0]
+    article = lblock.article_root(tree, block, layout, keys)
+    expected = [
+        [el.tag for el in part.iter() if ltree.is_element(el)] + ltree.text(part, " ").split()
+        for part in (block, block.getparent(), article)
+        if part is not None
+    ]
+    soup, container, found = lblock.soup_of(tree, block, article)
+    assert container.find_parent("[document]") is soup
+    parts = [container, container.parent, found]
+    assert [
+        [t.name for t in [part, *part.find_all(True)]] + part.get_text(" ").split()
+        for part in parts
+        if isinstance(part, Tag)
+    ] == expected
+    assert not soup.find_all(attrs={"data-deptnews-container": True})
+    assert not soup.find_all(attrs={"data-deptnews-article": True})
 
 
 def _texts(soup: BeautifulSoup) -> list[str]:
