@@ -27,7 +27,8 @@ from lxml import etree
 
 from archive.parse import guard
 from archive.parse.guard import MAX_ATTRIBUTES, MAX_DEPTH
-from archive.parse.select import selector_keys, split_selector
+from archive.parse.lkeys import Keys as Keys  # re-exported: the parser's modules take it from here
+from archive.parse.select import split_selector
 
 Element = Any  # an lxml.html element (lxml ships no types; see the mypy overrides)
 
@@ -216,34 +217,6 @@ def _xpath(selector: str) -> etree.XPath | None:
         return etree.XPath(_TRANSLATOR.css_to_xpath(selector, prefix="descendant-or-self::"))
     except (SelectorError, etree.XPathError, ValueError):
         return None
-
-
-class Keys:
-    """The class words and ids a page's elements have, read in C (two XPath queries), so that a selector
-    whose key (:func:`archive.parse.select.selector_keys`) is a class or id no element has is not
-    evaluated at all: most of the dozens of family selectors tried on a page name classes it does not use.
-    Read from the tree as parsed; removing elements later leaves it a superset, never wrong."""
-
-    def __init__(self, root: Element) -> None:
-        self._classes = set(" ".join(_CLASS_VALUES(root)).split())
-        self._ids = set(_ID_VALUES(root))
-
-    def may_match(self, selector: str) -> bool:
-        """False only when no element can match ``selector``."""
-        keys = selector_keys(selector)
-        return keys is None or any(self._has(key) for key in keys)
-
-    def _has(self, key: tuple[str, str]) -> bool:
-        kind, value = key
-        if kind.startswith("below "):
-            return self._has((kind.removeprefix("below "), value.rsplit(" ", 1)[0]))
-        if kind == "class":
-            return value in self._classes
-        return kind != "id" or value in self._ids
-
-
-_CLASS_VALUES: Final = etree.XPath("//@class", smart_strings=False)
-_ID_VALUES: Final = etree.XPath("//@id", smart_strings=False)
 
 
 def select_grouped(root: Element, selectors: Iterable[str], keys: Keys | None = None) -> list[list[Element]]:

@@ -174,3 +174,19 @@ def test_a_page_deeper_than_libxml2_builds_keeps_its_text() -> None:
     tree = ltree.parse(deep)
     assert "đoạn văn ở rất sâu" in ltree.text(tree)
     assert max(len(list(el.iterancestors())) for el in tree.iter()) < guard.MAX_DEPTH
+
+
+def test_keys_skip_only_selectors_that_cannot_match() -> None:
+    tree = ltree.parse(
+        '<div class="Menu-top" id="ctl00_x"><a href="/WPS/portal/x" itemprop="url">x</a></div>'
+        '<span class="date"></span>'
+    )
+    assert tree is not None
+    may = ltree.Keys(tree).may_match
+    # Every compound's class, id, attribute and value must be on the page; values compare case-folded.
+    matching = ["[class*=menu] a", "a[href*='/wps/portal']", "[itemprop]", "div > a", "*", ":not(.x)"]
+    matching += ["a[href$='.PDF' i]", ".Menu-top a, .x", ".date ~ a", "#ctl00_x a[itemprop=url]"]
+    assert [s for s in matching if not may(s)] == []
+    hopeless = ["[itemprop=datePublished]", ".fa-tags ~ a", "[data-x]", ".Menu-top .x", "#ctl00_y a"]
+    hopeless += ["[class^=af_], .x"]
+    assert [s for s in hopeless if may(s)] == []
