@@ -232,10 +232,9 @@ def _parse(
     keys = ltree.Keys(tree)
     layout = layouts.effective(page.detect(tree, url, keys), source.selectors)
     head = _read_head(tree, layout, source, now, template, keys)
-    page.drop_boilerplate(tree, layout.drop, keys)
     # What is left of the page stays on lxml to find the content block and tell a listing, an error or
     # a contact page; BeautifulSoup gets the article's part of the page only (see lblock.soup_of).
-    sizes = lblock.measure(tree)
+    sizes = page.drop_boilerplate(tree, layout.drop, keys)
     located = lblock.locate(tree, layout, source.selectors.body, keys, sizes)
     root = next(tree.iter("body"), None)
     root = tree if root is None else root

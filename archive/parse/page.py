@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Final
 
@@ -245,9 +246,15 @@ def has_form(root: Element) -> bool:
 def measure(root: Element) -> dict[Element, dom.Size]:
     """:func:`archive.parse.dom.measure` on the lxml tree (keyed by element)."""
     sizes: dict[Element, dom.Size] = {}
-    size_of = sizes.__getitem__
     # Document order reversed: every element comes after its descendants.
-    for el in reversed([e for e in root.iter() if isinstance(e.tag, str)]):
+    _fill(reversed([e for e in root.iter() if isinstance(e.tag, str)]), sizes)
+    return sizes
+
+
+def _fill(elements: Iterable[Element], sizes: dict[Element, dom.Size]) -> None:
+    """Measure ``elements`` (each after its descendants) from their strings and their children's sizes."""
+    size_of = sizes.__getitem__
+    for el in elements:
         own = el.text
         length = len(own.strip()) if own else 0
         links_text = links = long_paragraphs = 0
@@ -267,7 +274,6 @@ def measure(root: Element) -> dict[Element, dom.Size]:
         elif tag == "p" and length >= dom.LONG_PARAGRAPH:
             long_paragraphs += 1
         sizes[el] = dom.Size(length, links_text, links, long_paragraphs)
-    return sizes
 
 
 def _holds_article(el: Element) -> bool:
@@ -295,18 +301,29 @@ def _is_boilerplate(el: Element, sizes: dict[Element, dom.Size]) -> bool:
     return not any(_holds_article(d) for d in el.iterdescendants() if is_element(d))
 
 
-def drop_boilerplate(root: Element, extra: tuple[str, ...] = (), keys: Keys | None = None) -> None:
-    """:func:`archive.parse.dom.drop_boilerplate` on the lxml tree."""
+def drop_boilerplate(
+    root: Element, extra: tuple[str, ...] = (), keys: Keys | None = None
+) -> dict[Element, dom.Size]:
+    """:func:`archive.parse.dom.drop_boilerplate` on the lxml tree; returns :func:`measure` of what is left
+    (the elements a removal changed measured again, the others kept)."""
     for el in select_all(root, extra, keys):
         if el.getparent() is not None and _attached(el, root):
             remove(el)
     sizes = measure(root)
+    changed: set[Element] = set()
     stack: list[Element] = [root]
     while stack:
         node = stack.pop()
         for el in [c for c in node if is_element(c) and _is_boilerplate(c, sizes)]:
+            for ancestor in el.iterancestors():
+                if ancestor in changed:
+                    break
+                changed.add(ancestor)
             remove(el)
         stack.extend(c for c in node if is_element(c))
+    if changed:
+        _fill(reversed([e for e in root.iter() if e in changed]), sizes)
+    return sizes
 
 
 def _attached(el: Element, root: Element) -> bool:

@@ -109,7 +109,9 @@ def test_boilerplate_removal_leaves_the_same_page(path: Path) -> None:
     soup, tree = _trees(path)
     drop = (*layouts.DRUPAL.drop, *layouts.SHAREPOINT.drop, *layouts.JOOMLA.drop)
     dom.drop_boilerplate(soup, drop)
-    page.drop_boilerplate(tree, drop, ltree.Keys(tree))
+    sizes = page.drop_boilerplate(tree, drop, ltree.Keys(tree))
+    fresh = page.measure(tree)  # what it returns is the measure of what is left
+    assert {el: sizes[el] for el in fresh} == fresh
     left = BeautifulSoup(ltree.serialize(tree), "lxml")
     assert [t.name for t in left.find_all(True)] == [t.name for t in soup.find_all(True)]
     # Whitespace may be one string or two where an element was removed; BeautifulSoup collapses it.
