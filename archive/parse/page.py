@@ -286,7 +286,7 @@ def _is_boilerplate(el: Element, sizes: dict[Element, dom.Size]) -> bool:
     name = el.tag
     if name in dom.DROP_TAGS:
         if name == "form":
-            size = sizes[el]
+            size = _size(el, sizes)
             return size.text - size.links_text < dom.PAGE_FORM_TEXT
         return not (name in ("header", "footer") and has_ancestor(el, "article"))
     if name in dom.NEVER_DROP:
@@ -296,7 +296,7 @@ def _is_boilerplate(el: Element, sizes: dict[Element, dom.Size]) -> bool:
         return False
     if dom.COMMENTS.search(words) is not None:
         return True
-    if sizes[el].long_paragraphs >= dom.ARTICLE_MASS:
+    if _size(el, sizes).long_paragraphs >= dom.ARTICLE_MASS:
         return False
     return not any(_holds_article(d) for d in el.iterdescendants() if is_element(d))
 
@@ -304,26 +304,28 @@ def _is_boilerplate(el: Element, sizes: dict[Element, dom.Size]) -> bool:
 def drop_boilerplate(
     root: Element, extra: tuple[str, ...] = (), keys: Keys | None = None
 ) -> dict[Element, dom.Size]:
-    """:func:`archive.parse.dom.drop_boilerplate` on the lxml tree; returns :func:`measure` of what is left
-    (the elements a removal changed measured again, the others kept)."""
+    """:func:`archive.parse.dom.drop_boilerplate` on the lxml tree; returns :func:`measure` of what is
+    left."""
     for el in select_all(root, extra, keys):
         if el.getparent() is not None and _attached(el, root):
             remove(el)
-    sizes = measure(root)
-    changed: set[Element] = set()
+    # Only a form's or a boilerplate-named element's text decides: those are measured when judged (each
+    # before anything in it is removed), and what is left is measured at the end.
+    judged: dict[Element, dom.Size] = {}
     stack: list[Element] = [root]
     while stack:
         node = stack.pop()
-        for el in [c for c in node if is_element(c) and _is_boilerplate(c, sizes)]:
-            for ancestor in el.iterancestors():
-                if ancestor in changed:
-                    break
-                changed.add(ancestor)
+        for el in [c for c in node if is_element(c) and _is_boilerplate(c, judged)]:
             remove(el)
         stack.extend(c for c in node if is_element(c))
-    if changed:
-        _fill(reversed([e for e in root.iter() if e in changed]), sizes)
-    return sizes
+    return measure(root)
+
+
+def _size(el: Element, sizes: dict[Element, dom.Size]) -> dom.Size:
+    """:func:`measure` of ``el``, reusing the measures already in ``sizes`` (and adding to them)."""
+    if el not in sizes:
+        _fill(reversed([e for e in el.iter() if isinstance(e.tag, str) and e not in sizes]), sizes)
+    return sizes[el]
 
 
 def _attached(el: Element, root: Element) -> bool:
