@@ -150,7 +150,7 @@ def doc_numbers(paragraphs: list[str]) -> list[str]:
 
 def language(text: str) -> str:
     """``vi`` for Vietnamese text, ``en`` for English, ``und`` when it cannot tell."""
-    letters = sum(c.isalpha() for c in text) or 1
+    letters = sum(map(str.isalpha, text)) or 1
     words = len(text.split()) or 1
     vietnamese = len(_VIETNAMESE.findall(text)) / letters
     english = len(_ENGLISH.findall(text)) / words

@@ -86,12 +86,10 @@ def classes(el: Element) -> list[str]:
 
 def _container_of(el: Element) -> str | None:
     """The name of the string container ``el``'s own strings are in, if any (innermost first)."""
-    node = el
-    while node is not None:
-        if node.tag in _CONTAINERS:
-            return str(node.tag)
-        node = node.getparent()
-    return None
+    if el.tag in _CONTAINERS:
+        return str(el.tag)
+    found = next(el.iterancestors(*_CONTAINERS), None)  # walked in C, nearest first
+    return str(found.tag) if found is not None else None
 
 
 def strings(el: Element, skip: Callable[[Element], bool] | None = None) -> Iterator[str]:
