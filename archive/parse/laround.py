@@ -2,9 +2,10 @@
 near it for a page whose ``<title>`` is not certain, the lead; and the removal of a title or date line the
 template put inside the block.
 
-The rules are those documented in :mod:`archive.parse.when` (:func:`visible`), :mod:`archive.parse.titles`
-(:func:`near_content`) and :mod:`archive.parse.fields` (:func:`lead`); elements are removed with
-:func:`archive.parse.ltree.remove`, which leaves what ``Tag.decompose`` leaves.
+These were BeautifulSoup readers; they read the lxml tree the same way (``ltree.text`` is ``get_text``,
+elements are removed with :func:`archive.parse.ltree.remove`, which leaves what ``Tag.decompose`` leaves),
+so records did not change when they moved. Dates are parsed and accepted by :mod:`archive.parse.when`, titles
+judged by :mod:`archive.parse.titles`.
 """
 
 from __future__ import annotations
@@ -75,7 +76,11 @@ def _parse_element(el: Element, now: datetime) -> when.Dated | None:
 def visible(
     root: Element, container: Element, selectors: tuple[str, ...], now: datetime, keys: Keys
 ) -> tuple[when.Dated, Element] | None:
-    """:func:`archive.parse.when.visible` on the lxml tree."""
+    """A date shown on the page and the element showing it, nearest to the content block first (ancestor
+    steps to the element holding both, then page order): the family's or source's date element, a ``<time>``
+    element, an element whose class names a date, a labelled date line; a capture-day date far from the
+    block is a top bar's "today" (:func:`archive.parse.when.accept`). At most
+    :data:`~archive.parse.when.MAX_CANDIDATES` elements of each kind are tried."""
     steps = {container: 0}
     for i, parent in enumerate(container.iterancestors(), start=1):
         steps[parent] = i
@@ -116,7 +121,9 @@ def _bold_only(el: Element) -> bool:
 
 
 def _heading_like(el: Element, sites: titles.SiteNames, labels: title_candidates.SectionLabels) -> str | None:
-    """:func:`archive.parse.titles._heading_like` on the lxml tree."""
+    """The element's text when it looks like an article's heading: 15–300 characters, not a site's or
+    section's name, not a label ("…:"); a heading, a title class, or a bold line without a link that is no
+    sentence and no short name (a signature)."""
     shown = title_candidates.decode_entities(clean_text(text(el, " ")))
     if not titles.MIN_TITLE <= len(shown) <= titles.MAX_TITLE or shown in sites or shown.endswith((":", ";")):
         return None
@@ -143,7 +150,10 @@ def near_content(
     weak: str | None,
     labels: title_candidates.SectionLabels,
 ) -> tuple[str, Element] | None:
-    """:func:`archive.parse.titles.near_content` on the lxml tree."""
+    """The article's heading found from its content block, for pages whose ``<title>`` is not certain: an
+    element whose text is that document title (``weak``), or a heading-like element at the top of the block
+    before its first long paragraph, else the nearest one before the block (of the 40 elements before it);
+    never a section's name (``labels``). Returns the text and the element."""
     for count, el in enumerate(container.iterdescendants(etree.Element)):
         if count == titles.LOOK_AROUND:
             break
@@ -163,8 +173,8 @@ def near_content(
 
 
 def drop_inside(container: Element, el: Element) -> None:
-    """:func:`archive.parse.tidy.drop_inside` on the lxml tree: remove a title or date line inside the
-    content block unless it is part of a sentence."""
+    """Remove ``el`` (a title or a date line) when it is inside the content block and not part of a
+    sentence: a date inside a sentence of the body ("Ngày <span>12/3</span>, Sở …") stays."""
     if el is container or el.getparent() is None or container not in set(el.iterancestors()):
         return
     node = el
@@ -189,8 +199,9 @@ def _other_text(parent: Element, node: Element) -> bool:
 
 
 def lead(root: Element, container: Element, selectors: tuple[str, ...], keys: Keys) -> str | None:
-    """:func:`archive.parse.fields.lead` on the lxml tree: a lead element in the content block or up to
-    three of its ancestors, else a first paragraph set entirely in bold; the element is removed."""
+    """The sapo/lead: the family's or a common lead element in the content block or up to three of its
+    ancestors, else a first paragraph set entirely in bold. The element is removed so that the body does
+    not repeat it."""
     chain = [container, *container.iterancestors()]
     around = set(chain)
     groups = select_grouped(root, (*selectors, *LEAD_SELECTORS), keys)

@@ -1,11 +1,12 @@
 """The content block on the lxml tree, and the BeautifulSoup tree of the article's part of the page.
 
-:func:`locate` is :func:`archive.parse.dom.locate`'s rule on the page's lxml tree after boilerplate removal:
-the source's body selector, the family's, containers many CMSs share, then text density (every run of 25+
-characters votes for the element holding it and half as much for its parent; the winner, discounted by its
-share of link text, is widened to ancestors that only add a little linkless text). The text measures are
-:func:`archive.parse.page.measure`'s, computed once after boilerplate removal and shared with the listing
-check.
+:func:`locate` finds the element holding the article body on the page's lxml tree after boilerplate
+removal: the source's body selector, the family's, containers many CMSs share (among a selector's matches,
+the one with the most non-link text; one with fewer than :data:`~archive.parse.dom.SURE_BODY` characters only
+if text density finds nothing three times longer), then text density (every run of 25+ characters votes for
+the element holding it and half as much for its parent; the winner, discounted by its share of link text,
+is widened to ancestors that only add a little linkless text). The text measures
+(:func:`archive.parse.page.measure`) are those boilerplate removal returns, shared with the listing check.
 
 :func:`soup_of` hands BeautifulSoup only the part of the page the remaining steps read (the article element
 or the block's grandparent, whichever holds more): building a BeautifulSoup tree of the whole page cost more
@@ -41,7 +42,9 @@ def _prose(el: Element) -> int:
 def locate(
     root: Element, layout: Layout, override: str | None, keys: Keys, sizes: Sizes
 ) -> tuple[Element, str] | None:
-    """:func:`archive.parse.dom.locate` on the lxml tree; ``sizes`` is :func:`measure` of ``root``."""
+    """The element holding the article body and the name of what found it: ``"override"`` (the source's
+    selector), the family's name, ``"common"`` or ``"generic"`` (text density); None when there is no text.
+    ``sizes`` is :func:`measure` of ``root``."""
     tiers: list[tuple[str, tuple[str, ...]]] = []
     if override:
         tiers.append(("override", (override,)))
@@ -76,7 +79,7 @@ def _own_text_len(el: Element, sizes: Sizes) -> int:
 
 
 def density_container(root: Element, sizes: Sizes) -> Element | None:
-    """:func:`archive.parse.dom.density_container` on the lxml tree."""
+    """The generic extractor: the element holding the most non-link running text, or None."""
     votes: dict[Element, float] = {}
 
     def vote(el: Element | None, amount: float) -> None:

@@ -1,10 +1,11 @@
-"""The page-wide tree: lxml.html, read and pruned before BeautifulSoup sees what is left of the page.
+"""The page's tree: lxml, read and pruned before BeautifulSoup sees the article's part of the page.
 
 Building a BeautifulSoup tree costs about a kilobyte and a dozen Python calls per node: on real news pages
 (700+ elements, most of them menus, footers and scripts) it was most of the parser's time. The parser
 therefore parses the whole page with lxml (in C), reads what lives in ``<head>``, scripts and navigation,
-and removes the boilerplate there (:mod:`archive.parse.page`); only what is left, about a third of the
-elements, is handed to BeautifulSoup (:func:`serialize`) for the content block and its fields.
+removes the boilerplate (:mod:`archive.parse.page`), finds the content block and tells listings and error
+pages apart there (:mod:`archive.parse.lblock`, :mod:`archive.parse.laround`); only the article's part of
+the page is handed to BeautifulSoup (:func:`archive.parse.lblock.soup_of`) for its fields.
 
 The helpers here answer as their BeautifulSoup counterparts do on the same page, so records do not depend
 on which tree read them: :func:`text` is ``Tag.get_text`` (strings of scripts, styles, templates and ruby

@@ -3,7 +3,7 @@ boilerplate removal (see :mod:`archive.parse.ltree` for why this runs on lxml).
 
 Each function here reads the page as its BeautifulSoup counterpart does (named in its docstring), with the
 same selectors and rules; ``tests/archive/test_parse_page.py`` holds them to the same answers on every saved
-page. What is left after :func:`drop_boilerplate` goes to BeautifulSoup for the content block.
+page. What is left after :func:`drop_boilerplate` is read for the content block (:mod:`archive.parse.lblock`).
 """
 
 from __future__ import annotations
