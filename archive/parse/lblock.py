@@ -15,6 +15,7 @@ than every lxml step together (see docs/parsing.md, "Two trees").
 
 from __future__ import annotations
 
+import secrets
 from typing import Final
 
 from bs4 import BeautifulSoup, Tag
@@ -140,19 +141,22 @@ def soup_of(
     top = chain[2] if len(chain) > 3 else None
     if top is not None and article is not None and chain.index(article) > 2:
         top = article
-    container.set(_CONTAINER, "")
+    # A value the page cannot know, so that markup carrying the same attribute names is never taken.
+    token = secrets.token_hex(8)
+    container.set(_CONTAINER, token)
     if article is not None:
-        article.set(_ARTICLE, "")
+        article.set(_ARTICLE, token)
     if top is None:
         markup = serialize(root)
     else:
         markup = str(etree.tostring(top, method="html", encoding="unicode", with_tail=False))
     soup = BeautifulSoup(markup, "lxml")
-    return soup, _unmark(soup, _CONTAINER), (_unmark(soup, _ARTICLE) if article is not None else None)
+    block = _unmark(soup, _CONTAINER, token)
+    return soup, block, (_unmark(soup, _ARTICLE, token) if article is not None else None)
 
 
-def _unmark(soup: BeautifulSoup, name: str) -> Tag:
-    found = soup.find(None, {name: True})
+def _unmark(soup: BeautifulSoup, name: str, token: str) -> Tag:
+    found = soup.find(None, {name: token})
     if not isinstance(found, Tag):
         raise AssertionError(f"{name} lost between the two trees")
     del found[name]

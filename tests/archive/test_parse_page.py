@@ -192,3 +192,17 @@ def test_keys_skip_only_selectors_that_cannot_match() -> None:
     hopeless = ["[itemprop=datePublished]", ".fa-tags ~ a", "[data-x]", ".Menu-top .x", "#ctl00_y a"]
     hopeless += ["[class^=af_], .x"]
     assert [s for s in hopeless if may(s)] == []
+
+
+def test_markup_carrying_the_marker_attributes_is_not_taken_for_the_block() -> None:
+    tree = ltree.parse(
+        '<body><div class="gp"><div data-deptnews-container="x" data-deptnews-article><p>Tin khác</p></div>'
+        '<article><div id="c"><p>Nội dung bài viết.</p></div></article></div></body>'
+    )
+    assert tree is not None
+    block = next(el for el in tree.iter("div") if el.get("id") == "c")
+    soup, container, found = lblock.soup_of(tree, block, next(tree.iter("article")))
+    assert soup.find(class_="gp") is not None  # the marked decoys are in the part handed on
+    assert container.get("id") == "c"
+    assert found is not None
+    assert found.name == "article"
