@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -150,3 +151,33 @@ def test_the_record_page_shows_each_attachment_text_behind_a_toggle(extracted: E
     assert "<script" not in details
     found = extracted.client.get("/", params={"q": '"Đoàn Thu Hà"', "in": "attachments"})
     assert f"/records/{record.id}#att-{n}-p-2" in found.text
+
+
+def test_the_cli_search_limits_to_page_or_attachments_and_says_where_it_matched(
+    extracted: Extracted, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record, n = extracted.record_with("decision-pdf")
+    home = ["--home", str(extracted.home.root)]
+    assert main([*home, "search", '"Đoàn Thu Hà"', "--in", "attachments"]) == 0
+    out = capsys.readouterr().out
+    assert f"(id {record.id})" in out
+    title = record.attachments[n - 1].title
+    assert f"attachment {n} ({title}), page 2: " in out
+    assert "»Đoàn Thu Hà«" in out
+    assert main([*home, "search", '"Đoàn Thu Hà"', "--in", "page"]) == 0
+    out = capsys.readouterr().out
+    assert record.id not in out
+    assert out.startswith("0 result(s)")
+    assert main([*home, "search", '"Đoàn Thu Hà"', "--json"]) == 0
+    hits = json.loads(capsys.readouterr().out)["hits"]
+    assert next(h for h in hits if h["id"] == record.id)["match"] == {"attachment": n, "page": 2}
+    # A word of the page's own text: found in the page, not in the attachments, and said to be the page's.
+    word = f'"{record.title}"'
+    assert main([*home, "search", word, "--in", "page"]) == 0
+    out = capsys.readouterr().out
+    assert f"(id {record.id})" in out
+    assert "     page: " in out
+    with pytest.raises(SystemExit) as usage:
+        main([*home, "search", word, "--in", "nowhere"])
+    assert usage.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
