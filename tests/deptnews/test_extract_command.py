@@ -85,6 +85,8 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Extracted]:
         ("decision-pdf", '"Đoàn Thu Hà"', "text-layer", 2),
         ("scanned-pdf", '"Nguyễn Thị Hường"', "ocr", 1),
         ("plan-docx", '"Nhân giống hồi Lạng Sơn"', "office", 1),
+        ("plan-docx", '"Triệu Thị Huyền"', "office", 2),
+        ("plan-docx", '"nuôi cấy mô tế bào"', "office", 3),
         ("winners-xlsx", '"Lường Thị Mai"', "office", 1),
         ("legacy-doc", '"hồ chứa nước"', "office", 1),
         ("legacy-xls", '"Vi Văn Thưởng"', "office", 1),
