@@ -126,11 +126,13 @@ def extract_attachments(
     report: Report | None = None,
 ) -> ExtractStats:
     """Extract what needs extracting (see the module's docstring) and record it in the ledger.
-    Does not touch the records: :func:`link_records` does (under the parse lock)."""
+    Does not touch the records: :func:`link_records` does (under the parse lock). The caller holds the
+    extract lock: files a killed run left half-written in the text store are removed first."""
     limits = limits or Limits()
     stats = ExtractStats()
     store = RecordStore(home.records_dir)
     texts = TextStore(home.texts_dir)
+    workdir = texts.clear_partial()  # what a killed run left half-written: never read, made again
     cdx = CdxIndex(home.cdx_dir, home.warc_dir)
     home.records_dir.mkdir(parents=True, exist_ok=True)
     with Ledger.open(home.records_dir) as ledger:
@@ -153,7 +155,10 @@ def extract_attachments(
                     ledger.set_attachment_text(url, result)
                     progress.done(url)
                     continue
-                running[pool.submit(extract_bounded, result, name=urls[url], limits=limits)] = (url, sha)
+                submitted = pool.submit(
+                    extract_bounded, result, name=urls[url], limits=limits, workdir=workdir
+                )
+                running[submitted] = (url, sha)
                 while len(running) >= 2 * max(1, workers):  # bounded: at most this many files in memory
                     finished, _ = wait(running, return_when=FIRST_COMPLETED)
                     for future in finished:
