@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -116,7 +117,9 @@ class Content(_Model):
     images: list[Image] = Field(default_factory=list, description="Images in the article, with captions.")
     doc_numbers: list[str] = Field(
         default_factory=list,
-        description="Official document numbers mentioned, e.g. '1234/QĐ-UBND'.",
+        description="Official document numbers mentioned, e.g. '1234/QĐ-UBND'. A record as served (API, "
+        "exports, dumps) adds, after the page's own, those found in its attachments' text "
+        "(attachments[].text.doc_numbers); a version's content has the page's only (its content hash).",
     )
     language: str = Field("vi", description="Language of the text (BCP 47), 'vi' or 'en'.")
 
@@ -178,6 +181,28 @@ class Record(Content):
     versions: list[Version] = Field(
         min_length=1, description="Every distinct content captured, oldest first; the last is current."
     )
+
+
+def merged_doc_numbers(page: list[str], attachments: list[Attachment]) -> list[str]:
+    """The page's document numbers, then those the attachments' extracted texts hold, each once (compared
+    without regard to case or Unicode form; the first spelling is kept)."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for number in (*page, *(n for a in attachments if a.text is not None for n in a.text.doc_numbers)):
+        key = unicodedata.normalize("NFC", number).casefold()
+        if key not in seen:
+            seen.add(key)
+            out.append(number)
+    return out
+
+
+def served(record: Record) -> Record:
+    """``record`` as the API, exports and dumps give it: its ``doc_numbers`` joined by those of its
+    attachments (:func:`merged_doc_numbers`). Derived at read time, never stored: the stored record and
+    its versions keep the page's own numbers, so extraction never changes a content hash or makes a
+    version."""
+    numbers = merged_doc_numbers(record.doc_numbers, record.attachments)
+    return record if numbers == record.doc_numbers else record.model_copy(update={"doc_numbers": numbers})
 
 
 def record_id(canonical_url: str) -> str:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from conftest import require_extraction_tools
+from frictionless_cli import frictionless_rows, frictionless_validate
 from starlette.testclient import TestClient
 
 from api.app import create_app
@@ -183,3 +188,58 @@ def test_the_cli_search_limits_to_page_or_attachments_and_says_where_it_matched(
         main([*home, "search", word, "--in", "nowhere"])
     assert usage.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_attachment_numbers_join_the_record_s_doc_numbers_without_a_new_version(extracted: Extracted) -> None:
+    record, _ = extracted.record_with("scanned-pdf")
+    number = demo.SCANNED_NUMBER
+    # Stored: the page's own numbers, one version, its hash still that of its content.
+    assert number not in record.doc_numbers
+    assert len(record.versions) == 1
+    assert (
+        record.versions[-1].content.compute_hash() == record.content_hash == record.versions[-1].content_hash
+    )
+    served = extracted.client.get(f"/api/v1/records/{record.id}").json()
+    assert served["doc_numbers"] == [*record.doc_numbers, number]
+    assert served["content_hash"] == record.content_hash
+    assert len(served["versions"]) == 1
+    assert number not in served["versions"][0]["content"]["doc_numbers"]
+    # The doc_number filter: any case, through the API and the command line.
+    for value in (number, number.lower(), number.replace("-", " - ")):
+        found = extracted.client.get("/api/v1/search", params={"doc_number": value}).json()
+        assert [h["id"] for h in found["hits"]] == [record.id], value
+    other = extracted.client.get("/api/v1/search", params={"doc_number": "999/QĐ-STTTT"}).json()
+    assert other["total"] == 0
+    # Exports: JSON Lines and CSV give the joined list.
+    jsonl = extracted.client.get("/api/v1/export", params={"format": "jsonl", "doc_number": number})
+    rows = [json.loads(line) for line in jsonl.text.splitlines()]
+    assert [(r["id"], r["doc_numbers"]) for r in rows] == [(record.id, served["doc_numbers"])]
+    table = extracted.client.get("/api/v1/export", params={"format": "csv", "doc_number": number})
+    cells = list(csv.DictReader(io.StringIO(table.text.lstrip("\ufeff"), newline="")))
+    assert [(c["id"], c["doc_numbers"].split("\n")) for c in cells] == [(record.id, served["doc_numbers"])]
+
+
+def test_the_cli_filters_by_an_attachment_s_document_number(
+    extracted: Extracted, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record, _ = extracted.record_with("decision-pdf")
+    home = ["--home", str(extracted.home.root)]
+    assert main([*home, "search", "--filter", f"doc_number={demo.DECISION_NUMBER.lower()}", "--json"]) == 0
+    hits = json.loads(capsys.readouterr().out)["hits"]
+    assert record.id in [h["id"] for h in hits]
+
+
+def test_a_dump_read_by_frictionless_has_the_attachment_numbers(extracted: Extracted, tmp_path: Path) -> None:
+    record, _ = extracted.record_with("scanned-pdf")
+    assert main(["--home", str(extracted.home.root), "dump"]) == 0
+    descriptor = max((extracted.home.root / "dumps").glob("deptnews-*/datapackage.json"))
+    report = frictionless_validate(descriptor)
+    assert report["valid"], report
+    rows = frictionless_rows(descriptor, "records")
+    row = next(r for r in rows if r["id"] == record.id)
+    assert row["doc_numbers"].split("\n") == [*record.doc_numbers, demo.SCANNED_NUMBER]
+    source = next(p for p in descriptor.parent.glob("records-*.jsonl.gz") if record.source in p.name)
+    with gzip.open(source, "rt", encoding="utf-8") as lines:
+        dumped = next(r for r in map(json.loads, lines) if r["id"] == record.id)
+    assert demo.SCANNED_NUMBER in dumped["doc_numbers"]
+    assert demo.SCANNED_NUMBER not in dumped["versions"][-1]["content"]["doc_numbers"]
