@@ -80,7 +80,12 @@ class Attachment(_Model):
 
     url: str
     title: str | None = None
-    type: str | None = Field(None, description="File type from the extension, e.g. 'pdf', 'docx'.")
+    type: str | None = Field(
+        None,
+        description="File type from the link (its extension, MIME type or file name), e.g. 'pdf', 'docx'. "
+        "A link that does not say it (a download handler) has none in a version's content; a record as "
+        "served gives the format its archived file was read as (text.kind), once extracted.",
+    )
     text: AttachmentText | None = Field(
         None, description="The file's extracted text, once `deptnews extract` has read its archived bytes."
     )
@@ -198,11 +203,18 @@ def merged_doc_numbers(page: list[str], attachments: list[Attachment]) -> list[s
 
 def served(record: Record) -> Record:
     """``record`` as the API, exports and dumps give it: its ``doc_numbers`` joined by those of its
-    attachments (:func:`merged_doc_numbers`). Derived at read time, never stored: the stored record and
-    its versions keep the page's own numbers, so extraction never changes a content hash or makes a
-    version."""
+    attachments (:func:`merged_doc_numbers`), and an attachment whose link did not say its type (a
+    download handler) typed by the format its archived file was read as. Derived at read time, never
+    stored: the stored record and its versions keep what the page said, so extraction never changes a
+    content hash or makes a version."""
     numbers = merged_doc_numbers(record.doc_numbers, record.attachments)
-    return record if numbers == record.doc_numbers else record.model_copy(update={"doc_numbers": numbers})
+    attachments = [
+        a.model_copy(update={"type": a.text.kind}) if a.type is None and a.text and a.text.kind else a
+        for a in record.attachments
+    ]
+    if numbers == record.doc_numbers and attachments == record.attachments:
+        return record
+    return record.model_copy(update={"doc_numbers": numbers, "attachments": attachments})
 
 
 def record_id(canonical_url: str) -> str:

@@ -24,6 +24,7 @@ from archive.store import RecordStore
 from deptnews.cli import main
 from deptnews.demo import documents as demo
 from deptnews.demo.server import DemoWeb
+from deptnews.demo.sites import SITES
 from deptnews.demo_run import demo_sources_toml
 
 
@@ -42,6 +43,10 @@ class Extracted:
                 if suffix and attachment.url.endswith(suffix):
                     return record, n
         raise AssertionError(f"no record attaches {file}")
+
+
+def _attachment_urls() -> int:
+    return sum(len(a.attachments) for site in SITES for a in site.articles)
 
 
 def _sha(file: str) -> str:
@@ -144,7 +149,7 @@ def test_a_second_run_reads_nothing_again(extracted: Extracted, capsys: pytest.C
     assert main(["--home", str(extracted.home.root), "extract"]) == 0
     out = capsys.readouterr().out
     assert "read 0 " in out
-    assert "already done 6" in out
+    assert f"already done {_attachment_urls()}" in out
 
 
 def test_the_record_page_shows_each_attachment_text_behind_a_toggle(extracted: Extracted) -> None:
@@ -243,3 +248,34 @@ def test_a_dump_read_by_frictionless_has_the_attachment_numbers(extracted: Extra
         dumped = next(r for r in map(json.loads, lines) if r["id"] == record.id)
     assert demo.SCANNED_NUMBER in dumped["doc_numbers"]
     assert demo.SCANNED_NUMBER not in dumped["versions"][-1]["content"]["doc_numbers"]
+
+
+def test_liferay_document_links_are_crawled_extracted_and_found(extracted: Extracted) -> None:
+    """The Liferay demo links its files as Liferay does: the document library's
+    ``/documents/<group>/<folder>/<title.docx>/<uuid>?version=…`` and the ``get_file`` servlet, whose
+    URL says nothing of the file (its response does)."""
+    liferay = {r.id: r for r in RecordStore(extracted.home.records_dir) if r.source.endswith("skhcn")}
+    links = [(r, n, a) for r in liferay.values() for n, a in enumerate(r.attachments, start=1)]
+    library = [(r, n, a) for r, n, a in links if "/documents/10181/" in a.url]
+    servlet = [(r, n, a) for r, n, a in links if "/c/document_library/get_file?" in a.url]
+    assert len(library) == len(servlet) == 1
+    record, n, attachment = library[0]
+    assert "?version=1.0&t=" in attachment.url
+    assert attachment.type == "docx"
+    assert attachment.text is not None
+    assert (attachment.text.status, attachment.text.kind, attachment.text.pages) == ("ok", "docx", 3)
+    found = extracted.client.get("/api/v1/search", params={"q": '"Triệu Thị Huyền"', "in": "attachments"})
+    hit = next(h for h in found.json()["hits"] if h["id"] == record.id)
+    assert (hit["match"]["attachment"], hit["match"]["page"]) == (n, 2)
+
+    record, n, attachment = servlet[0]
+    assert (attachment.title, attachment.type) == (None, None)  # the page says nothing of the file
+    assert attachment.text is not None
+    assert (attachment.text.status, attachment.text.kind) == ("ok", "xlsx")  # read from its bytes
+    served = extracted.client.get(f"/api/v1/records/{record.id}").json()
+    assert served["attachments"][n - 1]["type"] == "xlsx"  # as served: the format it was read as
+    found = extracted.client.get("/api/v1/search", params={"q": '"Lường Thị Mai"', "in": "attachments"})
+    assert record.id in [h["id"] for h in found.json()["hits"]]
+    download = extracted.client.get(f"/api/v1/records/{record.id}/attachments/{n}/file")
+    assert download.content == demo.winners_xlsx()
+    assert download.headers["content-type"].startswith("application/vnd.openxmlformats")
