@@ -35,7 +35,7 @@ def drop_attachment_blocks(container: Tag, base: str) -> None:
     for a in container.find_all("a", href=True):
         href = a.get("href")
         url = media.resolve(base, href) if isinstance(href, str) else None
-        if url is None or media.file_type(url) is None or a.parent is None:
+        if url is None or not media.is_file_link(url) or a.parent is None:
             continue
         block = a
         while (

@@ -394,3 +394,32 @@ def test_a_date_inside_a_sentence_stays_in_the_body() -> None:
     left = soup(etree.tostring(container, method="html", encoding="unicode")).div
     assert left is not None
     assert dom.block_texts(left) == ["Ngày 12/3/2024, Sở tổ chức hội nghị."]
+
+
+def test_cms_document_links_are_attachments_and_leave_the_body() -> None:
+    from archive.parse import tidy
+
+    liferay = "/documents/10181/20503/K%E1%BA%BF+ho%E1%BA%A1ch+89.docx/3f2b9c1e-7d4a-4c8e-9b1f-5a6d7e8f9012"
+    get_file = "/c/document_library/get_file?uuid=8d0c7a55-1b2e-4f3a-a6c4-0e9d8b7a6c5f&amp;groupId=10181"
+    page = soup(
+        '<div id="c"><p>Sở ban hành kế hoạch.</p>'
+        f'<p><a href="{liferay}?version=1.0&amp;t=1736899200000">Kế hoạch số 89/KH-SKHCN</a></p>'
+        f'<p><a href="{get_file}">Tải về</a></p>'
+        '<p><a href="/index.php?nv=laws&amp;op=detail/qd-12&amp;download=1&amp;id=0">'
+        "Tải về 1: QD-12.pdf</a></p>"
+        '<p><a href="/_layouts/15/download.aspx?SourceUrl=/Documents/KH%2012.docx">Kế hoạch 12</a></p>'
+        '<p><a href="/wp-content/uploads/2024/05/danh-sach.xlsx">Danh sách</a></p></div>'
+    )
+    container = page.find(id="c")
+    found = media.attachments(container, "http://a.vn/tin/1")  # type: ignore[arg-type]
+    assert [(a.title, a.type) for a in found] == [
+        ("Kế hoạch số 89/KH-SKHCN", "docx"),
+        (None, None),  # the URL and the link say nothing: the archived file will (deptnews extract)
+        ("QD-12.pdf", "pdf"),
+        ("Kế hoạch 12", "docx"),
+        ("Danh sách", "xlsx"),
+    ]
+    assert found[0].url.endswith("3f2b9c1e-7d4a-4c8e-9b1f-5a6d7e8f9012?version=1.0&t=1736899200000")
+    assert found[1].url == "http://a.vn" + get_file.replace("&amp;", "&")
+    tidy.drop_attachment_blocks(container, "http://a.vn/tin/1")  # type: ignore[arg-type]
+    assert dom.block_texts(container) == ["Sở ban hành kế hoạch."]  # type: ignore[arg-type]
