@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from index.whoosh.postings import probe_docs, term_arrays
+from index.whoosh.postings import probe_docs, term_arrays, term_info
 
 __all__ = ["DecodedPostings", "PostingCache"]
 
@@ -27,6 +27,10 @@ _ENTRY_OVERHEAD = 256
 """Bytes counted per cached list besides its arrays (keys, tuples, array headers)."""
 
 Arrays = tuple[NDArray[np.int64], NDArray[np.float64]]
+
+_INFO_ENTRIES = 1 << 16
+"""Term infos kept across searches (a few hundred bytes each)."""
+_MISSING = object()
 
 
 class DecodedPostings:
@@ -40,9 +44,30 @@ class DecodedPostings:
             OrderedDict()
         )
         self._lock = threading.Lock()
+        self._infos: OrderedDict[tuple[str, str, bytes], Any] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def info(self, reader: Any, fieldname: str, tbytes: bytes) -> Any:
+        """A term's ``W3TermInfo`` in one segment (None if absent), looked up in Whoosh's term hash file
+        once and then kept (whatever ``max_bytes``: term infos are small, and a lookup costs some 20
+        µs of Python, several times per term and search)."""
+        segment = reader.segment() if hasattr(reader, "segment") else None
+        if segment is None:
+            return term_info(reader, fieldname, tbytes)
+        key = (segment.segment_id(), fieldname, tbytes)
+        with self._lock:
+            found = self._infos.get(key, _MISSING)
+            if found is not _MISSING:
+                self._infos.move_to_end(key)
+                return found
+        found = term_info(reader, fieldname, tbytes)
+        with self._lock:
+            self._infos[key] = found
+            if len(self._infos) > _INFO_ENTRIES:
+                self._infos.popitem(last=False)
+        return found
 
     def get(
         self, reader: Any, fieldname: str, tbytes: bytes
@@ -50,7 +75,7 @@ class DecodedPostings:
         """A term's postings in one segment (local ids, weights), decoded now or earlier."""
         segment = reader.segment() if hasattr(reader, "segment") else None
         if segment is None or not self.max_bytes:
-            ids, weights = term_arrays(reader, fieldname, tbytes)
+            ids, weights = term_arrays(reader, fieldname, tbytes, self.info(reader, fieldname, tbytes))
             return ids.astype(np.int32), weights.astype(np.float32)
         key = (segment.segment_id(), fieldname, tbytes)
         with self._lock:
@@ -60,7 +85,7 @@ class DecodedPostings:
                 self.hits += 1
                 return found
             self.misses += 1
-        ids, weights = term_arrays(reader, fieldname, tbytes)
+        ids, weights = term_arrays(reader, fieldname, tbytes, self.info(reader, fieldname, tbytes))
         entry = (ids.astype(np.int32), weights.astype(np.float32))
         cost = entry[0].nbytes + entry[1].nbytes + _ENTRY_OVERHEAD
         if cost > self.max_bytes // 4:  # one huge list would flush everything else
@@ -90,6 +115,19 @@ class PostingCache:
         self.leaves = leaves
         self._shared = shared if shared is not None else DecodedPostings(0)
         self._arrays: dict[tuple[str, bytes], Arrays] = {}
+        self._dfs: dict[tuple[str, bytes], int] = {}
+
+    def infos(self, fieldname: str, tbytes: bytes) -> list[Any]:
+        """The term's ``W3TermInfo`` in each segment (None where it is absent)."""
+        return [self._shared.info(reader, fieldname, tbytes) for reader, _ in self.leaves]
+
+    def df(self, fieldname: str, tbytes: bytes) -> int:
+        """Documents holding the term, deleted ones included (Whoosh's ``doc_frequency``)."""
+        key = (fieldname, tbytes)
+        found = self._dfs.get(key)
+        if found is None:
+            found = self._dfs[key] = sum(i.doc_frequency() for i in self.infos(fieldname, tbytes) if i)
+        return found
 
     def arrays(self, fieldname: str, tbytes: bytes) -> Arrays:
         """``(ascending global docnums, weights)`` of a term, deleted documents included."""
@@ -107,6 +145,8 @@ class PostingCache:
             weights = np.concatenate(
                 [np.zeros(0, dtype=np.float64)] + [w.astype(np.float64) for _, w in parts]
             )
+            ids.setflags(write=False)  # handed out as match sets: nobody may change them in place
+            weights.setflags(write=False)
             found = self._arrays[key] = (ids, weights)
         return found
 

@@ -66,13 +66,24 @@ def positive_terms(node: Any, boost: float = 1.0) -> list[tuple[str, str, float]
     return None
 
 
-def collection_stats(searcher: Any, terms: list[tuple[str, str, float]]) -> Stats:
-    """The current :class:`Stats` of ``terms`` (as :func:`positive_terms` gives them)."""
+def collection_stats(
+    searcher: Any, terms: list[tuple[str, str, float]], cache: PostingCache | None = None
+) -> Stats:
+    """The current :class:`Stats` of ``terms`` (as :func:`positive_terms` gives them); ``cache``: the
+    search's posting cache, whose term infos are used."""
     schema = searcher.schema
     fields = sorted({f for f, _, _ in terms if f in schema and schema[f].scorable})
+
+    def df(fieldname: str, text: str) -> int:
+        if fieldname not in schema:
+            return 0
+        if cache is None:
+            return int(searcher.doc_frequency(fieldname, text))
+        return cache.df(fieldname, bytes(schema[fieldname].to_bytes(text)))
+
     return Stats(
         doc_count=int(searcher.doc_count_all()),
-        dfs=tuple(int(searcher.doc_frequency(f, t)) if f in schema else 0 for f, t, _ in terms),
+        dfs=tuple(df(f, t) for f, t, _ in terms),
         averages=tuple((f, float(searcher.avg_field_length(f) or 1)) for f in fields),
     )
 
@@ -90,18 +101,20 @@ def _scores(
     cache: PostingCache,
     stats: Stats,
 ) -> NDArray[np.float64]:
-    """Score of every document by global docnum (0.0 for documents without a positive term);
-    ``matches`` ascending. BM25F as Whoosh computes it, with the collection statistics ``stats``."""
+    """Score of each of ``matches`` (ascending; 0.0 for documents without a positive term). BM25F as
+    Whoosh computes it, with the collection statistics ``stats``. Costs what the terms' postings and
+    the matches cost: nothing is allocated per document of the collection."""
     k1p = searcher.weighting.K1 + 1
     averages = dict(stats.averages)
-    acc = np.zeros(int(searcher.doc_count_all()), dtype=np.float64)
+    acc = np.zeros(len(matches), dtype=np.float64)
+    schema = searcher.schema
     for (fieldname, text, boost), frozen_df in zip(terms, stats.dfs, strict=True):
-        if fieldname not in searcher.schema or not searcher.schema[fieldname].scorable:
+        if fieldname not in schema or not schema[fieldname].scorable:
             continue
-        df = searcher.doc_frequency(fieldname, text)
+        tbytes = bytes(schema[fieldname].to_bytes(text))
+        df = cache.df(fieldname, tbytes)
         if not df:
             continue
-        tbytes = searcher.schema[fieldname].to_bytes(text)
         idf = log(stats.doc_count / (frozen_df + 1)) + 1  # Whoosh's WeightingModel.idf
         c = idf * k1p * boost
         norm = norms(fieldname, averages.get(fieldname, 1.0))
@@ -111,8 +124,18 @@ def _scores(
             weights = np.array([w for _, w in pairs], dtype=np.float64)
         else:
             ids, weights = cache.arrays(fieldname, tbytes)
-        # A document has each term once per field, so the ids are distinct: no np.add.at needed.
-        acc[ids] += c * weights / (weights + norm[ids])
+        # Where each posting's document is in ``matches`` (a document has each term once per field).
+        if len(ids) > len(matches):
+            at = np.searchsorted(ids, matches)
+            at[at == len(ids)] = max(len(ids) - 1, 0)
+            hit = ids[at] == matches if len(ids) else np.zeros(len(matches), dtype=bool)
+            where, docs, weights = np.flatnonzero(hit), matches[hit], weights[at[hit]]
+        else:
+            at = np.searchsorted(matches, ids)
+            at[at == len(matches)] = max(len(matches) - 1, 0)
+            hit = matches[at] == ids if len(matches) else np.zeros(len(ids), dtype=bool)
+            where, docs, weights = at[hit], ids[hit], weights[hit]
+        acc[where] += c * weights / (weights + norm[docs])
     return acc
 
 
@@ -154,27 +177,30 @@ def rank(
     if cache is None:
         cache = PostingCache([(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()])
     if isinstance(matches, np.ndarray):
-        docs = np.sort(matches.astype(np.int64))
+        docs = matches.astype(np.int64, copy=False)
+        if len(docs) > 1 and not bool(np.all(docs[1:] >= docs[:-1])):
+            docs = np.sort(docs)
     else:
         docs = np.fromiter(matches, dtype=np.int64, count=len(matches))
         docs.sort()
-    acc = _scores(searcher, terms, norms, docs, cache, stats)
-    scores = acc[docs]
+    scores = _scores(searcher, terms, norms, docs, cache, stats)
     if after is not None:
         after_score, after_id = after
-        tied = [d for d in docs[scores == after_score].tolist() if ids[d] > after_id]
-        below = scores < after_score
-        docs = np.concatenate([docs[below], np.array(tied, dtype=np.int64)])
-        scores = acc[docs]
+        tied = scores == after_score
+        keep = scores < after_score
+        for i in np.flatnonzero(tied).tolist():
+            keep[i] = ids[int(docs[i])] > after_id
+        docs, scores = docs[keep], scores[keep]
     if len(docs) > limit > 0:
         # Everything scoring at least the limit-th best: documents tied with the last one compete by id.
         threshold = np.partition(scores, len(scores) - limit)[len(scores) - limit]
-        docs = docs[scores >= threshold]
+        best = scores >= threshold
+        docs, scores = docs[best], scores[best]
     elif limit <= 0:
-        docs = docs[:0]
+        docs, scores = docs[:0], scores[:0]
     found = docs.tolist()
     top = sorted(
-        zip(acc[docs].tolist(), [ids[d] for d in found], found, strict=True), key=lambda t: (-t[0], t[1])
+        zip(scores.tolist(), [ids[d] for d in found], found, strict=True), key=lambda t: (-t[0], t[1])
     )
     return [(score, d) for score, _, d in top[:limit]]
 
