@@ -75,7 +75,8 @@ def _fts_build(corpus: Path, target: Path) -> int:
 
 
 def _tantivy_build(corpus: Path, target: Path) -> int:
-    return TantivyIndex(target).build(read_corpus(corpus))
+    with corpus.open(encoding="utf-8") as lines:
+        return TantivyIndex(target).build(lines)
 
 
 def _phase(conn: Any, fn: Callable[..., int], args: tuple[Any, ...]) -> None:

@@ -16,6 +16,9 @@ fast field, facets a terms aggregation per field, the date sort tantivy's fast-f
 
 from __future__ import annotations
 
+import itertools
+import json
+import multiprocessing
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -25,33 +28,54 @@ import tantivy
 from whoosh import query as q
 
 from index.query import parse_query
-from index.schema import LEAD_WEIGHT, TITLE_WEIGHT
-from index.terms import term_weights
+from index.schema import TITLE_WEIGHT
+from index.terms import BIGRAM_JOINER, FOLD_PREFIX, syllable_forms, tokens
 
 __all__ = ["TantivyIndex", "analysed"]
 
 ICT = timezone(timedelta(hours=7))
 FACETS = ("source", "department", "jurisdiction", "year", "category")
+TITLE_WEIGHT_TIMES = round(TITLE_WEIGHT)
+
+
+_FORMS: dict[str, tuple[str, str, str]] = {}
+"""token -> (exact term, folded term or "", folded form): deptnews's terms of a token, memoized."""
+
+
+def _terms(text: str) -> list[str]:
+    """The terms deptnews indexes for ``text``, in order: per token its exact term and its folded term
+    (if it differs), then the bigram of each two adjacent tokens of a clause."""
+    stream = tokens(text)
+    forms = _FORMS
+    for token in set(stream).difference(forms):
+        exact, folded = syllable_forms(token)
+        forms[token] = (exact, "" if folded == exact else FOLD_PREFIX + folded, folded)
+    rows = [forms[t] if t else ("", "", "") for t in stream]
+    out = [r[0] for r in rows if r[0]]
+    out += [r[1] for r in rows if r[1]]
+    out += [a[2] + BIGRAM_JOINER + b[2] for a, b in itertools.pairwise(rows) if a[2] and b[2]]
+    return out
 
 
 def analysed(doc: dict[str, Any]) -> str:
-    """The document's full text as deptnews's terms, each repeated as often as its (rounded) weight."""
-    parts: list[tuple[str, float]] = [(doc["title"], TITLE_WEIGHT)]
-    if doc.get("lead"):
-        parts.append((doc["lead"], LEAD_WEIGHT))
+    """The document's full text as deptnews's terms, joined by spaces: the title's four times (a title
+    occurrence weighs 4 in the Whoosh index), the lead's, the body's and those of the document numbers
+    and author not already in the text (as :func:`index.schema.make_document` adds them)."""
     body = "\n".join(p for p in doc["body"] if p)
-    if body:
-        parts.append((body, 1.0))
     lead = doc.get("lead") or ""
-    extra = [  # as index.schema.make_document: numbers and the author not already in the text
+    extra = [
         n
         for n in (*doc.get("doc_numbers", []), *([doc["author"]] if doc.get("author") else []))
         if n not in doc["title"] and n not in body and n not in lead
     ]
-    if extra:
-        parts.append(("\n".join(extra), 1.0))
-    _, weights, _ = term_weights(parts)
-    return " ".join(" ".join([term] * max(1, round(weight))) for term, weight in weights.items())
+    title = " ".join(_terms(doc["title"]))
+    parts = [title] * TITLE_WEIGHT_TIMES + [" ".join(_terms(t)) for t in (lead, body, "\n".join(extra)) if t]
+    return " ".join(parts)
+
+
+def _analyse_line(line: str) -> tuple[dict[str, Any], str]:
+    doc = json.loads(line)
+    return doc, analysed(doc)
 
 
 class TantivyIndex:
@@ -68,27 +92,34 @@ class TantivyIndex:
         self.index = tantivy.Index(self.schema, path=str(path))
         self._searcher: Any = None
 
-    def build(self, docs: Iterable[dict[str, Any]], *, heap_mb: int = 256) -> int:
+    def build(self, lines: Iterable[str], *, procs: int = 2, heap_mb: int = 256) -> int:
+        """Index the JSON lines of a benchmark corpus; ``procs`` processes read and analyse them (as
+        the Whoosh build's workers do), this one hands them to tantivy's writer (its own threads)."""
         writer = self.index.writer(heap_mb * 2**20)
         n = 0
-        for doc in docs:
-            n += 1
-            published: datetime | None = doc["published"]
-            fields: dict[str, Any] = {
-                "id": doc["id"],
-                "title": doc["title"],
-                "text": analysed(doc),
-                "ts": int(published.timestamp()) if published else -(2**62),
-                "source": doc["source"],
-                "department": doc["department"],
-                "jurisdiction": doc["jurisdiction"],
-                "category": doc.get("category") or "",
-                "year": f"{published.astimezone(ICT).year:04d}" if published else "",
-            }
-            writer.add_document(tantivy.Document(**fields))
+        with multiprocessing.get_context("fork").Pool(procs) as pool:
+            for doc, text in pool.imap(_analyse_line, lines, chunksize=64):
+                n += 1
+                self._add(writer, doc, text)
         writer.commit()
         writer.wait_merging_threads()
         return n
+
+    @staticmethod
+    def _add(writer: Any, doc: dict[str, Any], text: str) -> None:
+        published = datetime.fromisoformat(doc["published"]) if doc.get("published") else None
+        fields: dict[str, Any] = {
+            "id": doc["id"],
+            "title": doc["title"],
+            "text": text,
+            "ts": int(published.timestamp()) if published else -(2**62),
+            "source": doc["source"],
+            "department": doc["department"],
+            "jurisdiction": doc["jurisdiction"],
+            "category": doc.get("category") or "",
+            "year": f"{published.astimezone(ICT).year:04d}" if published else "",
+        }
+        writer.add_document(tantivy.Document(**fields))
 
     def _translate(self, node: Any) -> Any:
         """A tantivy query for a Whoosh query node of :func:`parse_query` (None: matches nothing)."""

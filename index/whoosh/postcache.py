@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from index.whoosh.postings import probe_docs, term_arrays, term_info
+from index.whoosh.postings import field_lengths, probe_docs, term_arrays, term_info
 
 __all__ = ["DecodedPostings", "PostingCache"]
 
@@ -29,7 +29,14 @@ _ENTRY_OVERHEAD = 256
 Arrays = tuple[NDArray[np.int64], NDArray[np.float64]]
 
 _INFO_ENTRIES = 1 << 16
-"""Term infos kept across searches (a few hundred bytes each)."""
+"""Term infos (and block bounds) kept across searches (a few hundred bytes each)."""
+CHUNK = 128
+"""Postings per block of the score bounds (:meth:`DecodedPostings.bounds`)."""
+_LENGTH_ENTRIES = 64
+"""Segment field-length arrays kept (one float per document each)."""
+
+Bounds = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]
+"""Per block of :data:`CHUNK` postings: first and last id, the largest term frequency part of BM25."""
 _MISSING = object()
 
 
@@ -45,6 +52,8 @@ class DecodedPostings:
         )
         self._lock = threading.Lock()
         self._infos: OrderedDict[tuple[str, str, bytes], Any] = OrderedDict()
+        self._bounds: OrderedDict[tuple[str, str, bytes, tuple[float, float, float]], Bounds] = OrderedDict()
+        self._lengths: OrderedDict[tuple[str, str], NDArray[np.float64]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -99,6 +108,52 @@ class DecodedPostings:
                     self.size -= old_ids.nbytes + old_weights.nbytes + _ENTRY_OVERHEAD
         return entry
 
+    def _segment_lengths(self, reader: Any, key: tuple[str, str], fieldname: str) -> NDArray[np.float64]:
+        with self._lock:
+            found = self._lengths.get(key)
+        if found is None:
+            found = np.array(field_lengths(reader, fieldname), dtype=np.float64)
+            with self._lock:
+                self._lengths[key] = found
+                if len(self._lengths) > _LENGTH_ENTRIES:
+                    self._lengths.popitem(last=False)
+        return found
+
+    def bounds(self, reader: Any, fieldname: str, tbytes: bytes, shape: tuple[float, float, float]) -> Bounds:
+        """A term's largest BM25 term frequency part ``w / (w + K1 * ((1 - B) + B * length /
+        average))`` per block of :data:`CHUNK` postings in one segment (local ids), for ``shape = (K1,
+        B, average field length)``: computed from the decoded postings once per segment, term and
+        shape, and kept (a commit changes the average, and so the bounds)."""
+        segment = reader.segment() if hasattr(reader, "segment") else None
+        key = (segment.segment_id() if segment is not None else "", fieldname, tbytes, shape)
+        if segment is not None:
+            with self._lock:
+                found = self._bounds.get(key)
+            if found is not None:
+                self._bounds.move_to_end(key)
+                return found
+        ids, weights = self.get(reader, fieldname, tbytes)
+        starts = np.arange(0, len(ids), CHUNK, dtype=np.int64)
+        if len(ids):
+            k1, b, average = shape
+            lengths = self._segment_lengths(reader, (key[0], fieldname), fieldname)[ids]
+            w = weights.astype(np.float64)
+            part = w / (w + k1 * ((1 - b) + b * lengths / average))
+            found = (
+                ids[starts].astype(np.int64),
+                ids[np.append(starts[1:], len(ids)) - 1].astype(np.int64),
+                np.maximum.reduceat(part, starts),
+            )
+        else:
+            empty = np.zeros(0, dtype=np.int64)
+            found = (empty, empty, np.zeros(0))
+        if segment is not None:
+            with self._lock:
+                self._bounds[key] = found
+                if len(self._bounds) > _INFO_ENTRIES:
+                    self._bounds.popitem(last=False)
+        return found
+
     def contains(self, reader: Any, fieldname: str, tbytes: bytes) -> bool:
         segment = reader.segment() if hasattr(reader, "segment") else None
         if segment is None:
@@ -149,6 +204,17 @@ class PostingCache:
             weights.setflags(write=False)
             found = self._arrays[key] = (ids, weights)
         return found
+
+    def bounds(self, fieldname: str, tbytes: bytes, shape: tuple[float, float, float]) -> Bounds:
+        """:meth:`DecodedPostings.bounds` over all segments, in global docnums."""
+        parts = [self._shared.bounds(reader, fieldname, tbytes, shape) for reader, _ in self.leaves]
+        offsets = [offset for _, offset in self.leaves]
+        none = np.zeros(0, dtype=np.int64)
+        return (
+            np.concatenate([none] + [p[0] + o for p, o in zip(parts, offsets, strict=True)]),
+            np.concatenate([none] + [p[1] + o for p, o in zip(parts, offsets, strict=True)]),
+            np.concatenate([np.zeros(0)] + [p[2] for p in parts]),
+        )
 
     def is_read(self, fieldname: str, tbytes: bytes) -> bool:
         """Whether :meth:`arrays` costs no decoding (read in this search, or cached in every segment)."""
