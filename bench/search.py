@@ -186,6 +186,11 @@ def main(argv: list[str] | None = None) -> int:
         "--peers", action="store_true", help="also build and query tantivy (bench/search_tantivy.py)"
     )
     parser.add_argument("--no-cold", action="store_true", help="skip the run without a posting cache")
+    parser.add_argument(
+        "--keep-corpus",
+        action="store_true",
+        help="with --workdir: index the corpus an earlier run wrote there instead of writing it again",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workdir", type=Path, help="keep the corpus and indexes here (default: a temp dir)")
     parser.add_argument(
@@ -257,7 +262,10 @@ def build(
 ) -> float:
     """Write the corpus and build both indexes; returns Whoosh's docs/s."""
     started = time.perf_counter()
-    if args.corpus:
+    if args.keep_corpus and corpus.exists():
+        n = sum(1 for _ in corpus.open(encoding="utf-8"))
+        origin = f"kept from an earlier run in {corpus.parent}"
+    elif args.corpus:
         n = write_from_file(args.corpus, corpus, args.docs, seed=args.seed, lines_per_doc=args.lines_per_doc)
         origin = f"{args.corpus}"
     else:
