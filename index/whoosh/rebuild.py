@@ -23,7 +23,7 @@ from whoosh.index import TOC, clean_files
 from index.errors import SearchError
 from index.whoosh.bulk import SegmentBuilder
 
-__all__ = ["build_index"]
+__all__ = ["build_index", "build_segments"]
 
 _BATCH = 256
 """Documents per batch sent to a worker (and per counting batch of a builder)."""
@@ -51,6 +51,14 @@ def build_index(
     TOC(schema, segments, 1).write(storage, indexname)
     clean_files(storage, indexname, 1, segments)  # the empty generation 0
     return count
+
+
+def build_segments(
+    storage: Any, schema: Any, indexname: str, documents: Iterable[dict[str, Any]], limitmb: float
+) -> list[Any]:
+    """New segments of ``documents`` in ``storage``, in this process, not committed (the caller lists
+    them in a TOC); a new segment whenever one holds ``limitmb`` of postings."""
+    return _build(storage, schema, indexname, _batches(documents), limitmb)[0]
 
 
 def _batches(documents: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:

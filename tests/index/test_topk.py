@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from index_factory import corpus_records
+from index_factory import corpus_records, whoosh_upsert
 from whoosh import index as whoosh_index
 
 import index.whoosh.ranking as ranking
@@ -32,7 +32,7 @@ def searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     path: Path = tmp_path_factory.mktemp("topk") / "index"
     writer = IndexWriter(path)
     writer.rebuild(RECORDS[:300])
-    writer.upsert(RECORDS[300:])  # a segment of Whoosh's own writer
+    whoosh_upsert(path, RECORDS[300:])  # a segment of Whoosh's own writer
     writer.upsert(RECORDS[20:40])  # replaced: deleted copies in the first segment
     ix = whoosh_index.open_dir(str(read_location(path).directory), indexname=INDEX_NAME)
     with ix.searcher() as s:
