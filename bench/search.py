@@ -39,7 +39,6 @@ from typing import Any
 from search_corpus import read_corpus, write_from_file, write_generated
 from search_fts import FtsIndex
 from search_queries import KINDS, BenchQuery, make_queries
-from search_tantivy import TantivyIndex
 
 from index.schema import make_document
 from index.whoosh.service import SearchRequest, SearchService
@@ -75,6 +74,8 @@ def _fts_build(corpus: Path, target: Path) -> int:
 
 
 def _tantivy_build(corpus: Path, target: Path) -> int:
+    from search_tantivy import TantivyIndex  # only with --peers: tantivy is in the bench extras
+
     with corpus.open(encoding="utf-8") as lines:
         return TantivyIndex(target).build(lines)
 
@@ -374,6 +375,8 @@ def query_mix(
         queries,
     )
     if tantivy_dir is not None:
+        from search_tantivy import TantivyIndex
+
         tantivy = TantivyIndex(tantivy_dir)
         t_times = time_queries(
             lambda qy: tantivy.search(
