@@ -15,6 +15,11 @@ documents on 2 cores: index >= 1,000 docs/s, search p50 <= 20 ms, p95 <= 1.5x FT
 is asserted: figures are printed (see docs/performance.md).
 
     python bench/search.py --workdir W --reuse   # query again the corpus and indexes of an earlier run
+    python bench/search.py --peers               # also tantivy (bench/search_tantivy.py), same run
+
+With ``--peers`` tantivy builds an index of the same documents from deptnews's own analysis and answers
+the same query trees (see bench/search_tantivy.py); its docs/s and latencies are printed beside
+Whoosh's, with the ratios issue 17 asks for (index >= 1.0x tantivy's docs/s; p50 <= 2.5x, p95 <= 2x).
 """
 
 from __future__ import annotations
@@ -66,6 +71,13 @@ def _fts_build(corpus: Path, target: Path) -> int:
     n = fts.build(read_corpus(corpus))
     fts.close()
     return n
+
+
+def _tantivy_build(corpus: Path, target: Path) -> int:
+    from search_tantivy import TantivyIndex  # only with --peers: tantivy is in the bench extras
+
+    with corpus.open(encoding="utf-8") as lines:
+        return TantivyIndex(target).build(lines)
 
 
 def _phase(conn: Any, fn: Callable[..., int], args: tuple[Any, ...]) -> None:
@@ -171,6 +183,23 @@ def main(argv: list[str] | None = None) -> int:
         help="decoded posting lists the search service keeps (MB; the API's default); the mix is also "
         "timed with none ('cold')",
     )
+    parser.add_argument(
+        "--peers", action="store_true", help="also build and query tantivy (bench/search_tantivy.py)"
+    )
+    parser.add_argument("--no-cold", action="store_true", help="skip the run without a posting cache")
+    parser.add_argument(
+        "--keep-corpus",
+        action="store_true",
+        help="with --workdir: index the corpus an earlier run wrote there instead of writing it again",
+    )
+    parser.add_argument(
+        "--upserts",
+        type=int,
+        default=0,
+        metavar="N",
+        help="at the end, time incremental writes (the daily crawl's path) of N changed and N new "
+        "documents into the Whoosh index, 500 per commit",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workdir", type=Path, help="keep the corpus and indexes here (default: a temp dir)")
     parser.add_argument(
@@ -199,19 +228,59 @@ def main(argv: list[str] | None = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     corpus = workdir / "corpus.jsonl"
     whoosh_dir, fts_file = workdir / "whoosh", workdir / "fts.sqlite"
+    tantivy_dir = workdir / "tantivy" if args.peers else None
     if args.reuse:
         print(f"reusing {workdir}: {sum(1 for _ in corpus.open(encoding='utf-8')):,} documents")
         index_rate = None
     else:
-        index_rate = build(args, corpus, whoosh_dir, fts_file)
+        index_rate = build(args, corpus, whoosh_dir, fts_file, tantivy_dir)
     mixes = ["tokens", "types"] if args.query_words == "both" else [args.query_words]
     for words in mixes:
-        query_mix(args, corpus, whoosh_dir, fts_file, words, index_rate)
+        query_mix(args, corpus, whoosh_dir, fts_file, tantivy_dir, words, index_rate)
     if args.whoosh_matchers:
         whoosh_matchers(args, corpus, whoosh_dir)
+    if args.upserts:
+        upserts(args.upserts, corpus, whoosh_dir)
     if not args.workdir:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0
+
+
+def _documents(corpus: Path, n: int, prefix: str) -> list[dict[str, Any]]:
+    docs = []
+    for d in read_corpus(corpus):
+        if len(docs) >= n:
+            break
+        docs.append(
+            make_document(
+                id=prefix + d["id"],
+                url=f"https://example.gov.vn/{d['id']}",
+                title=d["title"] + " (cập nhật)",
+                lead=d.get("lead"),
+                body=d["body"],
+                published=d["published"],
+                source=d["source"],
+                department=d["department"],
+                jurisdiction=d["jurisdiction"],
+                category=d.get("category"),
+                author=d.get("author"),
+                doc_numbers=d.get("doc_numbers", []),
+            )
+        )
+    return docs
+
+
+def upserts(n: int, corpus: Path, whoosh_dir: Path) -> None:
+    """Incremental writes as ``deptnews index`` makes them: changed documents (same id) and new ones."""
+    writer = IndexWriter(whoosh_dir)
+    for label, prefix in (("changed", ""), ("new", "new-")):
+        docs = _documents(corpus, n, prefix)
+        started = time.perf_counter()
+        for i in range(0, len(docs), 500):
+            writer.write(docs[i : i + 500])
+        took = time.perf_counter() - started
+        rate = len(docs) / took
+        print(f"incremental writes, {label} documents: {rate:,.0f} docs/s ({len(docs):,} in {took:.1f} s)")
 
 
 def whoosh_matchers(args: argparse.Namespace, corpus: Path, whoosh_dir: Path) -> None:
@@ -236,10 +305,15 @@ def whoosh_matchers(args: argparse.Namespace, corpus: Path, whoosh_dir: Path) ->
         print(f"{kind:16} p50 {pct(values, 50):8.1f}  p95 {pct(values, 95):8.1f}")
 
 
-def build(args: argparse.Namespace, corpus: Path, whoosh_dir: Path, fts_file: Path) -> float:
+def build(
+    args: argparse.Namespace, corpus: Path, whoosh_dir: Path, fts_file: Path, tantivy_dir: Path | None
+) -> float:
     """Write the corpus and build both indexes; returns Whoosh's docs/s."""
     started = time.perf_counter()
-    if args.corpus:
+    if args.keep_corpus and corpus.exists():
+        n = sum(1 for _ in corpus.open(encoding="utf-8"))
+        origin = f"kept from an earlier run in {corpus.parent}"
+    elif args.corpus:
         n = write_from_file(args.corpus, corpus, args.docs, seed=args.seed, lines_per_doc=args.lines_per_doc)
         origin = f"{args.corpus}"
     else:
@@ -262,6 +336,16 @@ def build(args: argparse.Namespace, corpus: Path, whoosh_dir: Path, fts_file: Pa
         f"{_size_mb(fts_file):,.0f} MB on disk"
     )
     print(f"index speed ratio whoosh/fts5: {(wn / wsec) / (fn / fsec):.3f}", flush=True)
+    if tantivy_dir is not None:
+        shutil.rmtree(tantivy_dir, ignore_errors=True)
+        tn, tsec, trss, _ = measure(_tantivy_build, corpus, tantivy_dir)
+        print(
+            f"tantivy index: {tn / tsec:,.0f} docs/s ({tsec:.0f} s), peak RSS {trss:,.0f} MB, "
+            f"{_size_mb(tantivy_dir):,.0f} MB on disk"
+        )
+        print(
+            f"index speed ratio whoosh/tantivy: {(wn / wsec) / (tn / tsec):.3f} (target >= 1.0)", flush=True
+        )
     return wn / wsec
 
 
@@ -270,6 +354,7 @@ def query_mix(
     corpus: Path,
     whoosh_dir: Path,
     fts_file: Path,
+    tantivy_dir: Path | None,
     words: str,
     index_rate: float | None,
 ) -> None:
@@ -278,13 +363,33 @@ def query_mix(
     cold = SearchService(whoosh_dir, lambda rid: None, posting_cache_mb=0)
     fts = FtsIndex(fts_file)
     w_times = time_queries(lambda qy: service.search(_request(qy)), queries)
-    c_times = time_queries(lambda qy: cold.search(_request(qy)), queries)
+    c_times = (
+        {k: [float("nan")] for k in KINDS}
+        if args.no_cold
+        else time_queries(lambda qy: cold.search(_request(qy)), queries)
+    )
     f_times = time_queries(
         lambda qy: fts.search(
             qy.text, facets=bool(qy.facets), date_from=qy.date_from, date_to=qy.date_to, newest=qy.newest
         ),
         queries,
     )
+    if tantivy_dir is not None:
+        from search_tantivy import TantivyIndex
+
+        tantivy = TantivyIndex(tantivy_dir)
+        t_times = time_queries(
+            lambda qy: tantivy.search(
+                qy.text, facets=bool(qy.facets), date_from=qy.date_from, date_to=qy.date_to, newest=qy.newest
+            ),
+            queries,
+        )
+        differ = sum(
+            service.search(_request(qy)).total
+            != tantivy.search(qy.text, date_from=qy.date_from, date_to=qy.date_to, newest=qy.newest)[0]
+            for qy in queries
+        )
+        tantivy.close()
     totals = [service.search(_request(qy)).total for qy in queries]
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     cached = service.postings
@@ -326,6 +431,29 @@ def query_mix(
             + " ".join(f"{c:10.1f}" for c in cells[:6])
             + " "
             + " ".join(f"{c:10.2f}" for c in cells[6:])
+        )
+    if tantivy_dir is not None:
+        print(f"\ntantivy, same queries ({differ} of {len(queries)} totals differ from Whoosh's)")
+        print(
+            f"{'kind':16} "
+            + " ".join(f"{h:>10}" for h in ["whoosh p50", "p95", "tantivy p50", "p95"])
+            + " "
+            + " ".join(f"{h:>10}" for h in ["p50 ratio", "p95 ratio"])
+        )
+        for kind in [*KINDS, "all"]:
+            w = w_times[kind] if kind != "all" else [t for v in w_times.values() for t in v]
+            t = t_times[kind] if kind != "all" else [x for v in t_times.values() for x in v]
+            print(
+                f"{kind:16} "
+                + " ".join(f"{c:10.2f}" for c in (pct(w, 50), pct(w, 95), pct(t, 50), pct(t, 95)))
+                + f" {pct(w, 50) / pct(t, 50):10.2f} {pct(w, 95) / pct(t, 95):10.2f}"
+            )
+        w_all = [x for v in w_times.values() for x in v]
+        t_all = [x for v in t_times.values() for x in v]
+        r50, r95 = pct(w_all, 50) / pct(t_all, 50), pct(w_all, 95) / pct(t_all, 95)
+        print(
+            f"  p50 <= 2.5x tantivy: {r50:.2f}x {'met' if r50 <= 2.5 else 'MISSED'}; "
+            f"p95 <= 2x tantivy: {r95:.2f}x {'met' if r95 <= 2 else 'MISSED'}"
         )
     w_all = [t for v in w_times.values() for t in v]
     c_all = [t for v in c_times.values() for t in v]

@@ -51,7 +51,8 @@ def write_from_file(source: Path, path: Path, limit: int, *, seed: int, lines_pe
 
     JSON lines need ``title`` and ``body`` (a list or a string) or ``text``; other fields are used when
     present. Plain text: blank-line separated blocks are documents, or else every ``lines_per_doc``
-    lines; the first line is the title. Missing metadata is drawn at random (seeded).
+    lines; the first line is the title. Missing metadata is drawn at random (seeded). A source with
+    fewer than ``limit`` documents is expanded deterministically (see :func:`_expanded`).
     """
     rng = random.Random(seed)
     raw = source.read_text(encoding="utf-8")
@@ -62,7 +63,7 @@ def write_from_file(source: Path, path: Path, limit: int, *, seed: int, lines_pe
     count = 0
     start = datetime(2008, 1, 1, tzinfo=ICT)
     with path.open("w", encoding="utf-8") as out:
-        for item in items:
+        for item in _expanded(list(items), limit, rng):
             if count >= limit:
                 break
             body = item.get("body", item.get("text", ""))
@@ -93,6 +94,23 @@ def write_from_file(source: Path, path: Path, limit: int, *, seed: int, lines_pe
             )
             count += 1
     return count
+
+
+def _expanded(items: list[dict[str, Any]], limit: int, rng: random.Random) -> Iterator[dict[str, Any]]:
+    """``items``, then, while fewer than ``limit``, new documents made of their real sentences: a title
+    and 3-12 body paragraphs, each drawn at random (seeded) from all items' titles and paragraphs. Real
+    words, real word order within a paragraph, real length distribution; only the mix is new."""
+    yield from items
+    lines = [str(p) for item in items for p in [item.get("title") or "", *_body(item)] if str(p).strip()]
+    if not lines or len(items) >= limit:
+        return
+    for _ in range(limit - len(items)):
+        yield {"title": rng.choice(lines)[:200], "body": rng.choices(lines, k=rng.randint(3, 12))}
+
+
+def _body(item: dict[str, Any]) -> list[str]:
+    body = item.get("body", item.get("text", ""))
+    return [body] if isinstance(body, str) else [str(p) for p in body]
 
 
 def read_corpus(path: Path) -> Iterator[dict[str, Any]]:

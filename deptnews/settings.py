@@ -54,8 +54,8 @@ class Settings(BaseSettings):
     index_memory_mb: int = Field(
         256,
         ge=16,
-        description="Postings held per process while building the index before a segment is written, MB "
-        "(peak memory is about twice this).",
+        description="Postings held while building the index, MB, shared by the writer processes; a "
+        "process holding its share writes a segment (peak memory is about twice this).",
     )
 
     @property

@@ -97,6 +97,8 @@ class DocValues:
         self._order: SortOrder | None = None
         self._live: list[int] | None = None
         self._deleted: frozenset[int] | None = None
+        self._live_array: NDArray[np.int64] | None = None
+        self._deleted_array: NDArray[np.int64] | None = None
         self._norms: dict[str, NDArray[np.float64]] = {}
         self._lengths: dict[str, NDArray[np.float64]] = {}
         self._codes: dict[str, tuple[NDArray[np.int32], list[str]]] = {}
@@ -150,6 +152,23 @@ class DocValues:
                         frozenset(range(self.size)).difference(live) if len(live) < self.size else frozenset()
                     )
         return self._deleted
+
+    def live_array(self, searcher: Any) -> NDArray[np.int64]:
+        """:meth:`live` as a read-only array."""
+        if self._live_array is None:
+            found = np.array(self.live(searcher), dtype=np.int64)
+            found.setflags(write=False)
+            self._live_array = found
+        return self._live_array
+
+    def deleted_array(self, searcher: Any) -> NDArray[np.int64]:
+        """:meth:`deleted` as a read-only ascending array."""
+        if self._deleted_array is None:
+            deleted = self.deleted(searcher)
+            found = np.sort(np.fromiter(deleted, dtype=np.int64, count=len(deleted)))
+            found.setflags(write=False)
+            self._deleted_array = found
+        return self._deleted_array
 
     def norms(self, searcher: Any, fieldname: str, average: float) -> NDArray[np.float64]:
         """BM25F length norms of a full-text field for an average field length (see

@@ -30,7 +30,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-__all__ = ["field_lengths", "posting_blocks", "probe", "probe_docs", "term_arrays"]
+__all__ = ["field_lengths", "posting_blocks", "probe", "probe_docs", "term_arrays", "term_info"]
 
 _LENGTHS = [byte_to_length(b) for b in range(256)]
 _BLOCK_LENGTH = Struct("!i")
@@ -91,9 +91,26 @@ def posting_blocks(
         matcher._next_block()
 
 
-def term_arrays(reader: Any, fieldname: str, tbytes: bytes) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+_UNKNOWN = object()
+
+
+def term_info(reader: Any, fieldname: str, tbytes: bytes) -> Any:
+    """The term's ``W3TermInfo`` in one segment; None if it is absent (or the reader has no W3 terms)."""
+    terms = getattr(reader, "_terms", None)
+    if terms is None or fieldname not in reader.schema:
+        return None
+    try:
+        return terms.term_info(fieldname, tbytes)
+    except (KeyError, TermNotFound):
+        return None
+
+
+def term_arrays(
+    reader: Any, fieldname: str, tbytes: bytes, info: Any = _UNKNOWN
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """A term's postings in one segment as arrays ``(ascending local ids, weights)``, deleted documents
-    included (callers remove them); empty arrays if the term is absent.
+    included (callers remove them); empty arrays if the term is absent. ``info``: the term's
+    :func:`term_info` when the caller has it.
 
     The W3 postings of a term are one byte range: it is read at once and its blocks decoded in a tight
     loop (pickles, zlib; ``array`` ids and weights taken as they are), the ids of all blocks
@@ -101,9 +118,9 @@ def term_arrays(reader: Any, fieldname: str, tbytes: bytes) -> tuple[NDArray[np.
     inlined posting list, another codec) go through the public interface.
     """
     terms = getattr(reader, "_terms", None)
-    try:
-        info = terms.term_info(fieldname, tbytes) if terms is not None else None
-    except (KeyError, TermNotFound):
+    if info is _UNKNOWN:
+        info = term_info(reader, fieldname, tbytes)
+    if terms is not None and info is None:
         return _EMPTY_IDS, _EMPTY_WEIGHTS
     if terms is None or info is None or info.is_inlined() or not hasattr(terms, "_postfile"):
         all_ids: list[int] = []

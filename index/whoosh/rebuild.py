@@ -2,7 +2,7 @@
 
 The parent reads documents and hands them out in batches; each worker process feeds a
 :class:`~index.whoosh.bulk.SegmentBuilder` and starts a new segment whenever the one it holds reaches its
-memory budget (``limitmb``) or vocabulary limit. The segments are listed in one Whoosh TOC at the
+share of the memory budget (``limitmb``) or vocabulary limit. The segments are listed in one Whoosh TOC at the
 end, so nothing is visible until everything is written. A worker that fails or dies makes the build
 fail with :class:`~index.errors.SearchError` (the caller removes the half-built directory).
 
@@ -23,7 +23,7 @@ from whoosh.index import TOC, clean_files
 from index.errors import SearchError
 from index.whoosh.bulk import SegmentBuilder
 
-__all__ = ["build_index"]
+__all__ = ["build_index", "build_segments"]
 
 _BATCH = 256
 """Documents per batch sent to a worker (and per counting batch of a builder)."""
@@ -41,15 +41,24 @@ def build_index(
     limitmb: float = 256,
 ) -> int:
     """Write ``documents`` as new segments of the empty index ``indexname`` in ``storage`` and commit
-    them (generation 1); returns the number of documents. ``limitmb``: memory for postings per
-    process, beyond which a process writes its segment and starts another."""
+    them (generation 1); returns the number of documents. ``limitmb``: memory for postings of the
+    whole build, shared equally by the ``procs`` processes; a process holding its share writes its
+    segment and starts another (peak memory is about twice the postings held)."""
     if procs <= 1:
         segments, count = _build(storage, schema, indexname, _batches(documents), limitmb)
     else:
-        segments, count = _build_parallel(storage, schema, indexname, documents, procs, limitmb)
+        segments, count = _build_parallel(storage, schema, indexname, documents, procs, limitmb / procs)
     TOC(schema, segments, 1).write(storage, indexname)
     clean_files(storage, indexname, 1, segments)  # the empty generation 0
     return count
+
+
+def build_segments(
+    storage: Any, schema: Any, indexname: str, documents: Iterable[dict[str, Any]], limitmb: float
+) -> list[Any]:
+    """New segments of ``documents`` in ``storage``, in this process, not committed (the caller lists
+    them in a TOC); a new segment whenever one holds ``limitmb`` of postings."""
+    return _build(storage, schema, indexname, _batches(documents), limitmb)[0]
 
 
 def _batches(documents: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:

@@ -190,8 +190,14 @@ class SearchService:
         searcher, values = snap.searcher, snap.values
         if isinstance(plan.full, q.Every):
             return values.live(searcher)
-        live, deleted = values.live(searcher), values.deleted(searcher)
-        if plan.dates is not None and plan.span is not None and not narrow(searcher, plan.dates, plan.base):
+        if cache is None:
+            cache = self._cache(snap)
+        live, deleted = values.live_array(searcher), values.deleted_array(searcher)
+        if (
+            plan.dates is not None
+            and plan.span is not None
+            and not narrow(searcher, plan.dates, plan.base, cache)
+        ):
             # A wide date range: match the rest, then keep the documents whose time is in range (a
             # column look-up each) rather than reading the posting lists of many days and months.
             found = (
@@ -208,6 +214,12 @@ class SearchService:
         if found is None:
             return np.array(sorted(searcher.docs_for_query(plan.full)), dtype=np.int64)
         return found
+
+    def _cache(self, snap: Snapshot) -> PostingCache:
+        """A posting cache for one search on ``snap``, backed by the service's decoded lists."""
+        return PostingCache(
+            [(sub.reader(), offset) for sub, offset in snap.searcher.leaf_searchers()], self.postings
+        )
 
     def _cursor(self, snap: Snapshot, plan: _Plan, token: str | None) -> Cursor | None:
         if not token:
@@ -238,7 +250,7 @@ class SearchService:
             after = (float(cursor.key), cursor.id) if cursor else None
             terms = positive_terms(plan.main)
             if terms is not None:
-                stats = cursor.stats if cursor and cursor.stats else collection_stats(searcher, terms)
+                stats = cursor.stats if cursor and cursor.stats else collection_stats(searcher, terms, cache)
                 if len(stats.dfs) != len(terms):
                     raise QueryError("invalid cursor")
             ranked = rank(
@@ -301,9 +313,7 @@ class SearchService:
     ]:
         """One page on one searcher: (plan, total, facets, stored fields with scores, next cursor)."""
         plan = self._plan(snap, request, parsed)
-        cache = PostingCache(
-            [(sub.reader(), offset) for sub, offset in snap.searcher.leaf_searchers()], self.postings
-        )
+        cache = self._cache(snap)
         docnums = self._matches(snap, plan, cache)
         facets: dict[str, list[tuple[str, int]]] = {}
         if request.facets:

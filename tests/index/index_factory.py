@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from conftest import make_record
 
 from archive.model import Record
 from index.corpus import CorpusDoc, generate
-from index.schema import make_document
+from index.schema import make_document, to_document
+from index.whoosh.store import INDEX_NAME, read_location
 
-__all__ = ["corpus_document", "corpus_record", "corpus_records", "make_record"]
+__all__ = ["corpus_document", "corpus_record", "corpus_records", "make_record", "whoosh_upsert"]
 
 
 def corpus_record(doc: CorpusDoc, n: int) -> Record:
@@ -44,3 +46,16 @@ def corpus_document(
     """The index document of a generated document (``overrides``: other ``make_document`` values)."""
     values = asdict(doc) | {"url": f"{url}{doc.id}"}
     return make_document(**(values | overrides))
+
+
+def whoosh_upsert(path: Path, records: list[Record]) -> None:
+    """Add or replace ``records`` in the index at ``path`` through Whoosh's own writer (one commit):
+    a segment in Whoosh's format and block size, as older indexes have (``IndexWriter`` builds new
+    segments in bulk)."""
+    from whoosh import index as whoosh_index
+
+    ix = whoosh_index.open_dir(str(read_location(path).directory), indexname=INDEX_NAME)
+    writer = ix.writer(compound=False)
+    for record in records:
+        writer.update_document(**to_document(record))
+    writer.commit(merge=False)

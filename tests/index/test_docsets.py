@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from index_factory import corpus_records
+from index_factory import corpus_records, whoosh_upsert
 from whoosh import index as whoosh_index
 from whoosh import query as q
 
@@ -33,7 +33,7 @@ def searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     path: Path = tmp_path_factory.mktemp("docsets") / "index"
     writer = IndexWriter(path)
     writer.rebuild(RECORDS[:40])
-    writer.upsert(RECORDS[40:70])  # a second segment
+    whoosh_upsert(path, RECORDS[40:70])  # a second segment, of Whoosh's own writer
     writer.upsert(RECORDS[10:20])  # replaced: deleted copies stay in the first segment
     writer.upsert(RECORDS[70:])
     writer.delete([RECORDS[0].id, RECORDS[45].id])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from index_factory import corpus_records, make_record
+from index_factory import corpus_records, make_record, whoosh_upsert
 from whoosh.query import Term
 
 from index.whoosh.postcache import DecodedPostings, PostingCache
@@ -23,7 +23,7 @@ def index_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("postcache") / "index"
     writer = IndexWriter(path)
     writer.rebuild(RECORDS[:80])
-    writer.upsert(RECORDS[80:])
+    whoosh_upsert(path, RECORDS[80:])  # a segment of Whoosh's own writer
     return path
 
 
