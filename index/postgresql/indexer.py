@@ -176,7 +176,8 @@ class PostgresIndexer:
         return sum(p.searchable for p in deleted.values())
 
     def close(self) -> None:
-        """Nothing of its own stays open (the connections belong to ``nodes``)."""
+        """Close the connections to the nodes."""
+        self.nodes.close()
 
 
 def _prepare_analysis_once(conn: Connection[Any]) -> None:

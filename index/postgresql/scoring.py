@@ -20,7 +20,7 @@ from psycopg import Connection, sql
 from index.cursor import Stats
 from index.postgresql.ddl import FULLTEXT
 
-__all__ = ["B", "K1", "collection_stats", "score_expression"]
+__all__ = ["K1", "B", "collection_stats", "score_expression"]
 
 K1 = 1.2
 B = 0.75

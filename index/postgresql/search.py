@@ -90,7 +90,8 @@ class PostgresSearch:
         plan = _plan(request, parsed)
         with self.nodes.reader() as conn, read_only(conn):
             secret = index_meta(conn).secret
-            total = int(_one(conn, sql.SQL("SELECT count(*) FROM deptnews_records WHERE {}").format(plan.where)))
+            counting = sql.SQL("SELECT count(*) FROM deptnews_records WHERE {}").format(plan.where)
+            total = int(_one(conn, counting))
             facets = _facets(conn, plan, request.facets) if request.facets else {}
             page, cursor = _page(conn, plan, request, request.size, secret)
             hits = fetch_hits(conn, page, plan.highlights, snippets=True, scope=request.scope)
@@ -123,7 +124,8 @@ class PostgresSearch:
         parsed = parse_request(replace(request, size=1, offset=0, cursor=None))
         plan = _plan(request, parsed)
         query = sql.SQL(
-            "SELECT left(day, {}), count(*) FROM deptnews_records WHERE {} AND day <> '' GROUP BY 1 ORDER BY 1"
+            "SELECT left(day, {}), count(*) FROM deptnews_records WHERE {} AND day <> '' "
+            "GROUP BY 1 ORDER BY 1"
         ).format(sql.Literal(_PERIOD_LEN[interval]), plan.where)
         with self.nodes.reader() as conn, read_only(conn):
             index_meta(conn)
@@ -156,7 +158,7 @@ class PostgresSearch:
         try:
             with self.nodes.reader() as conn, read_only(conn):
                 index_meta(conn)
-        except Exception as exc:  # noqa: BLE001 - readiness never raises; it says why
+        except Exception as exc:  # readiness never raises: it says why
             return [replace(n, ready=False, detail=n.detail or str(exc)) for n in nodes]
         return nodes
 
