@@ -38,9 +38,9 @@ _BASE_SETTINGS = {
     "listen_addresses": "'127.0.0.1'",
     "unix_socket_directories": "''",
     # Test data is thrown away: never wait for the disk. A kill -9 of a server is no OS crash, so the
-    # page cache still holds every write and crash recovery stays sound.
+    # page cache still holds every write and crash recovery stays sound. (synchronous_commit stays on:
+    # a commit is then sent to the replicas at once, which wait_caught_up relies on.)
     "fsync": "off",
-    "synchronous_commit": "off",
     "shared_buffers": "16MB",
     "max_connections": "200",
     "wal_level": "replica",

@@ -9,8 +9,11 @@ is lent marks its node down until the next check, and the read moves on to the n
 dying fails no request that had not started on it.
 
 A replica's lag is ``now() - pg_last_xact_replay_timestamp()``, except that a replica that has replayed
-all it received (``pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()``) lags 0: an idle primary
-commits nothing, so the timestamp of its last commit ages although the replica is up to date.
+all it received (``pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn()``) lags 0: an idle primary
+commits nothing, so the timestamp of its last commit ages although the replica is up to date. (``<=``:
+a restarted replica streams from the start of its last WAL segment and reports that as received until
+the primary writes again, behind what it replayed from its own disk.) A replica that has neither
+streamed nor replayed a commit since it started is not used: how far behind it is cannot be told.
 
 psycopg's connection errors become :class:`~index.errors.IndexUnavailable` here, at the package edge.
 """
@@ -42,7 +45,7 @@ _STATE_SQL = b"""
 SELECT pg_is_in_recovery(),
        CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() ELSE false END,
        CASE WHEN NOT pg_is_in_recovery() THEN 0.0
-            WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0.0
+            WHEN pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0.0
             ELSE greatest(0.0, extract(epoch FROM now() - pg_last_xact_replay_timestamp()))::float8
        END
 """
@@ -135,7 +138,7 @@ class _Node:
             return _State(False, None, "has not replayed anything from the primary since it started", now)
         if self.role == "primary":
             return _State(True, None, "", now)
-        return _State(True, float(lag), "replay paused" if paused else "", now)
+        return _State(True, float(lag), "(replay paused)" if paused else "", now)
 
     def fail(self, detail: str) -> None:
         """Mark the node down until the next check (a connection to it just failed)."""
@@ -147,7 +150,8 @@ class _Node:
             return state.detail
         limit = self._nodes.max_replica_lag
         if self.role == "replica" and state.lag is not None and state.lag > limit:
-            return f"replays {state.lag:.1f} s behind the primary, more than the {limit:g} s allowed"
+            paused = f" {state.detail}" if state.detail else ""
+            return f"replays {state.lag:.1f} s behind the primary{paused}, more than the {limit:g} s allowed"
         return ""
 
 
