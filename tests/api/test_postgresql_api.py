@@ -18,6 +18,7 @@ from starlette.testclient import TestClient
 
 from api.app import create_app
 from deptnews.cli import main
+from index.settings import IndexSettings
 
 
 @pytest.fixture
@@ -63,3 +64,17 @@ def test_searches_records_exports_and_readiness_come_from_postgresql(client: Tes
     ]
     assert (ready["records"], ready["indexed"]) == (3, 3)
     assert client.get("/healthz").json()["records"] == 3
+
+
+def test_a_database_that_cannot_be_reached_is_a_503_not_a_500(tmp_path: Path) -> None:
+    home = sample_home(tmp_path / "home")
+    settings = IndexSettings(backend="postgresql", dsn="postgresql://postgres@127.0.0.1:1/x")
+    with TestClient(create_app(home, index=settings), raise_server_exceptions=False) as client:
+        response = client.get("/api/v1/search", params={"q": "hoi nghi"})
+        assert response.status_code == 503
+        assert response.json()["type"] == "/problems/not-ready"
+        assert "primary" in response.json()["detail"]
+        assert response.headers["retry-after"] == "5"
+        assert client.get(f"/api/v1/records/{RECORDS[0].id}").status_code == 503
+        ready = client.get("/readyz")
+        assert ready.status_code == 503
