@@ -45,6 +45,8 @@ class _Plan:
     highlights: Highlights
     sort: Sort
     binding: str
+    everything: bool
+    """No query, filter or date: every document matches."""
 
 
 def _plan(request: SearchRequest, parsed: ParsedQuery | None) -> _Plan:
@@ -70,6 +72,7 @@ def _plan(request: SearchRequest, parsed: ParsedQuery | None) -> _Plan:
         highlights=parsed.highlights if parsed is not None else Highlights(),
         sort=sort,
         binding=binding,
+        everything=len(parts) == 2 and isinstance(main, q.Every),
     )
 
 
@@ -90,8 +93,7 @@ class PostgresSearch:
         plan = _plan(request, parsed)
         with self.nodes.reader() as conn, read_only(conn):
             secret = index_meta(conn).secret
-            counting = sql.SQL("SELECT count(*) FROM deptnews_records WHERE {}").format(plan.where)
-            total = int(_one(conn, counting))
+            total = _total(conn, plan)
             facets = _facets(conn, plan, request.facets) if request.facets else {}
             page, cursor = _page(conn, plan, request, request.size, secret)
             hits = fetch_hits(conn, page, plan.highlights, snippets=True, scope=request.scope)
@@ -163,9 +165,15 @@ class PostgresSearch:
         return nodes
 
 
-def _one(conn: Connection[Any], query: sql.Composed) -> Any:
-    row = conn.execute(query).fetchone()
-    return row[0] if row else None
+def _total(conn: Connection[Any], plan: _Plan) -> int:
+    """The size of the matching set; everything: the kept document count (no scan of the table)."""
+    if plan.everything:
+        row = conn.execute("SELECT value FROM deptnews_totals WHERE name = 'documents'").fetchone()
+    else:
+        row = conn.execute(
+            sql.SQL("SELECT count(*) FROM deptnews_records WHERE {}").format(plan.where)
+        ).fetchone()
+    return max(0, int(row[0])) if row else 0
 
 
 def _facets(conn: Connection[Any], plan: _Plan, names: Any) -> dict[str, list[tuple[str, int]]]:
