@@ -5,9 +5,13 @@ an API host reads records from the database), the stamp sync compares, and, for 
 (:func:`~index.schema.searchable`; reposts are kept for reading only), what search needs:
 
 * per full-text field (:data:`FULLTEXT`) the terms of the project's own analysis (:mod:`index.terms`:
-  exact, ``~``folded and bigram) as ``t_<field> text[]`` under a GIN index (queries test containment
-  and overlap), their BM25 weights as ``w_<field> jsonb`` (term → weight) and the field length
-  ``l_<field>``;
+  exact, ``~``folded and bigram) in ``t_<field>`` under a GIN index, their BM25 weights as
+  ``w_<field> jsonb`` (term → weight) and the field length ``l_<field>``. The terms are a ``tsvector``
+  made from the term list as it is (``array_to_tsvector``: no parser, no dictionary), except for the
+  attachments' text (``t_files``), a ``text[]``: a tsvector holds at most 1 MB of terms and an
+  attachment may have more. Measured on 20,800 generated documents: both GIN indexes take 41 MB, and
+  testing a row that the index does not settle (a common word, read by a sequential scan) costs about
+  5 times less on the tsvector (360 ms against 1,800 ms for 16,119 matches);
 * the filter and facet values as plain columns, the publication time as ``ts`` (epoch seconds,
   :data:`~index.schema.NO_DATE` when undated) under B-tree keys ``(ts, id)`` for date order and keyset
   paging;
@@ -29,7 +33,16 @@ from psycopg import Connection, sql
 
 from index.errors import IndexMissing, IndexOutdated
 
-__all__ = ["FULLTEXT", "MIGRATIONS", "SCHEMA_VERSION", "migrate", "schema_version"]
+__all__ = [
+    "FULLTEXT",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "TSVECTOR",
+    "migrate",
+    "schema_version",
+    "stored_terms",
+    "term_array",
+]
 
 FULLTEXT: dict[str, str] = {
     "text": "text",
@@ -40,6 +53,21 @@ FULLTEXT: dict[str, str] = {
 }
 """Full-text field of the query language (:mod:`index.query`) → column suffix."""
 
+TSVECTOR = frozenset(("text", "title", "author", "department"))
+"""Column suffixes whose terms are a tsvector (the others: ``text[]``)."""
+
+
+def term_array(col: str) -> sql.Composable:
+    """The terms of ``t_<col>`` as ``text[]``, whichever type holds them."""
+    column = sql.Identifier(f"t_{col}")
+    return sql.SQL("tsvector_to_array({})").format(column) if col in TSVECTOR else column
+
+
+def stored_terms(col: str, value: sql.Composable) -> sql.Composable:
+    """What ``t_<col>`` stores for a ``text[]`` of terms ``value``."""
+    return sql.SQL("array_to_tsvector({}::text[])").format(value) if col in TSVECTOR else value
+
+
 _LOCK_KEY = 0x646E5F736368  # "dn_sch": serializes migrations between processes
 
 
@@ -47,7 +75,9 @@ def _fulltext_columns() -> str:
     parts = []
     for col in FULLTEXT.values():
         parts += [
-            f"t_{col} text[] NOT NULL DEFAULT '{{}}'",
+            f"t_{col} tsvector NOT NULL DEFAULT ''"
+            if col in TSVECTOR
+            else f"t_{col} text[] NOT NULL DEFAULT '{{}}'",
             f"w_{col} jsonb NOT NULL DEFAULT '{{}}'",
             f"l_{col} integer NOT NULL DEFAULT 0",
         ]

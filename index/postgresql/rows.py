@@ -15,7 +15,7 @@ from typing import Any
 
 from psycopg import Connection, sql
 
-from index.postgresql.ddl import FULLTEXT
+from index.postgresql.ddl import FULLTEXT, stored_terms, term_array
 from index.postgresql.documents import COLUMNS, Row
 
 __all__ = ["Previous", "delete_rows", "write_rows"]
@@ -23,13 +23,15 @@ __all__ = ["Previous", "delete_rows", "write_rows"]
 _COLS = list(FULLTEXT.values())
 _OLD = sql.SQL(
     "SELECT id, searchable, doc_hash, {} FROM deptnews_records WHERE id = ANY(%s) ORDER BY id FOR UPDATE"
-).format(sql.SQL(", ").join(sql.Identifier(f"{p}_{c}") for c in _COLS for p in ("t", "l")))
+).format(sql.SQL(", ").join(part for c in _COLS for part in (term_array(c), sql.Identifier(f"l_{c}"))))
 _UPSERT = sql.SQL(
     "INSERT INTO deptnews_records ({cols}) VALUES ({values}) ON CONFLICT (id) DO UPDATE SET {updates}, "
     "indexed_at = now()"
 ).format(
     cols=sql.SQL(", ").join(map(sql.Identifier, COLUMNS)),
-    values=sql.SQL(", ").join([sql.Placeholder()] * len(COLUMNS)),
+    values=sql.SQL(", ").join(
+        stored_terms(c[2:], sql.Placeholder()) if c.startswith("t_") else sql.Placeholder() for c in COLUMNS
+    ),
     updates=sql.SQL(", ").join(
         sql.SQL("{0} = excluded.{0}").format(sql.Identifier(c)) for c in COLUMNS if c != "id"
     ),

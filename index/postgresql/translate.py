@@ -1,11 +1,12 @@
 """The query language's parsed tree (:func:`index.query.parse_query`) as SQL over ``deptnews_records``.
 
-A term of a full-text field is a containment test on that field's term array (``t_text @> '{hoi}'``,
-served by its GIN index); the terms of an ``And`` on one field become one containment test and those of
-an ``Or`` one overlap test (``&&``); ``AndNot`` is ``AND NOT``; ``AndMaybe`` requires its first part
-only (the second adds to the score). A term of an exact field (``source:``, ``year:``, the filters) is
-an equality on its column. Phrases need no more than this: :mod:`index.query` already turns a quoted
-phrase into the required folded bigrams of its adjacent syllables, as Whoosh runs it.
+A term of a full-text field is a test of that field's terms, served by its GIN index: the terms of an
+``And`` on one field become one test that all are there, those of an ``Or`` one test that any is (a
+tsquery ``'hoi' & 'nghi'`` / ``'hoi' | 'nghi'`` on a tsvector; containment ``@>`` / overlap ``&&`` on
+a ``text[]``; see :mod:`index.postgresql.ddl`). ``AndNot`` is ``AND NOT``; ``AndMaybe`` requires its
+first part only (the second adds to the score). A term of an exact field (``source:``, ``year:``, the
+filters) is an equality on its column. Phrases need no more than this: :mod:`index.query` already turns
+a quoted phrase into the required folded bigrams of its adjacent syllables, as Whoosh runs it.
 
 Values are embedded as SQL literals (:class:`psycopg.sql.Literal`), never spliced as text.
 """
@@ -19,9 +20,9 @@ from psycopg import sql
 from whoosh import query as q
 
 from index.errors import QueryError
-from index.postgresql.ddl import FULLTEXT
+from index.postgresql.ddl import FULLTEXT, TSVECTOR
 
-__all__ = ["EXACT_FIELDS", "condition", "exact_condition", "positive_terms", "text_array"]
+__all__ = ["EXACT_FIELDS", "condition", "exact_condition", "positive_terms", "text_array", "tsquery"]
 
 EXACT_FIELDS = frozenset(
     ("source", "department", "jurisdiction", "category", "author", "year", "month", "day")
@@ -33,6 +34,20 @@ _NO_MATCH = sql.SQL("FALSE")
 
 def text_array(values: list[str]) -> sql.Composable:
     return sql.SQL("{}::text[]").format(sql.Literal(values))
+
+
+def tsquery(terms: list[str], *, every: bool) -> str:
+    """The tsquery text testing for every (or any) of ``terms`` as they are: each lexeme quoted (quote
+    doubled, backslash escaped), so no character of a term is read as an operator."""
+    quoted = ["'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in terms]
+    return (" & " if every else " | ").join(quoted)
+
+
+def _has_terms(col: str, terms: list[str], *, every: bool) -> sql.Composable:
+    column = sql.Identifier(f"t_{col}")
+    if col in TSVECTOR:
+        return sql.SQL("{} @@ {}::tsquery").format(column, sql.Literal(tsquery(terms, every=every)))
+    return sql.SQL("{} {} {}").format(column, sql.SQL("@>" if every else "&&"), text_array(terms))
 
 
 def exact_condition(fieldname: str, value: str) -> sql.Composable:
@@ -52,8 +67,7 @@ def _terms(nodes: list[Any], operator: str, joiner: str) -> sql.Composable:
         else:
             parts.append(condition(node))
     for fieldname, texts in sorted(by_field.items()):
-        column = sql.Identifier(f"t_{FULLTEXT[fieldname]}")
-        parts.insert(0, sql.SQL("{} {} {}").format(column, sql.SQL(operator), text_array(sorted(set(texts)))))
+        parts.insert(0, _has_terms(FULLTEXT[fieldname], sorted(set(texts)), every=operator == "@>"))
     if len(parts) == 1:
         return parts[0]
     return sql.SQL("({})").format(sql.SQL(f" {joiner} ").join(parts))

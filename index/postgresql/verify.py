@@ -12,7 +12,7 @@ from typing import Any
 from psycopg import Connection, sql
 from psycopg.pq import TransactionStatus
 
-from index.postgresql.ddl import FULLTEXT
+from index.postgresql.ddl import FULLTEXT, term_array
 
 __all__ = ["recount", "statistics_problems"]
 
@@ -20,9 +20,9 @@ __all__ = ["recount", "statistics_problems"]
 def _recounted_terms() -> sql.Composed:
     return sql.SQL(" UNION ALL ").join(
         sql.SQL(
-            "SELECT {name} AS field, term, count(*) AS df FROM deptnews_records, unnest({col}) AS term "
+            "SELECT {name} AS field, term, count(*) AS df FROM deptnews_records, unnest({terms}) AS term "
             "WHERE searchable GROUP BY term"
-        ).format(name=sql.Literal(col), col=sql.Identifier(f"t_{col}"))
+        ).format(name=sql.Literal(col), terms=term_array(col))
         for col in FULLTEXT.values()
     )
 
