@@ -175,3 +175,22 @@ def test_reposts_are_kept_but_not_searched(nodes: Nodes) -> None:
     search = PostgresSearch(nodes)
     assert [h.id for h in search.iter_hits(SearchRequest())] == [original.id]
     assert search.count() == 1
+
+
+def test_stats_follow_commits_and_rebuilds(nodes: Nodes) -> None:
+    listed = records(3)
+    indexer = PostgresIndexer(nodes)
+    search = PostgresSearch(nodes)
+    indexer.upsert(listed[:1])
+    first = search.stats()
+    assert first.documents == 1
+    assert first.last_commit is not None
+    assert first.built_at
+    indexer.upsert(listed[1:])
+    second = search.stats()
+    assert (second.documents, second.generation) == (3, first.generation)
+    assert second.commit > first.commit
+    indexer.sync([(r.id, "1") for r in listed[:2]], {r.id: r for r in listed}.__getitem__, rebuild=True)
+    third = search.stats()
+    assert third.documents == 2
+    assert third.generation != first.generation
