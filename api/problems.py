@@ -8,15 +8,12 @@ resolved against the request's URL) describes the type from it.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-
-logger = logging.getLogger(__name__)
 
 PROBLEM_TYPE = "application/problem+json"
 SECURITY_HEADERS = {
@@ -104,14 +101,6 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             "The index cannot be searched yet (readiness probe); try again later.",
         ),
         ProblemType(
-            "index-unavailable",
-            503,
-            "Index unavailable",
-            "The index's database servers cannot answer now (PostgreSQL backend: no node that could serve "
-            "the request is reachable, or one failed during it); try again later (see `Retry-After`). "
-            "`/readyz` lists each node and why it is not used.",
-        ),
-        ProblemType(
             "record-unreadable",
             503,
             "Record unreadable",
@@ -190,15 +179,6 @@ async def handle_http(request: Request, exc: Exception) -> Response:
     response = problem_response(exc.status_code, slug, title, str(detail))
     # Keep what the router says, e.g. the Allow header of a 405 (required by RFC 9110).
     response.headers.update(exc.headers or {})
-    return response
-
-
-async def handle_index_unavailable(request: Request, exc: Exception) -> Response:
-    # Which node failed and why is for the operator (the log, /readyz), not for every client.
-    logger.warning("index unavailable for %s: %s", request.url.path, exc)
-    detail = "The index cannot be searched right now; try again later."
-    response = problem_response(503, "index-unavailable", "Index unavailable", detail)
-    response.headers["Retry-After"] = "5"
     return response
 
 
