@@ -12,14 +12,16 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from archive.store import RecordStore
 from index.backend import IndexBackend, SearchBackend
 from index.errors import BackendUnavailable
+from index.records import FileRecords, RecordReader
 from index.settings import IndexSettings
 
 if TYPE_CHECKING:
     from index.postgresql.nodes import Nodes
 
-__all__ = ["BackendUnavailable", "open_indexer", "open_search"]
+__all__ = ["BackendUnavailable", "open_indexer", "open_records", "open_search"]
 
 
 def open_search(
@@ -61,6 +63,19 @@ def open_indexer(
     from index.whoosh.backend import WhooshIndexer
 
     return WhooshIndexer(index_dir, texts_root=texts_root, timeout=timeout, limitmb=memory_mb)
+
+
+def open_records(
+    settings: IndexSettings, records_dir: Path, search: SearchBackend | None = None
+) -> RecordReader:
+    """Where records are read: the data home's ``records_dir`` (Whoosh), or the PostgreSQL index, through
+    the connections of ``search`` when it is the PostgreSQL backend's (else connections of its own)."""
+    if settings.backend == "postgresql":
+        from index.postgresql.records import PostgresRecords
+        from index.postgresql.search import PostgresSearch
+
+        return PostgresRecords(search.nodes if isinstance(search, PostgresSearch) else _nodes(settings))
+    return FileRecords(RecordStore(records_dir))
 
 
 def _nodes(settings: IndexSettings) -> Nodes:
