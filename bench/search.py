@@ -15,6 +15,13 @@ documents on 2 cores: index >= 1,000 docs/s, search p50 <= 20 ms, p95 <= 1.5x FT
 is asserted: figures are printed (see docs/performance.md).
 
     python bench/search.py --workdir W --reuse   # query again the corpus and indexes of an earlier run
+
+    python bench/search.py --backend postgresql --docs 100000           # Whoosh and PostgreSQL (a primary
+                                                 # and 2 replicas started here), 16 concurrent clients
+    python bench/search.py --backend postgresql --dsn postgresql://db1/bench --read-dsns postgresql://db2/bench
+
+With ``--backend postgresql`` FTS5 is left out: the Whoosh index is built as above, the PostgreSQL index
+through its backend, and both are timed under concurrent clients (see bench/search_pg.py).
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import search_pg
 from search_corpus import read_corpus, write_from_file, write_generated
 from search_fts import FtsIndex
 from search_queries import KINDS, BenchQuery, make_queries
@@ -191,6 +199,14 @@ def main(argv: list[str] | None = None) -> int:
         default="both",
         help="how query words are drawn (see bench/search_queries.py; default: both mixes)",
     )
+    parser.add_argument(
+        "--backend",
+        choices=["whoosh", "postgresql"],
+        default="whoosh",
+        help="whoosh: Whoosh against FTS5, one query at a time (default); postgresql: Whoosh against "
+        "PostgreSQL with read replicas, under concurrent clients",
+    )
+    search_pg.add_arguments(parser)
     args = parser.parse_args(argv)
 
     if args.reuse and not args.workdir:
@@ -204,6 +220,11 @@ def main(argv: list[str] | None = None) -> int:
         index_rate = None
     else:
         index_rate = build(args, corpus, whoosh_dir, fts_file)
+    if args.backend == "postgresql":
+        search_pg.run(args, corpus, whoosh_dir, pct)
+        if not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+        return 0
     mixes = ["tokens", "types"] if args.query_words == "both" else [args.query_words]
     for words in mixes:
         query_mix(args, corpus, whoosh_dir, fts_file, words, index_rate)
@@ -256,6 +277,8 @@ def build(args: argparse.Namespace, corpus: Path, whoosh_dir: Path, fts_file: Pa
         f"{_size_mb(whoosh_dir):,.0f} MB on disk",
         flush=True,
     )
+    if args.backend == "postgresql":
+        return wn / wsec
     fn, fsec, frss, _ = measure(_fts_build, corpus, fts_file)
     print(
         f"fts5 index:   {fn / fsec:,.0f} docs/s ({fsec:.0f} s), peak RSS {frss:,.0f} MB, "

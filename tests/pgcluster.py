@@ -5,7 +5,8 @@ each replica with ``pg_basebackup -R`` (its own replication slot), then starts i
 can stop (fast shutdown), kill -9 and start any node again, pause and resume a replica's replay, and wait
 until a replica has replayed everything the primary wrote. Closing it (or leaving its ``with`` block, also
 on an exception or Ctrl-C, and at interpreter exit as a last resort) ends every server and removes the
-directory. The servers never use the system's own cluster (port 5432, /var/lib/postgresql).
+directory; SIGTERM is turned into KeyboardInterrupt for that (only kill -9 of Python leaves servers
+behind). The servers never use the system's own cluster (port 5432, /var/lib/postgresql).
 
 As root, ``initdb`` refuses to run: the server binaries then run as the ``postgres`` user, which owns
 the temporary directory. Unix sockets are off; every connection is TCP to 127.0.0.1 with ``trust``.
@@ -24,6 +25,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 from types import TracebackType
@@ -152,6 +154,7 @@ class PgCluster:
         ]
         self._closed = False
         atexit.register(self.close)
+        _stop_on_sigterm()
         try:
             self._init_primary()
             self.start(self.primary)
@@ -337,6 +340,20 @@ class PgCluster:
 
     def drop_database(self, name: str) -> None:
         self._query(self.primary, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _stop_on_sigterm() -> None:
+    """Make SIGTERM (``timeout``, ``kill``) interrupt the program as Ctrl-C does, so that ``with`` blocks,
+    pytest's teardown and ``atexit`` stop the servers; by default it ends Python before any of them."""
+    if (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    ):
+
+        def interrupt(signum: int, frame: object) -> None:
+            raise KeyboardInterrupt(f"signal {signum}")
+
+        signal.signal(signal.SIGTERM, interrupt)
 
 
 def _children(pid: int) -> list[int]:
