@@ -17,10 +17,11 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.context import ApiContext
 from api.middleware import RateLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
-from api.problems import Problem, handle_http, handle_problem, handle_unexpected
+from api.problems import Problem, handle_http, handle_problem, handle_unavailable, handle_unexpected
 from api.routes import all_routes
 from api.settings import ApiSettings
 from archive.home import DataHome
+from index.errors import IndexUnavailable
 from index.settings import IndexSettings
 
 _MACHINE_PATHS = ("/api/", "/dumps/", "/openapi.json", "/healthz", "/readyz")
@@ -85,6 +86,7 @@ def create_app(
         exception_handlers={
             Problem: handle_problem,
             HTTPException: handle_http_negotiated,
+            IndexUnavailable: handle_unavailable,
             Exception: handle_unexpected,
         },
         lifespan=lifespan,

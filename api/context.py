@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import re
 import threading
 import time
 from collections.abc import Iterator
@@ -15,17 +13,16 @@ from archive.cdxindex import CdxIndex
 from archive.errors import ArchiveError
 from archive.home import DataHome
 from archive.sources import Registry, load_sources
-from archive.store import RecordStore
 from archive.warcfiles import WarcCatalog
 from index.backend import SearchBackend
-from index.backends import open_search
+from index.backends import open_records, open_search
 from index.health import SourceHealth
+from index.records import RecordReader
 from index.schema import attachment_pages
 from index.settings import IndexSettings
 
 RECORD_COUNT_TTL = 30.0
 """Seconds a record count is reused: probes may come every second; a count lists every shard."""
-_RECORD_FILE = re.compile(r"[0-9a-f]{16}\.json")
 
 
 @dataclass
@@ -34,7 +31,8 @@ class ApiContext:
     settings: ApiSettings
     sources_file: Path
     index: IndexSettings = field(default_factory=IndexSettings)
-    store: RecordStore = field(init=False)
+    store: RecordReader = field(init=False)
+    """Records by id: the data home's files, or the PostgreSQL index's rows (see index.records)."""
     search: SearchBackend = field(init=False)
     cdx: CdxIndex = field(init=False)
     warcs: WarcCatalog = field(init=False)
@@ -45,7 +43,6 @@ class ApiContext:
     _record_count: tuple[float, int] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
-        self.store = RecordStore(self.home.records_dir)
         self.cdx = CdxIndex(self.home.cdx_dir, self.home.warc_dir)
         self.warcs = WarcCatalog(self.cdx)
         self.search = open_search(
@@ -55,6 +52,7 @@ class ApiContext:
             load_attachments=self._load_attachments,
             posting_cache_mb=self.settings.posting_cache_mb,
         )
+        self.store = open_records(self.index, self.home.records_dir, self.search)
 
     def _load_text(self, rid: str) -> str | None:
         try:
@@ -78,21 +76,11 @@ class ApiContext:
         return None
 
     def record_count(self) -> int:
-        """How many records the store holds (files named like records; none read), counted at most
-        every :data:`RECORD_COUNT_TTL` seconds. Temporary files a crash left behind are not counted."""
+        """How many records the store holds, counted at most every :data:`RECORD_COUNT_TTL` seconds."""
         cached = self.cached_record_count()
         if cached is not None:
             return cached
-        count = 0
-        try:
-            shards = [entry.path for entry in os.scandir(self.store.directory) if entry.is_dir()]
-        except FileNotFoundError:
-            shards = []  # nothing parsed yet
-        for shard in shards:
-            try:
-                count += sum(1 for entry in os.scandir(shard) if _RECORD_FILE.fullmatch(entry.name))
-            except FileNotFoundError:
-                continue  # removed while counting
+        count = self.store.count()
         self._record_count = (time.monotonic(), count)
         return count
 

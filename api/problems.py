@@ -182,6 +182,13 @@ async def handle_http(request: Request, exc: Exception) -> Response:
     return response
 
 
+async def handle_unavailable(request: Request, exc: Exception) -> Response:
+    """The index's servers cannot answer now (PostgreSQL down, no node can serve): 503, try again."""
+    response = problem_response(503, "not-ready", "Not ready", str(exc))
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
     # Never a traceback to the client; the server log has it (Starlette's ServerErrorMiddleware logs).
     return problem_response(500, "internal", "Internal server error", "An unexpected error occurred.")

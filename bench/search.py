@@ -20,6 +20,13 @@ is asserted: figures are printed (see docs/performance.md).
 With ``--peers`` tantivy builds an index of the same documents from deptnews's own analysis and answers
 the same query trees (see bench/search_tantivy.py); its docs/s and latencies are printed beside
 Whoosh's, with the ratios issue 17 asks for (index >= 1.0x tantivy's docs/s; p50 <= 2.5x, p95 <= 2x).
+
+    python bench/search.py --backend postgresql --docs 100000           # Whoosh and PostgreSQL (a primary
+                                                 # and 2 replicas started here), 16 concurrent clients
+    python bench/search.py --backend postgresql --dsn postgresql://db1/bench --read-dsns postgresql://db2/bench
+
+With ``--backend postgresql`` FTS5 is left out: the Whoosh index is built as above, the PostgreSQL index
+through its backend, and both are timed under concurrent clients (see bench/search_pg.py).
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import search_pg
 from search_corpus import read_corpus, write_from_file, write_generated
 from search_fts import FtsIndex
 from search_queries import KINDS, BenchQuery, make_queries
@@ -220,6 +228,14 @@ def main(argv: list[str] | None = None) -> int:
         default="both",
         help="how query words are drawn (see bench/search_queries.py; default: both mixes)",
     )
+    parser.add_argument(
+        "--backend",
+        choices=["whoosh", "postgresql"],
+        default="whoosh",
+        help="whoosh: Whoosh against FTS5, one query at a time (default); postgresql: Whoosh against "
+        "PostgreSQL with read replicas, under concurrent clients",
+    )
+    search_pg.add_arguments(parser)
     args = parser.parse_args(argv)
 
     if args.reuse and not args.workdir:
@@ -234,6 +250,11 @@ def main(argv: list[str] | None = None) -> int:
         index_rate = None
     else:
         index_rate = build(args, corpus, whoosh_dir, fts_file, tantivy_dir)
+    if args.backend == "postgresql":
+        search_pg.run(args, corpus, whoosh_dir, pct)
+        if not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+        return 0
     mixes = ["tokens", "types"] if args.query_words == "both" else [args.query_words]
     for words in mixes:
         query_mix(args, corpus, whoosh_dir, fts_file, tantivy_dir, words, index_rate)
@@ -330,6 +351,8 @@ def build(
         f"{_size_mb(whoosh_dir):,.0f} MB on disk",
         flush=True,
     )
+    if args.backend == "postgresql":
+        return wn / wsec
     fn, fsec, frss, _ = measure(_fts_build, corpus, fts_file)
     print(
         f"fts5 index:   {fn / fsec:,.0f} docs/s ({fsec:.0f} s), peak RSS {frss:,.0f} MB, "

@@ -1,19 +1,27 @@
 """Opening the backend the settings choose (see :mod:`index.backend`); the only place that names one.
 
-Only Whoosh is implemented so far: choosing ``postgresql`` fails with :class:`BackendUnavailable` when
-the backend is opened (issue 15 tracks the PostgreSQL backend; the settings are already read).
+``whoosh`` (the default): the index directory of the data home. ``postgresql``: the database of
+``settings.dsn`` (writes) and ``settings.read_dsns`` (reads; see :mod:`index.postgresql`); its module is
+imported only then, so a Whoosh installation needs no PostgreSQL driver (without one, choosing
+``postgresql`` fails with :class:`BackendUnavailable`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from archive.store import RecordStore
 from index.backend import IndexBackend, SearchBackend
 from index.errors import BackendUnavailable
+from index.records import FileRecords, RecordReader
 from index.settings import IndexSettings
 
-__all__ = ["BackendUnavailable", "open_indexer", "open_search"]
+if TYPE_CHECKING:
+    from index.postgresql.nodes import Nodes
+
+__all__ = ["BackendUnavailable", "open_indexer", "open_records", "open_search"]
 
 
 def open_search(
@@ -25,9 +33,12 @@ def open_search(
     posting_cache_mb: float = 256,
 ) -> SearchBackend:
     """The search side: Whoosh over ``index_dir`` (``load_text(id)`` supplies the text snippets are cut
-    from, ``load_attachments(id)`` the record's attachment pages as ``(attachment, page, text)``)."""
-    if settings.backend != "whoosh":
-        raise BackendUnavailable(f"the {settings.backend} index backend is not available yet")
+    from, ``load_attachments(id)`` the record's attachment pages as ``(attachment, page, text)``), or
+    PostgreSQL (which cuts snippets from the records and attachment pages it holds itself)."""
+    if settings.backend == "postgresql":
+        from index.postgresql.search import PostgresSearch
+
+        return PostgresSearch(_nodes(settings))
     from index.whoosh.service import SearchService
 
     return SearchService(
@@ -43,10 +54,35 @@ def open_indexer(
     timeout: float = 30.0,
     memory_mb: float = 256,
 ) -> IndexBackend:
-    """The writing side: Whoosh's index directory (``texts_root``: the data home, whose extracted
-    attachment texts are indexed with their records)."""
-    if settings.backend != "whoosh":
-        raise BackendUnavailable(f"the {settings.backend} index backend is not available yet")
+    """The writing side: Whoosh's index directory, or the PostgreSQL primary (``texts_root``: the data
+    home, whose extracted attachment texts are indexed with their records)."""
+    if settings.backend == "postgresql":
+        from index.postgresql.indexer import PostgresIndexer
+
+        return PostgresIndexer(_nodes(settings), texts_root=texts_root, timeout=timeout)
     from index.whoosh.backend import WhooshIndexer
 
     return WhooshIndexer(index_dir, texts_root=texts_root, timeout=timeout, limitmb=memory_mb)
+
+
+def open_records(
+    settings: IndexSettings, records_dir: Path, search: SearchBackend | None = None
+) -> RecordReader:
+    """Where records are read: the data home's ``records_dir`` (Whoosh), or the PostgreSQL index, through
+    the connections of ``search`` when it is the PostgreSQL backend's (else connections of its own)."""
+    if settings.backend == "postgresql":
+        from index.postgresql.records import PostgresRecords
+        from index.postgresql.search import PostgresSearch
+
+        return PostgresRecords(search.nodes if isinstance(search, PostgresSearch) else _nodes(settings))
+    return FileRecords(RecordStore(records_dir))
+
+
+def _nodes(settings: IndexSettings) -> Nodes:
+    try:
+        from index.postgresql.nodes import Nodes
+    except ImportError as exc:  # the driver is an optional dependency
+        raise BackendUnavailable(
+            f"the postgresql index backend needs psycopg (pip install 'deptnews[postgresql]'): {exc}"
+        ) from None
+    return Nodes.from_settings(settings)

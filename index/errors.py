@@ -1,4 +1,5 @@
-"""The index package's exception hierarchy (Whoosh errors are mapped to these at the package edge)."""
+"""The index package's exception hierarchy (Whoosh and psycopg errors are mapped to these at the package
+edge)."""
 
 from __future__ import annotations
 
@@ -25,3 +26,9 @@ class IndexBusy(SearchError):
 
 class BackendUnavailable(SearchError):
     """The settings choose an index backend this installation cannot open."""
+
+
+class IndexUnavailable(SearchError):
+    """The index's servers cannot serve the request now: the PostgreSQL primary cannot be reached for a
+    write, no node can serve a read, or a connection broke during a query. The message names each node
+    and why in plain words. Transient: the API answers 503 and the request may be tried again."""

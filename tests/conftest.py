@@ -1,5 +1,6 @@
-"""Shared fixtures: a scriptable HTTP server on 127.0.0.1 (port 0) for misbehaving-site tests, and a
-small set of sample records (the seed and two others) for index and API tests."""
+"""Shared fixtures: a scriptable HTTP server on 127.0.0.1 (port 0) for misbehaving-site tests, a
+small set of sample records (the seed and two others) for index and API tests, and a real PostgreSQL
+cluster (``pg_cluster``, ``pg_database``: see pgfixtures.py)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ import pytest
 from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
 from hypothesis.database import DirectoryBasedExampleDatabase, ReadOnlyDatabase
+
+# The PostgreSQL fixtures (a real primary with two streaming replicas), for every test of the suite.
+from pgfixtures import pg_cluster, pg_database  # noqa: F401  (registered here by name)
 
 from archive.home import DataHome
 from archive.model import CaptureRef, Content, Record, Version, record_id

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from backend_factory import BACKENDS, open_backend
 from index_factory import corpus_records
 from pydantic import ValidationError
 
 from deptnews.settings import Settings
-from index.backend import IndexBackend, NodeStatus, SearchBackend
+from index.backend import IndexBackend, SearchBackend
 from index.backends import open_indexer, open_search
-from index.errors import BackendUnavailable, IndexMissing
+from index.errors import IndexMissing, IndexUnavailable
+from index.postgresql.indexer import PostgresIndexer
+from index.postgresql.search import PostgresSearch
 from index.request import SearchRequest
 from index.settings import IndexSettings
 from index.whoosh.backend import WhooshIndexer
@@ -48,32 +52,70 @@ def test_whoosh_is_opened_by_default_and_fulfils_the_contract(tmp_path: Path) ->
     try:
         assert isinstance(indexer, WhooshIndexer)
         assert isinstance(search, SearchService)
-        _contract(indexer, search)
+        (node,) = search.readiness()
+        assert (node.name, node.role, node.ready) == ("local", "local", False)
     finally:
         search.close()
         indexer.close()
 
 
-def _contract(indexer: IndexBackend, search: SearchBackend) -> None:
-    """What every backend does, through the interface only."""
+def test_postgresql_is_opened_when_chosen(tmp_path: Path) -> None:
+    settings = IndexSettings(backend="postgresql", dsn="postgresql://127.0.0.1:1/x")
+    indexer = open_indexer(settings, tmp_path)
+    search = open_search(settings, tmp_path, lambda rid: None)
+    try:
+        assert isinstance(indexer, PostgresIndexer)
+        assert isinstance(search, PostgresSearch)
+    finally:
+        search.close()
+        indexer.close()
+
+
+def test_a_server_that_cannot_be_reached_is_unavailable_and_not_ready(tmp_path: Path) -> None:
+    settings = IndexSettings(backend="postgresql", dsn="postgresql://postgres@127.0.0.1:1/x")
+    search = open_search(settings, tmp_path, lambda rid: None)
+    indexer = open_indexer(settings, tmp_path, timeout=1)
+    try:
+        with pytest.raises(IndexUnavailable, match="primary"):
+            search.search(SearchRequest(q="x"))
+        with pytest.raises(IndexUnavailable, match="primary"):
+            indexer.upsert(RECORDS)
+        (node,) = search.readiness()
+        assert (node.name, node.ready) == ("primary", False)
+        assert "cannot be reached" in node.detail
+    finally:
+        search.close()
+        indexer.close()
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_each_backend_fulfils_the_contract(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    with open_backend(kind, request, tmp_path, {}) as opened:
+        _contract(opened.indexer, opened.search, opened.settle)
+
+
+def _contract(
+    indexer: IndexBackend, search: SearchBackend, settle: Callable[[], None] = lambda: None
+) -> None:
+    """What every backend does, through the interface only (``settle``: wait for the read nodes)."""
     with pytest.raises(IndexMissing):
         search.search(SearchRequest())
     assert search.count() == 0
-    assert [n.ready for n in search.readiness()] == [False]
+    nodes = search.readiness()
+    assert nodes
+    assert not any(n.ready for n in nodes)
+    assert all(n.detail for n in nodes)
     assert indexer.upsert(RECORDS) == len(RECORDS)
+    settle()
     assert search.count() == len(RECORDS)
-    assert search.readiness() == [NodeStatus("local", "local", True)]
+    nodes = search.readiness()
+    assert all(n.ready and not n.detail for n in nodes)
+    assert [n.role for n in nodes] in (["local"], ["primary", "replica", "replica"])
     assert search.search(SearchRequest()).total == len(RECORDS)
     assert indexer.delete([RECORDS[0].id, "0" * 16]) == 1
+    settle()
     assert search.count() == len(RECORDS) - 1
     report = indexer.sync([(r.id, "s") for r in RECORDS[:3]], {r.id: r for r in RECORDS}.__getitem__)
     assert (report.added, report.deleted, report.unchanged) == (1, 3, 2)
+    settle()
     assert {h.id for h in search.iter_hits(SearchRequest())} == {r.id for r in RECORDS[:3]}
-
-
-def test_an_unavailable_backend_is_refused_when_opened(tmp_path: Path) -> None:
-    settings = IndexSettings(backend="postgresql", dsn="postgresql://127.0.0.1:1/x")
-    with pytest.raises(BackendUnavailable, match="postgresql"):
-        open_search(settings, tmp_path, lambda rid: None)
-    with pytest.raises(BackendUnavailable, match="postgresql"):
-        open_indexer(settings, tmp_path)

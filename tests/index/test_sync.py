@@ -216,7 +216,7 @@ def test_index_command_refuses_an_unavailable_backend(
     assert "needs a dsn" in capsys.readouterr().err
     assert main([*args, "--dsn", "postgresql://u:secret@127.0.0.1:1/x"]) == 1
     err = capsys.readouterr().err
-    assert "postgresql index backend is not available" in err
+    assert "the PostgreSQL primary cannot be reached" in err
     assert "secret" not in err
 
 

@@ -1,0 +1,327 @@
+"""The PostgreSQL side of bench/search.py (``--backend postgresql``): both backends under many clients.
+
+The PostgreSQL index is written through the backend's own indexer (``upsert`` of records made from the
+benchmark corpus, 200 per transaction, as ``deptnews index`` writes), then ``VACUUM ANALYZE``d as an
+operator does after a bulk load. Without ``--dsn`` the servers are a primary and two streaming replicas
+started on this machine by the test harness (tests/pgcluster.py: fsync off, so writes are optimistic).
+The query mix is then run by ``--clients`` concurrent clients (threads spread over ``--client-procs``
+processes, each process with its own backend, as ``deptnews serve --workers`` has), against Whoosh and
+against PostgreSQL in turn; reads go to the replicas (index/postgresql/nodes.py), and the transactions
+each node served are counted from ``pg_stat_database``. Sizes of the tables and indexes are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import multiprocessing
+import random
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from search_corpus import read_corpus
+from search_queries import KINDS, BenchQuery, make_queries
+
+from archive.model import CaptureRef, Content, Record, Version, record_id
+from index.backend import SearchBackend
+from index.backends import open_indexer, open_search
+from index.postgresql.nodes import Nodes
+from index.request import SearchRequest
+from index.settings import IndexSettings
+
+__all__ = ["add_arguments", "run"]
+
+_SEEN = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("PostgreSQL (--backend postgresql)")
+    group.add_argument("--dsn", help="the primary (default: start a primary and 2 replicas here)")
+    group.add_argument("--read-dsns", default="", help="the replicas, comma-separated (with --dsn)")
+    group.add_argument("--clients", type=int, default=16, help="concurrent clients (default 16)")
+    group.add_argument("--client-procs", type=int, default=2, help="processes the clients run in (default 2)")
+    group.add_argument("--pg-shared-buffers", default="256MB", help="shared_buffers of each started node")
+
+
+def record_of(doc: dict[str, Any]) -> Record:
+    """A record with a benchmark document's content and metadata."""
+    url = f"https://example.gov.vn/{doc['id']}"
+    content = Content(
+        title=doc["title"],
+        lead=doc.get("lead"),
+        body=doc["body"],
+        published=_date(doc["published"]),
+        author=doc.get("author"),
+        category=doc.get("category"),
+        doc_numbers=doc.get("doc_numbers", []),
+    )
+    capture = CaptureRef(
+        url=url,
+        captured_at=_SEEN,
+        status=200,
+        warc_file="bench.warc.gz",
+        offset=0,
+        length=1,
+        warc_record_id=f"<urn:uuid:{doc['id']}>",
+    )
+    version = Version(
+        n=1,
+        content_hash=content.compute_hash(),
+        content=content,
+        capture=capture,
+        parser_version="bench",
+        first_seen=_SEEN,
+        last_seen=_SEEN,
+    )
+    return Record(
+        **content.model_dump(),
+        id=record_id(url),
+        url=url,
+        source=doc["source"],
+        department=doc["department"],
+        jurisdiction=doc["jurisdiction"],
+        content_hash=version.content_hash,
+        capture=capture,
+        parser_version="bench",
+        first_seen=_SEEN,
+        last_seen=_SEEN,
+        versions=[version],
+    )
+
+
+def _date(value: datetime | str) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+@contextlib.contextmanager
+def servers(args: argparse.Namespace) -> Iterator[tuple[str, list[str], Callable[[], None]]]:
+    """``(primary dsn, replica dsns, wait until the replicas have caught up)``: the ones given, or a
+    primary and two replicas started here (stopped and removed at the end)."""
+    if args.dsn:
+        replicas = [d.strip() for d in args.read_dsns.split(",") if d.strip()]
+        yield args.dsn, replicas, lambda: _wait_ready(args.dsn, replicas)
+        return
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from pgcluster import PgCluster
+
+    settings = {
+        "shared_buffers": args.pg_shared_buffers,
+        "max_wal_size": "4GB",
+        "checkpoint_timeout": "30min",
+    }
+    with PgCluster(replicas=2, settings=settings, timeout=600) as cluster:
+        cluster.create_database("bench")
+
+        def settle() -> None:
+            for replica in cluster.replicas:
+                cluster.wait_caught_up(replica)
+
+        print(f"servers: a primary and 2 replicas started here in {cluster.root}", flush=True)
+        yield cluster.primary.dsn("bench"), [r.dsn("bench") for r in cluster.replicas], settle
+
+
+def _wait_ready(primary: str, replicas: list[str], timeout: float = 600.0) -> None:
+    nodes = Nodes(primary, replicas, check_interval=0.0)
+    deadline = time.monotonic() + timeout
+    try:
+        while not all(s.ready for s in nodes.readiness()) and time.monotonic() < deadline:
+            time.sleep(0.5)
+    finally:
+        nodes.close()
+
+
+def build(settings: IndexSettings, corpus: Path) -> float:
+    """Index the corpus into PostgreSQL; returns docs/s (the VACUUM ANALYZE after is timed apart)."""
+    indexer = open_indexer(settings, Path("."))
+    started = time.perf_counter()
+    n = indexer.upsert(record_of(doc) for doc in read_corpus(corpus))
+    took = time.perf_counter() - started
+    indexer.close()
+    assert settings.dsn is not None
+    vacuum_started = time.perf_counter()
+    with psycopg.connect(settings.dsn, autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")
+    vacuum = time.perf_counter() - vacuum_started
+    print(
+        f"postgresql index: {n / took:,.0f} docs/s ({took:.0f} s, {n:,} documents), "
+        f"then VACUUM ANALYZE {vacuum:.0f} s",
+        flush=True,
+    )
+    return n / took
+
+
+def sizes(dsn: str) -> None:
+    """Print each table's size (with TOAST) and each index's, largest first."""
+    sql = b"""
+        SELECT c.relname, c.relkind, CASE WHEN c.relkind = 'r' THEN pg_table_size(c.oid)
+                                          ELSE pg_relation_size(c.oid) END, c.reltuples::bigint
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i') ORDER BY 3 DESC"""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        rows = conn.execute(sql).fetchall()
+        total = conn.execute("SELECT pg_database_size(current_database())").fetchone()
+    print(f"\npostgresql sizes (database {(total[0] if total else 0) / 2**20:,.0f} MB):")
+    for name, kind, size, tuples in rows:
+        label = "table" if kind == "r" else "index"
+        print(f"  {label} {name:40} {size / 2**20:10,.1f} MB  {max(tuples, 0):>12,} rows")
+
+
+def _request(query: BenchQuery) -> SearchRequest:
+    return SearchRequest(
+        q=query.text,
+        facets=query.facets,
+        date_from=query.date_from,
+        date_to=query.date_to,
+        sort="newest" if query.newest else None,
+    )
+
+
+def _client_process(
+    opener: Callable[[], SearchBackend],
+    queries: list[BenchQuery],
+    threads: int,
+    first: int,
+    seed: int,
+    barrier: Any,
+    conn: Any,
+) -> None:
+    """One process of clients: warm up, then ``threads`` clients each run every query once, in an order
+    of their own; sends back ``(kind, ms)`` per query, the wall time and the errors."""
+    backend = opener()
+    for query in queries:
+        backend.search(_request(query))
+    results: list[tuple[str, float]] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def client(n: int) -> None:
+        order = list(queries)
+        random.Random(seed + n).shuffle(order)
+        mine = []
+        for query in order:
+            started = time.perf_counter()
+            try:
+                backend.search(_request(query))
+            except Exception as exc:
+                with lock:
+                    errors.append(f"{type(exc).__name__}: {exc}")
+                continue
+            mine.append((query.kind, (time.perf_counter() - started) * 1000))
+        with lock:
+            results.extend(mine)
+
+    workers = [threading.Thread(target=client, args=(first + i,)) for i in range(threads)]
+    barrier.wait()
+    started = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    conn.send((results, time.perf_counter() - started, errors))
+    conn.close()
+    backend.close()
+
+
+def concurrent(
+    opener: Callable[[], SearchBackend], queries: list[BenchQuery], clients: int, procs: int, seed: int
+) -> tuple[dict[str, list[float]], float, list[str]]:
+    """Latencies per kind (ms), queries per second and errors of ``clients`` clients in ``procs``
+    processes running the mix at once."""
+    ctx = multiprocessing.get_context("fork")
+    barrier = ctx.Barrier(procs)
+    pipes, children = [], []
+    for p in range(procs):
+        threads = clients // procs + (1 if p < clients % procs else 0)
+        parent, child = ctx.Pipe()
+        args = (opener, queries, threads, p * clients, seed, barrier, child)
+        proc = ctx.Process(target=_client_process, args=args)
+        proc.start()
+        pipes.append(parent)
+        children.append(proc)
+    times: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    wall, errors, count = 0.0, [], 0
+    for parent in pipes:
+        results, took, errs = parent.recv()
+        wall = max(wall, took)
+        errors += errs
+        count += len(results)
+        for kind, ms in results:
+            times[kind].append(ms)
+    for proc in children:
+        proc.join()
+    return times, count / wall if wall else 0.0, errors
+
+
+def _commits(dsns: list[str]) -> list[int]:
+    counts = []
+    for dsn in dsns:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
+            ).fetchone()
+            counts.append(int(row[0]) if row else 0)
+    return counts
+
+
+def run(
+    args: argparse.Namespace, corpus: Path, whoosh_dir: Path, pct: Callable[[list[float], float], float]
+) -> None:
+    """Index into PostgreSQL, then time the mixes on Whoosh and PostgreSQL under concurrent clients."""
+    with servers(args) as (primary, replicas, settle):
+        settings = IndexSettings(backend="postgresql", dsn=primary, read_dsns=replicas)
+        build(settings, corpus)
+        settle()
+        sizes(primary)
+        whoosh = IndexSettings()
+        mixes = ["tokens", "types"] if args.query_words == "both" else [args.query_words]
+        for words in mixes:
+            queries = make_queries(read_corpus(corpus), args.queries, seed=args.seed + 1, words=words)
+            print(
+                f"\n{args.clients} concurrent clients in {args.client_procs} processes, query words drawn as "
+                f"{words!r} ({args.queries} queries per kind, each client runs all {len(queries)} once)",
+                flush=True,
+            )
+            w_times, w_qps, w_err = concurrent(
+                lambda: open_search(whoosh, whoosh_dir, lambda rid: None),
+                queries,
+                args.clients,
+                args.client_procs,
+                args.seed,
+            )
+            before = _commits([primary, *replicas])
+            p_times, p_qps, p_err = concurrent(
+                lambda: open_search(settings, whoosh_dir, lambda rid: None),
+                queries,
+                args.clients,
+                args.client_procs,
+                args.seed,
+            )
+            served = [b - a for a, b in zip(before, _commits([primary, *replicas]), strict=True)]
+            names = ["primary", *(f"replica-{i}" for i in range(1, len(replicas) + 1))]
+            print(
+                "transactions per node: "
+                + ", ".join(f"{n} {c:,}" for n, c in zip(names, served, strict=True))
+            )
+            print(f"throughput: whoosh {w_qps:,.0f} queries/s, postgresql {p_qps:,.0f} queries/s")
+            for label, errs in (("whoosh", w_err), ("postgresql", p_err)):
+                if errs:
+                    print(f"{label}: {len(errs)} failed queries, first: {errs[0]}")
+            header = ["whoosh p50", "p95", "pg p50", "p95", "p50 pg/wh", "p95 pg/wh"]
+            print(f"{'kind':16} " + " ".join(f"{h:>10}" for h in header))
+            for kind in [*KINDS, "all"]:
+                w = w_times[kind] if kind != "all" else [t for v in w_times.values() for t in v]
+                p = p_times[kind] if kind != "all" else [t for v in p_times.values() for t in v]
+                cells = [pct(w, 50), pct(w, 95), pct(p, 50), pct(p, 95)]
+                ratios = [cells[2] / cells[0], cells[3] / cells[1]]
+                print(
+                    f"{kind:16} "
+                    + " ".join(f"{c:10.1f}" for c in cells)
+                    + " "
+                    + " ".join(f"{r:10.2f}" for r in ratios)
+                )

@@ -1,0 +1,121 @@
+"""How a record becomes a row of ``deptnews_records`` (see :mod:`index.postgresql.ddl`).
+
+The searchable values are exactly those of the Whoosh document (:func:`index.schema.to_document`: the
+same texts, weights, filter values, document hash), and every full-text field's terms come from the
+shared analysis (:func:`index.terms.term_weights`), the function Whoosh indexes with; no PostgreSQL
+dictionary is involved, so both backends match the same documents for the same query.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from archive.model import Record
+from index.postgresql.ddl import FULLTEXT
+from index.schema import NO_DATE, attachment_pages, searchable, to_document
+from index.terms import term_weights
+
+__all__ = ["COLUMNS", "MAX_PAGES", "Row", "TextTerms", "field_terms", "record_row"]
+
+MAX_PAGES = 300
+"""Attachment pages kept per record for snippets (the first ones; all are indexed)."""
+
+
+@dataclass(frozen=True)
+class TextTerms:
+    """One full-text field of one document: its distinct terms, their BM25 weights, its length (the
+    summed term frequencies, what Whoosh's field length counts)."""
+
+    terms: list[str]
+    weights: dict[str, float]
+    length: int
+
+
+@dataclass
+class Row:
+    """The values of one row, in :data:`COLUMNS` order by :meth:`values`."""
+
+    id: str
+    stamp: str
+    searchable: bool
+    doc_hash: bytes | None
+    record: str
+    """The record as JSON (stored as jsonb)."""
+    pages: list[tuple[int, int, str]] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+    """title, url, source, department, jurisdiction, category, author, year, month, day, published, ts,
+    title_key, body_chars."""
+    text: dict[str, TextTerms] = field(default_factory=dict)
+    """Full-text column suffix → its terms."""
+
+    def values(self) -> list[Any]:
+        from psycopg.types.json import Jsonb
+
+        out: list[Any] = [self.id, self.stamp, self.searchable, self.doc_hash, self.record, Jsonb(self.pages)]
+        out += [self.meta.get(name, _DEFAULTS.get(name, "")) for name in _META]
+        for col in FULLTEXT.values():
+            terms = self.text.get(col, _EMPTY)
+            out += [terms.terms, Jsonb(terms.weights), terms.length]
+        return out
+
+
+_EMPTY = TextTerms([], {}, 0)
+_META = (
+    "title",
+    "url",
+    "source",
+    "department",
+    "jurisdiction",
+    "category",
+    "author",
+    "year",
+    "month",
+    "day",
+    "published",
+    "ts",
+    "title_key",
+    "body_chars",
+)
+_DEFAULTS: dict[str, Any] = {"published": None, "ts": NO_DATE, "title_key": 0, "body_chars": -1}
+COLUMNS: tuple[str, ...] = (
+    "id",
+    "stamp",
+    "searchable",
+    "doc_hash",
+    "record",
+    "pages",
+    *_META,
+    *itertools.chain.from_iterable((f"t_{c}", f"w_{c}", f"l_{c}") for c in FULLTEXT.values()),
+)
+"""The columns a row writes, in order."""
+
+
+def field_terms(value: Any) -> TextTerms:
+    """The terms of one full-text field value: a string, or ``(text, weight)`` parts (see
+    :func:`index.schema.make_document`)."""
+    parts = [(value, 1.0)] if isinstance(value, str) else [(str(t), float(w)) for t, w in value]
+    freqs, weights, _ = term_weights(parts)
+    return TextTerms(sorted(freqs), weights, sum(freqs.values()))
+
+
+def record_row(record: Record, stamp: str, texts_root: Path | None = None) -> Row:
+    """The row of ``record`` with the sync ``stamp``; ``texts_root``: the data home, whose extracted
+    attachment texts are indexed and kept (see :func:`index.schema.attachment_pages`)."""
+    row = Row(record.id, stamp, searchable(record), None, record.model_dump_json())
+    if not row.searchable:
+        return row
+    doc = to_document(record, texts_root)
+    row.doc_hash = doc["doc_hash"]
+    if texts_root is not None:
+        row.pages = list(itertools.islice(attachment_pages(record, texts_root), MAX_PAGES))
+    published = doc.get("published")
+    row.meta = {name: doc[name] for name in _META if name in doc and doc[name] is not None}
+    row.meta["published"] = published if isinstance(published, datetime) else None
+    for fieldname, col in FULLTEXT.items():
+        if doc.get(fieldname):
+            row.text[col] = field_terms(doc[fieldname])
+    return row

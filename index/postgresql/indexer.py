@@ -1,0 +1,205 @@
+"""The PostgreSQL backend's writing face (:class:`~index.backend.IndexBackend`), on the primary.
+
+A sync lists every record ``(id, stamp)``; a record whose stored stamp equals the listed one is not read,
+any other is read and written, in batches of :data:`BATCH` rows, one transaction each (rows, their
+statistics and their stamps together, see :mod:`index.postgresql.rows`). A sync killed at any point
+therefore leaves every committed batch in place and loses nothing else: the next sync finds the rest
+by their stamps. Rows of records no longer listed are deleted at the end, in batches too.
+
+A rebuild (asked for, or needed because the terms were made by another analysis) is done in place:
+every stored stamp is cleared first, in one transaction, so the following sync, or the one after it if
+it is interrupted, reads and rewrites every record while searches go on.
+
+One writer at a time: a session advisory lock on the primary (a killed writer's session ends and its
+lock with it); another writer waits up to ``timeout`` seconds, then fails with :class:`IndexBusy`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from psycopg import Connection
+
+from archive.errors import ArchiveError
+from archive.model import Record
+from index.backend import Progress, SyncReport
+from index.errors import IndexBusy
+from index.postgresql.connections import Connections
+from index.postgresql.ddl import migrate
+from index.postgresql.documents import Row, record_row
+from index.postgresql.rows import Previous, delete_rows, write_rows
+from index.schema import analysis_fingerprint
+
+__all__ = ["BATCH", "PostgresIndexer"]
+
+BATCH = 200
+"""Rows written per transaction."""
+_WRITER_KEY = 0x646E5F777269  # "dn_wri"
+
+
+@contextlib.contextmanager
+def writer_lock(conn: Connection[Any], timeout: float) -> Iterator[None]:
+    """Hold the index's writer lock (a session advisory lock) on ``conn``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with conn.transaction():
+            row = conn.execute("SELECT pg_try_advisory_lock(%s)", (_WRITER_KEY,)).fetchone()
+        if row and row[0]:
+            break
+        if time.monotonic() >= deadline:
+            raise IndexBusy(f"another process has been writing the PostgreSQL index for over {timeout:g} s")
+        time.sleep(0.1)
+    try:
+        yield
+    finally:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_unlock(%s)", (_WRITER_KEY,))
+
+
+def _prepare(conn: Connection[Any], rebuild: bool) -> str | None:
+    """Create or migrate the schema; clear every stamp when a rebuild is due. Returns why (or None)."""
+    created = migrate(conn) > 0 and _empty(conn)
+    fingerprint = analysis_fingerprint()
+    with conn.transaction():
+        row = conn.execute("SELECT value FROM deptnews_meta WHERE key = 'analysis' FOR UPDATE").fetchone()
+        stored = str(row[0]) if row else None
+        reason = None
+        if rebuild:
+            reason = "rebuild requested"
+        elif created:
+            reason = "there was no index yet"
+        elif stored is not None and stored != fingerprint:
+            reason = "the index was built with another analysis"
+        if reason is not None and not created:
+            conn.execute("UPDATE deptnews_records SET stamp = '' WHERE stamp <> ''")
+            conn.execute(
+                "UPDATE deptnews_meta SET value = %s WHERE key = 'generation'", (os.urandom(6).hex(),)
+            )
+        conn.execute(
+            "INSERT INTO deptnews_meta (key, value) VALUES ('analysis', %s) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (fingerprint,),
+        )
+    return reason
+
+
+def _empty(conn: Connection[Any]) -> bool:
+    with conn.transaction():
+        return conn.execute("SELECT NOT EXISTS (SELECT 1 FROM deptnews_records)").fetchone() == (True,)
+
+
+class PostgresIndexer:
+    """Writes the index on the primary of ``nodes`` (``texts_root``: the data home, whose extracted
+    attachment texts are indexed with their records)."""
+
+    def __init__(self, nodes: Connections, *, texts_root: Path | None = None, timeout: float = 30.0) -> None:
+        self.nodes = nodes
+        self.texts_root = texts_root
+        self.timeout = timeout
+
+    def sync(
+        self,
+        entries: Iterable[tuple[str, str]],
+        load: Callable[[str], Record],
+        *,
+        rebuild: bool = False,
+        procs: int | None = None,
+        progress: Progress | None = None,
+    ) -> SyncReport:
+        """Make the index hold exactly the listed records (see the module docstring); ``procs`` is not
+        used (PostgreSQL writes with one connection)."""
+        report = SyncReport()
+        listed = list(entries)
+        with self.nodes.writer() as conn, writer_lock(conn, self.timeout):
+            reason = _prepare(conn, rebuild)
+            report.rebuilt, report.reason = reason is not None, reason
+            with conn.transaction():
+                known = {
+                    str(rid): (str(stamp), bool(flag))
+                    for rid, stamp, flag in conn.execute("SELECT id, stamp, searchable FROM deptnews_records")
+                }
+            batch: list[Row] = []
+            for done, (rid, stamp) in enumerate(listed, start=1):
+                old = known.get(rid)
+                if old is not None and stamp and old[0] == stamp:
+                    if old[1]:
+                        report.unchanged += 1
+                    else:
+                        report.left_out += 1
+                else:
+                    try:
+                        batch.append(record_row(load(rid), stamp, self.texts_root))
+                    except (ArchiveError, ValueError) as exc:
+                        report.failed.append((rid, str(exc)))
+                    if len(batch) >= BATCH:
+                        _count(report, batch, write_rows(conn, batch))
+                        batch = []
+                if progress is not None:
+                    progress(done, len(listed))
+            _count(report, batch, write_rows(conn, batch))
+            present = {rid for rid, _ in listed}
+            gone = [rid for rid in known if rid not in present]
+            for start in range(0, len(gone), BATCH * 5):
+                deleted = delete_rows(conn, gone[start : start + BATCH * 5])
+                report.deleted += sum(p.searchable for p in deleted.values())
+        return report
+
+    def upsert(self, records: Iterable[Record]) -> int:
+        """Write these records (stamp cleared: the next sync reads them again); returns how many are
+        searchable."""
+        written = 0
+        with self.nodes.writer() as conn, writer_lock(conn, self.timeout):
+            migrate(conn)
+            _prepare_analysis_once(conn)
+            batch: list[Row] = []
+            for record in records:
+                batch.append(record_row(record, "", self.texts_root))
+                if len(batch) >= BATCH:
+                    write_rows(conn, batch)
+                    written += sum(r.searchable for r in batch)
+                    batch = []
+            write_rows(conn, batch)
+            written += sum(r.searchable for r in batch)
+        return written
+
+    def delete(self, ids: Iterable[str]) -> int:
+        """Delete these records' rows; returns how many searchable ones there were."""
+        wanted = list(ids)
+        with self.nodes.writer() as conn, writer_lock(conn, self.timeout):
+            migrate(conn)
+            deleted = delete_rows(conn, wanted)
+        return sum(p.searchable for p in deleted.values())
+
+    def close(self) -> None:
+        """Close the connections to the nodes."""
+        self.nodes.close()
+
+
+def _prepare_analysis_once(conn: Connection[Any]) -> None:
+    """Record the analysis of a fresh index (an upsert into an empty database)."""
+    with conn.transaction():
+        conn.execute(
+            "INSERT INTO deptnews_meta (key, value) VALUES ('analysis', %s) ON CONFLICT DO NOTHING",
+            (analysis_fingerprint(),),
+        )
+
+
+def _count(report: SyncReport, rows: Sequence[Row], previous: dict[str, Previous]) -> None:
+    """Tell what writing ``rows`` did, from what they replaced."""
+    for row in rows:
+        old = previous.get(row.id)
+        was_indexed = old is not None and old.searchable
+        if not row.searchable:
+            report.left_out += 1
+            report.deleted += was_indexed
+        elif not was_indexed:
+            report.added += 1
+        elif old is not None and old.doc_hash == row.doc_hash:
+            report.unchanged += 1
+        else:
+            report.updated += 1

@@ -1,0 +1,124 @@
+"""Writing and deleting rows, each batch in one transaction with the collection statistics it changes.
+
+A batch upserts its rows by id (a record written again replaces its row, so a batch repeated after a
+crash duplicates nothing), and adjusts ``deptnews_terms`` (document frequency per field and term) and
+``deptnews_totals`` (documents, summed field lengths, commits) by exactly what it changed, computed from
+the rows it replaces, read under ``FOR UPDATE``. Either all of that commits or none of it does.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg import Connection, sql
+
+from index.postgresql.ddl import FULLTEXT, stored_terms, term_array
+from index.postgresql.documents import COLUMNS, Row
+
+__all__ = ["Previous", "delete_rows", "write_rows"]
+
+_COLS = list(FULLTEXT.values())
+_OLD = sql.SQL(
+    "SELECT id, searchable, doc_hash, {} FROM deptnews_records WHERE id = ANY(%s) ORDER BY id FOR UPDATE"
+).format(sql.SQL(", ").join(part for c in _COLS for part in (term_array(c), sql.Identifier(f"l_{c}"))))
+_UPSERT = sql.SQL(
+    "INSERT INTO deptnews_records ({cols}) VALUES ({values}) ON CONFLICT (id) DO UPDATE SET {updates}, "
+    "indexed_at = now()"
+).format(
+    cols=sql.SQL(", ").join(map(sql.Identifier, COLUMNS)),
+    values=sql.SQL(", ").join(
+        stored_terms(c[2:], sql.Placeholder()) if c.startswith("t_") else sql.Placeholder() for c in COLUMNS
+    ),
+    updates=sql.SQL(", ").join(
+        sql.SQL("{0} = excluded.{0}").format(sql.Identifier(c)) for c in COLUMNS if c != "id"
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Previous:
+    """What a row held before a batch replaced or deleted it."""
+
+    searchable: bool
+    doc_hash: bytes | None
+
+
+class _Delta:
+    """The change a batch makes to the collection statistics."""
+
+    def __init__(self) -> None:
+        self.df: Counter[tuple[str, str]] = Counter()
+        self.totals: Counter[str] = Counter({"commits": 1})
+
+    def remove(self, old: tuple[Any, ...]) -> None:
+        """Take out an old row as :data:`_OLD` returns it."""
+        if not old[1]:
+            return
+        self.totals["documents"] -= 1
+        for i, col in enumerate(_COLS):
+            terms, length = old[3 + 2 * i], old[4 + 2 * i]
+            self.df.update({(col, t): -1 for t in terms or ()})
+            self.totals[f"length:{col}"] -= int(length)
+
+    def add(self, row: Row) -> None:
+        if not row.searchable:
+            return
+        self.totals["documents"] += 1
+        for col, terms in row.text.items():
+            self.df.update({(col, t): 1 for t in terms.terms})
+            self.totals[f"length:{col}"] += terms.length
+
+    def apply(self, conn: Connection[Any]) -> None:
+        changed = sorted((k, n) for k, n in self.df.items() if n)
+        if changed:
+            conn.execute(
+                "INSERT INTO deptnews_terms (field, term, df) "
+                "SELECT * FROM unnest(%s::text[], %s::text[], %s::int[]) "
+                "ON CONFLICT (field, term) DO UPDATE SET df = deptnews_terms.df + excluded.df",
+                ([f for (f, _), _ in changed], [t for (_, t), _ in changed], [n for _, n in changed]),
+            )
+        names = sorted(k for k, n in self.totals.items() if n)
+        conn.execute(
+            "INSERT INTO deptnews_totals (name, value) SELECT * FROM unnest(%s::text[], %s::float8[]) "
+            "ON CONFLICT (name) DO UPDATE SET value = deptnews_totals.value + excluded.value",
+            (names, [float(self.totals[n]) for n in names]),
+        )
+        conn.execute(
+            "INSERT INTO deptnews_meta (key, value) VALUES ('last_commit', now()::text) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+        )
+
+
+def write_rows(conn: Connection[Any], rows: Sequence[Row]) -> dict[str, Previous]:
+    """Upsert ``rows`` in one transaction; returns what each replaced row held, by id."""
+    if not rows:
+        return {}
+    unique = list({row.id: row for row in rows}.values())
+    delta = _Delta()
+    with conn.transaction():
+        olds = conn.execute(_OLD, ([r.id for r in unique],)).fetchall()
+        for old in olds:
+            delta.remove(old)
+        for row in unique:
+            delta.add(row)
+        with conn.cursor() as cur:
+            cur.executemany(_UPSERT, [row.values() for row in unique])
+        delta.apply(conn)
+    return {str(old[0]): Previous(bool(old[1]), old[2]) for old in olds}
+
+
+def delete_rows(conn: Connection[Any], ids: Sequence[str]) -> dict[str, Previous]:
+    """Delete the rows of ``ids`` in one transaction; returns what each deleted row held, by id."""
+    if not ids:
+        return {}
+    delta = _Delta()
+    with conn.transaction():
+        olds = conn.execute(_OLD, (sorted(set(ids)),)).fetchall()
+        for old in olds:
+            delta.remove(old)
+        conn.execute("DELETE FROM deptnews_records WHERE id = ANY(%s)", ([str(o[0]) for o in olds],))
+        delta.apply(conn)
+    return {str(old[0]): Previous(bool(old[1]), old[2]) for old in olds}

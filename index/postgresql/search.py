@@ -1,0 +1,246 @@
+"""The PostgreSQL backend's reading face (:class:`~index.backend.SearchBackend`), on a read node.
+
+A search runs in one read-only REPEATABLE READ transaction on the node :meth:`Connections.reader`
+chooses (a replica within the lag bound, else the primary), so its total, facets and page agree. The
+matching set is one SQL condition (:mod:`index.postgresql.translate`, plus filters and the date range
+on ``ts``); the total and the facets are aggregates over it, the page is the top of it by BM25 score
+(:mod:`index.postgresql.scoring`) or by ``(ts, id)``, after the cursor's key (keyset paging).
+
+Cursors are :mod:`index.cursor`'s, bound to the same request description as Whoosh's and signed with the
+index's key, which is a row of the database: a cursor made on one node is valid on every other.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+from psycopg import Connection, sql
+from whoosh import query as q
+
+from index.backend import NodeStatus
+from index.cursor import Cursor, Stats, decode_cursor, encode_cursor
+from index.dates import local_span
+from index.errors import IndexMissing, QueryError
+from index.health import SourceHealth
+from index.postgresql.connections import Connections
+from index.postgresql.hits import fetch_hits
+from index.postgresql.scoring import collection_stats, score_expression
+from index.postgresql.status import index_meta, read_only, source_health, stats_of
+from index.postgresql.translate import condition, exact_condition, positive_terms
+from index.query import Highlights, ParsedQuery
+from index.request import Hit, IndexStats, Interval, SearchRequest, SearchResults, Sort, parse_request
+
+__all__ = ["PostgresSearch"]
+
+_PERIOD_LEN = {"day": 10, "month": 7, "year": 4}
+
+
+@dataclass(frozen=True)
+class _Plan:
+    where: sql.Composable
+    terms: list[tuple[str, str, float]]
+    highlights: Highlights
+    sort: Sort
+    binding: str
+    everything: bool
+    """No query, filter or date: every document matches."""
+
+
+def _plan(request: SearchRequest, parsed: ParsedQuery | None) -> _Plan:
+    main: Any = parsed.query if parsed is not None else q.Every()
+    parts: list[sql.Composable] = [sql.SQL("searchable"), condition(main)]
+    parts += [exact_condition(k, v) for k, v in sorted(request.filters.items()) if v]
+    if request.date_from or request.date_to:
+        lo, hi = local_span(request.date_from, request.date_to)
+        parts.append(sql.SQL("ts BETWEEN {} AND {}").format(sql.Literal(lo), sql.Literal(hi)))
+    sort: Sort = request.sort or ("relevance" if parsed is not None else "newest")
+    binding = "|".join(
+        [
+            sort,
+            parsed.fingerprint if parsed is not None else "*",
+            repr(sorted(request.filters.items())),
+            str(request.date_from),
+            str(request.date_to),
+        ]
+    )
+    return _Plan(
+        where=sql.SQL(" AND ").join(parts),
+        terms=positive_terms(main),
+        highlights=parsed.highlights if parsed is not None else Highlights(),
+        sort=sort,
+        binding=binding,
+        everything=len(parts) == 2 and isinstance(main, q.Every),
+    )
+
+
+class PostgresSearch:
+    """Searches the index through ``nodes`` (see the module docstring)."""
+
+    def __init__(self, nodes: Connections) -> None:
+        self.nodes = nodes
+
+    def close(self) -> None:
+        self.nodes.close()
+
+    # --- searching --------------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResults:
+        started = time.perf_counter()
+        parsed = parse_request(request)
+        plan = _plan(request, parsed)
+        with self.nodes.reader() as conn, read_only(conn):
+            secret = index_meta(conn).secret
+            total = _total(conn, plan)
+            facets = _facets(conn, plan, request.facets) if request.facets else {}
+            page, cursor = _page(conn, plan, request, request.size, secret)
+            hits = fetch_hits(conn, page, plan.highlights, snippets=True, scope=request.scope)
+        token = encode_cursor(cursor, binding=plan.binding, secret=secret) if cursor else None
+        took = round((time.perf_counter() - started) * 1000, 2)
+        return SearchResults(total=total, hits=hits, facets=facets, took_ms=took, next_cursor=token)
+
+    def iter_hits(self, request: SearchRequest, batch: int = 500, *, snippets: bool = False) -> Iterator[Hit]:
+        """Every match in order, ``batch`` at a time by cursor (each batch may come from another node)."""
+        if batch < 1:
+            raise QueryError("batch must be at least 1")
+        current = replace(request, size=1, offset=0, facets=())
+        parsed = parse_request(current)
+        plan = _plan(current, parsed)
+        token = request.cursor
+        while True:
+            with self.nodes.reader() as conn, read_only(conn):
+                secret = index_meta(conn).secret
+                page, cursor = _page(conn, plan, replace(current, cursor=token), batch, secret)
+                hits = fetch_hits(conn, page, plan.highlights, snippets=snippets, scope=request.scope)
+            yield from hits
+            if cursor is None:
+                return
+            token = encode_cursor(cursor, binding=plan.binding, secret=secret)
+
+    def timeline(self, request: SearchRequest, interval: Interval) -> list[tuple[str, int]]:
+        """Matches per local day / month / year, by period; undated documents are not counted."""
+        if interval not in _PERIOD_LEN:
+            raise QueryError(f"interval must be one of {', '.join(_PERIOD_LEN)}")
+        parsed = parse_request(replace(request, size=1, offset=0, cursor=None))
+        plan = _plan(request, parsed)
+        query = sql.SQL(
+            "SELECT left(day, {}), count(*) FROM deptnews_records WHERE {} AND day <> '' "
+            "GROUP BY 1 ORDER BY 1"
+        ).format(sql.Literal(_PERIOD_LEN[interval]), plan.where)
+        with self.nodes.reader() as conn, read_only(conn):
+            index_meta(conn)
+            return [(str(p), int(n)) for p, n in conn.execute(query).fetchall()]
+
+    # --- the index itself -------------------------------------------------------------------------
+
+    def count(self) -> int:
+        """Documents in the index (0 when nothing has been indexed yet)."""
+        try:
+            return self.stats().documents
+        except IndexMissing:
+            return 0
+
+    def stats(self) -> IndexStats:
+        with self.nodes.reader() as conn, read_only(conn):
+            return stats_of(conn, index_meta(conn))
+
+    def health(self) -> dict[str, SourceHealth]:
+        with self.nodes.reader() as conn, read_only(conn):
+            index_meta(conn)
+            return source_health(conn)
+
+    def readiness(self) -> list[NodeStatus]:
+        """Each node as :meth:`Connections.readiness` finds it; none is ready while the database holds
+        no index this code can search (the reason is given)."""
+        nodes = self.nodes.readiness()
+        if not any(n.ready for n in nodes):
+            return nodes
+        try:
+            with self.nodes.reader() as conn, read_only(conn):
+                index_meta(conn)
+        except Exception as exc:  # readiness never raises: it says why
+            return [replace(n, ready=False, detail=n.detail or str(exc)) for n in nodes]
+        return nodes
+
+
+def _total(conn: Connection[Any], plan: _Plan) -> int:
+    """The size of the matching set; everything: the kept document count (no scan of the table)."""
+    if plan.everything:
+        row = conn.execute("SELECT value FROM deptnews_totals WHERE name = 'documents'").fetchone()
+    else:
+        row = conn.execute(
+            sql.SQL("SELECT count(*) FROM deptnews_records WHERE {}").format(plan.where)
+        ).fetchone()
+    return max(0, int(row[0])) if row else 0
+
+
+def _facets(conn: Connection[Any], plan: _Plan, names: Any) -> dict[str, list[tuple[str, int]]]:
+    """``(value, count)`` per facet over the matching set, most frequent first, then by value."""
+    values = sql.SQL(", ").join(
+        sql.SQL("({}, {})").format(sql.Literal(name), sql.Identifier(name)) for name in names
+    )
+    query = sql.SQL(
+        "SELECT f.k, f.v, count(*) FROM deptnews_records, LATERAL (VALUES {}) AS f(k, v) "
+        "WHERE {} AND f.v <> '' GROUP BY 1, 2"
+    ).format(values, plan.where)
+    found: dict[str, list[tuple[str, int]]] = {name: [] for name in names}
+    for name, value, n in conn.execute(query).fetchall():
+        found[str(name)].append((str(value), int(n)))
+    return {name: sorted(pairs, key=lambda kv: (-kv[1], kv[0])) for name, pairs in found.items()}
+
+
+def _cursor(token: str | None, plan: _Plan, secret: bytes) -> Cursor | None:
+    if not token:
+        return None
+    cursor = decode_cursor(token, binding=plan.binding, secret=secret)
+    if cursor.sort != plan.sort:
+        raise QueryError("invalid cursor")
+    return cursor
+
+
+def _page(
+    conn: Connection[Any], plan: _Plan, request: SearchRequest, limit: int, secret: bytes
+) -> tuple[list[tuple[str, float | None]], Cursor | None]:
+    """Up to ``limit`` ``(id, score)`` from the request's offset or cursor, and the cursor of the last
+    one when more follow."""
+    cursor = _cursor(request.cursor, plan, secret)
+    window = sql.SQL("LIMIT {} OFFSET {}").format(sql.Literal(limit + 1), sql.Literal(request.offset))
+    stats: Stats | None = None
+    if plan.sort == "relevance":
+        stats = cursor.stats if cursor is not None and cursor.stats is not None else None
+        if stats is None:
+            stats = collection_stats(conn, plan.terms)
+        if len(stats.dfs) != len(plan.terms):
+            raise QueryError("invalid cursor")
+        after: sql.Composable = sql.SQL("TRUE")
+        if cursor is not None:
+            key = sql.Literal(float(cursor.key))
+            after = sql.SQL("(score < {0} OR (score = {0} AND id > {1}))").format(key, sql.Literal(cursor.id))
+        query = sql.SQL(
+            "SELECT id, score FROM (SELECT id, {} AS score FROM deptnews_records WHERE {}) AS m "
+            "WHERE {} ORDER BY score DESC, id {}"
+        ).format(score_expression(plan.terms, stats), plan.where, after, window)
+    else:
+        descending = plan.sort == "newest"
+        after = sql.SQL("TRUE")
+        if cursor is not None:
+            after = sql.SQL("(ts, id) {} ({}, {})").format(
+                sql.SQL("<" if descending else ">"), sql.Literal(int(cursor.key)), sql.Literal(cursor.id)
+            )
+        order = sql.SQL("ts DESC, id DESC" if descending else "ts, id")
+        query = sql.SQL("SELECT id, ts FROM deptnews_records WHERE {} AND {} ORDER BY {} {}").format(
+            plan.where, after, order, window
+        )
+    rows = conn.execute(query).fetchall()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    relevance = plan.sort == "relevance"
+    page = [(str(r[0]), float(r[1]) if relevance else None) for r in rows]
+    if not more or not rows:
+        return page, None
+    rid, key = str(rows[-1][0]), rows[-1][1]
+    if relevance:
+        return page, Cursor(plan.sort, float(key), rid, stats)
+    return page, Cursor(plan.sort, int(key), rid)

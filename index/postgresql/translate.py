@@ -1,0 +1,109 @@
+"""The query language's parsed tree (:func:`index.query.parse_query`) as SQL over ``deptnews_records``.
+
+A term of a full-text field is a test of that field's terms, served by its GIN index: the terms of an
+``And`` on one field become one test that all are there, those of an ``Or`` one test that any is (a
+tsquery ``'hoi' & 'nghi'`` / ``'hoi' | 'nghi'`` on a tsvector; containment ``@>`` / overlap ``&&`` on
+a ``text[]``; see :mod:`index.postgresql.ddl`). ``AndNot`` is ``AND NOT``; ``AndMaybe`` requires its
+first part only (the second adds to the score). A term of an exact field (``source:``, ``year:``, the
+filters) is an equality on its column. Phrases need no more than this: :mod:`index.query` already turns
+a quoted phrase into the required folded bigrams of its adjacent syllables, as Whoosh runs it.
+
+Values are embedded as SQL literals (:class:`psycopg.sql.Literal`), never spliced as text.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from psycopg import sql
+from whoosh import query as q
+
+from index.errors import QueryError
+from index.postgresql.ddl import FULLTEXT, TSVECTOR
+
+__all__ = ["EXACT_FIELDS", "condition", "exact_condition", "positive_terms", "text_array", "tsquery"]
+
+EXACT_FIELDS = frozenset(
+    ("source", "department", "jurisdiction", "category", "author", "year", "month", "day")
+)
+"""Fields held as one exact value per document (a column of the same name)."""
+
+_NO_MATCH = sql.SQL("FALSE")
+
+
+def text_array(values: list[str]) -> sql.Composable:
+    return sql.SQL("{}::text[]").format(sql.Literal(values))
+
+
+def tsquery(terms: list[str], *, every: bool) -> str:
+    """The tsquery text testing for every (or any) of ``terms`` as they are: each lexeme quoted (quote
+    doubled, backslash escaped), so no character of a term is read as an operator."""
+    quoted = ["'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in terms]
+    return (" & " if every else " | ").join(quoted)
+
+
+def _has_terms(col: str, terms: list[str], *, every: bool) -> sql.Composable:
+    column = sql.Identifier(f"t_{col}")
+    if col in TSVECTOR:
+        return sql.SQL("{} @@ {}::tsquery").format(column, sql.Literal(tsquery(terms, every=every)))
+    return sql.SQL("{} {} {}").format(column, sql.SQL("@>" if every else "&&"), text_array(terms))
+
+
+def exact_condition(fieldname: str, value: str) -> sql.Composable:
+    """``column = value`` for an exact field; FALSE for a field documents do not have."""
+    if fieldname not in EXACT_FIELDS:
+        return _NO_MATCH
+    return sql.SQL("{} = {}").format(sql.Identifier(fieldname), sql.Literal(value))
+
+
+def _terms(nodes: list[Any], operator: str, joiner: str) -> sql.Composable:
+    """Terms under one And (``@>``) or Or (``&&``), one array test per full-text field."""
+    by_field: dict[str, list[str]] = defaultdict(list)
+    parts: list[sql.Composable] = []
+    for node in nodes:
+        if isinstance(node, q.Term) and node.fieldname in FULLTEXT:
+            by_field[node.fieldname].append(node.text)
+        else:
+            parts.append(condition(node))
+    for fieldname, texts in sorted(by_field.items()):
+        parts.insert(0, _has_terms(FULLTEXT[fieldname], sorted(set(texts)), every=operator == "@>"))
+    if len(parts) == 1:
+        return parts[0]
+    return sql.SQL("({})").format(sql.SQL(f" {joiner} ").join(parts))
+
+
+def condition(node: Any) -> sql.Composable:
+    """The SQL condition of a parsed query tree; :class:`QueryError` for a node it has no rule for."""
+    if isinstance(node, q.Term):
+        if node.fieldname in FULLTEXT:
+            return _terms([node], "@>", "AND")
+        return exact_condition(node.fieldname, str(node.text))
+    if isinstance(node, q.And):
+        return _terms(list(node.subqueries), "@>", "AND") if node.subqueries else sql.SQL("TRUE")
+    if isinstance(node, q.Or):
+        return _terms(list(node.subqueries), "&&", "OR") if node.subqueries else _NO_MATCH
+    if isinstance(node, q.AndMaybe):
+        return condition(node.a)
+    if isinstance(node, q.AndNot):
+        return sql.SQL("({} AND NOT {})").format(condition(node.a), condition(node.b))
+    if isinstance(node, q.Every):
+        return sql.SQL("TRUE")
+    if node is q.NullQuery:
+        return _NO_MATCH
+    raise QueryError(f"the query has a part PostgreSQL cannot run: {type(node).__name__}")
+
+
+def positive_terms(node: Any, boost: float = 1.0) -> list[tuple[str, str, float]]:
+    """``(field, text, boost)`` of every term that adds to the score, in the order Whoosh's ranking
+    lists them (a relevance cursor's statistics follow this order on both backends)."""
+    boost *= float(getattr(node, "boost", 1.0))
+    if isinstance(node, q.Term):
+        return [(node.fieldname, str(node.text), boost)]
+    if isinstance(node, q.And | q.Or):
+        return [t for child in node.subqueries for t in positive_terms(child, boost)]
+    if isinstance(node, q.AndMaybe):
+        return positive_terms(node.a, boost) + positive_terms(node.b, boost)
+    if isinstance(node, q.AndNot):
+        return positive_terms(node.a, boost)
+    return []

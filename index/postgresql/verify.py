@@ -1,0 +1,77 @@
+"""Checking that the collection statistics agree with the rows (what a killed writer must never break).
+
+The statistics are kept in step with the rows batch by batch (:mod:`index.postgresql.rows`); this
+recounts them from the rows, on the primary, and names every difference. :func:`recount` rewrites them
+from the rows (one transaction), for an operator who finds a difference.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg import Connection, sql
+from psycopg.pq import TransactionStatus
+
+from index.postgresql.ddl import FULLTEXT, term_array
+
+__all__ = ["recount", "statistics_problems"]
+
+
+def _recounted_terms() -> sql.Composed:
+    return sql.SQL(" UNION ALL ").join(
+        sql.SQL(
+            "SELECT {name} AS field, term, count(*) AS df FROM deptnews_records, unnest({terms}) AS term "
+            "WHERE searchable GROUP BY term"
+        ).format(name=sql.Literal(col), terms=term_array(col))
+        for col in FULLTEXT.values()
+    )
+
+
+def _totals(conn: Connection[Any]) -> dict[str, float]:
+    """The document count and the summed length of each full-text field, from the rows."""
+    sums = [
+        sql.SQL("coalesce(sum({}), 0)::float8").format(sql.Identifier(f"l_{c}")) for c in FULLTEXT.values()
+    ]
+    query = sql.SQL("SELECT count(*)::float8, {} FROM deptnews_records WHERE searchable").format(
+        sql.SQL(", ").join(sums)
+    )
+    row = conn.execute(query).fetchone()
+    assert row is not None
+    names = ["documents", *(f"length:{c}" for c in FULLTEXT.values())]
+    return dict(zip(names, (float(v) for v in row), strict=True))
+
+
+def statistics_problems(conn: Connection[Any]) -> list[str]:
+    """Every difference between the kept statistics and the rows, in plain words (empty: they agree)."""
+    idle = conn.info.transaction_status == TransactionStatus.IDLE
+    with conn.transaction():
+        if idle:  # a transaction of its own: one snapshot for the rows and the statistics
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        problems: list[str] = []
+        kept = dict(conn.execute("SELECT name, value FROM deptnews_totals").fetchall())
+        for name, value in _totals(conn).items():
+            if float(kept.get(name, 0.0)) != value:
+                problems.append(f"{name}: kept {kept.get(name, 0.0):g}, the rows give {value:g}")
+        query = sql.SQL(
+            "SELECT coalesce(k.field, r.field), coalesce(k.term, r.term), "
+            "coalesce(k.df, 0), coalesce(r.df, 0) "
+            "FROM (SELECT * FROM deptnews_terms WHERE df <> 0) AS k FULL JOIN ({}) AS r "
+            "ON k.field = r.field AND k.term = r.term WHERE coalesce(k.df, 0) <> coalesce(r.df, 0) LIMIT 20"
+        ).format(_recounted_terms())
+        for field, term, kept_df, real_df in conn.execute(query).fetchall():
+            problems.append(f"term {term!r} of {field}: kept in {kept_df} documents, found in {real_df}")
+    return problems
+
+
+def recount(conn: Connection[Any]) -> None:
+    """Rewrite the statistics from the rows (under the rows' lock, in one transaction)."""
+    with conn.transaction():
+        conn.execute("LOCK TABLE deptnews_records IN SHARE MODE")
+        conn.execute("DELETE FROM deptnews_terms")
+        conn.execute(sql.SQL("INSERT INTO deptnews_terms (field, term, df) {}").format(_recounted_terms()))
+        for name, value in _totals(conn).items():
+            conn.execute(
+                "INSERT INTO deptnews_totals (name, value) VALUES (%s, %s) "
+                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (name, value),
+            )

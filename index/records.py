@@ -1,0 +1,56 @@
+"""Reading records, whichever backend holds them (:class:`RecordReader`).
+
+The API reads a record by id and counts them through this protocol only. With Whoosh the records are
+the data home's files (:class:`FileRecords`, over :class:`~archive.store.RecordStore`); with PostgreSQL
+they are rows of the index database (:class:`index.postgresql.records.PostgresRecords`), so an API
+host needs no record files. :func:`index.backends.open_records` opens the one the settings choose.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Protocol
+
+from archive.model import Record
+from archive.store import RecordStore
+
+__all__ = ["FileRecords", "RecordReader"]
+
+_RECORD_FILE = re.compile(r"[0-9a-f]{16}\.json")
+
+
+class RecordReader(Protocol):
+    def get(self, rid: str) -> Record:
+        """The record with id ``rid`` (current content and every version);
+        :class:`~archive.errors.RecordNotFound` if there is none, :class:`~archive.errors.StoreError`
+        if it cannot be read now."""
+        ...
+
+    def count(self) -> int:
+        """How many records there are (reposts included)."""
+        ...
+
+
+class FileRecords:
+    """The records of a data home's ``records/`` directory."""
+
+    def __init__(self, store: RecordStore) -> None:
+        self.store = store
+
+    def get(self, rid: str) -> Record:
+        return self.store.get(rid)
+
+    def count(self) -> int:
+        """Files named like records (none read); temporary files a crash left behind are not counted."""
+        count = 0
+        try:
+            shards = [entry.path for entry in os.scandir(self.store.directory) if entry.is_dir()]
+        except FileNotFoundError:
+            return 0  # nothing parsed yet
+        for shard in shards:
+            try:
+                count += sum(1 for entry in os.scandir(shard) if _RECORD_FILE.fullmatch(entry.name))
+            except FileNotFoundError:
+                continue  # removed while counting
+        return count

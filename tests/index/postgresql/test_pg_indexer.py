@@ -1,0 +1,196 @@
+"""Writing the PostgreSQL index on a real primary: the schema made once and versioned, sync resumable
+after kill -9 of the indexer (nothing lost or duplicated, statistics in step with the rows), one writer
+at a time, rebuilds in place, reposts kept as records but not searched, and records read back whole."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from conftest import make_record
+from pgfixtures import PgDatabase
+
+from archive.model import Record
+from index.corpus import generate
+from index.errors import IndexBusy
+from index.postgresql.ddl import SCHEMA_VERSION, migrate
+from index.postgresql.indexer import BATCH, PostgresIndexer, writer_lock
+from index.postgresql.nodes import Nodes
+from index.postgresql.search import PostgresSearch
+from index.postgresql.verify import recount, statistics_problems
+from index.request import SearchRequest
+
+TESTS = Path(__file__).resolve().parents[2]
+N_KILL = 1500
+
+
+def records(n: int, seed: int = 3) -> list[Record]:
+    out = []
+    for i, doc in enumerate(generate(n, seed=seed, body_syllables=40)):
+        out.append(
+            make_record(i, doc.title, doc.body, lead=doc.lead, published=doc.published, source=doc.source)
+        )
+    return out
+
+
+@pytest.fixture
+def nodes(pg_database: PgDatabase) -> Iterator[Nodes]:
+    chosen = Nodes(pg_database.dsn)  # the primary only: these tests read what they wrote at once
+    yield chosen
+    chosen.close()
+
+
+def _rows(dsn: str) -> tuple[int, int]:
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute("SELECT count(*), count(DISTINCT id) FROM deptnews_records").fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
+def test_the_schema_is_made_once_and_versioned(nodes: Nodes) -> None:
+    with nodes.writer() as conn:
+        assert migrate(conn) == SCHEMA_VERSION
+        assert migrate(conn) == 0
+        versions = conn.execute("SELECT version FROM deptnews_schema ORDER BY version").fetchall()
+        assert [v for (v,) in versions] == list(range(1, SCHEMA_VERSION + 1))
+
+
+def test_kill_9_mid_sync_then_the_next_sync_completes(pg_database: PgDatabase, tmp_path: Path) -> None:
+    script = tmp_path / "indexer.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import sys, time
+            from index.postgresql.indexer import PostgresIndexer
+            from index.postgresql.nodes import Nodes
+            # After the package: the tests' directory holds an "index" directory of its own.
+            sys.path += [{str(TESTS)!r}, {str(TESTS / "index" / "postgresql")!r}]
+            from test_pg_indexer import records
+
+            listed = records({N_KILL})
+            by_id = {{r.id: r for r in listed}}
+
+            def load(rid):
+                time.sleep(0.002)  # slow enough to be killed in the middle
+                return by_id[rid]
+
+            def progress(done, total):
+                print(done, flush=True)
+
+            PostgresIndexer(Nodes({pg_database.dsn!r})).sync(
+                [(r.id, "1") for r in listed], load, progress=progress
+            )
+            print("finished", flush=True)
+            """
+        )
+    )
+    with subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.strip().isdigit() and int(line) >= 3 * BATCH + 50:
+                break
+        else:
+            pytest.fail(f"the indexer ended before it could be killed: {process.wait()}")
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    written, _ = _rows(pg_database.dsn)
+    assert 3 * BATCH <= written < N_KILL  # whole batches only
+
+    listed = records(N_KILL)
+    indexer = PostgresIndexer(Nodes(pg_database.dsn))
+    try:
+        report = indexer.sync([(r.id, "1") for r in listed], {r.id: r for r in listed}.__getitem__)
+        assert (report.unchanged, report.added, report.deleted, report.failed) == (
+            written,
+            N_KILL - written,
+            0,
+            [],
+        )
+        assert _rows(pg_database.dsn) == (N_KILL, N_KILL)
+        with indexer.nodes.writer() as conn:
+            assert statistics_problems(conn) == []
+    finally:
+        indexer.close()
+    search = PostgresSearch(Nodes(pg_database.dsn))
+    try:
+        assert search.count() == N_KILL
+        assert search.search(SearchRequest(size=1)).total == N_KILL
+        assert {h.id for h in search.iter_hits(SearchRequest(), batch=400)} == {r.id for r in listed}
+    finally:
+        search.close()
+
+
+def test_one_writer_at_a_time(nodes: Nodes, pg_database: PgDatabase) -> None:
+    second = PostgresIndexer(Nodes(pg_database.dsn), timeout=0.3)
+    try:
+        with nodes.writer() as conn, writer_lock(conn, 1.0):
+            started = time.monotonic()
+            with pytest.raises(IndexBusy):
+                second.upsert(records(2))
+            assert time.monotonic() - started >= 0.3
+        assert second.upsert(records(2)) == 2
+    finally:
+        second.close()
+
+
+def test_rebuild_rewrites_every_record_in_place(nodes: Nodes) -> None:
+    listed = records(30)
+    indexer = PostgresIndexer(nodes)
+    entries = [(r.id, "1") for r in listed]
+    load = {r.id: r for r in listed}.__getitem__
+    first = indexer.sync(entries, load)
+    assert (first.rebuilt, first.reason, first.added) == (True, "there was no index yet", 30)
+    assert indexer.sync(entries, load).unchanged == 30
+    with nodes.writer() as conn:  # statistics damaged by hand: a rebuild does not fix them, recount does
+        conn.execute("UPDATE deptnews_totals SET value = value + 1 WHERE name = 'documents'")
+        assert statistics_problems(conn) == ["documents: kept 31, the rows give 30"]
+        recount(conn)
+        assert statistics_problems(conn) == []
+    again = indexer.sync(entries, load, rebuild=True)
+    assert (again.rebuilt, again.reason, again.unchanged) == (True, "rebuild requested", 30)
+    with nodes.writer() as conn:
+        assert conn.execute("SELECT count(*) FROM deptnews_records WHERE stamp = '1'").fetchone() == (30,)
+        conn.execute("UPDATE deptnews_meta SET value = 'older' WHERE key = 'analysis'")
+    outdated = indexer.sync(entries, load)
+    assert (outdated.reason, outdated.unchanged) == ("the index was built with another analysis", 30)
+
+
+def test_reposts_are_kept_but_not_searched(nodes: Nodes) -> None:
+    original, repost = records(2)
+    repost = repost.model_copy(update={"repost_of": original.id})
+    indexer = PostgresIndexer(nodes)
+    report = indexer.sync(
+        [(original.id, "1"), (repost.id, "1")], {original.id: original, repost.id: repost}.get
+    )  # type: ignore[arg-type]
+    assert (report.added, report.left_out) == (1, 1)
+    assert indexer.sync([(original.id, "1"), (repost.id, "1")], {}.__getitem__).left_out == 1
+    search = PostgresSearch(nodes)
+    assert [h.id for h in search.iter_hits(SearchRequest())] == [original.id]
+    assert search.count() == 1
+
+
+def test_stats_follow_commits_and_rebuilds(nodes: Nodes) -> None:
+    listed = records(3)
+    indexer = PostgresIndexer(nodes)
+    search = PostgresSearch(nodes)
+    indexer.upsert(listed[:1])
+    first = search.stats()
+    assert first.documents == 1
+    assert first.last_commit is not None
+    assert first.built_at
+    indexer.upsert(listed[1:])
+    second = search.stats()
+    assert (second.documents, second.generation) == (3, first.generation)
+    assert second.commit > first.commit
+    indexer.sync([(r.id, "1") for r in listed[:2]], {r.id: r for r in listed}.__getitem__, rebuild=True)
+    third = search.stats()
+    assert third.documents == 2
+    assert third.generation != first.generation

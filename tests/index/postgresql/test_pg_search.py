@@ -1,0 +1,81 @@
+"""Searching PostgreSQL through its replicas: what is written on the primary is found on the replicas
+once they have replayed it; a stopped replica or one that lags too far is left for another node,
+searches go on, and /readyz's nodes say which and why; a cursor made on one node pages on another."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+from conftest import make_record
+from pgfixtures import PgDatabase
+from pgsettle import settle_replicas
+
+from index.postgresql.indexer import PostgresIndexer
+from index.postgresql.nodes import Nodes
+from index.postgresql.search import PostgresSearch
+from index.request import SearchRequest
+
+RECORDS = [make_record(i, f"Hội nghị số {i}", [f"Nội dung giao ban lần {i}."]) for i in range(12)]
+
+
+@pytest.fixture
+def indexed(pg_database: PgDatabase) -> Iterator[tuple[PostgresIndexer, PostgresSearch]]:
+    indexer = PostgresIndexer(Nodes(pg_database.dsn))
+    indexer.upsert(RECORDS[:10])
+    settle_replicas(pg_database.cluster, pg_database.name)
+    nodes = Nodes(pg_database.dsn, pg_database.read_dsns, max_replica_lag=0.5, check_interval=0.0)
+    search = PostgresSearch(nodes)
+    yield indexer, search
+    search.close()
+    indexer.close()
+
+
+def test_replicas_serve_what_the_primary_wrote(
+    indexed: tuple[PostgresIndexer, PostgresSearch], pg_database: PgDatabase
+) -> None:
+    indexer, search = indexed
+    assert [n.ready for n in search.readiness()] == [True, True, True]
+    indexer.upsert(RECORDS[10:])
+    settle_replicas(pg_database.cluster, pg_database.name)
+    for _ in range(4):  # replicas in turn
+        assert search.search(SearchRequest(q="hoi nghi")).total == 12
+
+
+def test_a_stopped_replica_is_left_and_searches_go_on(
+    indexed: tuple[PostgresIndexer, PostgresSearch], pg_database: PgDatabase
+) -> None:
+    _, search = indexed
+    request = SearchRequest(q="giao ban", size=3)
+    first = search.search(request)
+    pg_database.cluster.stop(pg_database.cluster.replicas[0])
+    nodes = {n.name: n for n in search.readiness()}
+    assert not nodes["replica-1"].ready
+    assert nodes["replica-1"].detail
+    assert nodes["replica-2"].ready
+    seen = [h.id for h in first.hits]
+    cursor = first.next_cursor
+    while cursor:  # the cursor of a page served anywhere is good on whichever node serves the next
+        page = search.search(replace(request, cursor=cursor))
+        seen += [h.id for h in page.hits]
+        cursor = page.next_cursor
+    assert sorted(seen) == sorted(r.id for r in RECORDS[:10])
+
+
+def test_a_lagging_replica_is_left_for_the_primary(
+    indexed: tuple[PostgresIndexer, PostgresSearch], pg_database: PgDatabase
+) -> None:
+    indexer, search = indexed
+    cluster = pg_database.cluster
+    for replica in cluster.replicas:
+        cluster.pause_replay(replica)
+    indexer.upsert(RECORDS[10:])
+    time.sleep(1.0)  # beyond the 0.5 s bound: the replicas' last replayed commit ages
+    indexer.upsert([RECORDS[10]])  # a commit the replicas have not replayed
+    time.sleep(0.6)
+    nodes = {n.name: n for n in search.readiness()}
+    assert not nodes["replica-1"].ready
+    assert "behind the primary" in nodes["replica-1"].detail
+    assert search.search(SearchRequest(q="hoi nghi")).total == 12  # read on the primary

@@ -1,0 +1,71 @@
+"""The query language as SQL (no server needed): one test of the terms per field and operator (a tsquery
+on a tsvector column, containment or overlap on the attachments' array), exact fields as equalities,
+exclusions, quoting, and the BM25 expression's shape."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.cursor import Stats
+from index.errors import QueryError
+from index.postgresql.scoring import score_expression
+from index.postgresql.translate import condition, positive_terms, tsquery
+from index.query import parse_query
+
+
+def as_sql(q: str) -> str:
+    return condition(parse_query(q).query).as_string(None)
+
+
+def test_words_are_looked_for_in_the_page_or_the_attachments() -> None:
+    got = as_sql("hội nghị")
+    assert got == (
+        "((\"t_text\" @@ '''hội'''::tsquery OR \"t_files\" && '{hội}'::text[]) AND "
+        "(\"t_text\" @@ '''nghị'''::tsquery OR \"t_files\" && '{nghị}'::text[]))"
+    )
+    assert "hoi_nghi" not in got  # unquoted: the bigram only adds to the score
+    assert as_sql("page:hội page:nghị") == "\"t_text\" @@ '''hội'' & ''nghị'''::tsquery"
+    assert as_sql("attachment:hội attachment:nghị") == "\"t_files\" @> '{hội,nghị}'::text[]"
+
+
+def test_unmarked_syllables_match_either_spelling_and_phrases_need_bigrams() -> None:
+    got = as_sql('"hoi nghi"')
+    assert "\"t_text\" @@ '''hoi_nghi'''::tsquery" in got
+    assert "\"t_text\" @@ '''hoi'' | ''~hoi'''::tsquery" in got
+    assert "\"t_files\" @> '{hoi_nghi}'::text[]" in got
+
+
+def test_or_not_fields_and_exact_values() -> None:
+    assert as_sql("title:giao") == "\"t_title\" @@ '''giao'' | ''~giao'''::tsquery"
+    assert as_sql("source:Demo") == "\"source\" = 'demo'"
+    assert as_sql("year:2015") == "\"year\" = '2015'"
+    got = as_sql("bàn -chuyển")
+    assert " AND NOT " in got
+    assert "chuyển" in got
+    assert " OR " in as_sql("tập OR bàn")
+
+
+def test_values_are_quoted_never_spliced() -> None:
+    assert as_sql('source:"o\'brien"') == "\"source\" = 'o''brien'"
+
+
+def test_tsquery_lexemes_are_quoted_whole() -> None:
+    assert tsquery(["a'b", "c\\d", "x|y"], every=True) == "'a''b' & 'c\\\\d' & 'x|y'"
+    assert tsquery(["a", "~b"], every=False) == "'a' | '~b'"
+
+
+def test_a_node_without_a_rule_is_a_query_error() -> None:
+    with pytest.raises(QueryError):
+        condition(object())
+
+
+def test_scores_sum_one_bm25_call_per_field() -> None:
+    terms = positive_terms(parse_query("hội nghị").query)
+    assert {f for f, _, _ in terms} == {"text", "files"}
+    stats = Stats(doc_count=10, dfs=tuple(1 for _ in terms), averages=(("files", 5.0), ("text", 50.0)))
+    got = score_expression(terms, stats).as_string(None)
+    assert got.count("deptnews_bm25(") == 2
+    assert '"w_text"' in got
+    assert '"l_files"' in got
+    empty = Stats(doc_count=0, dfs=tuple(0 for _ in terms), averages=())
+    assert score_expression(terms, empty).as_string(None) == "0::float8"
