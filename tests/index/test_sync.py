@@ -207,7 +207,7 @@ def test_index_command_draws_a_progress_bar(tmp_path: Path, capsys: pytest.Captu
     assert capsys.readouterr().err == ""
 
 
-def test_index_command_reports_a_postgresql_it_cannot_reach(
+def test_index_command_refuses_an_unavailable_backend(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     home = DataHome(tmp_path / "data").ensure()
@@ -216,7 +216,7 @@ def test_index_command_reports_a_postgresql_it_cannot_reach(
     assert "needs a dsn" in capsys.readouterr().err
     assert main([*args, "--dsn", "postgresql://u:secret@127.0.0.1:1/x"]) == 1
     err = capsys.readouterr().err
-    assert "primary cannot be reached" in err
+    assert "the PostgreSQL primary cannot be reached" in err
     assert "secret" not in err
 
 
