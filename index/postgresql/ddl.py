@@ -134,15 +134,18 @@ _V1 = [
     """CREATE TABLE IF NOT EXISTS deptnews_totals (name text PRIMARY KEY, value double precision NOT NULL)""",
     # BM25 of one field: the sum over the query's terms present in the document of
     # factor * weight / (weight + norm). PL/pgSQL, measured 2.5 times faster than the same sum as a SQL
-    # function over unnest (which pays a subquery's set-up for every row).
+    # function over unnest (which pays a subquery's set-up for every row). The weights (a few kB, kept
+    # out of line by TOAST) are copied into a local value first: otherwise each lookup fetches them from
+    # TOAST again (measured 3.5 to 5 times slower with 8 query terms).
     """CREATE OR REPLACE FUNCTION deptnews_bm25(weights jsonb, terms text[], factors float8[], norm float8)
 RETURNS float8 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
 DECLARE
   total float8 := 0;
   w float8;
+  fetched jsonb := weights || '{}'::jsonb;
 BEGIN
   FOR i IN 1..coalesce(array_length(terms, 1), 0) LOOP
-    w := (weights ->> terms[i])::float8;
+    w := (fetched ->> terms[i])::float8;
     IF w IS NOT NULL THEN
       total := total + factors[i] * w / (w + norm);
     END IF;
