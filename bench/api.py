@@ -2,11 +2,18 @@
 
     .venv/bin/python bench/api.py                      # 100,000 generated records, 16 clients
     .venv/bin/python bench/api.py --records 5000 --requests 400
+    .venv/bin/python bench/api.py --home H --workers 1 --mix 40 --no-endpoints   # issue 17's comparison
 
 Builds (or reuses, with ``--home``) a data home of generated Vietnamese-like records and its index,
 starts ``deptnews serve`` as a real server on 127.0.0.1, and drives each endpoint with ``--concurrency``
 clients for ``--requests`` requests. ``/healthz`` is measured in the same run as the baseline: the
-ratio column says how much each endpoint costs over the bare framework. Run by hand, never in tests.
+ratio column says how much each endpoint costs over the bare framework.
+
+``--mix N``: also time the query mix of bench/search.py (``N`` queries per kind, drawn from the same
+generated documents) one request at a time, through the API and in this process on the same index
+(a long-lived ``SearchService``, as bench/search.py times it), after a warm-up pass of each: what a
+search costs over the search itself (issue 17: API p50 <= 1.5x in-process p50 and <= 10 ms, p95 <= 25 ms
+at 100k, one worker). Run by hand, never in tests.
 """
 
 from __future__ import annotations
@@ -23,16 +30,21 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from search_queries import KINDS, BenchQuery, make_queries  # noqa: E402
 
 from archive.home import DataHome  # noqa: E402
 from archive.model import CaptureRef, Content, Record, Version  # noqa: E402
 from archive.store import RecordStore  # noqa: E402
 from index.corpus import CorpusDoc, generate  # noqa: E402
+from index.whoosh.service import SearchRequest, SearchService  # noqa: E402
 from index.whoosh.store import IndexWriter  # noqa: E402
 
 
@@ -136,6 +148,68 @@ async def drive(
     return requests / elapsed, latencies, errors
 
 
+def mix_url(query: BenchQuery) -> str:
+    params = {"q": query.text}
+    if query.facets:
+        params["facets"] = ",".join(query.facets)
+    if query.date_from and query.date_to:
+        params |= {"date_from": query.date_from.isoformat(), "date_to": query.date_to.isoformat()}
+    if query.newest:
+        params["sort"] = "newest"
+    return "/api/v1/search?" + urlencode(params)
+
+
+def mix_request(query: BenchQuery) -> SearchRequest:
+    return SearchRequest(
+        q=query.text,
+        facets=query.facets,
+        date_from=query.date_from,
+        date_to=query.date_to,
+        sort="newest" if query.newest else None,
+    )
+
+
+def run_mix(base: str, home: DataHome, records: int, per_kind: int) -> None:
+    """Time the query mix through the API and in process, one query at a time (see the docstring)."""
+    docs = ({"title": d.title, "body": d.body} for d in generate(min(records, 20_000), body_syllables=400))
+    queries = make_queries(docs, per_kind, seed=1, words="tokens")
+    service = SearchService(home.index_dir, lambda rid: None)
+    times: dict[str, dict[str, list[float]]] = {"api": {}, "in-process": {}}
+    with httpx.Client(base_url=base, timeout=60) as client:
+        for label, run in (
+            ("api", lambda qy: client.get(mix_url(qy)).raise_for_status()),
+            ("in-process", lambda qy: service.search(mix_request(qy))),
+        ):
+            for query in queries:  # warm-up: posting cache, columns, the text store
+                run(query)
+            for query in queries:
+                started = time.perf_counter()
+                run(query)
+                times[label].setdefault(query.kind, []).append((time.perf_counter() - started) * 1000)
+    service.close()
+    print(f"\nquery mix ({per_kind} per kind, tokens), one request at a time, ms")
+    print(f"{'kind':16} {'api p50':>8} {'p95':>8} {'in-proc p50':>12} {'p95':>8} {'p50 ratio':>10}")
+    for kind in [*KINDS, "all"]:
+        api = times["api"][kind] if kind != "all" else [t for v in times["api"].values() for t in v]
+        own = (
+            times["in-process"][kind]
+            if kind != "all"
+            else [t for v in times["in-process"].values() for t in v]
+        )
+        a50, o50 = percentile(api, 50), percentile(own, 50)
+        print(
+            f"{kind:16} {a50:8.1f} {percentile(api, 95):8.1f} {o50:12.1f} {percentile(own, 95):8.1f} "
+            f"{a50 / o50:10.2f}"
+        )
+    api_all = [t for v in times["api"].values() for t in v]
+    own_all = [t for v in times["in-process"].values() for t in v]
+    a50, a95, o50 = percentile(api_all, 50), percentile(api_all, 95), percentile(own_all, 50)
+    print("targets (issue 17, at 100k, one worker):")
+    print(f"  API p50 <= 1.5x in-process p50:  {a50 / o50:.2f}x  {'met' if a50 <= 1.5 * o50 else 'MISSED'}")
+    print(f"  API p50 <= 10 ms:                {a50:.1f} ms  {'met' if a50 <= 10 else 'MISSED'}")
+    print(f"  API p95 <= 25 ms:                {a95:.1f} ms  {'met' if a95 <= 25 else 'MISSED'}", flush=True)
+
+
 def percentile(values: list[float], q: float) -> float:
     return (
         statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
@@ -151,6 +225,8 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=2000, help="requests per endpoint")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--mix", type=int, default=0, metavar="N", help="time the query mix, N per kind")
+    parser.add_argument("--no-endpoints", action="store_true", help="skip the per-endpoint table")
     args = parser.parse_args()
     home = DataHome(args.home or Path(tempfile.mkdtemp(prefix="deptnews-bench-api-"))).ensure()
     if not any(home.index_dir.iterdir()):
@@ -190,6 +266,11 @@ def main() -> int:
                 print("the server did not start", file=sys.stderr)
                 return 1
             time.sleep(0.2)
+        if args.mix:
+            print(f"{args.records} records, {args.workers} worker(s)")
+            run_mix(base, home, args.records, args.mix)
+        if args.no_endpoints:
+            return 0
         print(
             f"{args.records} records, {args.concurrency} clients, {args.requests} requests per endpoint, "
             f"{args.workers} worker(s)"

@@ -38,6 +38,7 @@ from index.errors import IndexBusy, IndexMissing, IndexOutdated, SearchError
 from index.schema import SCHEMA_VERSION, analysis_fingerprint, build_schema, searchable, to_document
 from index.whoosh.locking import WriteLock
 from index.whoosh.rebuild import build_index
+from index.whoosh.textstore import LIVE_PART, PartWriter, store_directory
 
 INDEX_NAME = "records"
 CURRENT = "CURRENT"
@@ -222,14 +223,22 @@ class IndexWriter:
             ix = whoosh_index.open_dir(str(location.directory), indexname=INDEX_NAME)
             writer = self._whoosh_writer(ix)
             written = deleted = 0
+            texts: PartWriter | None = None
             try:
                 for doc in documents:
+                    if texts is None:
+                        texts = PartWriter(store_directory(location.directory), LIVE_PART)
+                    texts.add(doc)
                     writer.update_document(**doc)
                     written += 1
                 for rid in deletions:
                     deleted += writer.delete_by_term("id", rid)
+                if texts is not None:
+                    texts.close()  # the text store's entries are durable before the commit shows them
             except BaseException:
                 writer.cancel()
+                if texts is not None:
+                    texts.abandon()
                 raise
             writer.commit()
             return written, int(deleted)
