@@ -4,7 +4,7 @@ A :class:`SearchService` is long-lived (one per API process) and thread-safe: ea
 a few long-lived searchers (:mod:`index.whoosh.snapshots`), which follow new commits and rebuilds without a
 restart. A search first computes the set of matching documents (:mod:`index.whoosh.docsets`; it gives the
 total, the facet counts and the date order), then the page: by date (:mod:`index.whoosh.docvalues`) or by
-BM25 score (:mod:`index.whoosh.ranking`).
+BM25 score (:mod:`index.whoosh.ranking`), lifted for a typed run (:mod:`index.whoosh.proximity`).
 Snippets are cut from the index's text store (:mod:`index.whoosh.textstore`), outside the searcher; from
 the record text (``load_text``) only for a document the store has no entry for.
 """
@@ -49,6 +49,7 @@ from index.whoosh.collect import PageCollector
 from index.whoosh.docsets import narrow, query_docs
 from index.whoosh.health import source_health
 from index.whoosh.postcache import DecodedPostings, PostingCache
+from index.whoosh.proximity import holders, query_run, rerank
 from index.whoosh.ranking import Stats, collection_stats, positive_terms, rank
 from index.whoosh.snapshots import Snapshot, SnapshotPool
 from index.whoosh.textreader import StoredDoc, TextReader
@@ -290,7 +291,17 @@ class SearchService:
                     stats=stats,
                 )
 
-            ranked = best(want, after)
+            run = query_run(request.q, request.scope)
+            if run is None:
+                ranked = best(want, after)
+            else:
+                reader = self._text_reader(snap)
+
+                def has_run(found: list[int]) -> list[bool]:
+                    entries = self._stored(snap, reader, found, text=False)
+                    return holders(run, entries, reader.vocabulary)
+
+                ranked = rerank(best, want, after, ids, has_run)
             if ranked is None:  # a query shape index.whoosh.ranking cannot score: let Whoosh score it
                 allow = set(np.asarray(docnums).tolist()) if plan.filtered else None
                 collector = PageCollector(want, ids, after=after, allow=allow)

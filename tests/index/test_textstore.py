@@ -16,6 +16,7 @@ from archive.model import Record
 from index.highlight import match_count, snippet
 from index.query import parse_query
 from index.schema import IndexDocument
+from index.whoosh.proximity import query_run
 from index.whoosh.service import SearchRequest, SearchService
 from index.whoosh.store import IndexWriter, read_location
 from index.whoosh.textreader import TextReader
@@ -102,7 +103,8 @@ def test_hits_and_snippets_equal_the_record_path(services: tuple[SearchService, 
             got, expected = with_store.search(request), without.search(request)
             assert got.total == expected.total
             assert [(h.id, h.snippet) for h in got.hits] == [(h.id, h.snippet) for h in expected.hits], q
-            assert got.hits == expected.hits
+            if query_run(q, scope) is None:  # (a run lifts scores where the store says it is held)
+                assert got.hits == expected.hits
 
 
 def test_snippets_of_odd_texts(services: tuple[SearchService, SearchService]) -> None:
