@@ -69,17 +69,16 @@ def stored_snippet(doc: StoredDoc, marks: NDArray[np.bool_], *, window: int = _W
     best = int(np.argmax(counts))  # the first best, as the reference's strict comparison
     lo = max(0, best - window + 1)
     hi = min(n, lo + window)
-    starts = doc.starts[lo:hi].tolist()
-    ends = doc.ends[lo:hi].tolist()
-    flags = marks[lo:hi].tolist()
+    marked = np.flatnonzero(marks[lo:hi]) + lo
     out: list[str] = ["… " if lo > 0 else ""]
-    cursor = starts[0]
-    for start, end, marked in zip(starts, ends, flags, strict=True):
+    # Escaping is character by character, so the text between two marked tokens is escaped in one
+    # piece: the same string as token by token, with a call per marked token instead of two per token.
+    cursor = int(doc.starts[lo])
+    for start, end in zip(doc.starts[marked].tolist(), doc.ends[marked].tolist(), strict=True):
         out.append(escape(text[cursor:start]))
-        piece = escape(text[start:end])
-        out.append(f"<mark>{piece}</mark>" if marked else piece)
+        out.append(f"<mark>{escape(text[start:end])}</mark>")
         cursor = end
-    out.append(escape(text[cursor : ends[-1]]))
+    out.append(escape(text[cursor : int(doc.ends[hi - 1])]))
     if hi < n:
         out.append(" …")
     return "".join(out).replace("</mark> <mark>", " ")
