@@ -20,11 +20,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from index.vietnamese import exact_form, folded_form
-from index.whoosh.textstore import DOC, EXPLICIT, HAS_FILES, SUFFIX, frames, store_directory
+from index.whoosh.textstore import DOC, EXPLICIT, HAS_FILES, NARROW, SUFFIX, frames, store_directory
 
 __all__ = ["StoredDoc", "TextReader", "Vocabulary"]
 
 _U32 = np.dtype("<u4")
+_U16 = np.dtype("<u2")
 
 
 class Vocabulary:
@@ -156,10 +157,11 @@ class TextReader:
         pos = lo + DOC.size
         raw = data[pos : pos + text_bytes] if text else b""
         pos += text_bytes
-        title_local = np.frombuffer(data, dtype=_U32, count=n_title, offset=pos)
-        pos += 4 * n_title
-        local = np.frombuffer(data, dtype=_U32, count=n_text, offset=pos)
-        pos += 4 * n_text
+        width = _U16 if flags & NARROW else _U32
+        title_local = np.frombuffer(data, dtype=width, count=n_title, offset=pos)
+        pos += width.itemsize * n_title
+        local = np.frombuffer(data, dtype=width, count=n_text, offset=pos)
+        pos += width.itemsize * n_text
         remap = part.remap
         title_ids, ids = remap[title_local], remap[local]
         empty = np.zeros(0, dtype=np.int64)

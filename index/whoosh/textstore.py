@@ -5,8 +5,9 @@ Python (about 1 ms per hit). The store keeps, for every document written to the 
 ``doc_hash`` (so an entry can never be taken for another version of the document):
 
 * the page text snippets are cut from (:attr:`~index.schema.IndexDocument.page_text`), as UTF-8;
-* the tokens of the title and of that text as ids into a vocabulary of token spellings (4 bytes each;
-  what the proximity ranking and the snippet marks work on, with numpy);
+* the tokens of the title and of that text as ids into the part's vocabulary of token spellings (2 bytes
+  each while the vocabulary has fewer than 65,536 spellings, else 4; what the proximity ranking and
+  the snippet marks work on, with numpy);
 * the tokens' offsets in the text: one byte per token, the gap since the previous token's end (a
   token's length is its spelling's), or, for a text that is not NFC or has a gap over 254 characters,
   explicit start and end offsets;
@@ -61,6 +62,8 @@ DOC = struct.Struct("<16sBIII")  # doc_hash, flags, text bytes, title tokens, te
 HAS_FILES = 1
 EXPLICIT = 2
 """Offsets stored as explicit ``u32`` starts and ends (else one ``u8`` gap per token)."""
+NARROW = 4
+"""Token ids stored as ``u16`` (else ``u32``)."""
 _MAX_GAP = 254
 _MAX_FRAME = 1 << 30
 _BUFFER = 1 << 20
@@ -189,9 +192,13 @@ def encode_entry(writer: PartWriter, doc_hash: bytes, title: str, text: str, has
     title_tokens = [t.text for t in tokenize(title)]
     spans = list(tokenize(text))
     tokens = [t.text for t in spans]
-    title_ids = array("I", writer.ids(title_tokens))
-    text_ids = array("I", writer.ids(tokens))
+    ids = writer.ids(title_tokens + tokens)
     flags = HAS_FILES if has_files else 0
+    narrow = max(ids, default=0) < 1 << 16
+    if narrow:
+        flags |= NARROW
+    title_ids = array("H" if narrow else "I", ids[: len(title_tokens)])
+    text_ids = array("H" if narrow else "I", ids[len(title_tokens) :])
     gaps = bytearray()
     explicit = not unicodedata.is_normalized("NFC", text)
     if not explicit:

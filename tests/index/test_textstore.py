@@ -250,3 +250,22 @@ def test_stored_snippet_equals_the_reference(
     marks = Marks(hl, reader.vocabulary).of(stored.ids)
     assert int(marks.sum()) == match_count(text, hl)
     assert stored_snippet(stored, marks) == snippet(text, hl)
+
+
+def test_a_large_vocabulary_stores_wide_ids(tmp_path: Path) -> None:
+    part = PartWriter(tmp_path / DIRECTORY, "p.part")
+    texts = [" ".join(f"w{i}" for i in range(70_000)), "hội nghị w69999, giao ban w3"]
+    for n, text in enumerate(texts):
+        doc = IndexDocument({"doc_hash": bytes([n]) * 16, "title": f"t{n}"})
+        doc.page_text = text
+        part.add(doc)
+    part.close()
+    reader = TextReader(tmp_path)
+    reader.refresh()
+    hl = parse_query("hoi nghi w69999").highlights
+    for n, text in enumerate(texts):
+        stored = reader.get(bytes([n]) * 16)
+        assert stored is not None
+        assert [reader.vocabulary.spellings[i] for i in stored.ids] == text.replace(",", "").split()
+        marks = Marks(hl, reader.vocabulary).of(stored.ids)
+        assert stored_snippet(stored, marks) == snippet(text, hl)
