@@ -82,7 +82,7 @@ def _build(
                 builder = None
         if builder is not None:
             segments.append(builder.finish())
-        texts.close()
+        texts.seal()
     except BaseException:
         texts.abandon()
         if builder is not None:

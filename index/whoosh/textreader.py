@@ -9,8 +9,10 @@ caller falls back to the record); a part that cannot be read is skipped.
 
 from __future__ import annotations
 
+import itertools
 import mmap
 import os
+import struct
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +22,19 @@ import numpy as np
 from numpy.typing import NDArray
 
 from index.vietnamese import exact_form, folded_form
-from index.whoosh.textstore import DOC, EXPLICIT, HAS_FILES, NARROW, SUFFIX, frames, store_directory
+from index.whoosh.textstore import (
+    CRC,
+    DOC,
+    ENTRY,
+    EXPLICIT,
+    FRAME,
+    HAS_FILES,
+    NARROW,
+    SUFFIX,
+    TRAILER,
+    frames,
+    store_directory,
+)
 
 __all__ = ["StoredDoc", "TextReader", "Vocabulary"]
 
@@ -134,6 +148,8 @@ class TextReader:
             data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
         if part is None:
             part = self._parts[name] = _Part(path, st.st_ino, data, 0, np.zeros(0, dtype=np.int64))
+            if self._sealed(part):
+                return
         else:
             part.data = data  # earlier maps stay valid for entries already handed out
         vocabulary = self.vocabulary
@@ -144,6 +160,31 @@ class TextReader:
             elif kind == ord("D"):
                 self._entries[bytes(data[lo : lo + 16])] = (part, lo)
             part.pos = end
+
+    def _sealed(self, part: _Part) -> bool:
+        """Read a sealed part from its index frame (see :meth:`PartWriter.seal`); False if it has none."""
+        data = part.data
+        tail = len(data) - (FRAME.size + TRAILER.size + CRC.size)
+        if tail < 0:
+            return False
+        last = list(frames(data, tail))
+        if len(last) != 1 or last[0][0] != ord("T") or last[0][3] != len(data):
+            return False
+        (start,) = TRAILER.unpack_from(data, last[0][1])
+        found = list(itertools.islice(frames(data, start), 1))
+        if not found or found[0][0] != ord("I") or found[0][3] != tail:
+            return False
+        _, lo, hi, _ = found[0]
+        (count,) = struct.unpack_from("<I", data, lo)
+        table = lo + 4
+        words = bytes(data[table + count * ENTRY.size : hi]).decode("utf-8")
+        spellings = words.split("\n") if words else []
+        part.remap = np.array([self.vocabulary.add(s) for s in spellings], dtype=np.int64)
+        entries = self._entries
+        for doc_hash, offset in ENTRY.iter_unpack(data[table : table + count * ENTRY.size]):
+            entries[doc_hash] = (part, offset)
+        part.pos = len(data)
+        return True
 
     def get(self, doc_hash: bytes, *, text: bool = True) -> StoredDoc | None:
         """The entry of the document indexed with ``doc_hash`` (None if the store has none);

@@ -16,8 +16,11 @@ Python (about 1 ms per hit). The store keeps, for every document written to the 
 On disk: ``<generation>/texts/*.part``, each an append-only log of frames ``u32 length | u8 kind |
 payload | u32 crc32(kind + payload)``. Kind ``V`` adds spellings to the part's vocabulary (UTF-8,
 newline-separated: a token never holds a newline), kind ``D`` is a document entry (token ids are
-local to its part). A bulk build writes one part per writer process (:func:`part_name`), incremental
-writes append to ``live.part``; entries are written before the Whoosh commit that makes their
+local to its part). A bulk build writes one part per writer process (:func:`part_name`) and seals it
+(:meth:`PartWriter.seal`): an ``I`` frame lists every entry's key and offset and the whole vocabulary,
+and a last ``T`` frame gives the ``I`` frame's offset, so a reader opens a part of 100,000 entries by
+reading those two frames instead of every frame of the file. Incremental writes append to
+``live.part``; entries are written before the Whoosh commit that makes their
 documents visible, so a reader that sees a commit finds its entries. A frame cut short by a crash is
 ignored by readers and cut off by the next writer (:class:`PartWriter` checks the tail on opening).
 Entries of replaced documents stay until the next rebuild (they are never looked up: the key is the
@@ -59,6 +62,8 @@ SUFFIX = ".part"
 FRAME = struct.Struct("<IB")  # payload length, kind
 CRC = struct.Struct("<I")
 DOC = struct.Struct("<16sBIII")  # doc_hash, flags, text bytes, title tokens, text tokens
+ENTRY = struct.Struct("<16sQ")  # an I frame's entries: doc_hash, offset of the D frame's payload
+TRAILER = struct.Struct("<Q")  # a T frame's payload: offset of the I frame
 HAS_FILES = 1
 EXPLICIT = 2
 """Offsets stored as explicit ``u32`` starts and ends (else one ``u8`` gap per token)."""
@@ -122,6 +127,7 @@ class PartWriter:
         self._pending: list[bytes] = []
         self._pending_bytes = 0
         self._new: list[str] = []
+        self._keys: list[bytes] = []
         end = 0
         if self.path.exists():
             data = self.path.read_bytes()
@@ -133,6 +139,8 @@ class PartWriter:
         self._file: BinaryIO = open(self.path, "r+b" if self.path.exists() else "w+b")  # noqa: SIM115
         self._file.truncate(end)  # what a killed writer left half-written
         self._file.seek(end)
+        self._end = end
+        """Where the next frame starts."""
 
     def ids(self, tokens: list[str]) -> list[int]:
         """The part's ids of these spellings, adding new ones to the vocabulary."""
@@ -152,9 +160,16 @@ class PartWriter:
         doc_hash = doc.get("doc_hash")
         if text is None or not isinstance(doc_hash, bytes) or len(doc_hash) != 16:
             return
-        entry = encode_entry(self, doc_hash, str(doc.get("title") or ""), text, bool(doc.get("files")))
-        self._pending.append(entry)
-        self._pending_bytes += len(entry)
+        spellings, entry = encode_entry(
+            self, doc_hash, str(doc.get("title") or ""), text, bool(doc.get("files"))
+        )
+        self._keys.append(ENTRY.pack(doc_hash, self._end + len(spellings) + FRAME.size))
+        self._append(spellings + entry)
+
+    def _append(self, frames: bytes) -> None:
+        self._pending.append(frames)
+        self._pending_bytes += len(frames)
+        self._end += len(frames)
         if self._pending_bytes >= _BUFFER:
             self.flush()
 
@@ -166,6 +181,15 @@ class PartWriter:
         self._file.flush()
         if sync:
             os.fsync(self._file.fileno())
+
+    def seal(self) -> None:
+        """Write the part's index (``I`` and ``T`` frames), then :meth:`close` it; for a part nothing
+        will be appended to (a bulk part)."""
+        start = self._end
+        vocabulary = "\n".join(self._vocab).encode("utf-8")  # ids are insertion order
+        self._append(_frame(b"I", struct.pack("<I", len(self._keys)) + b"".join(self._keys) + vocabulary))
+        self._append(_frame(b"T", TRAILER.pack(start)))
+        self.close()
 
     def close(self) -> None:
         """Write what is pending, durably, and close the part."""
@@ -187,8 +211,10 @@ class PartWriter:
         return _frame(b"V", "\n".join(new).encode("utf-8"))
 
 
-def encode_entry(writer: PartWriter, doc_hash: bytes, title: str, text: str, has_files: bool) -> bytes:
-    """The frames of one document: new spellings first, then the entry."""
+def encode_entry(
+    writer: PartWriter, doc_hash: bytes, title: str, text: str, has_files: bool
+) -> tuple[bytes, bytes]:
+    """The frames of one document: its new spellings (b"" if none) and its entry."""
     title_tokens = [t.text for t in tokenize(title)]
     spans = list(tokenize(text))
     tokens = [t.text for t in spans]
@@ -227,4 +253,4 @@ def encode_entry(writer: PartWriter, doc_hash: bytes, title: str, text: str, has
             offsets,
         ]
     )
-    return writer.vocabulary_frame() + _frame(b"D", payload)
+    return writer.vocabulary_frame(), _frame(b"D", payload)

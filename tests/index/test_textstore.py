@@ -95,6 +95,28 @@ def test_bulk_build_writes_one_part_per_process(index: Path) -> None:
     assert len(reader) == len(RECORDS)
 
 
+def test_a_sealed_part_reads_as_its_frames(index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    generation = read_location(index).directory
+    sealed = TextReader(generation)
+    sealed.refresh()
+    assert all(sealed._sealed(part) for part in sealed._parts.values())  # bulk parts are sealed
+    monkeypatch.setattr(TextReader, "_sealed", lambda self, part: False)
+    scanned = TextReader(generation)
+    scanned.refresh()
+    assert sealed.vocabulary.spellings == scanned.vocabulary.spellings
+    assert sealed._entries.keys() == scanned._entries.keys()
+    for key in sealed._entries:
+        a, b = sealed.get(key), scanned.get(key)
+        assert a is not None
+        assert b is not None
+        assert (a.text, a.ids.tolist(), a.title_ids.tolist(), a.starts.tolist()) == (
+            b.text,
+            b.ids.tolist(),
+            b.title_ids.tolist(),
+            b.starts.tolist(),
+        )
+
+
 def test_hits_and_snippets_equal_the_record_path(services: tuple[SearchService, SearchService]) -> None:
     with_store, without = services
     for q in [*QUERIES, *words(RECORDS)]:
