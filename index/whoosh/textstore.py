@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from index.vietnamese import tokenize
+from index.vietnamese import TOKEN_RE, tokenize
 
 __all__ = [
     "DIRECTORY",
@@ -145,14 +145,16 @@ class PartWriter:
     def ids(self, tokens: list[str]) -> list[int]:
         """The part's ids of these spellings, adding new ones to the vocabulary."""
         vocab = self._vocab
-        ids: list[int] = []
-        for spelling in tokens:
-            found = vocab.get(spelling)
-            if found is None:
-                found = vocab[spelling] = len(vocab)
-                self._new.append(spelling)
-            ids.append(found)
-        return ids
+        ids: list[int | None] = list(map(vocab.get, tokens))
+        if None in ids:  # new spellings (the common case looks up in C)
+            for i, spelling in enumerate(tokens):
+                if ids[i] is None:
+                    found = vocab.get(spelling)
+                    if found is None:
+                        found = vocab[spelling] = len(vocab)
+                        self._new.append(spelling)
+                    ids[i] = found
+        return ids  # type: ignore[return-value]
 
     def add(self, doc: dict[str, Any]) -> None:
         """Add the entry of an index document; nothing for one without ``page_text`` or ``doc_hash``."""
@@ -211,13 +213,35 @@ class PartWriter:
         return _frame(b"V", "\n".join(new).encode("utf-8"))
 
 
+def _tokens(text: str) -> tuple[list[str], bytes]:
+    """The tokens of ``text`` (as :func:`~index.vietnamese.tokenize` gives them) and their offsets: one
+    gap byte per token, or, for a text that is not NFC or has a gap over :data:`_MAX_GAP`, explicit
+    ``u32`` starts then ends (8 bytes per token: the caller tells the two apart by length)."""
+    if unicodedata.is_normalized("NFC", text):
+        # The scanner's tokens in C; then each token's start by searching from the previous end (the
+        # text between two tokens holds no word character, and a token starts with one).
+        tokens = [t for t in TOKEN_RE.findall(text) if t]
+        gaps = bytearray(len(tokens))
+        find, pos = text.find, 0
+        for i, token in enumerate(tokens):
+            start = find(token, pos)
+            if start - pos > _MAX_GAP:
+                break
+            gaps[i] = start - pos
+            pos = start + len(token)
+        else:
+            return tokens, bytes(gaps)
+    spans = list(tokenize(text))
+    starts, ends = array("I", [t.start for t in spans]), array("I", [t.end for t in spans])
+    return [t.text for t in spans], starts.tobytes() + ends.tobytes()
+
+
 def encode_entry(
     writer: PartWriter, doc_hash: bytes, title: str, text: str, has_files: bool
 ) -> tuple[bytes, bytes]:
     """The frames of one document: its new spellings (b"" if none) and its entry."""
     title_tokens = [t.text for t in tokenize(title)]
-    spans = list(tokenize(text))
-    tokens = [t.text for t in spans]
+    tokens, offsets = _tokens(text)
     ids = writer.ids(title_tokens + tokens)
     flags = HAS_FILES if has_files else 0
     narrow = max(ids, default=0) < 1 << 16
@@ -225,24 +249,8 @@ def encode_entry(
         flags |= NARROW
     title_ids = array("H" if narrow else "I", ids[: len(title_tokens)])
     text_ids = array("H" if narrow else "I", ids[len(title_tokens) :])
-    gaps = bytearray()
-    explicit = not unicodedata.is_normalized("NFC", text)
-    if not explicit:
-        previous = 0
-        for token in spans:
-            gap = token.start - previous
-            if gap > _MAX_GAP:
-                explicit = True
-                break
-            gaps.append(gap)
-            previous = token.end
-    if explicit:
+    if len(offsets) != len(tokens):
         flags |= EXPLICIT
-        offsets = (
-            array("I", [t.start for t in spans]).tobytes() + array("I", [t.end for t in spans]).tobytes()
-        )
-    else:
-        offsets = bytes(gaps)
     raw = text.encode("utf-8")
     payload = b"".join(
         [
