@@ -3,15 +3,18 @@
     .venv/bin/python bench/api.py                      # 100,000 generated records, 16 clients
     .venv/bin/python bench/api.py --records 5000 --requests 400
     .venv/bin/python bench/api.py --home H --workers 1 --mix 40 --no-endpoints   # issue 17's comparison
+    .venv/bin/python bench/api.py --corpus news.txt --lines-per-doc 5 --records 200 --mix 10  # real text
 
-Builds (or reuses, with ``--home``) a data home of generated Vietnamese-like records and its index,
+Builds (or reuses, with ``--home``) a data home of generated Vietnamese-like records (or of the documents
+of ``--corpus``, read as bench/search.py reads it) and its index,
 starts ``deptnews serve`` as a real server on 127.0.0.1, and drives each endpoint with ``--concurrency``
 clients for ``--requests`` requests. ``/healthz`` is measured in the same run as the baseline: the
 ratio column says how much each endpoint costs over the bare framework.
 
 ``--mix N``: also time the query mix of bench/search.py (``N`` queries per kind, drawn from the same
 generated documents) one request at a time, through the API and in this process on the same index
-(a long-lived ``SearchService``, as bench/search.py times it), after a warm-up pass of each: what a
+(a long-lived ``SearchService``, as bench/search.py times it), each query through both in turn
+after a warm-up pass: what a
 search costs over the search itself (issue 17: API p50 <= 1.5x in-process p50 and <= 10 ms, p95 <= 25 ms
 at 100k, one worker). Run by hand, never in tests.
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import socket
 import statistics
@@ -27,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
@@ -38,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from search_corpus import read_corpus, write_from_file  # noqa: E402
 from search_queries import KINDS, BenchQuery, make_queries  # noqa: E402
 
 from archive.home import DataHome  # noqa: E402
@@ -94,11 +99,26 @@ def record_from(doc: CorpusDoc) -> Record:
     )
 
 
-def build(home: DataHome, n: int) -> None:
+def documents(n: int, corpus: Path | None, lines_per_doc: int) -> Iterator[CorpusDoc]:
+    """``n`` generated documents, or the first ``n`` of ``corpus`` (JSON lines or plain text, read as
+    bench/search.py reads it)."""
+    if corpus is None:
+        yield from generate(n, body_syllables=400)
+        return
+    with tempfile.TemporaryDirectory() as scratch:
+        converted = Path(scratch) / "corpus.jsonl"
+        write_from_file(corpus, converted, n, seed=0, lines_per_doc=lines_per_doc)
+        for doc in read_corpus(converted):
+            yield CorpusDoc(**(doc | {"lead": doc.get("lead") or "", "author": doc.get("author") or ""}))
+
+
+def build(home: DataHome, docs: Iterable[CorpusDoc]) -> None:
     store = RecordStore(home.records_dir)
     started = time.perf_counter()
-    for doc in generate(n, body_syllables=400):
+    n = 0
+    for doc in docs:
         store.put(record_from(doc))
+        n += 1
     print(f"wrote {n} records in {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
     IndexWriter(home.index_dir).rebuild(iter(store), procs=2)
@@ -197,13 +217,13 @@ def cpu_seconds(pids: list[int]) -> float:
     return sum((int(f[11]) + int(f[12])) / tick for pid in pids if (f := _stat(pid)) is not None)
 
 
-def run_mix(base: str, home: DataHome, records: int, per_kind: int, server: int) -> None:
+def run_mix(base: str, home: DataHome, docs: Iterable[CorpusDoc], per_kind: int, server: int) -> None:
     """Time the query mix through the API (the server is process ``server``) and in process, one query
     at a time, each query through both in turn so that both see the same load on a shared machine (see
     the docstring). Besides latency, the CPU time spent per query: the server's (from /proc) and this
     process's in the search, which other work on the machine disturbs less than latency."""
-    docs = ({"title": d.title, "body": d.body} for d in generate(min(records, 20_000), body_syllables=400))
-    queries = make_queries(docs, per_kind, seed=1, words="tokens")
+    sample = ({"title": d.title, "body": d.body} for d in itertools.islice(docs, 20_000))
+    queries = make_queries(sample, per_kind, seed=1, words="tokens")
     service = SearchService(home.index_dir, lambda rid: None)
     times: dict[str, dict[str, list[float]]] = {"api": {}, "in-process": {}}
     cpu = {"api": 0.0, "in-process": 0.0}
@@ -269,11 +289,17 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--mix", type=int, default=0, metavar="N", help="time the query mix, N per kind")
     parser.add_argument("--no-endpoints", action="store_true", help="skip the per-endpoint table")
+    parser.add_argument(
+        "--corpus", type=Path, help="real text instead of generated documents (see bench/search.py)"
+    )
+    parser.add_argument(
+        "--lines-per-doc", type=int, default=10, help="with --corpus: plain text without blank lines"
+    )
     args = parser.parse_args()
     home = DataHome(args.home or Path(tempfile.mkdtemp(prefix="deptnews-bench-api-"))).ensure()
     if not any(home.index_dir.iterdir()):
-        build(home, args.records)
-    ids = [doc.id for doc in generate(min(args.records, 200), body_syllables=10)]
+        build(home, documents(args.records, args.corpus, args.lines_per_doc))
+    ids = [doc.id for doc in itertools.islice(documents(args.records, args.corpus, args.lines_per_doc), 200)]
     port = free_port()
     env = {**os.environ, "DEPTNEWS_API__RATE_LIMIT": "0"}
     server = subprocess.Popen(
@@ -310,7 +336,9 @@ def main() -> int:
             time.sleep(0.2)
         if args.mix:
             print(f"{args.records} records, {args.workers} worker(s)")
-            run_mix(base, home, args.records, args.mix, server.pid)
+            run_mix(
+                base, home, documents(args.records, args.corpus, args.lines_per_doc), args.mix, server.pid
+            )
         if args.no_endpoints:
             return 0
         print(
