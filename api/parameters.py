@@ -152,6 +152,13 @@ def _filter(name: str) -> Param:
             pattern="^[0-9]{4}-(0[1-9]|1[0-2])$",
             hint="YYYY-MM",
         )
+    if name == "doc_number":
+        return Param(
+            name,
+            "Only records naming this official document number (e.g. 1234/QĐ-UBND) in the page or in an "
+            "attachment's text (case and spaces aside).",
+            max_length=MAX_TEXT,
+        )
     return Param(name, f"Only records whose {name} is exactly this value.", max_length=MAX_TEXT)
 
 

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from archive.model import Record
+from archive.model import Record, served
 from archive.parse.result import PARSER_VERSION
 from archive.sources import Registry
 from archive.store import RecordStore
@@ -102,7 +102,8 @@ def write_dump(
 
     def each_record() -> Iterator[Record]:
         """Every record, written to its source's JSON Lines on the way (one pass over the store)."""
-        for record in store:
+        for stored in store:
+            record = served(stored)  # the attachments' document numbers joined to the page's
             if record.source not in outputs:
                 target = staging / f"records-{record.source}.jsonl.gz"
                 outputs[record.source] = gzip.GzipFile(target, "wb")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -79,7 +80,12 @@ class Attachment(_Model):
 
     url: str
     title: str | None = None
-    type: str | None = Field(None, description="File type from the extension, e.g. 'pdf', 'docx'.")
+    type: str | None = Field(
+        None,
+        description="File type from the link (its extension, MIME type or file name), e.g. 'pdf', 'docx'. "
+        "A link that does not say it (a download handler) has none in a version's content; a record as "
+        "served gives the format its archived file was read as (text.kind), once extracted.",
+    )
     text: AttachmentText | None = Field(
         None, description="The file's extracted text, once `deptnews extract` has read its archived bytes."
     )
@@ -116,7 +122,9 @@ class Content(_Model):
     images: list[Image] = Field(default_factory=list, description="Images in the article, with captions.")
     doc_numbers: list[str] = Field(
         default_factory=list,
-        description="Official document numbers mentioned, e.g. '1234/QĐ-UBND'.",
+        description="Official document numbers mentioned, e.g. '1234/QĐ-UBND'. A record as served (API, "
+        "exports, dumps) adds, after the page's own, those found in its attachments' text "
+        "(attachments[].text.doc_numbers); a version's content has the page's only (its content hash).",
     )
     language: str = Field("vi", description="Language of the text (BCP 47), 'vi' or 'en'.")
 
@@ -178,6 +186,35 @@ class Record(Content):
     versions: list[Version] = Field(
         min_length=1, description="Every distinct content captured, oldest first; the last is current."
     )
+
+
+def merged_doc_numbers(page: list[str], attachments: list[Attachment]) -> list[str]:
+    """The page's document numbers, then those the attachments' extracted texts hold, each once (compared
+    without regard to case or Unicode form; the first spelling is kept)."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for number in (*page, *(n for a in attachments if a.text is not None for n in a.text.doc_numbers)):
+        key = unicodedata.normalize("NFC", number).casefold()
+        if key not in seen:
+            seen.add(key)
+            out.append(number)
+    return out
+
+
+def served(record: Record) -> Record:
+    """``record`` as the API, exports and dumps give it: its ``doc_numbers`` joined by those of its
+    attachments (:func:`merged_doc_numbers`), and an attachment whose link did not say its type (a
+    download handler) typed by the format its archived file was read as. Derived at read time, never
+    stored: the stored record and its versions keep what the page said, so extraction never changes a
+    content hash or makes a version."""
+    numbers = merged_doc_numbers(record.doc_numbers, record.attachments)
+    attachments = [
+        a.model_copy(update={"type": a.text.kind}) if a.type is None and a.text and a.text.kind else a
+        for a in record.attachments
+    ]
+    if numbers == record.doc_numbers and attachments == record.attachments:
+        return record
+    return record.model_copy(update={"doc_numbers": numbers, "attachments": attachments})
 
 
 def record_id(canonical_url: str) -> str:

@@ -144,7 +144,10 @@ CSV_COLUMNS: tuple[Column, ...] = (
     Column("category", "string", "The section the page files the article under.", lambda r: r.category),
     Column("tags", "string", f"Keywords: {_LIST}.", lambda r: r.tags),
     Column(
-        "doc_numbers", "string", f"Official document numbers mentioned: {_LIST}.", lambda r: r.doc_numbers
+        "doc_numbers",
+        "string",
+        f"Official document numbers mentioned in the page, then those found in its attachments: {_LIST}.",
+        lambda r: r.doc_numbers,
     ),
     Column(
         "attachments",

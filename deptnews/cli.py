@@ -140,6 +140,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--facets", default="", metavar="A,B", help="count matches per source, year, …")
     p.add_argument("--cursor", help="the next-page cursor printed by the previous page")
     p.add_argument("--all", action="store_true", help="print every match (JSON lines with --json)")
+    p.add_argument(
+        "--in",
+        dest="scope",
+        choices=["all", "page", "attachments"],
+        default="all",
+        help="where the words are looked for: the page's text and its attachments' (all, the default), "
+        "the page's text only, or the attachments' text only (read by `deptnews extract`)",
+    )
 
     p = command(
         "check",
@@ -354,6 +362,7 @@ def _main(argv: Sequence[str] | None) -> int:
                 facets=[f.strip() for f in args.facets.split(",") if f.strip()],
                 cursor=args.cursor,
                 every=args.all,
+                scope=args.scope,
             )
         case "check":
             return commands.check(settings, repair=args.repair, as_json_output=args.json)

@@ -14,8 +14,18 @@ from index.schema import FACET_FIELDS
 Sort = Literal["relevance", "newest", "oldest"]
 Scope = Literal["all", "page", "attachments"]
 Interval = Literal["day", "month", "year"]
-FILTER_FIELDS = ("source", "department", "jurisdiction", "category", "author", "year", "month")
-"""Fields ``SearchRequest.filters`` may name (exact values; ``month`` as ``YYYY-MM``)."""
+FILTER_FIELDS = (
+    "source",
+    "department",
+    "jurisdiction",
+    "category",
+    "author",
+    "year",
+    "month",
+    "doc_number",
+)
+"""Fields ``SearchRequest.filters`` may name (exact values; ``month`` as ``YYYY-MM``; ``doc_number`` a
+document number the page or one of its attachments names, e.g. ``1234/QĐ-UBND``, in any case)."""
 MAX_SIZE = 100
 SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
 

@@ -9,9 +9,10 @@ kind of field for the ``title:``, ``author:`` and ``department:`` query prefixes
 
 Filter and facet fields (``source``, ``department``, ``jurisdiction``, ``category``, ``author``, ``year``,
 ``month``, ``day``) are untokenized IDs with a column, so a filter is one term and a facet count reads a
-column. ``ts`` (publication time, seconds since the epoch) and ``doc_hash`` (what was indexed, for
-incremental updates) are columns only. Bodies are not stored in Whoosh: the text snippets are cut from
-travels beside a document (:class:`IndexDocument`) into the index's text store
+column. ``doc_number`` (filter only) holds every document number of the page and its attachments, one
+term each (:func:`doc_number_key`). ``ts`` (publication time, seconds since the epoch) and ``doc_hash``
+(what was indexed, for incremental updates) are columns only. Bodies are not stored in Whoosh: the text
+snippets are cut from travels beside a document (:class:`IndexDocument`) into the index's text store
 (:mod:`index.whoosh.textstore`), and the record itself is the fallback.
 """
 
@@ -27,14 +28,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from whoosh.columns import NumericColumn, VarBytesColumn
-from whoosh.fields import COLUMN, ID, STORED, Schema
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, Schema
 
-from archive.model import Record
+from archive.model import Record, merged_doc_numbers
 from index.analysis import search_analyzer
 from index.terms import term_weights
 from index.whoosh.fields import VietnameseText
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """Bump when the schema changes. (Analysis changes are caught by :func:`analysis_fingerprint`.)"""
 
 FACET_FIELDS = ("source", "department", "jurisdiction", "category", "author", "year")
@@ -89,6 +90,7 @@ def build_schema() -> Schema:
         jurisdiction=ID(stored=True, sortable=True),
         category=ID(stored=True, sortable=True),
         author=ID(stored=True, sortable=True),
+        doc_number=KEYWORD(commas=True, scorable=False),
         year=ID(sortable=True),
         month=ID(sortable=True),
         day=ID(sortable=True),
@@ -160,6 +162,9 @@ def make_document(
     if author:
         doc["author"] = author
         doc["author_t"] = author
+    keys = dict.fromkeys(k for k in (doc_number_key(n) for n in doc_numbers) if k)
+    if keys:
+        doc["doc_number"] = ",".join(keys)
     if category:
         doc["category"] = category
     if published is not None:
@@ -176,6 +181,12 @@ def make_document(
     if files:
         doc["files"] = [(files, 1.0)]
     return doc
+
+
+def doc_number_key(number: str) -> str:
+    """A document number as the ``doc_number`` filter compares it: NFC, case folded, without spaces
+    (``"1234/QĐ - UBND"`` and ``"1234/qđ-ubnd"`` are one number); commas would split it, so dropped."""
+    return "".join(unicodedata.normalize("NFC", number).casefold().replace(",", "").split())
 
 
 def title_key(title: str) -> int:
@@ -225,10 +236,7 @@ def attachment_pages(record: Record, texts_root: Path) -> Iterator[tuple[int, in
 def to_document(record: Record, texts_root: Path | None = None) -> IndexDocument:
     """The index document of a record's current version; ``texts_root`` (the data home) to index the
     text of its attachments too (their document numbers are indexed either way)."""
-    numbers = [*record.doc_numbers]
-    for attachment in record.attachments:
-        if attachment.text is not None:
-            numbers += [n for n in attachment.text.doc_numbers if n not in numbers]
+    numbers = merged_doc_numbers(record.doc_numbers, record.attachments)
     pages = [t for _, _, t in attachment_pages(record, texts_root)] if texts_root is not None else []
     return make_document(
         id=record.id,

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import lxml.html
 from lxml import etree
 
+from archive.fileurls import file_extension, is_download_handler
 from archive.sources import Source
 from archive.urls import canonicalize_url, same_host
 
@@ -28,6 +29,7 @@ _NEXT_CLASS = re.compile(r"(^|[-_\s])(pager-next|next|nextpage|page-next)($|[-_\
 _PAGE_PARAMS = frozenset({"page", "p", "pg", "paged", "pageindex", "pagenumber", "pageno", "trang", "cur"})
 _PATH_PAGE = re.compile(r"(/(?:page|trang)/|[/-](?:page|trang)-?|/p)(\d+)(\.html?|/)?$", re.IGNORECASE)
 ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".xls", ".xlsx")
+_EXTENSIONS = frozenset(e.lstrip(".") for e in ATTACHMENT_EXTENSIONS)
 # Article URLs of the CMSs department sites run: a slug ending in a numeric id ("/slug-258090",
 # "…-4411.html", ".htm", ".aspx"), or a Liferay Asset Publisher content URL.
 SLUG_ID_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)+-\d{3,}(?:\.html?|\.aspx)?$"
@@ -283,12 +285,11 @@ def article_links(
 
 
 def is_attachment_url(url: str) -> bool:
-    """Whether the URL names a PDF/Word/Excel file (path, or the last query value for download scripts)."""
-    parts = urlsplit(url)
-    if parts.path.lower().endswith(ATTACHMENT_EXTENSIONS):
-        return True
-    values = [v for _, v in parse_qsl(parts.query)]
-    return bool(values) and values[-1].lower().endswith(ATTACHMENT_EXTENSIONS)
+    """Whether the URL names a PDF/Word/Excel file — at the end of its path, in a path segment (Liferay's
+    ``/documents/…/x.pdf/<uuid>``) or a query value (download scripts) — or is a CMS's download handler
+    that does not say the type (Liferay's ``get_file``, SharePoint's ``download.aspx``, NukeViet's
+    ``download=``), whose response's Content-Type then decides (see :mod:`archive.fileurls`)."""
+    return file_extension(url, _EXTENSIONS) is not None or is_download_handler(url)
 
 
 def looks_like_article(url: str) -> bool:

@@ -80,6 +80,12 @@ class CrawlSettings(BaseModel):
     stop_after_known_pages: int = Field(
         2, ge=1, description="Paging stops after this many consecutive pages listing only known articles."
     )
+    stop_after_empty_pages: int = Field(
+        3,
+        ge=1,
+        description="Paging stops after this many consecutive pages listing nothing not already seen in the "
+        "run (a pager that never ends, a calendar running into the future).",
+    )
     recheck_after: Duration = Field(
         timedelta(days=7), description="Known articles are fetched again (conditionally) this often."
     )

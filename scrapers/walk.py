@@ -4,7 +4,9 @@ Order of work, each step feeding the frontier in the crawl state before anything
 
 1. every listing, page by page: new articles of a page are fetched before the next page is read; paging
    stops after ``stop_after_known_pages`` pages listing only known articles, at the end of the listing,
-   or at ``max_pages`` — then the next page is kept pending so that a later run continues from it;
+   after ``stop_after_empty_pages`` pages listing nothing new to this run (an endless pager: past its last
+   page it shows that page again, or nothing, with a "next" link still there), or at ``max_pages`` — then
+   the next page is kept pending so that a later run continues from it;
 2. listing pages left pending by an earlier run (stopped by ``max_pages`` or killed), walked the same way;
 3. feeds and sitemaps (conditional GETs): new entries fetched, known ones re-checked when the feed says
    they changed;
@@ -171,7 +173,7 @@ class SourceWalk:
 
     async def walk_listing(self, first: str) -> None:
         page: str | None = first
-        known_pages = read = 0
+        known_pages = empty_pages = read = 0
         while page is not None and page not in self.pages:
             if read >= self.max_pages:
                 # Out of pages for this run: a later run continues here (backfill).
@@ -202,9 +204,20 @@ class SourceWalk:
             fresh = [u for u in listed if u not in known]
             if listed:  # a page of links already seen in this run (sidebars) neither counts nor resets
                 known_pages = 0 if fresh else known_pages + 1
+            # ... but a run of such pages is a pager gone past its end: not kept pending either, or every
+            # later run would walk the same empty pages again.
+            empty_pages = 0 if listed else empty_pages + 1
             page = links.next_page
             if known_pages >= self.stop_after:
                 return  # incremental run: older pages hold nothing new
+            if empty_pages >= self.settings.stop_after_empty_pages:
+                log.info(
+                    "%s: %d pages in a row list nothing new: paging stops",
+                    first,
+                    empty_pages,
+                    extra={"source": self.source.id, "url": result.url, "event": "pager-exhausted"},
+                )
+                return
             if page is not None and page not in self.pages:
                 # Kept pending until it is read, so a crawl killed on this page continues from the next.
                 self.state.requeue(page, source=self.source.id, kind="listing")

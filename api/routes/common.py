@@ -16,7 +16,7 @@ from api.context import ApiContext
 from api.parameters import read_int
 from api.problems import Problem
 from archive.errors import RecordNotFound, StoreError
-from archive.model import Record
+from archive.model import Record, served
 
 JSON = "application/json"
 
@@ -99,7 +99,7 @@ def cached_response(
 
 def get_record(request: Request, record_id: str) -> Record:
     try:
-        return context(request).store.get(record_id)
+        return served(context(request).store.get(record_id))
     except RecordNotFound:
         raise Problem(
             404, "record-not-found", "Record not found", f"no record with id {record_id!r}"

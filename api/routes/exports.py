@@ -20,7 +20,7 @@ from api.problems import Problem
 from api.routes.common import absolute_url, cached_response, context, model_response, request_url
 from api.routes.search import OUTDATED
 from archive.errors import ArchiveError
-from archive.model import Record
+from archive.model import Record, served
 from archive.tableschema import csv_cell, csv_lines
 from index.errors import IndexMissing, IndexOutdated, QueryError
 from index.request import Interval, SearchRequest
@@ -42,7 +42,7 @@ def _records(ctx: ApiContext, search_req: SearchRequest) -> Iterator[Record]:
     try:
         for hit in ctx.search.iter_hits(search_req, snippets=False):
             try:
-                yield ctx.store.get(hit.id)
+                yield served(ctx.store.get(hit.id))
             except ArchiveError:
                 continue  # indexed but unreadable or gone: the export skips it rather than failing midway
     except IndexMissing:
@@ -157,7 +157,7 @@ async def feed(request: Request) -> Response:
         out = []
         for hit in results.hits:
             try:
-                out.append(ctx.store.get(hit.id))
+                out.append(served(ctx.store.get(hit.id)))
             except ArchiveError:
                 continue
         return out

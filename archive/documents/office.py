@@ -14,6 +14,7 @@ import time
 import zipfile
 from pathlib import Path
 
+from archive.documents.docx_pages import docx_pages
 from archive.documents.legacy import decode, to_unicode
 from archive.documents.limits import Limits
 from archive.documents.result import Extracted, ExtractionError, Page, sha256_of
@@ -55,36 +56,14 @@ def _legacy(pages: list[Page]) -> tuple[list[Page], str | None]:
 
 
 def extract_docx(data: bytes, limits: Limits) -> Extracted:
-    """Paragraphs and table rows (cells joined by tabs) in document order, as one page."""
-    import docx  # imported here: only the worker needs it
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
-
+    """Paragraphs and table rows (cells joined by tabs) in document order, split into the pages Word
+    last rendered, or at its hard page and section breaks (:mod:`archive.documents.docx_pages`)."""
     check_zip(data, limits)
-    try:
-        document = docx.Document(io.BytesIO(data))
-        lines: list[str] = []
-        for block in document.iter_inner_content():
-            if isinstance(block, Paragraph):
-                lines.append(block.text)
-            elif isinstance(block, Table):
-                for row in block.rows:
-                    lines.append("\t".join(_unique(cell.text for cell in row.cells)))
-    except Exception as exc:  # python-docx raises many types on a malformed file
-        raise ExtractionError(
-            "corrupt", f"not a readable DOCX file: {type(exc).__name__}: {exc}"[:300]
-        ) from None
-    pages, encoding = _legacy([Page(1, "\n".join(lines), "office")])
-    return Extracted(kind="docx", sha256=sha256_of(data), page_count=1, pages=pages, encoding=encoding)
-
-
-def _unique(cells: object) -> list[str]:
-    """Cell texts with a merged cell's repeats dropped (python-docx repeats a merged cell per grid column)."""
-    out: list[str] = []
-    for text in cells:  # type: ignore[attr-defined]
-        if not out or out[-1] != text:
-            out.append(str(text))
-    return out
+    pages = docx_pages(data)
+    count = len(pages)
+    pages, encoding = _legacy(pages[: limits.max_pages])
+    pages = [p for p in pages if p.text] or pages[:1]
+    return Extracted(kind="docx", sha256=sha256_of(data), page_count=count, pages=pages, encoding=encoding)
 
 
 def extract_xlsx(data: bytes, limits: Limits) -> Extracted:

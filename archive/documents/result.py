@@ -12,8 +12,9 @@ Method = Literal["text-layer", "ocr", "mixed", "office"]
 """How the text was read: a PDF's text layer, OCR of its rendered pages, both (some pages each), or an
 office format's own structure (DOCX, XLSX, DOC, XLS)."""
 
-EXTRACTOR_VERSION = "1.0.0"
-"""Bump when extraction changes what it makes of a file: stored texts of older versions are redone."""
+EXTRACTOR_VERSION = "1.1.0"
+"""Bump when extraction changes what it makes of a file: stored texts of older versions are redone.
+1.1.0: DOCX split into pages (Word's rendered page breaks, else its hard page and section breaks)."""
 
 
 class ExtractionError(ArchiveError):

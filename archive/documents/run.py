@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
-from urllib.parse import unquote, urlsplit
+from email.message import EmailMessage
 
 from archive.cdxindex import CdxIndex
 from archive.documents.limits import Limits
@@ -29,6 +29,7 @@ from archive.documents.result import EXTRACTOR_VERSION, Extracted, ExtractionErr
 from archive.documents.store import TextStore
 from archive.documents.worker import extract_bounded
 from archive.errors import ArchiveError
+from archive.fileurls import file_names
 from archive.home import DataHome
 from archive.ledger import Ledger
 from archive.model import Attachment, AttachmentText
@@ -37,6 +38,7 @@ from archive.store import RecordStore
 
 log = logging.getLogger(__name__)
 
+_KINDS = frozenset({"pdf", "docx", "xlsx", "doc", "xls"})
 MAX_ATTEMPTS = 3
 """A file that failed this many runs in a row is not tried again (until the extractor changes)."""
 
@@ -98,8 +100,27 @@ def attachment_urls(store: RecordStore) -> dict[str, str]:
 
 
 def _name(attachment: Attachment) -> str:
-    segment = unquote(urlsplit(attachment.url).path.rsplit("/", 1)[-1])
-    return segment or (attachment.title or "")
+    """A file name for the link: one the URL holds (anywhere: Liferay's ``/documents/…/x.docx/<uuid>``),
+    else the link's title."""
+    for name in file_names(attachment.url):
+        if name.rpartition(".")[2].lower() in _KINDS:
+            return name
+    return attachment.title or ""
+
+
+def _served_name(headers: list[tuple[str, str]], fallback: str) -> str:
+    """The file name the response gave (``Content-Disposition``, RFC 6266, ``filename*`` first), else
+    ``fallback``: what a download handler's URL does not say, its response does."""
+    value = next((v for k, v in headers if k.lower() == "content-disposition"), None)
+    if value is None:
+        return fallback
+    message = EmailMessage()
+    try:
+        message["Content-Disposition"] = value
+        name = message.get_filename()
+    except (ValueError, TypeError, IndexError):
+        return fallback
+    return name.replace("\\", "/").rsplit("/", 1)[-1] if name else fallback
 
 
 def _settled(ledger: Ledger, texts: TextStore, home: DataHome, url: str, retry: bool) -> str | None:
@@ -126,11 +147,13 @@ def extract_attachments(
     report: Report | None = None,
 ) -> ExtractStats:
     """Extract what needs extracting (see the module's docstring) and record it in the ledger.
-    Does not touch the records: :func:`link_records` does (under the parse lock)."""
+    Does not touch the records: :func:`link_records` does (under the parse lock). The caller holds the
+    extract lock: files a killed run left half-written in the text store are removed first."""
     limits = limits or Limits()
     stats = ExtractStats()
     store = RecordStore(home.records_dir)
     texts = TextStore(home.texts_dir)
+    workdir = texts.clear_partial()  # what a killed run left half-written: never read, made again
     cdx = CdxIndex(home.cdx_dir, home.warc_dir)
     home.records_dir.mkdir(parents=True, exist_ok=True)
     with Ledger.open(home.records_dir) as ledger:
@@ -148,12 +171,13 @@ def extract_attachments(
         progress = _Progress(len(todo), report)
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             running: dict[Future[Extracted], tuple[str, str | None]] = {}
-            for url, sha, result in _prepare(todo, cdx, home, texts, stats):
+            for url, sha, name, result in _prepare(todo, cdx, home, texts, stats):
                 if isinstance(result, AttachmentText):
                     ledger.set_attachment_text(url, result)
                     progress.done(url)
                     continue
-                running[pool.submit(extract_bounded, result, name=urls[url], limits=limits)] = (url, sha)
+                submitted = pool.submit(extract_bounded, result, name=name, limits=limits, workdir=workdir)
+                running[submitted] = (url, sha)
                 while len(running) >= 2 * max(1, workers):  # bounded: at most this many files in memory
                     finished, _ = wait(running, return_when=FIRST_COMPLETED)
                     for future in finished:
@@ -200,21 +224,23 @@ def _finish(
 
 def _prepare(
     todo: list[tuple[str, str]], cdx: CdxIndex, home: DataHome, texts: TextStore, stats: ExtractStats
-) -> Iterator[tuple[str, str | None, AttachmentText | bytes]]:
+) -> Iterator[tuple[str, str | None, str, AttachmentText | bytes]]:
     """Per URL to do: an :class:`AttachmentText` settled without a worker (not archived, unreadable,
-    or a text already stored for the same bytes), or the bytes to extract."""
-    for url, _ in todo:
+    or a text already stored for the same bytes), or the bytes to extract with a file name for them
+    (the response's, else the link's)."""
+    for url, name in todo:
         try:
             capture = latest_capture(cdx.path, home.warc_dir, url)
         except ArchiveError as exc:
             stats.failed["unreadable"] += 1
-            yield url, None, failure(ExtractionError("unreadable", str(exc)), None)
+            yield url, None, name, failure(ExtractionError("unreadable", str(exc)), None)
             continue
         if capture is None:
             stats.not_archived += 1
             yield (
                 url,
                 None,
+                name,
                 failure(ExtractionError("not-archived", "no successful capture in the archive"), None),
             )
             continue
@@ -223,6 +249,7 @@ def _prepare(
             yield (
                 url,
                 None,
+                name,
                 failure(ExtractionError("too-large", "the archived file is too large to read"), None),
             )
             continue
@@ -230,6 +257,6 @@ def _prepare(
         stored = texts.current(sha)
         if stored is not None:
             stats.reused += 1
-            yield url, sha, summary(stored, texts.relative(sha))
+            yield url, sha, name, summary(stored, texts.relative(sha))
             continue
-        yield url, sha, capture.body
+        yield url, sha, _served_name(capture.headers, name), capture.body

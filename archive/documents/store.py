@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from archive.documents.result import EXTRACTOR_VERSION, Extracted
 from archive.errors import StoreError
 
 DIRECTORY = "texts"
+WORK = ".work"
+"""Under the text store: the workers' temporary files (each worker's input and its tools' images)."""
 
 
 class TextStore:
@@ -45,6 +48,18 @@ class TextStore:
         """:meth:`get`, when it was made by this extractor version."""
         found = self.get(sha256)
         return found if found is not None and found.version == EXTRACTOR_VERSION else None
+
+    def clear_partial(self) -> Path:
+        """Remove what a killed run left half-done — text files being written (``.*.tmp``) and the
+        workers' temporary directories — and return the (empty) directory for workers' files. Only
+        while no other extract runs (the extract lock)."""
+        for partial in self.directory.glob("*/.*.tmp"):
+            with contextlib.suppress(OSError):
+                partial.unlink()
+        work = self.directory / WORK
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True, exist_ok=True)
+        return work
 
     def put(self, extracted: Extracted) -> str:
         """Store ``extracted`` atomically; returns its path relative to the data home."""

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from archive.documents.lifetime import die_with_parent
 from archive.documents.result import ExtractionError
 
 TOOLS: dict[str, str] = {
@@ -48,9 +49,16 @@ def run(
             "tool-missing", f"{args[0]} is not installed (Debian: {TOOLS.get(args[0], '?')})"
         )
     env = {**os.environ, "OMP_THREAD_LIMIT": "1", "LC_ALL": "C.UTF-8", **(env or {})}  # one core per worker
+    parent = os.getpid()
     try:
         done = subprocess.run(
-            args, capture_output=True, timeout=max(1.0, timeout), cwd=cwd, env=env, check=False
+            args,
+            capture_output=True,
+            timeout=max(1.0, timeout),
+            cwd=cwd,
+            env=env,
+            check=False,
+            preexec_fn=lambda: die_with_parent(parent),  # a killed worker leaves no tool running
         )
     except subprocess.TimeoutExpired:
         raise ExtractionError("timeout", f"{args[0]} took longer than {timeout:.0f} s") from None

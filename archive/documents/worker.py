@@ -2,7 +2,9 @@
 
 The parent (:func:`extract_bounded`) writes the file to a temporary path and runs this module on it in
 a new session, with ``RLIMIT_AS`` (memory) and ``RLIMIT_CPU`` set in the child before it starts (the
-tools it runs inherit them); past ``limits.seconds`` the whole process group is killed. The child prints
+tools it runs inherit them); past ``limits.seconds`` the whole process group is killed. The child, and
+each tool it runs, is killed by the kernel when its parent dies (:mod:`archive.documents.lifetime`), so a
+``kill -9`` of ``deptnews extract`` leaves no worker or tool behind. The child prints
 the result as JSON on stdout: ``{"ok": {...}}`` or ``{"error": [reason, message]}``. A child killed by a
 limit, or dying in any other way, is reported as an :class:`ExtractionError` too — nothing of the parent
 is lost.
@@ -21,23 +23,29 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
+from archive.documents.lifetime import die_with_parent
 from archive.documents.limits import Limits
 from archive.documents.result import Extracted, ExtractionError
 
 
-def _limit(limits: Limits) -> None:  # runs in the child between fork and exec
+def _limit(limits: Limits, parent: int) -> None:  # runs in the child between fork and exec
+    die_with_parent(parent)
     memory = limits.memory_mb * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     cpu = int(limits.seconds) + 5
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
 
 
-def extract_bounded(data: bytes, *, name: str = "", limits: Limits | None = None) -> Extracted:
+def extract_bounded(
+    data: bytes, *, name: str = "", limits: Limits | None = None, workdir: Path | None = None
+) -> Extracted:
     """:func:`~archive.documents.extract.extract` of ``data`` in a child process under ``limits``;
     :class:`ExtractionError` (``timeout``, ``memory``, ``crashed`` or the child's own reason) when it
-    fails."""
+    fails. The file and every temporary file of the child and its tools go to a new directory under
+    ``workdir`` (default: the system's), removed after; the child dies with this process."""
     limits = limits or Limits()
-    with tempfile.TemporaryDirectory(prefix="deptnews-extract-") as tmp:
+    parent = os.getpid()
+    with tempfile.TemporaryDirectory(prefix="deptnews-extract-", dir=workdir) as tmp:
         path = Path(tmp) / "input"
         path.write_bytes(data)
         args = [sys.executable, "-m", "archive.documents.worker", str(path), name, json.dumps(asdict(limits))]
@@ -46,7 +54,7 @@ def extract_bounded(data: bytes, *, name: str = "", limits: Limits | None = None
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,  # its own process group: a timeout kills the tools it started too
-            preexec_fn=lambda: _limit(limits),
+            preexec_fn=lambda: _limit(limits, parent),
             env={**os.environ, "OMP_THREAD_LIMIT": "1", "TMPDIR": tmp},
         )
         try:

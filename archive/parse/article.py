@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import Tag
 
 from archive.model import Content, DateOrigin
 from archive.parse import (
@@ -26,7 +26,9 @@ from archive.parse import (
     fields,
     guard,
     jsonld,
+    laround,
     layouts,
+    lblock,
     ltree,
     media,
     page,
@@ -39,7 +41,6 @@ from archive.parse import template as template_of
 from archive.parse.byline import author_from_element, is_account, lines_after, looks_like_name, split_byline
 from archive.parse.ltree import Element
 from archive.parse.result import Article, NotArticle
-from archive.parse.select import Index, select_grouped
 from archive.parse.template import EMPTY, Template
 from archive.parse.text import clean_text, decode_html
 from archive.sources import Source
@@ -80,17 +81,6 @@ def _base_url(root: Element, url: str) -> str:
     base = page.find(root, "base", href=True)
     href = base.get("href") if base is not None else None
     return (media.resolve(url, href) if isinstance(href, str) else None) or url
-
-
-def _article_root(soup: BeautifulSoup, container: Tag, layout: layouts.Layout, index: Index) -> Tag | None:
-    """The element holding the whole article around the content block, by the family's article selectors
-    in order, then ``<article>`` (where attachment fields and the lead image are); None if there is none."""
-    chain = [container, *container.parents]
-    for group in select_grouped(soup, (*layout.article, "article"), index):
-        roots = {id(t) for t in group}
-        if found := next((tag for tag in chain if id(tag) in roots), None):
-            return found
-    return None
 
 
 def _published(
@@ -242,49 +232,49 @@ def _parse(
     keys = ltree.Keys(tree)
     layout = layouts.effective(page.detect(tree, url, keys), source.selectors)
     head = _read_head(tree, layout, source, now, template, keys)
-    page.drop_boilerplate(tree, layout.drop, keys)
-    soup = BeautifulSoup(ltree.serialize(tree), "lxml")
-    guard.flatten(
-        soup, max_depth
-    )  # already bounded; keeps the guarantee on the tree the fields are read from
-    index = Index(soup)
-    located = dom.locate(soup, layout, source.selectors.body, index)
-    root = soup.body or soup
+    # What is left of the page stays on lxml to find the content block and tell a listing, an error or
+    # a contact page; BeautifulSoup gets the article's part of the page only (see lblock.soup_of).
+    sizes = page.drop_boilerplate(tree, layout.drop, keys)
+    located = lblock.locate(tree, layout, source.selectors.body, keys, sizes)
+    root = next(tree.iter("body"), None)
+    root = tree if root is None else root
     weak_title = head.title[0] if head.title else None
-    if (detail := classify.error_page(weak_title, root)) is not None:
+    shown = clean_text(ltree.text(root, " "))
+    if (detail := classify.error_page(weak_title, shown)) is not None:
         return NotArticle("error-page", detail)
     # A content block found by the family's or the source's body selector is the page's own article.
     own_body = located is not None and located[1] not in ("common", "generic")
     block = located[0] if located else root
-    if (detail := classify.listing(block, root, url, source, now, own_body=own_body)) is not None:
+    if (detail := classify.listing(block, root, url, source, now, sizes, own_body=own_body)) is not None:
         return NotArticle("listing", detail)
-    if (detail := classify.contact_page(weak_title, root, head.form)) is not None:
+    if (detail := classify.contact_page(weak_title, shown, head.form)) is not None:
         return NotArticle("contact", detail)
     if located is None:
         return NotArticle("empty", "no content block found")
-    container, extractor = located
+    block, extractor = located
     title = head.title[0] if head.title and head.title[1] else None
     if (
         title is None
-        and (near := titles.near_content(container, head.sites, weak_title, head.labels)) is not None
+        and (near := laround.near_content(tree, block, head.sites, weak_title, head.labels)) is not None
     ):
         title = near[0]
-        tidy.drop_inside(container, near[1])
+        laround.drop_inside(block, near[1])
     title = title or weak_title
     if title is None:
         return NotArticle("empty", "no title")
 
-    visible = when.visible(soup, container, layout.date, now, index)
-    if visible is not None and len(clean_text(visible[1].get_text(" "))) <= _DATE_ELEMENT:
-        tidy.drop_inside(container, visible[1])  # the date line, when the template put it in the content
-    lead = fields.lead(container, layout.lead, index)
-    article = _article_root(soup, container, layout, index)
+    visible = laround.visible(tree, block, layout.date, now, keys)
+    if visible is not None and len(clean_text(ltree.text(visible[1], " "))) <= _DATE_ELEMENT:
+        laround.drop_inside(block, visible[1])  # the date line, when the template put it in the content
+    lead = laround.lead(tree, block, layout.lead, keys)
+    soup, container, article = lblock.soup_of(tree, block, lblock.article_root(tree, block, layout, keys))
+    guard.flatten(soup, max_depth)  # already bounded; keeps the guarantee on the tree read from here
     scope = article or (container.parent if isinstance(container.parent, Tag) else container)
     attachments = media.attachments(scope, base)
     images, captions = media.images(article or container, base)
     tidy.drop_attachment_blocks(container, base)
     media.drop_picture_text(container)
-    classify.drop_teasers(container, url, source, now)
+    tidy.drop_teasers(container, url, source, now)
     # Headings repeat the title; captions belong to their images; link lists are related news.
     for tag in [*captions, *container.select("h1, figure, figcaption")]:
         if tag.parent is not None:

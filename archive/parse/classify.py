@@ -1,7 +1,9 @@
 """Pages that answer 200 at an article-shaped URL but are not articles: error pages, contact pages, listings.
 
 Each check returns a human-readable detail when the page is of that kind, else None. They look at the page
-after boilerplate removal, so menus and sidebars do not count; :func:`has_form` must run before it.
+after boilerplate removal, so menus and sidebars do not count: the error and contact checks at its text, the
+listing check at its lxml tree (:mod:`archive.parse.lteasers`); forms are looked for before boilerplate
+removal takes them (:func:`archive.parse.page.has_form`, whose BeautifulSoup reference :func:`has_form` is).
 """
 
 from __future__ import annotations
@@ -10,11 +12,11 @@ import re
 from datetime import datetime
 from typing import Final
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup
 
-from archive.parse.dom import Size, measure, text_len
-from archive.parse.listing import teaser_share, teasers
-from archive.parse.text import clean_text
+from archive.parse.dom import Size
+from archive.parse.lteasers import teaser_share, teasers
+from archive.parse.ltree import Element, is_element, stripped_len
 from archive.sources import Source
 
 # A title that is an error message, not a headline that mentions one ("… giấy tờ không tìm thấy đâu").
@@ -52,9 +54,6 @@ _PROSE: Final = frozenset({"p", "blockquote", "pre"})
 _PROSE_LINE: Final = 40
 _RUN_PARAGRAPHS: Final = 3
 _RUN_CHARS: Final = 400
-_TEASER_LINK_SHARE: Final = 0.25  # of a teaser's text that is its link: a teaser, not a sentence
-_LINE_LINK_SHARE: Final = 0.5  # the same for a teaser that is one paragraph
-_BOX_HEADING: Final = 80
 
 
 def has_form(soup: BeautifulSoup) -> bool:
@@ -69,9 +68,9 @@ def has_form(soup: BeautifulSoup) -> bool:
     return False
 
 
-def error_page(title: str | None, root: Tag) -> str | None:
-    """A "page not found" page served with status 200 (a soft 404)."""
-    text = clean_text(root.get_text(" "))
+def error_page(title: str | None, text: str) -> str | None:
+    """A "page not found" page served with status 200 (a soft 404); ``text`` is the page's visible text
+    after boilerplate removal (:func:`~archive.parse.text.clean_text`)."""
     if len(text) > _ERROR_MAX_TEXT:
         return None
     if title and _ERROR_TITLE.match(title):
@@ -81,68 +80,52 @@ def error_page(title: str | None, root: Tag) -> str | None:
     return None
 
 
-def contact_page(title: str | None, root: Tag, form: bool) -> str | None:
-    """A "Liên hệ" page: a contact title and a form or contact details, little else."""
+def contact_page(title: str | None, text: str, form: bool) -> str | None:
+    """A "Liên hệ" page: a contact title and a form or contact details, little else (``text`` as for
+    :func:`error_page`)."""
     if not title or len(title.split()) > _CONTACT_MAX_WORDS or not _CONTACT_TITLE.match(title):
         return None
-    text = clean_text(root.get_text(" "))
     labels = len(_CONTACT_LABEL.findall(text))
     if len(text) <= _CONTACT_MAX_TEXT and (form or labels >= 2):
         return f"contact page {title!r} ({'a form' if form else f'{labels} contact details'})"
     return None
 
 
-def prose_run(root: Tag, sizes: dict[int, Size]) -> tuple[int, int]:
+def prose_run(root: Element, sizes: dict[Element, Size]) -> tuple[int, int]:
     """The longest run of running text below ``root``: (paragraphs, characters of non-link text) of the
     longest sequence of sibling paragraphs that no link block (a teaser title, a "read more" line)
-    interrupts. An article has one; a listing's summaries are each cut off by the next teaser's link."""
+    interrupts. An article has one; a listing's summaries are each cut off by the next teaser's link.
+    ``sizes`` is :func:`archive.parse.page.measure` of ``root`` or of an ancestor."""
     best = (0, 0)
     stack = [root]
     while stack:
-        tag = stack.pop()
+        el = stack.pop()
         count = chars = 0
-        for child in tag.contents:
-            if not isinstance(child, Tag):
+        for child in el:
+            if not is_element(child):
                 continue
             stack.append(child)
-            size = sizes.get(id(child))
+            size = sizes.get(child)
             if size is None or size.text == 0:
                 continue
             prose = size.text - size.links_text
             if 2 * size.links_text >= size.text:
                 count = chars = 0  # a link block ends the run
-            elif child.name in _PROSE and prose >= _PROSE_LINE:
+            elif child.tag in _PROSE and prose >= _PROSE_LINE:
                 count, chars = count + 1, chars + prose
                 best = max(best, (count, chars), key=lambda run: run[1])
     return best
 
 
-def drop_teasers(container: Tag, url: str, source: Source, now: datetime) -> None:
-    """Remove the teasers of other articles inside the content block ("Read more", a related story's
-    headline and summary set in the text): a teaser is set apart from the prose and its link is a good
-    part of its text, unlike a link inside a sentence."""
-    sizes = measure(container)
-    boxes: dict[int, tuple[Tag, int]] = {}
-    for teaser in teasers(container, url, source, now, sizes):
-        element = teaser.element
-        size = sizes.get(id(element))
-        if element is container or element.parent is None or size is None:
-            continue
-        # A paragraph opening with a link is prose unless the link is most of it ("See more: <a>…</a>").
-        share = _LINE_LINK_SHARE if element.name in _PROSE else _TEASER_LINK_SHARE
-        if size.links_text >= share * size.text:
-            box = element.parent
-            if isinstance(box, Tag) and box is not container:
-                boxes[id(box)] = (box, boxes.get(id(box), (box, 0))[1] + 1)
-            element.decompose()
-    # A box that held several teasers and is left with its heading alone ("Related news") goes too.
-    for box, removed in boxes.values():
-        if removed >= 2 and box.parent is not None and len(box.get_text(" ", strip=True)) <= _BOX_HEADING:
-            box.decompose()
-
-
 def listing(
-    container: Tag, body: Tag, url: str, source: Source, now: datetime, *, own_body: bool = False
+    container: Element,
+    body: Element,
+    url: str,
+    source: Source,
+    now: datetime,
+    sizes: dict[Element, Size],
+    *,
+    own_body: bool = False,
 ) -> str | None:
     """A listing: teasers of other articles make most of the content block's text, or the page holds many
     teasers and little text outside them (CMSs that render each teaser with the article markup). A page
@@ -151,8 +134,8 @@ def listing(
     ``own_body`` says the content block is the CMS's full-article element (found by the family's or the
     source's body selector, such as Liferay's ``.asset-full-content``): when no teaser holds it or lies
     inside it, the page shows that one article, however short, and the teasers around it are related news.
+    ``sizes`` is :func:`archive.parse.page.measure` of ``body`` or of an ancestor.
     """
-    sizes = measure(body)
     paragraphs, chars = prose_run(container, sizes)
     if paragraphs >= _RUN_PARAGRAPHS and chars >= _RUN_CHARS:
         return None
@@ -162,15 +145,14 @@ def listing(
     page = teasers(body, url, source, now, sizes)
     if len(page) < _PAGE_TEASERS or (share := teaser_share(body, page)) < _PAGE_TEASER_SHARE:
         return None
-    # Compare elements by identity: bs4 elements compare equal when their markup is equal.
-    around = {id(container), *(id(p) for p in container.parents)}
-    if any(id(t.element) in around for t in page):
+    around = {container, *container.iterancestors()}
+    if any(t.element in around for t in page):
         prose = 0  # the content block is one of the teasers
     else:
-        inside = [t for t in page if any(p is container for p in t.element.parents)]
+        inside = [t for t in page if container in set(t.element.iterancestors())]
         if own_body and not inside:
             return None
-        prose = text_len(container) - sum(text_len(t.element) for t in inside)
+        prose = stripped_len(container) - sum(stripped_len(t.element) for t in inside)
     if prose < _PROSE_OUTSIDE_TEASERS:
         return f"listing: {len(page)} article teasers make {share:.0%} of the page"
     return None

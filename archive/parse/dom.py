@@ -1,9 +1,11 @@
-"""Finding the parts of a news page in its DOM: boilerplate removal, the main content block, its text blocks.
+"""The rules that tell content from the rest of a page (never-content elements, boilerplate class and id
+words, text measures, the density extractor's constants) and, on the BeautifulSoup tree of the article's part
+of the page, text measures and text blocks.
 
-:func:`locate` tries, in order, the source's body selector, the detected family's selectors, containers many
-CMSs share, and finally text density (the generic extractor): every substantial run of text votes for the
-element holding it and, half as much, for that element's parent; the element with the most votes, discounted
-by its share of link text, holds the article. Every walk here is iterative and linear in the size of the tree.
+The page-wide steps apply these rules on the lxml tree (:mod:`archive.parse.page` removes boilerplate,
+:mod:`archive.parse.lblock` finds the content block); :func:`drop_boilerplate` here is their BeautifulSoup
+reference, which ``tests/archive/test_parse_page.py`` holds the lxml side to. Every walk here is iterative
+and linear in the size of the tree.
 """
 
 from __future__ import annotations
@@ -12,11 +14,10 @@ import re
 from collections.abc import Iterator
 from typing import Final, NamedTuple
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import Tag
 from bs4.element import Comment, Declaration, Doctype, NavigableString, PageElement, ProcessingInstruction
 
-from archive.parse.layouts import COMMON_BODY, Layout
-from archive.parse.select import Index, select_all, select_grouped
+from archive.parse.select import Index, select_all
 
 # Elements that are never content.
 DROP_TAGS: Final = frozenset(
@@ -59,16 +60,16 @@ BLOCKS: Final = frozenset(
     {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th", "div", "figcaption"}
     | {"dd", "dt", "section", "article", "center", "address", "caption", "table", "tr", "ul", "ol", "main"}
 )
-_INLINE_TEXT: Final = frozenset(
+INLINE_TEXT: Final = frozenset(
     {"a", "b", "strong", "em", "i", "u", "span", "font", "sup", "sub", "small", "big"}
 )
 _NOT_TEXT: Final = (Comment, Declaration, Doctype, ProcessingInstruction)
-_WIDEN_TEXT: Final = 250  # characters of linkless text an ancestor may add
+WIDEN_TEXT: Final = 250  # characters of linkless text an ancestor may add
 # A selector's match with less non-link text than this may be a teaser or an empty shell (a "<article>"
 # around a related story): text density gets a say, and wins with this many times more text.
-_SURE_BODY: Final = 200
-_GENERIC_OVER_SMALL: Final = 3
-_MIN_RUN: Final = 25  # characters of a text run that votes in the density extractor
+SURE_BODY: Final = 200
+GENERIC_OVER_SMALL: Final = 3
+MIN_RUN: Final = 25  # characters of a text run that votes in the density extractor
 
 
 class Size(NamedTuple):
@@ -78,6 +79,11 @@ class Size(NamedTuple):
     links_text: int
     links: int
     long_paragraphs: int
+
+
+def density(size: Size) -> float:
+    """Text weighed by its share of non-link text: what a content block is chosen by."""
+    return size.text * (1.0 - size.links_text / max(size.text, 1))
 
 
 def measure(root: Tag) -> dict[int, Size]:
@@ -161,116 +167,6 @@ def drop_boilerplate(root: Tag, extra: tuple[str, ...] = (), index: Index | None
         for tag in [c for c in node.contents if isinstance(c, Tag) and _is_boilerplate(c, sizes)]:
             tag.decompose()
         stack.extend(c for c in node.contents if isinstance(c, Tag))
-
-
-def text_len(tag: Tag) -> int:
-    return len(tag.get_text(" ", strip=True))
-
-
-def link_len(tag: Tag) -> int:
-    return sum(len(a.get_text(" ", strip=True)) for a in tag.find_all("a"))
-
-
-def _density(size: Size) -> float:
-    return size.text * (1.0 - size.links_text / max(size.text, 1))
-
-
-def _own_text_len(tag: Tag, sizes: dict[int, Size]) -> int:
-    """Length of the text directly in ``tag`` (its strings and inline children), not in child blocks."""
-    total = 0
-    for child in tag.contents:
-        if isinstance(child, NavigableString) and not isinstance(child, _NOT_TEXT):
-            total += len(child.strip())
-        elif isinstance(child, Tag) and child.name in _INLINE_TEXT and child.name != "a":
-            total += sizes[id(child)].text
-    return total
-
-
-def density_container(root: Tag) -> Tag | None:
-    """The generic extractor: the element holding the most non-link running text, or None."""
-    sizes = measure(root)
-    votes: dict[int, tuple[Tag, float]] = {}
-
-    def vote(tag: Tag | None, amount: float) -> None:
-        if isinstance(tag, Tag) and tag.name not in ("html", "[document]") and id(tag) in sizes:
-            _, score = votes.get(id(tag), (tag, 0.0))
-            votes[id(tag)] = (tag, score + amount)
-
-    for tag in root.find_all(["p", "pre", "blockquote", "div", "td", "section", "font", "li", "dd"]):
-        size = sizes[id(tag)]
-        if tag.name in ("p", "pre", "blockquote"):
-            length = size.text - size.links_text
-            holder = tag.parent if isinstance(tag.parent, Tag) else None
-        else:
-            length = _own_text_len(tag, sizes)
-            holder = tag
-        if length < _MIN_RUN or holder is None:
-            continue
-        vote(holder, float(length))
-        vote(holder.parent if isinstance(holder.parent, Tag) else None, length / 2)
-    best: Tag | None = None
-    best_score = 0.0
-    for tag, score in votes.values():
-        size = sizes[id(tag)]
-        score *= 1.0 - size.links_text / max(size.text, 1)
-        if score > best_score:
-            best, best_score = tag, score
-    return _widen(best, sizes) if best is not None else None
-
-
-def _widen(best: Tag, sizes: dict[int, Size]) -> Tag:
-    """The text block grown to the ancestors that add only a little linkless text around it: the title,
-    the date line, a signature set apart from the paragraphs."""
-    while isinstance(best.parent, Tag) and best.parent.name not in ("body", "html", "[document]"):
-        inner, outer = sizes[id(best)], sizes.get(id(best.parent))
-        if outer is None or outer.links_text > inner.links_text or outer.text - inner.text > _WIDEN_TEXT:
-            break
-        best = best.parent
-    return best
-
-
-def locate(
-    soup: BeautifulSoup, layout: Layout, override: str | None = None, index: Index | None = None
-) -> tuple[Tag, str] | None:
-    """The element holding the article body and the name of the extractor that found it.
-
-    The name is ``"override"`` for the source's own selector, the family name for the family's selectors,
-    ``"common"`` for a container many CMSs share, ``"generic"`` for text density. Among the elements a
-    selector matches, the one with the most non-link text wins.
-    """
-    tiers: list[tuple[str, tuple[str, ...]]] = []
-    if override:
-        tiers.append(("override", (override,)))
-    tiers += [(layout.name, tuple(s for s in layout.body if s != override)), ("common", COMMON_BODY)]
-    sizes: dict[int, Size] | None = None
-    small: tuple[Tag, str, int] | None = None  # the first match too short to be sure of
-    for name, selectors in tiers:
-        for found in select_grouped(soup, selectors, index):
-            if not found:
-                continue
-            sizes = sizes or measure(soup)
-            best = max(found, key=lambda t: _density(sizes[id(t)]) if id(t) in sizes else 0.0)
-            size = sizes.get(id(best), Size(0, 0, 0, 0))
-            if size.text - size.links_text >= _SURE_BODY or (name == "override" and size.text > 0):
-                return best, name
-            if size.text > 0 and small is None:
-                small = (best, name, size.text - size.links_text)
-    container = density_container(soup)
-    if small is not None and (container is None or _prose(container) < _GENERIC_OVER_SMALL * small[2]):
-        return small[0], small[1]  # a short article in its container beats a longer text elsewhere
-    return (container, "generic") if container is not None else None
-
-
-def _prose(tag: Tag) -> int:
-    return text_len(tag) - link_len(tag)
-
-
-def find_content(soup: BeautifulSoup, layout: Layout | None = None) -> Tag | None:
-    """The element holding the article body (see :func:`locate`), or None."""
-    from archive.parse.layouts import GENERIC
-
-    found = locate(soup, layout or GENERIC)
-    return found[0] if found else None
 
 
 def _events(root: Tag) -> Iterator[tuple[bool, PageElement]]:

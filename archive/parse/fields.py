@@ -62,39 +62,8 @@ _ENGLISH: Final = re.compile(r"\b(the|and|of|to|in|is|for|with|on|that|was|by)\b
 _VIETNAMESE_SHARE: Final = 0.02  # of letters accented: Vietnamese text
 _NAMES_ONLY_SHARE: Final = 0.1  # of letters accented: at most Vietnamese names in another language's text
 _ENGLISH_SHARE: Final = 0.08  # of words that are English function words: English text
-_MIN_BOLD_LEAD: Final = 100
+MIN_BOLD_LEAD: Final = 100
 _CUT_TITLE: Final = 25
-
-
-def lead(container: Tag, selectors: tuple[str, ...], index: Index | None = None) -> str | None:
-    """The sapo/lead: a lead element in the content block or up to three of its ancestors, else a first
-    paragraph set entirely in bold. The element is removed so that the body does not repeat it."""
-    scopes: list[Tag] = [container, *container.parents][:4]
-    for scope in scopes:
-        found = select_first(scope, (*selectors, *LEAD_SELECTORS), index)
-        if found is not None and not any(found is t for t in (container, *container.parents)):
-            text = clean_text(found.get_text(" "))
-            found.decompose()
-            if text:
-                return text
-    return _bold_lead(container)
-
-
-def _bold_lead(container: Tag) -> str | None:
-    blocks = container.find_all(["p", "div"])
-    first = next((p for p in blocks if len(clean_text(p.get_text(" "))) >= _MIN_BOLD_LEAD), None)
-    if first is None or first.name != "p":
-        return None
-    text = clean_text(first.get_text(" "))
-    bold = clean_text(
-        " ".join(
-            b.get_text(" ") for b in first.find_all(["strong", "b"]) if not b.find_parent(["strong", "b"])
-        )
-    )
-    if len(text) >= _MIN_BOLD_LEAD and bold == text and text[-1] in '.!?…"”)':
-        first.decompose()
-        return text
-    return None
 
 
 def breadcrumb(soup: BeautifulSoup, index: Index | None = None) -> list[str]:
@@ -181,7 +150,7 @@ def doc_numbers(paragraphs: list[str]) -> list[str]:
 
 def language(text: str) -> str:
     """``vi`` for Vietnamese text, ``en`` for English, ``und`` when it cannot tell."""
-    letters = sum(c.isalpha() for c in text) or 1
+    letters = sum(map(str.isalpha, text)) or 1
     words = len(text.split()) or 1
     vietnamese = len(_VIETNAMESE.findall(text)) / letters
     english = len(_ENGLISH.findall(text)) / words

@@ -28,12 +28,12 @@ from archive.parse.text import clean_text, decode_html
 from archive.sources import Source
 from archive.urls import canonicalize_url, same_host
 
-_MAX_CLIMB: Final = 6
-_MAX_TEASER_TEXT: Final = 2000  # characters of a teaser searched for its date
+MAX_CLIMB: Final = 6
+MAX_TEASER_TEXT: Final = 2000  # characters of a teaser searched for its date
 _TEASER_CHARS: Final = 1200  # characters of text a teaser holds at most (title, summary, date)
 _TEASER_PARAGRAPHS: Final = 2  # long paragraphs (150+ characters) a teaser holds at most
-_PROSE_BLOCKS: Final = frozenset({"p", "blockquote", "dd"})
-_PROSE_BEFORE: Final = 40  # characters of a sentence before a link that make it a link in running text
+PROSE_BLOCKS: Final = frozenset({"p", "blockquote", "dd"})
+PROSE_BEFORE: Final = 40  # characters of a sentence before a link that make it a link in running text
 
 
 @dataclass(frozen=True)
@@ -74,11 +74,11 @@ def _taxonomy(anchor: Tag) -> bool:
     return any(w.lower() in ("tag", "category") for w in words)
 
 
-_MANY: Final = ""  # more than one distinct article below an element
+MANY: Final = ""  # more than one distinct article below an element
 
 
 def _single_link(root: Tag, links: dict[int, str]) -> dict[int, str]:
-    """Element id → the one article URL linked below it, or ``_MANY``; elements without any are absent.
+    """Element id → the one article URL linked below it, or ``MANY``; elements without any are absent.
     One bottom-up pass, so that finding every teaser stays linear in the size of the page."""
     order: list[Tag] = []
     stack = [root]
@@ -92,7 +92,7 @@ def _single_link(root: Tag, links: dict[int, str]) -> dict[int, str]:
         if id(tag) in links:
             urls.add(links[id(tag)])
         if urls:
-            below[id(tag)] = urls.pop() if len(urls) == 1 else _MANY
+            below[id(tag)] = urls.pop() if len(urls) == 1 else MANY
     return below
 
 
@@ -102,7 +102,7 @@ def _teaser_date(item: Tag, now: datetime) -> datetime | None:
         value = time.get("datetime")
         if isinstance(value, str) and (when := parse_date(value, now=now)) is not None:
             return when
-    dates = find_dates(clean_text(item.get_text(" "))[:_MAX_TEASER_TEXT], now=now)
+    dates = find_dates(clean_text(item.get_text(" "))[:MAX_TEASER_TEXT], now=now)
     return dates[0].value if dates else None
 
 
@@ -110,9 +110,9 @@ def _in_prose(a: Tag) -> bool:
     """``a`` is a link inside a sentence of a paragraph ("…, as <a>the ministry said</a>"), not the title
     of a teaser, which opens its block: the paragraph has a sentence's worth of text before the link."""
     block = a.parent
-    while isinstance(block, Tag) and block.name not in _PROSE_BLOCKS and block.name not in BLOCKS:
+    while isinstance(block, Tag) and block.name not in PROSE_BLOCKS and block.name not in BLOCKS:
         block = block.parent
-    if not isinstance(block, Tag) or block.name not in _PROSE_BLOCKS:
+    if not isinstance(block, Tag) or block.name not in PROSE_BLOCKS:
         return False
     before = 0
     for node in a.previous_elements:
@@ -120,12 +120,12 @@ def _in_prose(a: Tag) -> bool:
             break
         if isinstance(node, NavigableString) and not isinstance(node, Comment):
             before += len(node.strip())
-            if before >= _PROSE_BEFORE:
+            if before >= PROSE_BEFORE:
                 return True
     return False
 
 
-def _teaser_sized(size: Size | None) -> bool:
+def teaser_sized(size: Size | None) -> bool:
     return size is not None and size.text <= _TEASER_CHARS and size.long_paragraphs <= _TEASER_PARAGRAPHS
 
 
@@ -147,11 +147,11 @@ def teasers(
             continue
         seen.add(url)
         item: Tag = a
-        for _ in range(_MAX_CLIMB):
+        for _ in range(MAX_CLIMB):
             parent = item.parent
             if not isinstance(parent, Tag) or parent is root or parent.name in ("body", "html"):
                 break
-            if below.get(id(parent)) != url or not _teaser_sized(sizes.get(id(parent))):
+            if below.get(id(parent)) != url or not teaser_sized(sizes.get(id(parent))):
                 break
             item = parent
         out.append(Teaser(url=url, element=item, published=_teaser_date(item, now)))

@@ -1,10 +1,11 @@
-"""The page-wide tree: lxml.html, read and pruned before BeautifulSoup sees what is left of the page.
+"""The page's tree: lxml, read and pruned before BeautifulSoup sees the article's part of the page.
 
 Building a BeautifulSoup tree costs about a kilobyte and a dozen Python calls per node: on real news pages
 (700+ elements, most of them menus, footers and scripts) it was most of the parser's time. The parser
 therefore parses the whole page with lxml (in C), reads what lives in ``<head>``, scripts and navigation,
-and removes the boilerplate there (:mod:`archive.parse.page`); only what is left, about a third of the
-elements, is handed to BeautifulSoup (:func:`serialize`) for the content block and its fields.
+removes the boilerplate (:mod:`archive.parse.page`), finds the content block and tells listings and error
+pages apart there (:mod:`archive.parse.lblock`, :mod:`archive.parse.laround`); only the article's part of
+the page is handed to BeautifulSoup (:func:`archive.parse.lblock.soup_of`) for its fields.
 
 The helpers here answer as their BeautifulSoup counterparts do on the same page, so records do not depend
 on which tree read them: :func:`text` is ``Tag.get_text`` (strings of scripts, styles, templates and ruby
@@ -27,7 +28,8 @@ from lxml import etree
 
 from archive.parse import guard
 from archive.parse.guard import MAX_ATTRIBUTES, MAX_DEPTH
-from archive.parse.select import selector_keys, split_selector
+from archive.parse.lkeys import Keys as Keys  # re-exported: the parser's modules take it from here
+from archive.parse.select import split_selector
 
 Element = Any  # an lxml.html element (lxml ships no types; see the mypy overrides)
 
@@ -85,12 +87,10 @@ def classes(el: Element) -> list[str]:
 
 def _container_of(el: Element) -> str | None:
     """The name of the string container ``el``'s own strings are in, if any (innermost first)."""
-    node = el
-    while node is not None:
-        if node.tag in _CONTAINERS:
-            return str(node.tag)
-        node = node.getparent()
-    return None
+    if el.tag in _CONTAINERS:
+        return str(el.tag)
+    found = next(el.iterancestors(*_CONTAINERS), None)  # walked in C, nearest first
+    return str(found.tag) if found is not None else None
 
 
 def strings(el: Element, skip: Callable[[Element], bool] | None = None) -> Iterator[str]:
@@ -118,6 +118,11 @@ def strings(el: Element, skip: Callable[[Element], bool] | None = None) -> Itera
 def text(el: Element, separator: str = "", skip: Callable[[Element], bool] | None = None) -> str:
     """``Tag.get_text(separator)`` of the same element."""
     return separator.join(strings(el, skip))
+
+
+def stripped_len(el: Element) -> int:
+    """``len(tag.get_text(" ", strip=True))`` of the same element."""
+    return len(" ".join(s for s in (part.strip() for part in strings(el)) if s))
 
 
 def remove(el: Element) -> None:
@@ -211,35 +216,6 @@ def _xpath(selector: str) -> etree.XPath | None:
         return etree.XPath(_TRANSLATOR.css_to_xpath(selector, prefix="descendant-or-self::"))
     except (SelectorError, etree.XPathError, ValueError):
         return None
-
-
-class Keys:
-    """The class words and ids a page's elements have, read in C (two XPath queries), so that a selector
-    whose key (:func:`archive.parse.select.selector_keys`) is a class or id no element has is not
-    evaluated at all: most of the dozens of family selectors tried on a page name classes it does not use.
-    Read from the tree as parsed; removing elements later leaves it a superset, never wrong."""
-
-    def __init__(self, root: Element) -> None:
-        found: set[tuple[str, str]] = set()
-        for value in _CLASS_VALUES(root):
-            found.update(("class", word) for word in value.split())
-        found.update(("id", value) for value in _ID_VALUES(root))
-        self._found = found
-
-    def may_match(self, selector: str) -> bool:
-        """False only when no element can match ``selector``."""
-        keys = selector_keys(selector)
-        return keys is None or any(self._has(key) for key in keys)
-
-    def _has(self, key: tuple[str, str]) -> bool:
-        kind, value = key
-        if kind.startswith("below "):
-            return self._has((kind.removeprefix("below "), value.rsplit(" ", 1)[0]))
-        return kind not in ("class", "id") or key in self._found
-
-
-_CLASS_VALUES: Final = etree.XPath("//@class", smart_strings=False)
-_ID_VALUES: Final = etree.XPath("//@id", smart_strings=False)
 
 
 def select_grouped(root: Element, selectors: Iterable[str], keys: Keys | None = None) -> list[list[Element]]:

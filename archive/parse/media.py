@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from typing import Final
-from urllib.parse import parse_qsl, unquote_plus, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from bs4 import Tag
 
+from archive.fileurls import file_extension, file_names, is_download_handler
 from archive.model import Attachment, Image
 from archive.parse.text import clean_text
 
@@ -65,24 +66,29 @@ def file_type(url: str, mime: str | None = None, hints: tuple[str, ...] = ()) ->
     else a file name in ``hints`` (the link's ``download`` or ``title`` attribute or its text: download
     handlers such as K2's ``/item/download/245_…`` and NukeViet's ``…&download=1&id=0`` have no
     extension)."""
-    parts = urlsplit(url)
-    segments = [s for s in parts.path.lower().split("/") if s]
-    names = [*reversed(segments), *(v.lower() for _, v in parse_qsl(parts.query))]
+    found = file_extension(url, FILE_TYPES)
+    if found is not None:
+        return found
     # A file name as the whole hint, or as a word of it ("Tải về 1 QD-123.pdf").
-    names += [word.lower() for h in hints for word in h.split()]
-    for name in names:
-        ext = name.rsplit(".", 1)[-1] if "." in name else ""
-        if ext in FILE_TYPES:
-            return ext
+    for word in (w for h in hints for w in h.split()):
+        stem, dot, ext = word.rpartition(".")
+        if dot and stem and ext.lower() in FILE_TYPES:
+            return ext.lower()
     return _MIME_TYPES.get((mime or "").split(";")[0].strip().lower())
 
 
+def is_file_link(url: str, mime: str | None = None, hints: tuple[str, ...] = ()) -> bool:
+    """Whether a link is to an attached file: its type is known (:func:`file_type`), or it is a CMS's
+    download handler that does not say it (Liferay's ``get_file``, NukeViet's ``download=``, …; see
+    :mod:`archive.fileurls`): such an attachment's type is left empty, and ``deptnews extract`` reads
+    the format from the archived file."""
+    return file_type(url, mime, hints) is not None or is_download_handler(url)
+
+
 def _file_name(url: str) -> str | None:
-    parts = urlsplit(url)
-    candidates = [*reversed(parts.path.split("/")), *(v for _, v in parse_qsl(parts.query))]
-    for name in candidates:
+    for name in file_names(url):
         if "." in name and name.rsplit(".", 1)[-1].lower() in FILE_TYPES:
-            return clean_text(unquote_plus(name)) or None
+            return clean_text(name) or None
     return None
 
 
@@ -97,7 +103,7 @@ def attachments(scope: Tag, base_url: str) -> list[Attachment]:
         text = _DOWNLOAD_PREFIX.sub("", clean_text(a.get_text(" ")))
         hints = tuple(v for v in (a.get("download"), a.get("title"), text) if isinstance(v, str))
         kind = file_type(url, mime if isinstance(mime, str) else None, hints) if url else None
-        if url is None or kind is None or url in seen:
+        if url is None or url in seen or (kind is None and not is_download_handler(url)):
             continue
         seen.add(url)
         if not text or _GENERIC_LINK.match(text):

@@ -3,13 +3,14 @@ boilerplate removal (see :mod:`archive.parse.ltree` for why this runs on lxml).
 
 Each function here reads the page as its BeautifulSoup counterpart does (named in its docstring), with the
 same selectors and rules; ``tests/archive/test_parse_page.py`` holds them to the same answers on every saved
-page. What is left after :func:`drop_boilerplate` goes to BeautifulSoup for the content block.
+page. What is left after :func:`drop_boilerplate` is read for the content block (:mod:`archive.parse.lblock`).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Final
 
@@ -245,9 +246,15 @@ def has_form(root: Element) -> bool:
 def measure(root: Element) -> dict[Element, dom.Size]:
     """:func:`archive.parse.dom.measure` on the lxml tree (keyed by element)."""
     sizes: dict[Element, dom.Size] = {}
-    size_of = sizes.__getitem__
     # Document order reversed: every element comes after its descendants.
-    for el in reversed([e for e in root.iter() if isinstance(e.tag, str)]):
+    _fill(reversed([e for e in root.iter() if isinstance(e.tag, str)]), sizes)
+    return sizes
+
+
+def _fill(elements: Iterable[Element], sizes: dict[Element, dom.Size]) -> None:
+    """Measure ``elements`` (each after its descendants) from their strings and their children's sizes."""
+    size_of = sizes.__getitem__
+    for el in elements:
         own = el.text
         length = len(own.strip()) if own else 0
         links_text = links = long_paragraphs = 0
@@ -267,7 +274,6 @@ def measure(root: Element) -> dict[Element, dom.Size]:
         elif tag == "p" and length >= dom.LONG_PARAGRAPH:
             long_paragraphs += 1
         sizes[el] = dom.Size(length, links_text, links, long_paragraphs)
-    return sizes
 
 
 def _holds_article(el: Element) -> bool:
@@ -280,7 +286,7 @@ def _is_boilerplate(el: Element, sizes: dict[Element, dom.Size]) -> bool:
     name = el.tag
     if name in dom.DROP_TAGS:
         if name == "form":
-            size = sizes[el]
+            size = _size(el, sizes)
             return size.text - size.links_text < dom.PAGE_FORM_TEXT
         return not (name in ("header", "footer") and has_ancestor(el, "article"))
     if name in dom.NEVER_DROP:
@@ -290,23 +296,36 @@ def _is_boilerplate(el: Element, sizes: dict[Element, dom.Size]) -> bool:
         return False
     if dom.COMMENTS.search(words) is not None:
         return True
-    if sizes[el].long_paragraphs >= dom.ARTICLE_MASS:
+    if _size(el, sizes).long_paragraphs >= dom.ARTICLE_MASS:
         return False
     return not any(_holds_article(d) for d in el.iterdescendants() if is_element(d))
 
 
-def drop_boilerplate(root: Element, extra: tuple[str, ...] = (), keys: Keys | None = None) -> None:
-    """:func:`archive.parse.dom.drop_boilerplate` on the lxml tree."""
+def drop_boilerplate(
+    root: Element, extra: tuple[str, ...] = (), keys: Keys | None = None
+) -> dict[Element, dom.Size]:
+    """:func:`archive.parse.dom.drop_boilerplate` on the lxml tree; returns :func:`measure` of what is
+    left."""
     for el in select_all(root, extra, keys):
         if el.getparent() is not None and _attached(el, root):
             remove(el)
-    sizes = measure(root)
+    # Only a form's or a boilerplate-named element's text decides: those are measured when judged (each
+    # before anything in it is removed), and what is left is measured at the end.
+    judged: dict[Element, dom.Size] = {}
     stack: list[Element] = [root]
     while stack:
         node = stack.pop()
-        for el in [c for c in node if is_element(c) and _is_boilerplate(c, sizes)]:
+        for el in [c for c in node if is_element(c) and _is_boilerplate(c, judged)]:
             remove(el)
         stack.extend(c for c in node if is_element(c))
+    return measure(root)
+
+
+def _size(el: Element, sizes: dict[Element, dom.Size]) -> dom.Size:
+    """:func:`measure` of ``el``, reusing the measures already in ``sizes`` (and adding to them)."""
+    if el not in sizes:
+        _fill(reversed([e for e in el.iter() if isinstance(e.tag, str) and e not in sizes]), sizes)
+    return sizes[el]
 
 
 def _attached(el: Element, root: Element) -> bool:

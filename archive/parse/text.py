@@ -84,7 +84,7 @@ def clean_text(s: str) -> str:
     # str.translate walks every character; these are rare, so look for them first (memchr-fast).
     # Translate before NFC: removing a zero-width character can bring a base letter and its
     # combining mark together, which NFC then composes.
-    if any(c in s for c in _CLEAN_CHARS):
+    if not s.isascii() and any(c in s for c in _CLEAN_CHARS):  # they are not ASCII
         s = s.translate(_CLEAN_TABLE)
     s = unicodedata.normalize("NFC", s)
     return _WHITESPACE_RUN.sub(" ", s).strip()

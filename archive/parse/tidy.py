@@ -1,5 +1,6 @@
-"""What in the content block is not body text: the title and date line when the template put them there,
-attachment links on lines of their own, lists of links (related news), interface lines, rules."""
+"""What in the content block is not body text: attachment links on lines of their own, lists of links
+(related news), teasers of other articles, interface lines, rules (the title and date line the template put
+there are removed on the lxml tree: :func:`archive.parse.laround.drop_inside`)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from datetime import datetime
 from typing import Final
 
 from bs4 import Tag
-from bs4.element import NavigableString
 
 from archive.parse import dom, media, when
+from archive.parse.listing import teasers
 from archive.parse.text import clean_text
+from archive.sources import Source
 
 # Interface lines some templates put inside the content block: print/share/back links, counters.
 _UI_LINE: Final = re.compile(
@@ -22,19 +24,10 @@ _UI_LINE: Final = re.compile(
     re.IGNORECASE,
 )
 _LINK_LIST_DENSITY: Final = 0.8
-
-
-def drop_inside(container: Tag, tag: Tag) -> None:
-    """Remove ``tag`` (a title or a date line) when it is inside the content block and not part of a
-    sentence: a date inside a sentence of the body ("Ngày <span>12/3</span>, Sở …") stays."""
-    if tag is container or tag.parent is None or not any(p is container for p in tag.parents):
-        return
-    node = tag
-    while node.name not in dom.BLOCKS and isinstance(node.parent, Tag) and node.parent is not container:
-        if any(isinstance(s, NavigableString) and s.strip() for s in node.parent.contents if s is not node):
-            return
-        node = node.parent
-    tag.decompose()
+_TEASER_LINK_SHARE: Final = 0.25  # of a teaser's text that is its link: a teaser, not a sentence
+_LINE_LINK_SHARE: Final = 0.5  # the same for a teaser that is one paragraph
+_PROSE_TEASER: Final = frozenset({"p", "blockquote", "pre"})
+_BOX_HEADING: Final = 80
 
 
 def drop_attachment_blocks(container: Tag, base: str) -> None:
@@ -42,7 +35,7 @@ def drop_attachment_blocks(container: Tag, base: str) -> None:
     for a in container.find_all("a", href=True):
         href = a.get("href")
         url = media.resolve(base, href) if isinstance(href, str) else None
-        if url is None or media.file_type(url) is None or a.parent is None:
+        if url is None or not media.is_file_link(url) or a.parent is None:
             continue
         block = a
         while (
@@ -72,3 +65,27 @@ def is_body(paragraph: str, title: str, lead: str | None, now: datetime) -> bool
         and not when.is_date_line(paragraph, now)
         and not _UI_LINE.match(paragraph)
     )
+
+
+def drop_teasers(container: Tag, url: str, source: Source, now: datetime) -> None:
+    """Remove the teasers of other articles inside the content block ("Read more", a related story's
+    headline and summary set in the text): a teaser is set apart from the prose and its link is a good
+    part of its text, unlike a link inside a sentence."""
+    sizes = dom.measure(container)
+    boxes: dict[int, tuple[Tag, int]] = {}
+    for teaser in teasers(container, url, source, now, sizes):
+        element = teaser.element
+        size = sizes.get(id(element))
+        if element is container or element.parent is None or size is None:
+            continue
+        # A paragraph opening with a link is prose unless the link is most of it ("See more: <a>…</a>").
+        share = _LINE_LINK_SHARE if element.name in _PROSE_TEASER else _TEASER_LINK_SHARE
+        if size.links_text >= share * size.text:
+            box = element.parent
+            if isinstance(box, Tag) and box is not container:
+                boxes[id(box)] = (box, boxes.get(id(box), (box, 0))[1] + 1)
+            element.decompose()
+    # A box that held several teasers and is left with its heading alone ("Related news") goes too.
+    for box, removed in boxes.values():
+        if removed >= 2 and box.parent is not None and len(box.get_text(" ", strip=True)) <= _BOX_HEADING:
+            box.decompose()

@@ -58,10 +58,17 @@ def decode_entities(text: str) -> str:
 
 
 def key(text: str) -> str:
-    """The comparison form of a title: case, diacritics, punctuation and spacing ignored."""
+    """The comparison form of a title: case, diacritics, punctuation and spacing ignored (the runs of
+    letters and digits, ``str.isalnum``, which is ``\\w`` without ``_``, of the text without its combining
+    marks, one space apart)."""
     decomposed = unicodedata.normalize("NFD", clean_text(text).casefold().replace("đ", "d"))
-    letters = "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c))
-    return " ".join(letters.split())
+    return " ".join(_ALNUM_RUN.findall(decomposed.translate(_NO_COMBINING)))
+
+
+_ALNUM_RUN: Final = re.compile(r"[^\W_]+")
+# Every character with a combining class is below U+20000 (the last, U+1E94A, in Unicode 15); the planes
+# above hold ideographs, tags and private use.
+_NO_COMBINING: Final = {c: None for c in range(0x20000) if unicodedata.combining(chr(c))}
 
 
 def parts(title: str) -> list[str]:

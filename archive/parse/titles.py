@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from typing import Final, TypeVar
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup
 
 from archive.parse.select import Index, select_all
 from archive.parse.text import clean_text
@@ -137,10 +137,10 @@ def strip_names(title: str, sites: SiteNames, labels: SectionLabels) -> str:
     while changed and len(pieces_list) > 1:
         changed = False
         for n in range(min(3, len(pieces_list) // 2), 0, -1):
-            if _is_label("".join(pieces_list[-(2 * n - 1) :]), labels):
+            if is_label("".join(pieces_list[-(2 * n - 1) :]), labels):
                 pieces_list, changed = pieces_list[: -(2 * n)], True
                 break
-            if _is_label("".join(pieces_list[: 2 * n - 1]), labels):
+            if is_label("".join(pieces_list[: 2 * n - 1]), labels):
                 pieces_list, changed = pieces_list[2 * n :], True
                 break
     return "".join(pieces_list).strip()
@@ -161,7 +161,7 @@ class Offers:
 
     def usable(self, text: str) -> bool:
         """Not empty, not the site's name, not a section's name."""
-        return bool(text) and text not in self.sites and not _is_label(text, self.labels)
+        return bool(text) and text not in self.sites and not is_label(text, self.labels)
 
     def agreed(self, heading: str) -> str | None:
         """The title ``heading`` gives when another offer says the same: the heading itself, the full
@@ -181,7 +181,7 @@ class Offers:
 _LABEL_WORDS: Final = 8
 
 
-def _is_label(text: str, labels: SectionLabels) -> bool:
+def is_label(text: str, labels: SectionLabels) -> bool:
     """A section's name: short, and named so by the page or one of the usual section names."""
     return len(text.split()) <= _LABEL_WORDS and text in labels
 
@@ -202,8 +202,9 @@ def title(
     first) that another offer repeats — exactly, as the start of ``<title>`` ("Tiêu đề - Chuyên mục -
     Site"), completed from a longer offer when the theme cut it, or without an update stamp or byline the
     template glued on. Else, as before: the family's title element, og:title or headline, another
-    heading outside the site's furniture, and last the document title (not certain: :func:`near_content`
-    may find better). A section's or portlet's name (``labels``) never wins while another offer stands.
+    heading outside the site's furniture, and last the document title (not certain:
+    :func:`archive.parse.laround.near_content` may find better). A section's or portlet's name
+    (``labels``) never wins while another offer stands.
     """
     labels = labels or SectionLabels([])
     raw_structured = [metas.get("og:title"), metas.get("twitter:title"), headline]
@@ -246,54 +247,10 @@ def choose(
     return (fallback, False) if fallback and fallback not in offers.sites else None
 
 
-_TITLE_CLASS: Final = re.compile(r"title|tieu-?_?de|tieude|headline|ten-?tin", re.IGNORECASE)
-_HEADINGS: Final = frozenset({"h1", "h2", "h3", "h4"})
-_BOLD: Final = frozenset({"b", "strong"})
-_MIN_TITLE, _MAX_TITLE = 15, 300
-_MAX_BOLD_TITLE = 200
-_MAX_NAME_WORDS = 6
-_FIRST_PARAGRAPH = 120
-_LOOK_AROUND: Final = 40  # elements searched before and inside the content block
-
-
-def _bold_only(tag: Tag) -> bool:
-    text = clean_text(tag.get_text(" "))
-    bold = " ".join(clean_text(b.get_text(" ")) for b in tag.find_all(_BOLD) if not b.find_parent(_BOLD))
-    return bool(text) and (tag.name in _BOLD or clean_text(bold) == text)
-
-
-def _heading_like(tag: Tag, sites: SiteNames, labels: SectionLabels) -> str | None:
-    text = decode_entities(clean_text(tag.get_text(" ")))
-    if not _MIN_TITLE <= len(text) <= _MAX_TITLE or text in sites or text.endswith((":", ";")):
-        return None
-    if _is_label(text, labels):
-        return None
-    classes = " ".join([*(str(c) for c in tag.get_attribute_list("class") if c), str(tag.get("id") or "")])
-    if tag.name in _HEADINGS or _TITLE_CLASS.search(classes):
-        return text
-    # A bold line can be a title, but not a bold lead (a sentence) or a bold signature (a name).
-    if tag.find("a") is None and _bold_only(tag) and len(text) <= _MAX_BOLD_TITLE and not text.endswith("."):
-        return text if len(text.split()) > _MAX_NAME_WORDS else None
-    return None
-
-
-def near_content(
-    container: Tag, sites: SiteNames, weak: str | None = None, labels: SectionLabels | None = None
-) -> tuple[str, Tag] | None:
-    """The article's heading found from its content block, for pages whose ``<title>`` is not certain: an
-    element whose text is that document title (``weak``), or a heading-like element (``h1``-``h4``, a
-    title class, a bold line) at the top of the block before its first long paragraph, else the nearest one
-    before the block; never a section's name (``labels``). Returns the text and the element."""
-    labels = labels or SectionLabels([])
-    for tag in container.find_all(True, limit=_LOOK_AROUND):
-        if weak and tag.name not in ("div", "td", "table", "tr") and clean_text(tag.get_text(" ")) == weak:
-            return weak, tag
-        if (found := _heading_like(tag, sites, labels)) is not None:
-            return found, tag
-        if tag.name in ("p", "li") and len(clean_text(tag.get_text(" "))) >= _FIRST_PARAGRAPH:
-            break  # the body has begun
-    ancestors = {id(a) for a in container.parents}
-    for tag in container.find_all_previous(True, limit=_LOOK_AROUND):
-        if id(tag) not in ancestors and (found := _heading_like(tag, sites, labels)) is not None:
-            return found, tag
-    return None
+# The heading near the content block, for a page whose <title> is not certain (archive.parse.laround).
+TITLE_CLASS: Final = re.compile(r"title|tieu-?_?de|tieude|headline|ten-?tin", re.IGNORECASE)
+MIN_TITLE, MAX_TITLE = 15, 300
+MAX_BOLD_TITLE = 200
+MAX_NAME_WORDS = 6
+FIRST_PARAGRAPH = 120
+LOOK_AROUND: Final = 40  # elements searched before and inside the content block

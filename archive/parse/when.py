@@ -1,19 +1,18 @@
 """Where an article's dates are: structured data, meta tags, ``<time>``, a date line, the body, the URL.
 
 Every function returns an aware datetime in Asia/Ho_Chi_Minh (see :mod:`archive.parse.dates`) and never a
-date after the capture. :func:`visible` searches outward from the content block, so the article's own date
-line wins over the dates of a sidebar or the "today is …" line in a site's top bar.
+date after the capture. The visible date is searched outward from the content block
+(:func:`archive.parse.laround.visible`, with :func:`accept`), so the article's own date line wins over the
+dates of a sidebar or the "today is …" line in a site's top bar.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Final
 
-from bs4 import BeautifulSoup, Tag
-from bs4.element import NavigableString
+from bs4 import BeautifulSoup
 
 from archive.model import DateOrigin
 from archive.parse.dates import VN_TZ, find_dates, parse_date
@@ -23,7 +22,7 @@ from archive.parse.titles import Metas
 
 Dated = tuple[datetime, DateOrigin]
 
-_DATE_CLASS: Final = re.compile(
+DATE_CLASS: Final = re.compile(
     r"date|time|ngay|submitted|publish|created|post-?meta|posted|thoi-?gian", re.IGNORECASE
 )
 # Labels that say "this is when the page was published" (not "Thời gian: …" of an event in the text).
@@ -42,7 +41,7 @@ _URL_DATE: Final = (
 MAX_LINE: Final = 160
 _MAX_DATE_LINE: Final = 80
 _DATELINE_START: Final = 30
-_MAX_CANDIDATES: Final = 300  # date elements considered (the first in page order), bounding the work
+MAX_CANDIDATES: Final = 300  # date elements considered (the first in page order), bounding the work
 _FAR: Final = 2  # ancestor steps from the content block beyond which a capture-day date is the site's "today"
 
 _META_PUBLISHED: Final = (
@@ -81,7 +80,7 @@ def microdata(soup: BeautifulSoup, now: datetime, index: Index | None = None) ->
     """Published and modified dates from schema.org microdata on any element (NukeViet 4.5 prints them in
     hidden ``<span itemprop="datePublished">``): the ``content`` or ``datetime`` attribute, else the text.
     ``<meta itemprop>`` is read with the other meta tags (:func:`structured`) and ``<time itemprop>`` as
-    a visible date (:func:`visible`); call before boilerplate removal."""
+    a visible date (:func:`archive.parse.laround.visible`); call before boilerplate removal."""
     dates: dict[str, Dated] = {}
     for prop, field in MICRODATA:
         for tag in select_all(soup, (f"[itemprop={prop}]",), index):
@@ -95,65 +94,10 @@ def microdata(soup: BeautifulSoup, now: datetime, index: Index | None = None) ->
     return dates
 
 
-def _distance(container: Tag, node: Tag | NavigableString) -> int:
-    """Ancestor steps from ``container`` to the nearest element that holds both it and ``node``."""
-    steps = {id(container): 0}
-    for i, parent in enumerate(container.parents, start=1):
-        steps[id(parent)] = i
-    if id(node) in steps:
-        return steps[id(node)]
-    for parent in node.parents:
-        if id(parent) in steps:
-            return steps[id(parent)]
-    return len(steps)
-
-
-def _parse_element(tag: Tag, now: datetime) -> Dated | None:
-    times = [tag] if tag.name == "time" else tag.find_all("time")
-    for time in times:
-        value = time.get("datetime")
-        if isinstance(value, str) and (when := parse_date(value, now=now)):
-            return when, "time"
-    text = clean_text(tag.get_text(" "))
-    if len(text) <= MAX_LINE and (when := parse_date(text, now=now)):
-        return when, "time" if tag.name == "time" else "text"
-    return None
-
-
-def _accept(when: Dated, distance: int, now: datetime) -> bool:
-    # A site's top bar prints today's date: far from the article and on the capture day, it is not the
-    # article's date.
+def accept(when: Dated, distance: int, now: datetime) -> bool:
+    """A visible date ``distance`` ancestor steps from the content block may be the article's: a site's top
+    bar prints today's date, and far from the article and on the capture day it is not the article's."""
     return not (distance > _FAR and when[0].date() == now.astimezone(VN_TZ).date())
-
-
-def _nearest(container: Tag, candidates: Iterable[Tag], now: datetime) -> tuple[Dated, Tag] | None:
-    candidates = list(candidates)[:_MAX_CANDIDATES]
-    ranked = sorted(
-        ((_distance(container, tag), i, tag) for i, tag in enumerate(candidates)), key=lambda x: x[:2]
-    )
-    for distance, _, tag in ranked:
-        when = _parse_element(tag, now)
-        if when is not None and _accept(when, distance, now):
-            return when, tag
-    return None
-
-
-def visible(
-    soup: BeautifulSoup, container: Tag, selectors: tuple[str, ...], now: datetime, index: Index | None = None
-) -> tuple[Dated, Tag] | None:
-    """A date shown on the page and the element showing it, nearest to the content block first: the
-    family's or source's date element, a ``<time>`` element, an element whose class names a date, a
-    labelled date line."""
-    classed = [t for t in soup.find_all(True, class_=_DATE_CLASS) if t is not container]
-    labelled = [
-        s.parent
-        for s in soup.find_all(string=PUBLICATION_LABEL)
-        if isinstance(s.parent, Tag) and s.parent is not container
-    ]
-    for candidates in (select_all(soup, selectors, index), soup.find_all("time"), classed, labelled):
-        if (found := _nearest(container, candidates, now)) is not None:
-            return found
-    return None
 
 
 def is_date_line(text: str, now: datetime) -> bool:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -16,7 +18,8 @@ from deptnews.commands.base import EXIT_CONFIG, EXIT_FAILURES, EXIT_OK
 from deptnews.settings import Settings
 from index.backends import open_search
 from index.errors import QueryError, SearchError
-from index.request import FILTER_FIELDS, Hit, SearchRequest, Sort
+from index.request import FILTER_FIELDS, Hit, Scope, SearchRequest, Sort
+from index.schema import attachment_pages
 
 
 def _hit_json(hit: Hit) -> dict[str, Any]:
@@ -32,7 +35,28 @@ def _hit_json(hit: Hit) -> dict[str, Any]:
         "author": hit.author,
         "score": hit.score,
         "snippet": hit.snippet,
+        "match": {"attachment": hit.attachment, "page": hit.page} if hit.attachment is not None else None,
     }
+
+
+def plain_snippet(snippet: str) -> str:
+    """A hit's HTML snippet for a terminal: matched words between » and «, entities decoded."""
+    marked = snippet.replace("<mark>", "»").replace("</mark>", "«")
+    return html.unescape(re.sub(r"<[^>]+>", "", marked))
+
+
+def _where(hit: Hit, store: RecordStore) -> str:
+    """Where the snippet comes from: the page, or "attachment N (title), page P"."""
+    if hit.attachment is None:
+        return "page"
+    name = ""
+    try:
+        attachment = store.get(hit.id).attachments[hit.attachment - 1]
+        name = attachment.title or attachment.url.rsplit("/", 1)[-1]
+    except (ArchiveError, IndexError):
+        pass
+    label = f"attachment {hit.attachment}" + (f" ({name})" if name else "")
+    return f"{label}, page {hit.page}" if hit.page is not None else label
 
 
 def parse_filters(pairs: Sequence[str]) -> dict[str, str]:
@@ -70,8 +94,11 @@ def search(
     facets: Sequence[str] = (),
     cursor: str | None = None,
     every: bool = False,
+    scope: Scope = "all",
 ) -> int:
-    """Search the index from the command line (``every``: print all matches, JSON lines with ``as_json``)."""
+    """Search the index from the command line (``every``: print all matches, JSON lines with ``as_json``;
+    ``scope``: look for the words in the page's text and its attachments', or in one of them, as the
+    API's ``in``). A hit whose snippet comes from an attachment says which attachment and page."""
     store = RecordStore(settings.data_home.records_dir)
 
     def load_text(rid: str) -> str | None:
@@ -81,7 +108,16 @@ def search(
             return None
         return "\n".join(p for p in (record.lead, *record.body) if p)
 
-    service = open_search(settings.index, settings.data_home.index_dir, load_text)
+    def load_attachments(rid: str) -> Iterator[tuple[int, int, str]]:
+        try:
+            record: Record = store.get(rid)
+        except ArchiveError:
+            return iter(())
+        return attachment_pages(record, settings.data_home.root)
+
+    service = open_search(
+        settings.index, settings.data_home.index_dir, load_text, load_attachments=load_attachments
+    )
     try:
         request = SearchRequest(
             q=query,
@@ -92,6 +128,7 @@ def search(
             size=size,
             facets=list(facets),
             cursor=cursor,
+            scope=scope,
         )
         if every:
             for hit in service.iter_hits(request, snippets=False):
@@ -123,6 +160,8 @@ def search(
     for n, hit in enumerate(results.hits, start=1):
         day = hit.published.date().isoformat() if hit.published else "????-??-??"
         print(f"{n:>3}. [{day}] {hit.title}\n     {hit.url}  (id {hit.id})")
+        if hit.snippet:
+            print(f"     {_where(hit, store)}: {plain_snippet(hit.snippet)}")
     for name, counts in results.facets.items():
         print(f"{name}: " + ", ".join(f"{value} ({n})" for value, n in counts[:10]))
     if results.next_cursor:

@@ -84,6 +84,16 @@ PLAN_TABLE: tuple[tuple[str, ...], ...] = (
     ("1", "Nhân giống hồi Lạng Sơn chất lượng cao", "Viện Nông nghiệp", "Quý II"),
     ("2", "Bảo tồn nguồn gen quýt Bắc Sơn", "Trung tâm Ứng dụng", "Quý III"),
 )
+PLAN_PAGE_2: tuple[str, ...] = (
+    "III. TỔ CHỨC THỰC HIỆN",
+    "Giao Phòng Quản lý khoa học chủ trì theo dõi, đôn đốc; đầu mối: bà Triệu Thị Huyền.",
+)
+"""After a hard page break (``<w:br w:type="page"/>``): page 2 of the plan."""
+PLAN_PAGE_3: tuple[str, ...] = (
+    "PHỤ LỤC",
+    "Danh mục thiết bị phòng thí nghiệm nuôi cấy mô tế bào thực vật",
+)
+"""After a section break that starts a new page: page 3 of the plan."""
 
 WINNERS: tuple[tuple[str, str, str], ...] = (
     ("Họ và tên", "Đơn vị", "Giải"),
@@ -169,8 +179,12 @@ def scanned_decision_pdf(dpi: int = 150) -> bytes:
 
 @cache
 def plan_docx() -> bytes:
-    """The plan :data:`PLAN_PARAGRAPHS` with the task table :data:`PLAN_TABLE`, as DOCX."""
+    """The plan :data:`PLAN_PARAGRAPHS` with the task table :data:`PLAN_TABLE`, then a hard page break
+    and :data:`PLAN_PAGE_2`, then a new-page section with :data:`PLAN_PAGE_3`, as DOCX (three pages;
+    never laid out by Word, so it has no rendered page breaks)."""
     import docx
+    from docx.enum.section import WD_SECTION
+    from docx.enum.text import WD_BREAK
 
     document = docx.Document()
     document.core_properties.created = _FIXED.replace(tzinfo=None)
@@ -182,7 +196,14 @@ def plan_docx() -> bytes:
         cells = table.add_row().cells
         for cell, text in zip(cells, row, strict=True):
             cell.text = text
-    document.add_paragraph("III. TỔ CHỨC THỰC HIỆN")
+    heading = document.add_paragraph()
+    heading.add_run().add_break(WD_BREAK.PAGE)
+    heading.add_run(PLAN_PAGE_2[0])
+    for line in PLAN_PAGE_2[1:]:
+        document.add_paragraph(line)
+    document.add_section(WD_SECTION.NEW_PAGE)
+    for line in PLAN_PAGE_3:
+        document.add_paragraph(line)
     out = io.BytesIO()
     document.save(out)
     return _fixed_zip_times(out.getvalue())

@@ -13,11 +13,14 @@ portal's servlet area, disallowed by robots.txt.
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import urlencode
+from dataclasses import replace
+from urllib.parse import parse_qs, quote, urlencode
 
 from deptnews.demo.render import Request, Response, SiteApp, page_index
 from deptnews.demo.sites import DemoArticle, DemoSite, Link
 
+GET_FILE = "/c/document_library/get_file"
+"""Liferay's download servlet: ``?uuid=<file entry uuid>&groupId=<site>``."""
 RELATED_COUNT = 5
 MAX_DELTA = 60
 
@@ -27,6 +30,8 @@ class LiferayApp(SiteApp):
 
     cms_headers = (("Liferay-Portal", "Liferay Portal Community Edition 6.2 CE GA6"),)
     robots_disallow = ("/admin/", "/user/", "/c/")
+    # The servlet area is closed to robots but for file downloads (longest match wins, RFC 9309).
+    robots_allow = (GET_FILE,)
 
     def __init__(self, site: DemoSite) -> None:
         super().__init__(site)
@@ -58,8 +63,26 @@ class LiferayApp(SiteApp):
         for page in site.pages:
             if page.path == path:
                 return self._simple(request, page.title, page.body_html)
+        if path == GET_FILE:
+            return self._get_file(request)
         if path == "/c/portal/login":
             return self._simple(request, "Đăng nhập", _LOGIN_FORM)
+        return None
+
+    def serves_by_path(self, path: str) -> bool:
+        return path != GET_FILE
+
+    def _get_file(self, request: Request) -> Response | None:
+        """The file whose uuid the query names, as a download named by ``Content-Disposition`` (the URL
+        says nothing of it); None (404) for an unknown uuid."""
+        uuid = request.param("uuid")
+        for article in self.site.articles:
+            for attachment in article.attachments:
+                path, _, query = attachment.path.partition("?")
+                if path == GET_FILE and uuid and parse_qs(query).get("uuid") == [uuid]:
+                    found = self.attachment(attachment, article)
+                    disposition = f"attachment; filename*=UTF-8''{quote(attachment.name)}"
+                    return replace(found, headers=(("Content-Disposition", disposition), *self.cms_headers))
         return None
 
     def not_found(self, request: Request) -> Response:

@@ -18,7 +18,7 @@ import jinja2
 
 from deptnews.demo.assets import pdf_document, png_image
 from deptnews.demo.documents import FILES
-from deptnews.demo.sites import DemoArticle, DemoSite
+from deptnews.demo.sites import Attachment, DemoArticle, DemoSite
 
 HTML = "text/html; charset=utf-8"
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
@@ -102,6 +102,7 @@ class SiteApp:
 
     cms_headers: tuple[tuple[str, str], ...] = ()
     robots_disallow: tuple[str, ...] = ("/admin/", "/user/")
+    robots_allow: tuple[str, ...] = ()
 
     def __init__(self, site: DemoSite) -> None:
         self.site = site
@@ -115,13 +116,25 @@ class SiteApp:
                 png = png_image(64, 36, (40, 90, 160))
                 assets[image] = Response(200, png, "image/png", article.modified)
             for attachment in article.attachments:
-                if attachment.file is not None:
-                    data, media_type = FILES[attachment.file]
-                    assets[attachment.path] = Response(200, data(), media_type, article.modified)
+                # Served by its path; a download servlet (Liferay's get_file) routes by its query itself.
+                path, _, query = attachment.path.partition("?")
+                if query and not self.serves_by_path(path):
                     continue
-                pdf = pdf_document(f"deptnews demo attachment: {attachment.name}")
-                assets[attachment.path] = Response(200, pdf, "application/pdf", article.modified)
+                assets[unquote(path)] = self.attachment(attachment, article)
         return assets
+
+    def serves_by_path(self, path: str) -> bool:
+        """Whether a file at ``path`` (with a query) is served by its path alone (Liferay's
+        ``/documents/…?version=1.0&t=…``), not routed by its query (a download servlet)."""
+        return True
+
+    def attachment(self, attachment: Attachment, article: DemoArticle) -> Response:
+        """An attachment's bytes: the generated file it names, else a tiny PDF of its own."""
+        if attachment.file is not None:
+            data, media_type = FILES[attachment.file]
+            return Response(200, data(), media_type, article.modified)
+        pdf = pdf_document(f"deptnews demo attachment: {attachment.name}")
+        return Response(200, pdf, "application/pdf", article.modified)
 
     def handle(self, target: str, base_url: str) -> Response:
         """Serve a GET for ``target`` (path + query) as seen at ``base_url``."""
@@ -141,6 +154,7 @@ class SiteApp:
     def robots_txt(self) -> str:
         """robots.txt: everything allowed except the CMS's private areas."""
         lines = ["# robots.txt of a deptnews demo site", "User-agent: *"]
+        lines += [f"Allow: {path}" for path in self.robots_allow]
         lines += [f"Disallow: {path}" for path in self.robots_disallow]
         return "\n".join(lines) + "\n"
 

@@ -44,7 +44,7 @@ from index.request import (
     Sort,
     parse_request,
 )
-from index.schema import LOCAL_TZ
+from index.schema import LOCAL_TZ, doc_number_key
 from index.whoosh.collect import PageCollector
 from index.whoosh.docsets import narrow, query_docs
 from index.whoosh.health import source_health
@@ -199,7 +199,11 @@ class SearchService:
         fingerprint = "*"
         if parsed is not None:
             main, highlights, fingerprint = parsed.query, parsed.highlights, parsed.fingerprint
-        filters: list[q.Query] = [q.Term(k, v) for k, v in sorted(request.filters.items()) if v]
+        filters: list[q.Query] = [
+            q.Term(k, doc_number_key(v) if k == "doc_number" else v)
+            for k, v in sorted(request.filters.items())
+            if v
+        ]
         base = q.And([main, *filters]) if filters else main
         dates: q.Query | None = None
         span: tuple[int, int] | None = None

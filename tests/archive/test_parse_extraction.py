@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 from bs4 import BeautifulSoup
 
-from archive.parse import classify, dom, listing
+from archive.parse import classify, listing, ltree
+from archive.parse import page as lpage
 from archive.parse.article import parse_capture
 from archive.parse.result import Article, NotArticle
 from archive.sources import Source
@@ -135,18 +136,14 @@ def test_a_wrapper_named_like_a_widget_that_holds_the_article_is_kept() -> None:
 
 
 def test_prose_run_counts_paragraphs_not_cut_by_links() -> None:
-    soup = BeautifulSoup(f"<div>{body()}</div><div>{teaser_box(5)}</div>", "lxml")
-    root = soup.body
+    root = ltree.parse(f"<div>{body()}</div><div>{teaser_box(5)}</div>")
     assert root is not None
-    sizes = dom.measure(root)
-    paragraphs, chars = classify.prose_run(root, sizes)
+    paragraphs, chars = classify.prose_run(root, lpage.measure(root))
     assert paragraphs == len(SENTENCES)
     assert chars == sum(len(s) for s in SENTENCES)
-    flat = BeautifulSoup(
-        "".join(f"<h3><a href='/x'>Tin {n}</a></h3><p>{SENTENCES[0]}</p>" for n in range(5)), "lxml"
-    )
-    assert flat.body is not None
-    assert classify.prose_run(flat.body, dom.measure(flat.body))[0] == 1
+    flat = ltree.parse("".join(f"<h3><a href='/x'>Tin {n}</a></h3><p>{SENTENCES[0]}</p>" for n in range(5)))
+    assert flat is not None
+    assert classify.prose_run(flat, lpage.measure(flat))[0] == 1
 
 
 def test_category_and_tag_links_make_no_teasers() -> None:

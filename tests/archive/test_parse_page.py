@@ -17,6 +17,7 @@ from archive.parse import (
     guard,
     jsonld,
     layouts,
+    lblock,
     ltree,
     page,
     title_candidates,
@@ -108,13 +109,43 @@ def test_boilerplate_removal_leaves_the_same_page(path: Path) -> None:
     soup, tree = _trees(path)
     drop = (*layouts.DRUPAL.drop, *layouts.SHAREPOINT.drop, *layouts.JOOMLA.drop)
     dom.drop_boilerplate(soup, drop)
-    page.drop_boilerplate(tree, drop, ltree.Keys(tree))
+    sizes = page.drop_boilerplate(tree, drop, ltree.Keys(tree))
+    fresh = page.measure(tree)  # what it returns is the measure of what is left
+    assert {el: sizes[el] for el in fresh} == fresh
     left = BeautifulSoup(ltree.serialize(tree), "lxml")
     assert [t.name for t in left.find_all(True)] == [t.name for t in soup.find_all(True)]
     # Whitespace may be one string or two where an element was removed; BeautifulSoup collapses it.
     assert left.get_text(" ").split() == soup.get_text(" ").split()
     assert dom.measure(left)[id(left)] == dom.measure(soup)[id(soup)]
     assert _texts(left) == _texts(soup)
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.stem)
+def test_the_article_part_is_handed_to_beautifulsoup_as_it_is_on_lxml(path: Path) -> None:
+    _, tree = _trees(path)
+    keys = ltree.Keys(tree)
+    layout = page.detect(tree, "http://example.vn/tin/1", keys)
+    page.drop_boilerplate(tree, layout.drop, keys)
+    located = lblock.locate(tree, layout, None, keys, lblock.measure(tree))
+    if located is None:
+        return
+    block = located[0]
+    article = lblock.article_root(tree, block, layout, keys)
+    expected = [
+        [el.tag for el in part.iter() if ltree.is_element(el)] + ltree.text(part, " ").split()
+        for part in (block, block.getparent(), article)
+        if part is not None
+    ]
+    soup, container, found = lblock.soup_of(tree, block, article)
+    assert container.find_parent("[document]") is soup
+    parts = [container, container.parent, found]
+    assert [
+        [t.name for t in [part, *part.find_all(True)]] + part.get_text(" ").split()
+        for part in parts
+        if isinstance(part, Tag)
+    ] == expected
+    assert not soup.find_all(attrs={"data-deptnews-container": True})
+    assert not soup.find_all(attrs={"data-deptnews-article": True})
 
 
 def _texts(soup: BeautifulSoup) -> list[str]:
@@ -145,3 +176,33 @@ def test_a_page_deeper_than_libxml2_builds_keeps_its_text() -> None:
     tree = ltree.parse(deep)
     assert "đoạn văn ở rất sâu" in ltree.text(tree)
     assert max(len(list(el.iterancestors())) for el in tree.iter()) < guard.MAX_DEPTH
+
+
+def test_keys_skip_only_selectors_that_cannot_match() -> None:
+    tree = ltree.parse(
+        '<div class="Menu-top" id="ctl00_x"><a href="/WPS/portal/x" itemprop="url">x</a></div>'
+        '<span class="date"></span>'
+    )
+    assert tree is not None
+    may = ltree.Keys(tree).may_match
+    # Every compound's class, id, attribute and value must be on the page; values compare case-folded.
+    matching = ["[class*=menu] a", "a[href*='/wps/portal']", "[itemprop]", "div > a", "*", ":not(.x)"]
+    matching += ["a[href$='.PDF' i]", ".Menu-top a, .x", ".date ~ a", "#ctl00_x a[itemprop=url]"]
+    assert [s for s in matching if not may(s)] == []
+    hopeless = ["[itemprop=datePublished]", ".fa-tags ~ a", "[data-x]", ".Menu-top .x", "#ctl00_y a"]
+    hopeless += ["[class^=af_], .x"]
+    assert [s for s in hopeless if may(s)] == []
+
+
+def test_markup_carrying_the_marker_attributes_is_not_taken_for_the_block() -> None:
+    tree = ltree.parse(
+        '<body><div class="gp"><div data-deptnews-container="x" data-deptnews-article><p>Tin khác</p></div>'
+        '<article><div id="c"><p>Nội dung bài viết.</p></div></article></div></body>'
+    )
+    assert tree is not None
+    block = next(el for el in tree.iter("div") if el.get("id") == "c")
+    soup, container, found = lblock.soup_of(tree, block, next(tree.iter("article")))
+    assert soup.find(class_="gp") is not None  # the marked decoys are in the part handed on
+    assert container.get("id") == "c"
+    assert found is not None
+    assert found.name == "article"

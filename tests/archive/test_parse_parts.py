@@ -6,11 +6,16 @@ from datetime import UTC, datetime
 
 import pytest
 from bs4 import BeautifulSoup
+from lxml import etree
 
-from archive.parse import classify, dom, fields, layouts, media, titles, when
+from archive.parse import classify, dom, fields, laround, layouts, lblock, ltree, media, titles, when
+from archive.parse import page as lpage
 from archive.parse.byline import author_from_element, split_byline
 from archive.parse.dates import VN_TZ
+from archive.parse.ltree import Element, Keys
 from archive.parse.select import select_all, select_first, select_grouped
+from archive.parse.text import clean_text
+from archive.parse.title_candidates import SectionLabels
 from archive.sources import Selectors, Source
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=VN_TZ)
@@ -27,6 +32,17 @@ SOURCE = Source(
 
 def soup(markup: str) -> BeautifulSoup:
     return BeautifulSoup(markup, "lxml")
+
+
+def tree(markup: str) -> Element:
+    """The page's lxml tree, as the parser reads it after boilerplate removal."""
+    root = ltree.parse(markup)
+    assert root is not None
+    return root
+
+
+def by_id(root: Element, value: str) -> Element:
+    return next(el for el in root.iter() if el.get("id") == value)
 
 
 @pytest.mark.parametrize(
@@ -107,15 +123,17 @@ def test_cut_headings_are_completed_but_not_with_the_site_name() -> None:
 
 
 def test_a_heading_is_found_from_the_content_block() -> None:
-    page = soup(
+    page = tree(
         '<td><span class="NewsTitle">Hội nghị xúc tiến thương mại năm 2024</span>'
         '<div id="c"><p>' + "Nội dung bài viết. " * 10 + "</p></div></td>"
     )
-    found = titles.near_content(page.find(id="c"), titles.SiteNames([]))  # type: ignore[arg-type]
+    found = laround.near_content(page, by_id(page, "c"), titles.SiteNames([]), None, SectionLabels([]))
     assert found is not None
     assert found[0] == "Hội nghị xúc tiến thương mại năm 2024"
-    signature_only = soup('<div id="c"><p>' + "Nội dung. " * 20 + "</p><p><b>Nguyễn Văn An</b></p></div>")
-    assert titles.near_content(signature_only.find(id="c"), titles.SiteNames([])) is None  # type: ignore[arg-type]
+    signature_only = tree('<div id="c"><p>' + "Nội dung. " * 20 + "</p><p><b>Nguyễn Văn An</b></p></div>")
+    container = by_id(signature_only, "c")
+    none = SectionLabels([])
+    assert laround.near_content(signature_only, container, titles.SiteNames([]), None, none) is None
 
 
 @pytest.mark.parametrize(
@@ -148,20 +166,20 @@ def test_datelines_and_date_lines() -> None:
 
 
 def test_the_date_nearest_the_article_wins_and_the_top_bar_today_loses() -> None:
-    page = soup(
+    page = tree(
         '<div id="top"><div class="bar"><div class="x">'
         '<span class="date">Thứ Tư, 01/05/2024</span></div></div></div>'
         '<div class="col"><div class="news"><span class="post-date">28/04/2024 09:15</span>'
         '<div id="c"><p>Nội dung</p></div></div><ul><li><span class="date">20/04/2024</span></li></ul></div>'
     )
-    found = when.visible(page, page.find(id="c"), (), NOW)  # type: ignore[arg-type]
+    found = laround.visible(page, by_id(page, "c"), (), NOW, Keys(page))
     assert found is not None
     assert found[0] == (datetime(2024, 4, 28, 9, 15, tzinfo=VN_TZ), "text")
-    only_today = soup(
+    only_today = tree(
         '<div id="top"><div class="a"><div class="b"><div class="c"><span class="date">01/05/2024</span>'
         '</div></div></div></div><div class="k"><div class="l"><div id="c"><p>x</p></div></div></div>'
     )
-    assert when.visible(only_today, only_today.find(id="c"), (), NOW) is None  # type: ignore[arg-type]
+    assert laround.visible(only_today, by_id(only_today, "c"), (), NOW, Keys(only_today)) is None
 
 
 def test_structured_dates_prefer_json_ld_then_meta() -> None:
@@ -280,27 +298,28 @@ def test_category_tags_numbers_language() -> None:
 
 
 def test_not_article_classifiers() -> None:
-    error = soup("<body><h1>Lỗi</h1><p>Trang bạn yêu cầu không tồn tại.</p></body>")
-    assert classify.error_page("Thông báo", error.body)  # type: ignore[arg-type]
-    assert classify.error_page("Lỗi 404", soup("<body><p>x</p></body>").body)  # type: ignore[arg-type]
-    assert classify.error_page("Trang bạn yêu cầu không tồn tại", soup("<body></body>").body)  # type: ignore[arg-type]
-    short = soup("<body><p>Người dân mất giấy tờ cần làm thủ tục cấp lại theo quy định.</p></body>")
+    def text(markup: str) -> str:
+        return clean_text(soup(markup).get_text(" "))
+
+    error = text("<body><h1>Lỗi</h1><p>Trang bạn yêu cầu không tồn tại.</p></body>")
+    assert classify.error_page("Thông báo", error)
+    assert classify.error_page("Lỗi 404", text("<body><p>x</p></body>"))
+    assert classify.error_page("Trang bạn yêu cầu không tồn tại", text("<body></body>"))
+    short = text("<body><p>Người dân mất giấy tờ cần làm thủ tục cấp lại theo quy định.</p></body>")
     headline = "Do mẹ tôi mất đột ngột nên mọi giấy tờ giờ không tìm thấy đâu"
-    assert classify.error_page(headline, short.body) is None  # type: ignore[arg-type]
-    long = soup("<body><p>" + "Bài viết phân tích vì sao hồ sơ không tồn tại. " * 50 + "</p></body>")
-    assert classify.error_page("Hồ sơ không tồn tại", long.body) is None  # type: ignore[arg-type]
-    contact = soup("<body><p>Địa chỉ: 1 Hùng Vương</p><p>Điện thoại: 0205</p></body>")
-    assert classify.contact_page("Liên hệ", contact.body, form=False)  # type: ignore[arg-type]
-    assert (
-        classify.contact_page("Liên hệ công tác giữa hai tỉnh được tăng cường mạnh mẽ", contact.body, True)
-        is None
-    )  # type: ignore[arg-type]
+    assert classify.error_page(headline, short) is None
+    long = text("<body><p>" + "Bài viết phân tích vì sao hồ sơ không tồn tại. " * 50 + "</p></body>")
+    assert classify.error_page("Hồ sơ không tồn tại", long) is None
+    contact = text("<body><p>Địa chỉ: 1 Hùng Vương</p><p>Điện thoại: 0205</p></body>")
+    assert classify.contact_page("Liên hệ", contact, form=False)
+    long_title = "Liên hệ công tác giữa hai tỉnh được tăng cường mạnh mẽ"
+    assert classify.contact_page(long_title, contact, True) is None
     assert classify.has_form(soup('<form><input type="hidden"><input type="text"></form>'))
     assert not classify.has_form(soup('<form><input type="hidden" name="__VIEWSTATE"></form>'))
 
 
 def test_boilerplate_and_density() -> None:
-    page = soup(
+    markup = (
         '<body><div class="menu"><a href="/">Trang chủ</a></div>'
         '<div class="content-sidebar-wrap"><div id="c">'
         + "<p>"
@@ -317,12 +336,17 @@ def test_boilerplate_and_density() -> None:
         + "</p></div>"
         + '<form><input type="text"></form></body>'
     )
+    page = soup(markup)
     dom.drop_boilerplate(page.body)  # type: ignore[arg-type]
     assert page.find(class_="menu") is None
     assert page.find(class_="comments") is None
     assert page.form is None
     assert page.find(class_="content-sidebar-wrap") is not None  # misnamed wrapper of the article
-    assert dom.density_container(page.body).get("class") == ["content-sidebar-wrap"]  # type: ignore[union-attr]
+    on_lxml = tree(markup)
+    lpage.drop_boilerplate(on_lxml)
+    found = lblock.density_container(on_lxml, lpage.measure(on_lxml))
+    assert found is not None
+    assert found.get("class") == "content-sidebar-wrap"
     assert dom.block_texts(soup("<div>a<br>b<p>c</p>d</div>").div) == ["a", "b", "c", "d"]  # type: ignore[arg-type]
 
 
@@ -359,14 +383,43 @@ def test_the_index_selects_exactly_what_soupsieve_selects() -> None:
 
 
 def test_a_date_inside_a_sentence_stays_in_the_body() -> None:
-    from archive.parse import tidy
-
-    page = soup(
+    page = tree(
         '<div id="c"><p>Ngày <span class="date">12/3/2024</span>, Sở tổ chức hội nghị.</p>'
         '<p><span class="date">13/03/2024 08:00</span></p></div>'
     )
+    container = by_id(page, "c")
+    spans = [el for el in page.iter("span") if el.get("class") == "date"]
+    laround.drop_inside(container, spans[0])
+    laround.drop_inside(container, spans[1])
+    left = soup(etree.tostring(container, method="html", encoding="unicode")).div
+    assert left is not None
+    assert dom.block_texts(left) == ["Ngày 12/3/2024, Sở tổ chức hội nghị."]
+
+
+def test_cms_document_links_are_attachments_and_leave_the_body() -> None:
+    from archive.parse import tidy
+
+    liferay = "/documents/10181/20503/K%E1%BA%BF+ho%E1%BA%A1ch+89.docx/3f2b9c1e-7d4a-4c8e-9b1f-5a6d7e8f9012"
+    get_file = "/c/document_library/get_file?uuid=8d0c7a55-1b2e-4f3a-a6c4-0e9d8b7a6c5f&amp;groupId=10181"
+    page = soup(
+        '<div id="c"><p>Sở ban hành kế hoạch.</p>'
+        f'<p><a href="{liferay}?version=1.0&amp;t=1736899200000">Kế hoạch số 89/KH-SKHCN</a></p>'
+        f'<p><a href="{get_file}">Tải về</a></p>'
+        '<p><a href="/index.php?nv=laws&amp;op=detail/qd-12&amp;download=1&amp;id=0">'
+        "Tải về 1: QD-12.pdf</a></p>"
+        '<p><a href="/_layouts/15/download.aspx?SourceUrl=/Documents/KH%2012.docx">Kế hoạch 12</a></p>'
+        '<p><a href="/wp-content/uploads/2024/05/danh-sach.xlsx">Danh sách</a></p></div>'
+    )
     container = page.find(id="c")
-    spans = page.find_all(class_="date")
-    tidy.drop_inside(container, spans[0])  # type: ignore[arg-type]
-    tidy.drop_inside(container, spans[1])  # type: ignore[arg-type]
-    assert dom.block_texts(container) == ["Ngày 12/3/2024, Sở tổ chức hội nghị."]  # type: ignore[arg-type]
+    found = media.attachments(container, "http://a.vn/tin/1")  # type: ignore[arg-type]
+    assert [(a.title, a.type) for a in found] == [
+        ("Kế hoạch số 89/KH-SKHCN", "docx"),
+        (None, None),  # the URL and the link say nothing: the archived file will (deptnews extract)
+        ("QD-12.pdf", "pdf"),
+        ("Kế hoạch 12", "docx"),
+        ("Danh sách", "xlsx"),
+    ]
+    assert found[0].url.endswith("3f2b9c1e-7d4a-4c8e-9b1f-5a6d7e8f9012?version=1.0&t=1736899200000")
+    assert found[1].url == "http://a.vn" + get_file.replace("&amp;", "&")
+    tidy.drop_attachment_blocks(container, "http://a.vn/tin/1")  # type: ignore[arg-type]
+    assert dom.block_texts(container) == ["Sở ban hành kế hoạch."]  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from bs4 import BeautifulSoup
 
-from archive.parse import dom, fields, media, when
+from archive.parse import dom, fields, laround, ltree, media, when
 from archive.parse.article import parse_capture
 from archive.parse.dates import VN_TZ
 from archive.parse.result import Article, NotArticle
@@ -100,7 +100,10 @@ def test_an_articles_own_footer_is_kept_and_the_pages_footer_goes() -> None:
     dom.drop_boilerplate(page)
     assert page.find(class_="entry-footer") is not None
     assert page.find(id="colophon") is None
-    dated = when.visible(page, page.find(class_="entry-content"), (), NOW)  # type: ignore[arg-type]
+    tree = ltree.parse(str(page))
+    assert tree is not None
+    content = next(el for el in tree.iter("div") if el.get("class") == "entry-content")
+    dated = laround.visible(tree, content, (), NOW, ltree.Keys(tree))
     assert dated is not None
     assert dated[0][0] == datetime(2024, 3, 12, 8, 40, 17, tzinfo=VN_TZ)
 

@@ -142,7 +142,7 @@ def test_recursion_twice_and_bugs_become_parser_errors(monkeypatch: pytest.Monke
     def recurse(*args: object, **kwargs: object) -> None:
         raise RecursionError("simulated")
 
-    monkeypatch.setattr(article_module.dom, "locate", recurse)
+    monkeypatch.setattr(article_module.lblock, "locate", recurse)
     result = parse(page(PARAGRAPH))
     assert isinstance(result, NotArticle)
     assert (result.reason, result.detail) == ("parser-error", "the page is nested too deeply to parse")
@@ -150,7 +150,7 @@ def test_recursion_twice_and_bugs_become_parser_errors(monkeypatch: pytest.Monke
     def bug(*args: object, **kwargs: object) -> None:
         raise KeyError("oops")
 
-    monkeypatch.setattr(article_module.dom, "locate", bug)
+    monkeypatch.setattr(article_module.lblock, "locate", bug)
     result = parse(page(PARAGRAPH))
     assert isinstance(result, NotArticle)
     assert result.reason == "parser-error"

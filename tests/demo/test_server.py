@@ -402,17 +402,22 @@ def test_every_page_is_utf8_nfc(site: DemoSite, web: DemoWeb, client: httpx.Clie
 
 def test_attachments_and_images(web: DemoWeb, client: httpx.Client) -> None:
     site = get_site("stttt")
-    attached = [(a, x) for a in site.articles for x in a.attachments]
-    assert {x.file for _, x in attached} == set(FILES)  # every generated file is attached somewhere
-    for article, attachment in attached:
-        page = client.get(web.url("stttt", article.path)).text
-        assert attachment.path.startswith("/sites/default/files/")
-        assert f'href="{attachment.path}"' in page
-        served = client.get(web.url("stttt", attachment.path))
+    attached = [(s.id, a, x) for s in (site, get_site("skhcn")) for a in s.articles for x in a.attachments]
+    assert {x.file for _, _, x in attached} == set(FILES)  # every generated file is attached somewhere
+    for site_id, article, attachment in attached:
+        page = client.get(web.url(site_id, article.path)).text
+        if site_id == "stttt":  # Drupal's public files
+            assert attachment.path.startswith("/sites/default/files/")
+        else:  # Liferay's document library and its download servlet
+            assert attachment.path.startswith(("/documents/10181/", "/c/document_library/get_file?uuid="))
+        assert f'href="{attachment.path.replace("&", "&amp;")}"' in page
+        served = client.get(web.url(site_id, attachment.path))
         assert served.status_code == 200
         assert attachment.file is not None
         data, media_type = FILES[attachment.file]
         assert (served.headers["content-type"], served.content) == (media_type, data())
+        if "get_file" in attachment.path:  # the URL says nothing: the response names the file
+            assert served.headers["content-disposition"].startswith("attachment; filename*=UTF-8''")
     # The tiny placeholder PDF other demo attachments get is a valid PDF: its xref offsets are right.
     pdf = httpx.Response(200, content=pdf_document("deptnews demo attachment"))
     assert pdf.content.startswith(b"%PDF-1.4")

@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from archive.sources import Source
+from archive.urls import canonicalize_url
 from scrapers.discover import (
     article_links,
     infer_next_page,
@@ -247,3 +248,50 @@ def test_text_that_declares_an_encoding_is_parsed() -> None:
     )
     links = listing_links(xhtml, BASE + "/tin-tuc", _source(article_pattern=r"\.html$"))
     assert links.articles == [BASE + "/tin-tuc/b-9.html"]
+
+
+# Document links as CMSs publish them (archive/fileurls.py): the file's name anywhere in the URL, or a
+# download handler whose response's Content-Type then decides.
+CMS_FILE_LINKS = [
+    # Liferay document library: the extension inside the path, a version and a timestamp after it.
+    "/documents/10181/20503/K%E1%BA%BF+ho%E1%BA%A1ch+89-KH-SKHCN.docx/3f2b9c1e-7d4a-4c8e-9b1f-5a6d7e8f9012",
+    "/documents/10181/0/QD+1234+UBND.pdf/6c1e2f3a-0b1c-4d2e-8f3a-9b8c7d6e5f40?version=1.0&t=1710000000000",
+    "/documents/10181/20503/Quyet+dinh+so+12/6c1e2f3a-0b1c-4d2e-8f3a-9b8c7d6e5f40",  # a title, no extension
+    "/documents/d/guest/ke-hoach-so-89",  # Liferay 7.4 friendly URL
+    "/c/document_library/get_file?uuid=8d0c7a55-1b2e-4f3a-a6c4-0e9d8b7a6c5f&groupId=10181",
+    # NukeViet
+    "/uploads/news/2024_05/qd-123-ubnd.pdf",
+    "/index.php?language=vi&nv=laws&op=detail/quyet-dinh-12&download=1&id=0",
+    "/vi/news/thong-bao/lich-tiep-cong-dan-123.html?download=1&id=0",
+    # WordPress
+    "/wp-content/uploads/2024/05/danh-sach.xlsx",
+    # SharePoint
+    "/Documents/Van%20ban/KH%2012.docx",
+    "/_layouts/15/download.aspx?SourceUrl=/Documents/Van%20ban/KH%2012.docx",
+    "/sites/stttt/_layouts/download.aspx?SourceUrl=%2Fsites%2Fstttt%2FDocuments%2Fx",
+    # download scripts
+    "/DownloadFile.aspx?file=bieu-mau.xlsx&id=5",
+]
+NOT_FILES = [
+    "/web/skhcn/tin-tuc/-/asset_publisher/Ab1/content/hoi-nghi",
+    "/documents/10181/huong-dan",  # not the library's /<groupId>/<folderId>/<title> shape
+    "/tin-tuc/bao-cao-tong-ket-258090",
+    "/tin-tuc?page=2",
+    "/files/anh.jpg",
+    "/index.php?language=vi&nv=news&op=thong-bao",
+]
+
+
+@pytest.mark.parametrize("path", CMS_FILE_LINKS)
+def test_cms_document_links_are_attachments(path: str) -> None:
+    assert is_attachment_url(BASE + path)
+    html = f'<html><body><p><a href="{path}">Tải về</a></p></body></html>'
+    # The link as the crawler keeps it: canonical (the query re-encoded), still a file link.
+    found = article_links(html, BASE + "/tin-tuc/a-1.html").attachments
+    assert found == [canonicalize_url(BASE + path)]
+    assert is_attachment_url(found[0])
+
+
+@pytest.mark.parametrize("path", NOT_FILES)
+def test_pages_are_not_attachments(path: str) -> None:
+    assert not is_attachment_url(BASE + path)

@@ -244,3 +244,20 @@ def test_a_robots_txt_over_2_mib_is_cut_and_obeyed(tmp_path: Path, caplog: pytes
     assert row.status == 200
     assert row.warc_file is None
     assert robots_url not in stored(tmp_path)  # half a response is no capture
+
+
+def test_an_endless_pager_stops_soon_after_its_last_real_page(tmp_path: Path) -> None:
+    """Past its last page the trap's listing repeats that page, with "Trang sau" still there: paging stops
+    after ``stop_after_empty_pages`` such pages, far below ``max_pages``, with every real article archived
+    and nothing left pending for the next run to walk again."""
+    settings = FAST.model_copy(update={"stop_after_empty_pages": 3})
+    with TrapSite(real_pages=3, heavy_attachments=0) as site:
+        toml = site.source_toml(listings=[f"{site.url}/tin-tuc"], max_pages=200)
+        report = crawl_all(tmp_path, toml, settings)["trap"]
+        pages = sorted(p for p in site.hits if p == "/tin-tuc" or p.startswith("/tin-tuc?"))
+        articles = {site.url + p for p in site.listing_articles()}
+    assert len(pages) == site.real_pages + settings.stop_after_empty_pages, pages
+    assert report.listing_pages == len(pages)
+    assert articles <= set(stored(tmp_path))
+    with CrawlState(tmp_path / "state.sqlite") as state:
+        assert state.count_pending("trap", "listing") == 0

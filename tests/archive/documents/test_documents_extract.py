@@ -41,12 +41,13 @@ def test_a_scanned_pdf_is_read_by_ocr_with_its_confidence() -> None:
 
 def test_a_docx_gives_its_paragraphs_and_table_rows_in_order() -> None:
     found = extract(demo.plan_docx())
-    assert (found.kind, found.method, found.page_count) == ("docx", "office", 1)
+    assert (found.kind, found.method, found.page_count) == ("docx", "office", 3)
     lines = found.pages[0].text.splitlines()
     assert lines[:2] == ["KẾ HOẠCH", f"Số: {demo.PLAN_NUMBER}"]
-    assert lines.index("III. TỔ CHỨC THỰC HIỆN") > lines.index(
-        "1 Nhân giống hồi Lạng Sơn chất lượng cao Viện Nông nghiệp Quý II"
+    assert lines.index("1 Nhân giống hồi Lạng Sơn chất lượng cao Viện Nông nghiệp Quý II") > lines.index(
+        "II. NỘI DUNG"
     )
+    assert found.pages[1].text.splitlines()[0] == "III. TỔ CHỨC THỰC HIỆN"  # after the page break
 
 
 def test_an_xlsx_gives_one_page_per_sheet_with_its_name() -> None:

@@ -93,3 +93,18 @@ def test_hostile_files_fail_with_their_reason_and_nothing_else_is_lost(tmp_path:
         state = ledger.attachment_text("http://demo.vn/files/khoa.pdf")
     assert state is not None
     assert state[1] == MAX_ATTEMPTS
+
+
+def test_a_file_name_for_the_extractor_from_the_response_or_the_link() -> None:
+    from archive.documents.run import _name, _served_name
+    from archive.model import Attachment
+
+    liferay = Attachment(url="http://h/documents/1/2/K%E1%BA%BF+ho%E1%BA%A1ch.docx/3f2b9c1e?version=1.0")
+    assert _name(liferay) == "Kế hoạch.docx"
+    servlet = Attachment(url="http://h/c/document_library/get_file?uuid=1&groupId=2", title="Danh sách")
+    assert _name(servlet) == "Danh sách"
+    headers = [("Content-Disposition", "attachment; filename*=UTF-8''Danh%20s%C3%A1ch.xlsx")]
+    assert _served_name(headers, "x") == "Danh sách.xlsx"
+    assert _served_name([("content-disposition", 'attachment; filename="..\\\\a\\\\b.pdf"')], "x") == "b.pdf"
+    assert _served_name([("Content-Disposition", "inline")], "fallback") == "fallback"
+    assert _served_name([], "fallback") == "fallback"
