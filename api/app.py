@@ -79,7 +79,9 @@ def create_app(
         middleware.append(
             Middleware(RateLimitMiddleware, rate=settings.rate_limit, burst=settings.rate_burst)
         )
-    middleware.append(Middleware(GZipMiddleware, minimum_size=1024))
+    # Level 1 (as nginx's default): a 15 KB search response compresses in ~0.1 ms instead of ~0.35 ms
+    # at Starlette's default 9, for 12 % more bytes.
+    middleware.append(Middleware(GZipMiddleware, minimum_size=1024, compresslevel=1))
     app = Starlette(
         routes=all_routes(),
         middleware=middleware,

@@ -8,12 +8,15 @@ resolved against the request's URL) describes the type from it.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+
+from index.errors import IndexUnavailable
 
 PROBLEM_TYPE = "application/problem+json"
 SECURITY_HEADERS = {
@@ -23,6 +26,8 @@ SECURITY_HEADERS = {
 """What every response carries unless it sets the header itself (see
 :class:`api.middleware.SecurityHeadersMiddleware`): no type sniffing, and as content nothing to load,
 run or frame. Problem documents carry them themselves: a 500 is answered outside the middleware."""
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -183,8 +188,12 @@ async def handle_http(request: Request, exc: Exception) -> Response:
 
 
 async def handle_unavailable(request: Request, exc: Exception) -> Response:
-    """The index's servers cannot answer now (PostgreSQL down, no node can serve): 503, try again."""
-    response = problem_response(503, "not-ready", "Not ready", str(exc))
+    """The index's servers cannot answer now (PostgreSQL down, no node can serve): 503, try again. The
+    client is told which node failed, never how: the driver's message names internal hosts and ports,
+    so it goes to the server log only."""
+    _log.warning("index unavailable: %s", exc)
+    public = exc.public if isinstance(exc, IndexUnavailable) else "the index cannot answer now"
+    response = problem_response(503, "not-ready", "Not ready", f"{public}; try again shortly.")
     response.headers["Retry-After"] = "5"
     return response
 

@@ -2,17 +2,28 @@
 
     .venv/bin/python bench/api.py                      # 100,000 generated records, 16 clients
     .venv/bin/python bench/api.py --records 5000 --requests 400
+    .venv/bin/python bench/api.py --home H --workers 1 --mix 40 --no-endpoints   # issue 17's comparison
+    .venv/bin/python bench/api.py --corpus news.txt --lines-per-doc 5 --records 200 --mix 10  # real text
 
-Builds (or reuses, with ``--home``) a data home of generated Vietnamese-like records and its index,
+Builds (or reuses, with ``--home``) a data home of generated Vietnamese-like records (or of the documents
+of ``--corpus``, read as bench/search.py reads it) and its index,
 starts ``deptnews serve`` as a real server on 127.0.0.1, and drives each endpoint with ``--concurrency``
 clients for ``--requests`` requests. ``/healthz`` is measured in the same run as the baseline: the
-ratio column says how much each endpoint costs over the bare framework. Run by hand, never in tests.
+ratio column says how much each endpoint costs over the bare framework.
+
+``--mix N``: also time the query mix of bench/search.py (``N`` queries per kind, drawn from the same
+generated documents) one request at a time, through the API and in this process on the same index
+(a long-lived ``SearchService``, as bench/search.py times it), each query through both in turn
+after a warm-up pass: what a
+search costs over the search itself (issue 17: API p50 <= 1.5x in-process p50 and <= 10 ms, p95 <= 25 ms
+at 100k, one worker). Run by hand, never in tests.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import socket
 import statistics
@@ -20,19 +31,25 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from search_corpus import read_corpus, write_from_file  # noqa: E402
+from search_queries import KINDS, BenchQuery, make_queries  # noqa: E402
 
 from archive.home import DataHome  # noqa: E402
 from archive.model import CaptureRef, Content, Record, Version  # noqa: E402
 from archive.store import RecordStore  # noqa: E402
 from index.corpus import CorpusDoc, generate  # noqa: E402
+from index.whoosh.service import SearchRequest, SearchService  # noqa: E402
 from index.whoosh.store import IndexWriter  # noqa: E402
 
 
@@ -82,11 +99,26 @@ def record_from(doc: CorpusDoc) -> Record:
     )
 
 
-def build(home: DataHome, n: int) -> None:
+def documents(n: int, corpus: Path | None, lines_per_doc: int) -> Iterator[CorpusDoc]:
+    """``n`` generated documents, or the first ``n`` of ``corpus`` (JSON lines or plain text, read as
+    bench/search.py reads it)."""
+    if corpus is None:
+        yield from generate(n, body_syllables=400)
+        return
+    with tempfile.TemporaryDirectory() as scratch:
+        converted = Path(scratch) / "corpus.jsonl"
+        write_from_file(corpus, converted, n, seed=0, lines_per_doc=lines_per_doc)
+        for doc in read_corpus(converted):
+            yield CorpusDoc(**(doc | {"lead": doc.get("lead") or "", "author": doc.get("author") or ""}))
+
+
+def build(home: DataHome, docs: Iterable[CorpusDoc]) -> None:
     store = RecordStore(home.records_dir)
     started = time.perf_counter()
-    for doc in generate(n, body_syllables=400):
+    n = 0
+    for doc in docs:
         store.put(record_from(doc))
+        n += 1
     print(f"wrote {n} records in {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
     IndexWriter(home.index_dir).rebuild(iter(store), procs=2)
@@ -136,6 +168,110 @@ async def drive(
     return requests / elapsed, latencies, errors
 
 
+def mix_url(query: BenchQuery) -> str:
+    params = {"q": query.text}
+    if query.facets:
+        params["facets"] = ",".join(query.facets)
+    if query.date_from and query.date_to:
+        params |= {"date_from": query.date_from.isoformat(), "date_to": query.date_to.isoformat()}
+    if query.newest:
+        params["sort"] = "newest"
+    return "/api/v1/search?" + urlencode(params)
+
+
+def mix_request(query: BenchQuery) -> SearchRequest:
+    return SearchRequest(
+        q=query.text,
+        facets=query.facets,
+        date_from=query.date_from,
+        date_to=query.date_to,
+        sort="newest" if query.newest else None,
+    )
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def process_tree(root: int) -> list[int]:
+    """Process ``root`` and its descendants (Linux /proc)."""
+    parents = {
+        int(entry.name): int(fields[1])
+        for entry in Path("/proc").iterdir()
+        if entry.name.isdigit() and (fields := _stat(int(entry.name))) is not None
+    }
+    found, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        found.append(pid)
+        stack.extend(child for child, parent in parents.items() if parent == pid)
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system) of these processes so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    return sum((int(f[11]) + int(f[12])) / tick for pid in pids if (f := _stat(pid)) is not None)
+
+
+def run_mix(base: str, home: DataHome, docs: Iterable[CorpusDoc], per_kind: int, server: int) -> None:
+    """Time the query mix through the API (the server is process ``server``) and in process, one query
+    at a time, each query through both in turn so that both see the same load on a shared machine (see
+    the docstring). Besides latency, the CPU time spent per query: the server's (from /proc) and this
+    process's in the search, which other work on the machine disturbs less than latency."""
+    sample = ({"title": d.title, "body": d.body} for d in itertools.islice(docs, 20_000))
+    queries = make_queries(sample, per_kind, seed=1, words="tokens")
+    service = SearchService(home.index_dir, lambda rid: None)
+    times: dict[str, dict[str, list[float]]] = {"api": {}, "in-process": {}}
+    cpu = {"api": 0.0, "in-process": 0.0}
+    pids = process_tree(server)
+    with httpx.Client(base_url=base, timeout=60) as client:
+        modes = (
+            ("api", lambda qy: client.get(mix_url(qy)).raise_for_status(), lambda: cpu_seconds(pids)),
+            ("in-process", lambda qy: service.search(mix_request(qy)), time.process_time),
+        )
+        for _, run, _ in modes:
+            for query in queries:  # warm-up: posting cache, columns, the text store
+                run(query)
+        for i, query in enumerate(queries):
+            for label, run, clock in modes if i % 2 else modes[::-1]:
+                cpu_started = clock()
+                started = time.perf_counter()
+                run(query)
+                times[label].setdefault(query.kind, []).append((time.perf_counter() - started) * 1000)
+                cpu[label] += clock() - cpu_started
+        cpu = {label: seconds * 1000 / len(queries) for label, seconds in cpu.items()}
+    service.close()
+    print(f"\nquery mix ({per_kind} per kind, tokens), one request at a time, ms")
+    print(f"{'kind':16} {'api p50':>8} {'p95':>8} {'in-proc p50':>12} {'p95':>8} {'p50 ratio':>10}")
+    for kind in [*KINDS, "all"]:
+        api = times["api"][kind] if kind != "all" else [t for v in times["api"].values() for t in v]
+        own = (
+            times["in-process"][kind]
+            if kind != "all"
+            else [t for v in times["in-process"].values() for t in v]
+        )
+        a50, o50 = percentile(api, 50), percentile(own, 50)
+        print(
+            f"{kind:16} {a50:8.1f} {percentile(api, 95):8.1f} {o50:12.1f} {percentile(own, 95):8.1f} "
+            f"{a50 / o50:10.2f}"
+        )
+    api_all = [t for v in times["api"].values() for t in v]
+    own_all = [t for v in times["in-process"].values() for t in v]
+    a50, a95, o50 = percentile(api_all, 50), percentile(api_all, 95), percentile(own_all, 50)
+    print(
+        f"CPU time per query, mean: API server {cpu['api']:.1f} ms, in process {cpu['in-process']:.1f} ms "
+        f"(ratio {cpu['api'] / cpu['in-process']:.2f}; /proc counts 10 ms ticks: a mean over many)"
+    )
+    print("targets (issue 17, at 100k, one worker):")
+    print(f"  API p50 <= 1.5x in-process p50:  {a50 / o50:.2f}x  {'met' if a50 <= 1.5 * o50 else 'MISSED'}")
+    print(f"  API p50 <= 10 ms:                {a50:.1f} ms  {'met' if a50 <= 10 else 'MISSED'}")
+    print(f"  API p95 <= 25 ms:                {a95:.1f} ms  {'met' if a95 <= 25 else 'MISSED'}", flush=True)
+
+
 def percentile(values: list[float], q: float) -> float:
     return (
         statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
@@ -151,11 +287,19 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=2000, help="requests per endpoint")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--mix", type=int, default=0, metavar="N", help="time the query mix, N per kind")
+    parser.add_argument("--no-endpoints", action="store_true", help="skip the per-endpoint table")
+    parser.add_argument(
+        "--corpus", type=Path, help="real text instead of generated documents (see bench/search.py)"
+    )
+    parser.add_argument(
+        "--lines-per-doc", type=int, default=10, help="with --corpus: plain text without blank lines"
+    )
     args = parser.parse_args()
     home = DataHome(args.home or Path(tempfile.mkdtemp(prefix="deptnews-bench-api-"))).ensure()
     if not any(home.index_dir.iterdir()):
-        build(home, args.records)
-    ids = [doc.id for doc in generate(min(args.records, 200), body_syllables=10)]
+        build(home, documents(args.records, args.corpus, args.lines_per_doc))
+    ids = [doc.id for doc in itertools.islice(documents(args.records, args.corpus, args.lines_per_doc), 200)]
     port = free_port()
     env = {**os.environ, "DEPTNEWS_API__RATE_LIMIT": "0"}
     server = subprocess.Popen(
@@ -190,6 +334,13 @@ def main() -> int:
                 print("the server did not start", file=sys.stderr)
                 return 1
             time.sleep(0.2)
+        if args.mix:
+            print(f"{args.records} records, {args.workers} worker(s)")
+            run_mix(
+                base, home, documents(args.records, args.corpus, args.lines_per_doc), args.mix, server.pid
+            )
+        if args.no_endpoints:
+            return 0
         print(
             f"{args.records} records, {args.concurrency} clients, {args.requests} requests per endpoint, "
             f"{args.workers} worker(s)"

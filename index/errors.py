@@ -31,4 +31,10 @@ class BackendUnavailable(SearchError):
 class IndexUnavailable(SearchError):
     """The index's servers cannot serve the request now: the PostgreSQL primary cannot be reached for a
     write, no node can serve a read, or a connection broke during a query. The message names each node
-    and why in plain words. Transient: the API answers 503 and the request may be tried again."""
+    and why in plain words (the driver's words, with hosts and ports: for operators and logs);
+    ``public`` names only the nodes, for clients. Transient: the API answers 503 and the request may be
+    tried again."""
+
+    def __init__(self, message: str, *, public: str | None = None) -> None:
+        super().__init__(message)
+        self.public = public or message

@@ -11,8 +11,9 @@ Filter and facet fields (``source``, ``department``, ``jurisdiction``, ``categor
 ``month``, ``day``) are untokenized IDs with a column, so a filter is one term and a facet count reads a
 column. ``doc_number`` (filter only) holds every document number of the page and its attachments, one
 term each (:func:`doc_number_key`). ``ts`` (publication time, seconds since the epoch) and ``doc_hash``
-(what was indexed, for incremental updates) are columns only. Bodies are not stored: snippets are cut
-from the record itself.
+(what was indexed, for incremental updates) are columns only. Bodies are not stored in Whoosh: the text
+snippets are cut from travels beside a document (:class:`IndexDocument`) into the index's text store
+(:mod:`index.whoosh.textstore`), and the record itself is the fallback.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from index.analysis import search_analyzer
 from index.terms import term_weights
 from index.whoosh.fields import VietnameseText
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """Bump when the schema changes. (Analysis changes are caught by :func:`analysis_fingerprint`.)"""
 
 FACET_FIELDS = ("source", "department", "jurisdiction", "category", "author", "year")
@@ -63,6 +64,17 @@ def analysis_fingerprint() -> str:
     analyzed = [t.text for t in search_analyzer()(_PROBE, mode="index")]
     payload = json.dumps([sorted(freqs.items()), sorted(weights.items()), ntokens, analyzed])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+class IndexDocument(dict[str, Any]):
+    """An index document (field name -> value) that also carries ``page_text``: the text of the page
+    snippets are cut from (lead and body, one paragraph per line), for the index's text store.
+
+    It is an attribute, not a key, so that writers that take the dict as fields never see it; a copy
+    made with ``dict(doc)`` drops it (the document is then indexed without a text store entry, and
+    its snippets come from the record)."""
+
+    page_text: str | None = None
 
 
 def build_schema() -> Schema:
@@ -109,7 +121,7 @@ def make_document(
     content_hash: str = "",
     attachment_text: Sequence[str] = (),
     attachment_key: str = "",
-) -> dict[str, Any]:
+) -> IndexDocument:
     """The index document for these values (``published`` must be time-zone aware).
 
     ``attachment_text``: the text of the record's attachments, page by page (the ``files`` field);
@@ -131,19 +143,22 @@ def make_document(
     ]
     if extra:
         text.append(("\n".join(extra), 1.0))
-    doc: dict[str, Any] = {
-        "id": id,
-        "title": title,
-        "text": text,
-        "source": source,
-        "department": department,
-        "department_t": department,
-        "jurisdiction": jurisdiction,
-        "url": url,
-        "content_hash": content_hash,
-        "title_key": title_key(title),
-        "body_chars": len(body_text),
-    }
+    doc = IndexDocument(
+        {
+            "id": id,
+            "title": title,
+            "text": text,
+            "source": source,
+            "department": department,
+            "department_t": department,
+            "jurisdiction": jurisdiction,
+            "url": url,
+            "content_hash": content_hash,
+            "title_key": title_key(title),
+            "body_chars": len(body_text),
+        }
+    )
+    doc.page_text = "\n".join(p for p in (lead, body_text) if p)
     if author:
         doc["author"] = author
         doc["author_t"] = author
@@ -218,7 +233,7 @@ def attachment_pages(record: Record, texts_root: Path) -> Iterator[tuple[int, in
             continue
 
 
-def to_document(record: Record, texts_root: Path | None = None) -> dict[str, Any]:
+def to_document(record: Record, texts_root: Path | None = None) -> IndexDocument:
     """The index document of a record's current version; ``texts_root`` (the data home) to index the
     text of its attachments too (their document numbers are indexed either way)."""
     numbers = merged_doc_numbers(record.doc_numbers, record.attachments)

@@ -111,6 +111,7 @@ _V1 = [
   year text NOT NULL DEFAULT '',
   month text NOT NULL DEFAULT '',
   day text NOT NULL DEFAULT '',
+  doc_number text[] NOT NULL DEFAULT '{{}}',
   published timestamptz,
   ts bigint NOT NULL,
   title_key bigint NOT NULL DEFAULT 0,
@@ -124,6 +125,9 @@ _V1 = [
         "WHERE searchable"
         for col in ("source", "department", "jurisdiction", "category", "author", "year", "month")
     ),
+    # The doc_number filter: every number of the page and its attachments (index.schema.doc_number_key).
+    "CREATE INDEX IF NOT EXISTS deptnews_records_doc_number ON deptnews_records USING gin (doc_number) "
+    "WHERE searchable",
     *_fulltext_indexes(),
     """CREATE TABLE IF NOT EXISTS deptnews_terms (
   field text NOT NULL,

@@ -51,12 +51,16 @@ class Row:
     title_key, body_chars."""
     text: dict[str, TextTerms] = field(default_factory=dict)
     """Full-text column suffix → its terms."""
+    doc_numbers: list[str] = field(default_factory=list)
+    """The ``doc_number`` filter's keys (:func:`index.schema.doc_number_key`) of the page and its
+    attachments."""
 
     def values(self) -> list[Any]:
         from psycopg.types.json import Jsonb
 
         out: list[Any] = [self.id, self.stamp, self.searchable, self.doc_hash, self.record, Jsonb(self.pages)]
         out += [self.meta.get(name, _DEFAULTS.get(name, "")) for name in _META]
+        out.append(self.doc_numbers)
         for col in FULLTEXT.values():
             terms = self.text.get(col, _EMPTY)
             out += [terms.terms, Jsonb(terms.weights), terms.length]
@@ -89,6 +93,7 @@ COLUMNS: tuple[str, ...] = (
     "record",
     "pages",
     *_META,
+    "doc_number",
     *itertools.chain.from_iterable((f"t_{c}", f"w_{c}", f"l_{c}") for c in FULLTEXT.values()),
 )
 """The columns a row writes, in order."""
@@ -115,6 +120,8 @@ def record_row(record: Record, stamp: str, texts_root: Path | None = None) -> Ro
     published = doc.get("published")
     row.meta = {name: doc[name] for name in _META if name in doc and doc[name] is not None}
     row.meta["published"] = published if isinstance(published, datetime) else None
+    if doc.get("doc_number"):
+        row.doc_numbers = str(doc["doc_number"]).split(",")
     for fieldname, col in FULLTEXT.items():
         if doc.get(fieldname):
             row.text[col] = field_terms(doc[fieldname])

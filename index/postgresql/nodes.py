@@ -211,7 +211,9 @@ class Nodes:
         :class:`IndexUnavailable` when the primary cannot be reached or fails during the block."""
         lease = self._lease(self._primary)
         if isinstance(lease, str):
-            raise IndexUnavailable(f"the PostgreSQL primary {lease}")
+            raise IndexUnavailable(
+                f"the PostgreSQL primary {lease}", public="the PostgreSQL primary cannot take writes now"
+            )
         with self._use(lease) as conn:
             yield conn
 
@@ -229,7 +231,12 @@ class Nodes:
                 break
             skipped.append(f"{node.name} {lease}")
         else:
-            raise IndexUnavailable("no PostgreSQL node can serve reads: " + "; ".join(skipped))
+            raise IndexUnavailable(
+                "no PostgreSQL node can serve reads: " + "; ".join(skipped),
+                public="no PostgreSQL node can serve reads now (tried "
+                + ", ".join(n.name for n in [*replicas, self._primary])
+                + ")",
+            )
         lease.conn.read_only = True
         with self._use(lease) as conn:
             yield conn
@@ -271,7 +278,10 @@ class Nodes:
         except _UNAVAILABLE as exc:
             if conn.closed or conn.broken:
                 lease.node.fail(f"failed during a query: {_plain(exc)}")
-            raise IndexUnavailable(f"PostgreSQL {lease.node.name}: {_plain(exc)}") from exc
+            raise IndexUnavailable(
+                f"PostgreSQL {lease.node.name}: {_plain(exc)}",
+                public=f"PostgreSQL {lease.node.name} failed during the request",
+            ) from exc
         finally:
             # Back to the pool as it was lent: the next borrower may be the writer.
             with contextlib.suppress(psycopg.Error):

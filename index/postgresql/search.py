@@ -30,6 +30,7 @@ from index.postgresql.hits import fetch_hits
 from index.postgresql.scoring import collection_stats, score_expression
 from index.postgresql.status import index_meta, read_only, source_health, stats_of
 from index.postgresql.translate import condition, exact_condition, positive_terms
+from index.proximity import Run, holds_run, query_run, rerank
 from index.query import Highlights, ParsedQuery
 from index.request import Hit, IndexStats, Interval, SearchRequest, SearchResults, Sort, parse_request
 
@@ -208,30 +209,28 @@ def _page(
     cursor = _cursor(request.cursor, plan, secret)
     window = sql.SQL("LIMIT {} OFFSET {}").format(sql.Literal(limit + 1), sql.Literal(request.offset))
     stats: Stats | None = None
+    query: sql.Composed
     if plan.sort == "relevance":
         stats = cursor.stats if cursor is not None and cursor.stats is not None else None
         if stats is None:
             stats = collection_stats(conn, plan.terms)
         if len(stats.dfs) != len(plan.terms):
             raise QueryError("invalid cursor")
-        after: sql.Composable = sql.SQL("TRUE")
-        if cursor is not None:
-            key = sql.Literal(float(cursor.key))
-            after = sql.SQL("(score < {0} OR (score = {0} AND id > {1}))").format(key, sql.Literal(cursor.id))
-        query = sql.SQL(
-            "SELECT id, score FROM (SELECT id, {} AS score FROM deptnews_records WHERE {}) AS m "
-            "WHERE {} ORDER BY score DESC, id {}"
-        ).format(score_expression(plan.terms, stats), plan.where, after, window)
+        run = query_run(request.q, request.scope)
+        if run is not None:
+            return _lifted_page(conn, plan, request, limit, run, cursor, stats)
+        after = (float(cursor.key), cursor.id) if cursor is not None else None
+        query = _relevance_query(plan, stats, after, window)
     else:
         descending = plan.sort == "newest"
-        after = sql.SQL("TRUE")
+        after_key: sql.Composable = sql.SQL("TRUE")
         if cursor is not None:
-            after = sql.SQL("(ts, id) {} ({}, {})").format(
+            after_key = sql.SQL("(ts, id) {} ({}, {})").format(
                 sql.SQL("<" if descending else ">"), sql.Literal(int(cursor.key)), sql.Literal(cursor.id)
             )
         order = sql.SQL("ts DESC, id DESC" if descending else "ts, id")
         query = sql.SQL("SELECT id, ts FROM deptnews_records WHERE {} AND {} ORDER BY {} {}").format(
-            plan.where, after, order, window
+            plan.where, after_key, order, window
         )
     rows = conn.execute(query).fetchall()
     more = len(rows) > limit
@@ -244,3 +243,60 @@ def _page(
     if relevance:
         return page, Cursor(plan.sort, float(key), rid, stats)
     return page, Cursor(plan.sort, int(key), rid)
+
+
+def _relevance_query(
+    plan: _Plan, stats: Stats, after: tuple[float, str] | None, window: sql.Composable
+) -> sql.Composed:
+    """``(id, score)`` of the matches by BM25, best first, strictly after ``after = (score, id)``."""
+    cond: sql.Composable = sql.SQL("TRUE")
+    if after is not None:
+        key = sql.Literal(after[0])
+        cond = sql.SQL("(score < {0} OR (score = {0} AND id > {1}))").format(key, sql.Literal(after[1]))
+    return sql.SQL(
+        "SELECT id, score FROM (SELECT id, {} AS score FROM deptnews_records WHERE {}) AS m "
+        "WHERE {} ORDER BY score DESC, id {}"
+    ).format(score_expression(plan.terms, stats), plan.where, cond, window)
+
+
+def _lifted_page(
+    conn: Connection[Any],
+    plan: _Plan,
+    request: SearchRequest,
+    limit: int,
+    run: Run,
+    cursor: Cursor | None,
+    stats: Stats,
+) -> tuple[list[tuple[str, float | None]], Cursor | None]:
+    """A relevance page of a query typed as a run of syllables, in the order of :mod:`index.proximity`
+    (the step Whoosh takes too, so both backends rank the typed run first)."""
+    ids: list[str] = []
+
+    def top(n: int, after: tuple[float, str] | None) -> list[tuple[float, int]]:
+        window = sql.SQL("LIMIT {}").format(sql.Literal(n))
+        rows = conn.execute(_relevance_query(plan, stats, after, window)).fetchall()
+        found: list[tuple[float, int]] = []
+        for rid, score in rows:
+            ids.append(str(rid))
+            found.append((float(score), len(ids) - 1))
+        return found
+
+    def has_run(docnums: list[int]) -> list[bool]:
+        wanted = [ids[d] for d in docnums]
+        texts: dict[str, list[str]] = {}
+        query = "SELECT id, title, record->>'lead', record->'body' FROM deptnews_records WHERE id = ANY(%s)"
+        for rid, title, lead, body in conn.execute(query, (wanted,)).fetchall():
+            page = "\n".join(p for p in (lead, *(body or ())) if p)
+            texts[str(rid)] = [str(title or ""), page]
+        return [holds_run(run, texts.get(rid, [])) for rid in wanted]
+
+    after = (float(cursor.key), cursor.id) if cursor is not None else None
+    want = request.offset + limit + 1
+    ranked = rerank(top, want, after, ids, has_run) or []
+    more = len(ranked) > request.offset + limit
+    rows = ranked[request.offset : request.offset + limit]
+    page: list[tuple[str, float | None]] = [(ids[d], score) for score, d in rows]
+    if not more or not rows:
+        return page, None
+    score, last = rows[-1]
+    return page, Cursor(plan.sort, score, ids[last], stats)

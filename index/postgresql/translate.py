@@ -21,6 +21,7 @@ from whoosh import query as q
 
 from index.errors import QueryError
 from index.postgresql.ddl import FULLTEXT, TSVECTOR
+from index.schema import doc_number_key
 
 __all__ = ["EXACT_FIELDS", "condition", "exact_condition", "positive_terms", "text_array", "tsquery"]
 
@@ -51,7 +52,10 @@ def _has_terms(col: str, terms: list[str], *, every: bool) -> sql.Composable:
 
 
 def exact_condition(fieldname: str, value: str) -> sql.Composable:
-    """``column = value`` for an exact field; FALSE for a field documents do not have."""
+    """``column = value`` for an exact field (``doc_number``: one of the document's numbers, compared as
+    :func:`~index.schema.doc_number_key` makes them); FALSE for a field documents do not have."""
+    if fieldname == "doc_number":
+        return sql.SQL("doc_number @> {}").format(text_array([doc_number_key(value)]))
     if fieldname not in EXACT_FIELDS:
         return _NO_MATCH
     return sql.SQL("{} = {}").format(sql.Identifier(fieldname), sql.Literal(value))

@@ -16,12 +16,14 @@ import queue
 import traceback
 from collections.abc import Iterable, Iterator
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 from whoosh.index import TOC, clean_files
 
 from index.errors import SearchError
 from index.whoosh.bulk import SegmentBuilder
+from index.whoosh.textstore import PartWriter, part_name, store_directory
 
 __all__ = ["build_index", "build_segments"]
 
@@ -75,11 +77,13 @@ def _build(
     segments: list[Any] = []
     builder: SegmentBuilder | None = None
     count = 0
+    texts = PartWriter(store_directory(Path(storage.folder)), part_name())  # this process's part
     try:
         for batch in batches:
             if builder is None:
                 builder = SegmentBuilder(storage, schema, indexname, batch=_BATCH)
             for doc in batch:
+                texts.add(doc)
                 builder.add(doc)
             count += len(batch)
             if builder.postings >= budget or builder.full:
@@ -87,7 +91,9 @@ def _build(
                 builder = None
         if builder is not None:
             segments.append(builder.finish())
+        texts.seal()
     except BaseException:
+        texts.abandon()
         if builder is not None:
             builder.cancel()
         raise

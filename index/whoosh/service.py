@@ -4,12 +4,16 @@ A :class:`SearchService` is long-lived (one per API process) and thread-safe: ea
 a few long-lived searchers (:mod:`index.whoosh.snapshots`), which follow new commits and rebuilds without a
 restart. A search first computes the set of matching documents (:mod:`index.whoosh.docsets`; it gives the
 total, the facet counts and the date order), then the page: by date (:mod:`index.whoosh.docvalues`) or by
-BM25 score (:mod:`index.whoosh.ranking`). Snippets are cut from the record text outside the searcher.
+BM25 score (:mod:`index.whoosh.ranking`), lifted for a typed run (:mod:`index.whoosh.proximity`).
+Snippets are cut from the index's text store (:mod:`index.whoosh.textstore`), outside the searcher; from
+the record text (``load_text``) only for a document the store has no entry for.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -27,6 +31,7 @@ from index.dates import date_range_query, local_span
 from index.errors import IndexMissing, QueryError, SearchError
 from index.health import SourceHealth
 from index.highlight import match_count, snippet
+from index.proximity import query_run, rerank
 from index.query import Highlights, ParsedQuery
 from index.request import (
     FACET_FIELDS,
@@ -45,8 +50,11 @@ from index.whoosh.collect import PageCollector
 from index.whoosh.docsets import narrow, query_docs
 from index.whoosh.health import source_health
 from index.whoosh.postcache import DecodedPostings, PostingCache
+from index.whoosh.proximity import holders
 from index.whoosh.ranking import Stats, collection_stats, positive_terms, rank
 from index.whoosh.snapshots import Snapshot, SnapshotPool
+from index.whoosh.textreader import StoredDoc, TextReader
+from index.whoosh.textsnippets import Marks, stored_snippet
 
 _PERIOD_LEN = {"day": 10, "month": 7, "year": 4}
 MAX_SNIPPET_PAGES = 300
@@ -65,6 +73,12 @@ __all__ = [  # the request and result types are re-exported: callers import them
     "SearchService",
     "Sort",
 ]
+
+
+_Text = tuple[StoredDoc, Marks]
+"""A hit's text store entry and what the query marks."""
+_Stored = tuple[dict[str, Any], float | None, _Text | None]
+"""A hit's stored fields, score and text store entry."""
 
 
 @dataclass(frozen=True)
@@ -109,9 +123,36 @@ class SearchService:
         self._load_attachments = load_attachments
         self._pool = SnapshotPool(path, max_idle=max_searchers)
         self.postings = DecodedPostings(int(posting_cache_mb * 2**20))
+        self._texts: tuple[tuple[str, int], TextReader] | None = None
+        self._texts_lock = threading.Lock()
 
     def close(self) -> None:
         self._pool.close()
+        with self._texts_lock:
+            self._texts = None
+
+    def _text_reader(self, snap: Snapshot) -> TextReader:
+        """The text store of the snapshot's generation, read up to (at least) its commit."""
+        texts = self._texts
+        if texts is not None and texts[0] == snap.version:
+            return texts[1]
+        with self._texts_lock:
+            texts = self._texts
+            if texts is None or texts[0][0] != snap.version[0]:
+                reader = TextReader(snap.location.directory)
+            else:
+                reader = texts[1]
+            reader.refresh()  # entries are written before the commit that makes them searchable
+            self._texts = (snap.version, reader)
+            return reader
+
+    @staticmethod
+    def _stored(
+        snap: Snapshot, reader: TextReader, docnums: list[int], *, text: bool = True
+    ) -> list[StoredDoc | None]:
+        """The entries of these documents in ``reader`` (None where it has none)."""
+        hashes = snap.values.column(snap.searcher, "doc_hash")
+        return [reader.get(hashes[d], text=text) if isinstance(hashes[d], bytes) else None for d in docnums]
 
     def count(self) -> int:
         """Documents in the index (0 if there is no index yet)."""
@@ -253,17 +294,31 @@ class SearchService:
                 stats = cursor.stats if cursor and cursor.stats else collection_stats(searcher, terms, cache)
                 if len(stats.dfs) != len(terms):
                     raise QueryError("invalid cursor")
-            ranked = rank(
-                searcher,
-                plan.main,
-                docnums,
-                ids,
-                want,
-                after=after,
-                norms=lambda f, average: values.norms(searcher, f, average),
-                cache=cache,
-                stats=stats,
-            )
+
+            def best(limit: int, after: tuple[float, str] | None) -> list[tuple[float, int]] | None:
+                return rank(
+                    searcher,
+                    plan.main,
+                    docnums,
+                    ids,
+                    limit,
+                    after=after,
+                    norms=lambda f, average: values.norms(searcher, f, average),
+                    cache=cache,
+                    stats=stats,
+                )
+
+            run = query_run(request.q, request.scope)
+            if run is None:
+                ranked = best(want, after)
+            else:
+                reader = self._text_reader(snap)
+
+                def has_run(found: list[int]) -> list[bool]:
+                    entries = self._stored(snap, reader, found, text=False)
+                    return holders(run, entries, reader.vocabulary)
+
+                ranked = rerank(best, want, after, ids, has_run)
             if ranked is None:  # a query shape index.whoosh.ranking cannot score: let Whoosh score it
                 allow = set(np.asarray(docnums).tolist()) if plan.filtered else None
                 collector = PageCollector(want, ids, after=after, allow=allow)
@@ -293,11 +348,11 @@ class SearchService:
         started = time.perf_counter()
         parsed = parse_request(request)
         plan, total, facets, stored, token = self._pool.run(
-            lambda snap: self._run(snap, request, parsed, request.size)
+            lambda snap: self._run(snap, request, parsed, request.size, snippets=True)
         )
         hits = [
-            self._hit(fields, score, plan.highlights, snippets=True, scope=request.scope)
-            for fields, score in stored
+            self._hit(fields, score, plan.highlights, snippets=True, scope=request.scope, stored=text)
+            for fields, score, text in stored
         ]
         took = (time.perf_counter() - started) * 1000
         return SearchResults(total=total, hits=hits, facets=facets, took_ms=round(took, 2), next_cursor=token)
@@ -308,10 +363,11 @@ class SearchService:
         request: SearchRequest,
         parsed: ParsedQuery | None,
         size: int,
-    ) -> tuple[
-        _Plan, int, dict[str, list[tuple[str, int]]], list[tuple[dict[str, Any], float | None]], str | None
-    ]:
-        """One page on one searcher: (plan, total, facets, stored fields with scores, next cursor)."""
+        *,
+        snippets: bool = False,
+    ) -> tuple[_Plan, int, dict[str, list[tuple[str, int]]], list[_Stored], str | None]:
+        """One page on one searcher: (plan, total, facets, stored fields with scores and, with
+        ``snippets``, text store entries, next cursor)."""
         plan = self._plan(snap, request, parsed)
         cache = self._cache(snap)
         docnums = self._matches(snap, plan, cache)
@@ -320,7 +376,18 @@ class SearchService:
             matched = np.asarray(docnums, dtype=np.int64)
             facets = {name: snap.values.count(snap.searcher, name, matched) for name in request.facets}
         rows, next_cursor = self._page(snap, plan, docnums, request, size, cache)
-        stored = [(dict(snap.searcher.stored_fields(d)), score) for score, d in rows]
+        found = [d for _, d in rows]
+        entries: list[_Text | None] = [None] * len(found)
+        if snippets:
+            reader = self._text_reader(snap)
+            docs = self._stored(snap, reader, found)
+            if any(doc is not None for doc in docs):
+                marks = Marks(plan.highlights, reader.vocabulary)  # after the look-ups: knows their ids
+                entries = [(doc, marks) if doc is not None else None for doc in docs]
+        stored = [
+            (dict(snap.searcher.stored_fields(d)), score, entry)
+            for (score, d), entry in zip(rows, entries, strict=True)
+        ]
         token = encode_cursor(next_cursor, binding=plan.binding, secret=snap.secret) if next_cursor else None
         return plan, len(docnums), facets, stored, token
 
@@ -337,10 +404,12 @@ class SearchService:
         while True:
             page = replace(current, cursor=token)
             plan, _, _, stored, token = self._pool.run(
-                lambda snap, page=page: self._run(snap, page, parsed, batch)  # type: ignore[misc]
+                lambda snap, page=page: self._run(snap, page, parsed, batch, snippets=snippets)  # type: ignore[misc]
             )
-            for fields, score in stored:
-                yield self._hit(fields, score, plan.highlights, snippets=snippets, scope=request.scope)
+            for fields, score, text in stored:
+                yield self._hit(
+                    fields, score, plan.highlights, snippets=snippets, scope=request.scope, stored=text
+                )
             if token is None:
                 return
 
@@ -372,20 +441,38 @@ class SearchService:
         *,
         snippets: bool,
         scope: str = "all",
+        stored: _Text | None = None,
     ) -> Hit:
-        stored = fields.get("published")
-        published = stored.astimezone(LOCAL_TZ) if isinstance(stored, datetime) else None
+        """A hit of the stored fields ``fields``; its snippet from the text store entry ``stored`` when
+        there is one (and its page text is not empty), else from the record (``load_text``)."""
+        when = fields.get("published")
+        published = when.astimezone(LOCAL_TZ) if isinstance(when, datetime) else None
         text = ""
         where: tuple[int, int] | None = None
         if snippets:
-            page_text = self._load_text(fields["id"]) or fields.get("title", "")
-            found = self._attachment_match(fields["id"], hl, scope)
-            own = match_count(page_text, hl) if scope != "attachments" else 0
+            own: int
+            page_snippet: Callable[[], str]
+            if stored is not None and stored[0].text:
+                doc, marks = stored
+                marked = marks.of(doc.ids)
+                own = int(marked.sum())
+                page_snippet = functools.partial(stored_snippet, doc, marked)
+                has_files = doc.has_files
+            else:
+                page_text = self._load_text(fields["id"]) or fields.get("title", "")
+                if stored is not None:  # an empty page: the title, as the record would give
+                    page_text = fields.get("title", "")
+                own = match_count(page_text, hl)
+                page_snippet = functools.partial(snippet, page_text, hl)
+                has_files = stored is None or stored[0].has_files
+            found = self._attachment_match(fields["id"], hl, scope) if has_files else None
+            if scope == "attachments":
+                own = 0
             if found is not None and found[0] > own:
                 where = found[1], found[2]
                 text = snippet(found[3], hl)
             else:
-                text = snippet(page_text, hl)
+                text = page_snippet()
         return Hit(
             id=fields["id"],
             title=fields.get("title", ""),

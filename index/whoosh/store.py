@@ -39,6 +39,7 @@ from index.errors import IndexBusy, IndexMissing, IndexOutdated, SearchError
 from index.schema import SCHEMA_VERSION, analysis_fingerprint, build_schema, searchable, to_document
 from index.whoosh.locking import WriteLock
 from index.whoosh.rebuild import build_index, build_segments
+from index.whoosh.textstore import LIVE_PART, PartWriter, store_directory
 
 INDEX_NAME = "records"
 CURRENT = "CURRENT"
@@ -231,10 +232,14 @@ class IndexWriter:
             ix = whoosh_index.open_dir(str(location.directory), indexname=INDEX_NAME)
             writer = self._whoosh_writer(ix)
             written = deleted = 0
+            texts: PartWriter | None = None
 
             def replacing(docs: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-                nonlocal written
+                nonlocal written, texts
                 for doc in docs:
+                    if texts is None:
+                        texts = PartWriter(store_directory(location.directory), LIVE_PART)
+                    texts.add(doc)
                     writer.delete_by_term("id", doc["id"])  # the version it replaces, if any
                     written += 1
                     yield doc
@@ -245,8 +250,12 @@ class IndexWriter:
                 added = build_segments(ix.storage, ix.schema, INDEX_NAME, replacing(documents), self.limitmb)
                 for rid in deletions:
                     deleted += writer.delete_by_term("id", rid)
+                if texts is not None:
+                    texts.close()  # the text store's entries are durable before the commit shows them
             except BaseException:
                 writer.cancel()
+                if texts is not None:
+                    texts.abandon()
                 raise
             writer.commit(mergetype=lambda w, segments: _merge(w, segments) + added)
             return written, int(deleted)

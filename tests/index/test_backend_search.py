@@ -118,6 +118,18 @@ def test_the_query_language(samples: Opened, q: str, expected: list[str]) -> Non
     assert ids(samples.search, q)[: len(expected)] == expected
 
 
+def test_the_doc_number_filter(empty: Opened) -> None:
+    numbered = make_record(950, "Hội nghị giao ban", ["Nội dung."], doc_numbers=["1234/QĐ-UBND"])
+    other = make_record(951, "Hội nghị giao ban tháng", ["Nội dung."], doc_numbers=["12/KH-SKHCN"])
+    records = {r.id: r for r in (numbered, other)}
+    empty.indexer.sync([(rid, "1") for rid in records], records.__getitem__)
+    empty.settle()
+    for number in ("1234/QĐ-UBND", "1234/qđ - ubnd"):
+        assert ids(empty.search, None, filters={"doc_number": number}) == [numbered.id]
+        assert ids(empty.search, "giao ban", filters={"doc_number": number}) == [numbered.id]
+    assert ids(empty.search, None, filters={"doc_number": "9999/QĐ-UBND"}) == []
+
+
 def test_marks_exclusion_and_or(samples: Opened) -> None:
     assert set(ids(samples.search, "ban")) == {SEED, OTHER, THIRD}
     assert OTHER not in ids(samples.search, "hội nghị -chuyển")

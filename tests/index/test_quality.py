@@ -1,9 +1,13 @@
-"""Known-item search quality over a generated corpus (issue 5, point 7).
+"""Known-item search quality over a generated corpus (issue 5, point 7; issue 17, point 4).
 
 For sampled documents, a distinctive run of syllables from the title or the body is typed the way a
 journalist without a Vietnamese keyboard types it (no marks, unquoted) and must bring its document into
 the top 3. "Distinctive" is checked against the corpus itself: the run's folded syllables occur in that
 order in at most three documents. The mean reciprocal rank is reported and must stay above a floor.
+
+And the typed run: four consecutive words of a sampled document that occur in that order in no other
+document, typed unquoted with and without marks, must find it first in at least :data:`RUN_FLOOR` of
+the cases.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from index.whoosh.store import IndexWriter
 N_DOCS = 600
 N_QUERIES = 80
 MRR_FLOOR = 0.95
+N_RUNS = 100
+RUN_FLOOR = 0.95
 
 
 def clauses(text: str) -> list[list[str]]:
@@ -134,3 +140,49 @@ def test_known_items_with_marks_and_quotes(corpus: Corpus) -> None:
         for typed in (phrase, f'"{phrase}"', f'"{fold(phrase)}"'):
             hits = [h.id for h in service.search(SearchRequest(q=typed, size=3)).hits]
             assert doc_id in hits, typed
+
+
+def tokens(text: str) -> list[str]:
+    return [t for t in TOKEN_RE.findall(text) if t]
+
+
+def unique_runs(docs: list[CorpusDoc]) -> list[tuple[str, str]]:
+    """``(doc id, four consecutive words as written)`` for sampled documents, each run occurring (folded,
+    in order, punctuation aside) in its document only."""
+    folded = [[[folded_form(t) for t in tokens(part)] for part in doc_text(d)] for d in docs]
+    rng = random.Random(17)
+    runs: list[tuple[str, str]] = []
+    for index in rng.sample(range(len(docs)), len(docs)):
+        doc = docs[index]
+        parts = [tokens(part) for part in doc_text(doc)]
+        part = rng.choice([p for p in parts if len(p) >= 4])
+        start = rng.randrange(len(part) - 3)
+        written = part[start : start + 4]
+        run = tuple(folded_form(t) for t in written)
+        holders = sum(any(contains(p, run) for p in doc_parts) for doc_parts in folded)
+        if holders == 1:
+            runs.append((doc.id, " ".join(written)))
+        if len(runs) == N_RUNS:
+            break
+    return runs
+
+
+def test_a_typed_run_finds_its_document_first(
+    corpus: tuple[SearchService, list[CorpusDoc]], record_property: pytest.RecordProperty
+) -> None:
+    service, docs = corpus
+    runs = unique_runs(docs)
+    assert len(runs) == N_RUNS
+    for label, typing in (("with marks", str), ("without marks", lambda s: fold(s).lower())):
+        firsts = 0
+        missed: list[str] = []
+        for doc_id, written in runs:
+            hits = service.search(SearchRequest(q=typing(written), size=1)).hits
+            if hits and hits[0].id == doc_id:
+                firsts += 1
+            else:
+                missed.append(typing(written))
+        rate = firsts / len(runs)
+        record_property(f"typed_run_first_{label.replace(' ', '_')}", rate)
+        print(f"\ntyped run of 4 words, {label}: first in {rate:.0%} of {len(runs)}")
+        assert rate >= RUN_FLOOR, missed

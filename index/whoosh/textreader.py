@@ -1,0 +1,231 @@
+"""Reading the text store of one index generation (see :mod:`index.whoosh.textstore`).
+
+A :class:`TextReader` maps each part file and follows it as writers append (:meth:`TextReader.refresh`,
+called when the searcher's commit changes). It joins the parts' vocabularies into one: a spelling has
+one global id, with its exact and folded forms indexed, so a query's words become sets of ids once and
+every document's tokens are compared to them with numpy. Lookups never raise for a missing entry (the
+caller falls back to the record); a part that cannot be read is skipped.
+"""
+
+from __future__ import annotations
+
+import itertools
+import mmap
+import os
+import struct
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from index.vietnamese import exact_form, folded_form
+from index.whoosh.textstore import (
+    CRC,
+    DOC,
+    ENTRY,
+    EXPLICIT,
+    FRAME,
+    HAS_FILES,
+    NARROW,
+    SUFFIX,
+    TRAILER,
+    frames,
+    store_directory,
+)
+
+__all__ = ["StoredDoc", "TextReader", "Vocabulary"]
+
+_U32 = np.dtype("<u4")
+_U16 = np.dtype("<u2")
+
+
+class Vocabulary:
+    """Every spelling of every part, with a global id; grows as parts are read (under the reader's
+    lock); read without it (appends only)."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.spellings: list[str] = []
+        self.by_exact: dict[str, list[int]] = {}
+        self.by_folded: dict[str, list[int]] = {}
+        self._lengths = np.zeros(1024, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.spellings)
+
+    @property
+    def lengths(self) -> NDArray[np.int64]:
+        """Characters of each spelling, by id (at least ``len(self)`` long)."""
+        return self._lengths
+
+    def add(self, spelling: str) -> int:
+        found = self.ids.get(spelling)
+        if found is not None:
+            return found
+        gid = len(self.spellings)
+        if gid >= len(self._lengths):
+            grown = np.zeros(2 * len(self._lengths), dtype=np.int64)
+            grown[:gid] = self._lengths[:gid]
+            self._lengths = grown
+        self._lengths[gid] = len(spelling)
+        self.by_exact.setdefault(exact_form(spelling), []).append(gid)
+        self.by_folded.setdefault(folded_form(spelling), []).append(gid)
+        self.spellings.append(spelling)
+        self.ids[spelling] = gid
+        return gid
+
+    def exact(self, form: str) -> list[int]:
+        """Ids of the spellings whose exact form is ``form``."""
+        return self.by_exact.get(form, [])
+
+    def folded(self, form: str) -> list[int]:
+        """Ids of the spellings whose folded form is ``form``."""
+        return self.by_folded.get(form, [])
+
+
+@dataclass
+class _Part:
+    path: Path
+    inode: int
+    data: Any  # mmap.mmap or b""
+    pos: int
+    remap: NDArray[np.int64]
+    """Part-local spelling id -> global id."""
+
+
+@dataclass(frozen=True)
+class StoredDoc:
+    """One entry: the page text, token ids (global) and the text's token offsets."""
+
+    text: str
+    title_ids: NDArray[np.int64]
+    ids: NDArray[np.int64]
+    starts: NDArray[np.int64]
+    ends: NDArray[np.int64]
+    has_files: bool
+
+
+class TextReader:
+    """The text store of the generation directory ``generation``."""
+
+    def __init__(self, generation: Path) -> None:
+        self.directory = store_directory(generation)
+        self.vocabulary = Vocabulary()
+        self._parts: dict[str, _Part] = {}
+        self._entries: dict[bytes, tuple[_Part, int]] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def refresh(self) -> None:
+        """Read what writers appended since the last call (new parts, longer parts)."""
+        with self._lock:
+            try:
+                names = sorted(n for n in os.listdir(self.directory) if n.endswith(SUFFIX))
+            except OSError:
+                return
+            for name in names:
+                try:
+                    self._follow(name)
+                except OSError:
+                    continue
+
+    def _follow(self, name: str) -> None:
+        path = self.directory / name
+        st = os.stat(path)
+        part = self._parts.get(name)
+        if part is not None and part.inode != st.st_ino:
+            raise OSError(f"{path} was replaced")  # parts are only appended to
+        if part is not None and st.st_size <= len(part.data):
+            return
+        if st.st_size == 0:
+            return
+        with open(path, "rb") as fh:
+            data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        if part is None:
+            part = self._parts[name] = _Part(path, st.st_ino, data, 0, np.zeros(0, dtype=np.int64))
+            if self._sealed(part):
+                return
+        else:
+            part.data = data  # earlier maps stay valid for entries already handed out
+        vocabulary = self.vocabulary
+        for kind, lo, hi, end in frames(data, part.pos):
+            if kind == ord("V"):
+                added = [vocabulary.add(s) for s in bytes(data[lo:hi]).decode("utf-8").split("\n")]
+                part.remap = np.concatenate([part.remap, np.array(added, dtype=np.int64)])
+            elif kind == ord("D"):
+                self._entries[bytes(data[lo : lo + 16])] = (part, lo)
+            part.pos = end
+
+    def _sealed(self, part: _Part) -> bool:
+        """Read a sealed part from its index frame (see :meth:`PartWriter.seal`); False if it has none."""
+        data = part.data
+        tail = len(data) - (FRAME.size + TRAILER.size + CRC.size)
+        if tail < 0:
+            return False
+        last = list(frames(data, tail))
+        if len(last) != 1 or last[0][0] != ord("T") or last[0][3] != len(data):
+            return False
+        (start,) = TRAILER.unpack_from(data, last[0][1])
+        found = list(itertools.islice(frames(data, start), 1))
+        if not found or found[0][0] != ord("I") or found[0][3] != tail:
+            return False
+        _, lo, hi, _ = found[0]
+        (count,) = struct.unpack_from("<I", data, lo)
+        table = lo + 4
+        words = bytes(data[table + count * ENTRY.size : hi]).decode("utf-8")
+        spellings = words.split("\n") if words else []
+        part.remap = np.array([self.vocabulary.add(s) for s in spellings], dtype=np.int64)
+        entries = self._entries
+        for doc_hash, offset in ENTRY.iter_unpack(data[table : table + count * ENTRY.size]):
+            entries[doc_hash] = (part, offset)
+        part.pos = len(data)
+        return True
+
+    def get(self, doc_hash: bytes, *, text: bool = True) -> StoredDoc | None:
+        """The entry of the document indexed with ``doc_hash`` (None if the store has none);
+        ``text=False`` leaves the text and offsets out (for ranking)."""
+        found = self._entries.get(doc_hash)
+        if found is None:
+            return None
+        part, lo = found
+        data = part.data
+        _, flags, text_bytes, n_title, n_text = DOC.unpack_from(data, lo)
+        pos = lo + DOC.size
+        raw = data[pos : pos + text_bytes] if text else b""
+        pos += text_bytes
+        width = _U16 if flags & NARROW else _U32
+        title_local = np.frombuffer(data, dtype=width, count=n_title, offset=pos)
+        pos += width.itemsize * n_title
+        local = np.frombuffer(data, dtype=width, count=n_text, offset=pos)
+        pos += width.itemsize * n_text
+        remap = part.remap
+        title_ids, ids = remap[title_local], remap[local]
+        empty = np.zeros(0, dtype=np.int64)
+        starts = ends = empty
+        if text and n_text:
+            if flags & EXPLICIT:
+                starts = np.frombuffer(data, dtype=_U32, count=n_text, offset=pos).astype(np.int64)
+                ends = np.frombuffer(data, dtype=_U32, count=n_text, offset=pos + 4 * n_text).astype(np.int64)
+            else:
+                gaps = np.frombuffer(data, dtype=np.uint8, count=n_text, offset=pos).astype(np.int64)
+                lengths = self.vocabulary.lengths[ids]
+                ends = np.cumsum(gaps + lengths)
+                starts = ends - lengths
+        return StoredDoc(
+            text=bytes(raw).decode("utf-8"),
+            title_ids=title_ids,
+            ids=ids,
+            starts=starts,
+            ends=ends,
+            has_files=bool(flags & HAS_FILES),
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            self._parts.clear()
+            self._entries.clear()

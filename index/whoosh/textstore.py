@@ -1,0 +1,264 @@
+"""The text store: what a hit needs from its page, kept beside the Whoosh index so no record is read.
+
+A search hit's snippet used to read and validate the whole record JSON and tokenize its text again in
+Python (about 1 ms per hit). The store keeps, for every document written to the index, keyed by its
+``doc_hash`` (so an entry can never be taken for another version of the document):
+
+* the page text snippets are cut from (:attr:`~index.schema.IndexDocument.page_text`), as UTF-8;
+* the tokens of the title and of that text as ids into the part's vocabulary of token spellings (2 bytes
+  each while the vocabulary has fewer than 65,536 spellings, else 4; what the proximity ranking and
+  the snippet marks work on, with numpy);
+* the tokens' offsets in the text: one byte per token, the gap since the previous token's end (a
+  token's length is its spelling's), or, for a text that is not NFC or has a gap over 254 characters,
+  explicit start and end offsets;
+* whether the document has attachment text (only then does a snippet look at its attachments).
+
+On disk: ``<generation>/texts/*.part``, each an append-only log of frames ``u32 length | u8 kind |
+payload | u32 crc32(kind + payload)``. Kind ``V`` adds spellings to the part's vocabulary (UTF-8,
+newline-separated: a token never holds a newline), kind ``D`` is a document entry (token ids are
+local to its part). A bulk build writes one part per writer process (:func:`part_name`) and seals it
+(:meth:`PartWriter.seal`): an ``I`` frame lists every entry's key and offset and the whole vocabulary,
+and a last ``T`` frame gives the ``I`` frame's offset, so a reader opens a part of 100,000 entries by
+reading those two frames instead of every frame of the file. Incremental writes append to
+``live.part``; entries are written before the Whoosh commit that makes their
+documents visible, so a reader that sees a commit finds its entries. A frame cut short by a crash is
+ignored by readers and cut off by the next writer (:class:`PartWriter` checks the tail on opening).
+Entries of replaced documents stay until the next rebuild (they are never looked up: the key is the
+hash of what is indexed).
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import unicodedata
+import uuid
+import zlib
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from index.vietnamese import TOKEN_RE, tokenize
+
+__all__ = [
+    "DIRECTORY",
+    "EXPLICIT",
+    "HAS_FILES",
+    "LIVE_PART",
+    "DocHeader",
+    "PartWriter",
+    "frames",
+    "part_name",
+    "store_directory",
+]
+
+DIRECTORY = "texts"
+LIVE_PART = "live.part"
+"""The part incremental writes append to."""
+SUFFIX = ".part"
+
+FRAME = struct.Struct("<IB")  # payload length, kind
+CRC = struct.Struct("<I")
+DOC = struct.Struct("<16sBIII")  # doc_hash, flags, text bytes, title tokens, text tokens
+ENTRY = struct.Struct("<16sQ")  # an I frame's entries: doc_hash, offset of the D frame's payload
+TRAILER = struct.Struct("<Q")  # a T frame's payload: offset of the I frame
+HAS_FILES = 1
+EXPLICIT = 2
+"""Offsets stored as explicit ``u32`` starts and ends (else one ``u8`` gap per token)."""
+NARROW = 4
+"""Token ids stored as ``u16`` (else ``u32``)."""
+_MAX_GAP = 254
+_MAX_FRAME = 1 << 30
+_BUFFER = 1 << 20
+"""Bytes a writer collects before it writes them out."""
+
+
+def store_directory(generation: Path) -> Path:
+    return generation / DIRECTORY
+
+
+def part_name() -> str:
+    """A fresh name for the part of one bulk writer process."""
+    return f"b-{os.getpid()}-{uuid.uuid4().hex[:12]}{SUFFIX}"
+
+
+@dataclass(frozen=True)
+class DocHeader:
+    doc_hash: bytes
+    flags: int
+    text_bytes: int
+    title_tokens: int
+    text_tokens: int
+
+
+def frames(data: Any, start: int = 0) -> Iterator[tuple[int, int, int, int]]:
+    """``(kind, payload start, payload end, frame end)`` of each complete, intact frame of ``data``
+    (bytes or an mmap) from ``start``, stopping at the first that is cut short or damaged."""
+    size = len(data)
+    pos = start
+    while pos + FRAME.size <= size:
+        length, kind = FRAME.unpack_from(data, pos)
+        body = pos + FRAME.size
+        end = body + length + CRC.size
+        if length > _MAX_FRAME or end > size:
+            return
+        (crc,) = CRC.unpack_from(data, body + length)
+        if zlib.crc32(data[pos + 4 : body + length]) != crc:
+            return
+        yield kind, body, body + length, end
+        pos = end
+
+
+def _frame(kind: bytes, payload: bytes) -> bytes:
+    head = FRAME.pack(len(payload), kind[0])
+    return head + payload + CRC.pack(zlib.crc32(head[4:] + payload))
+
+
+class PartWriter:
+    """Appends entries to the part ``directory/name`` (created if missing). One writer per part at a
+    time: bulk parts belong to one process, ``live.part`` to the holder of the index's write lock."""
+
+    def __init__(self, directory: Path, name: str) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / name
+        self._vocab: dict[str, int] = {}
+        self._pending: list[bytes] = []
+        self._pending_bytes = 0
+        self._new: list[str] = []
+        self._keys: list[bytes] = []
+        end = 0
+        if self.path.exists():
+            data = self.path.read_bytes()
+            for kind, lo, hi, frame_end in frames(data):
+                if kind == ord("V"):
+                    for spelling in data[lo:hi].decode("utf-8").split("\n"):
+                        self._vocab[spelling] = len(self._vocab)
+                end = frame_end
+        self._file: BinaryIO = open(self.path, "r+b" if self.path.exists() else "w+b")  # noqa: SIM115
+        self._file.truncate(end)  # what a killed writer left half-written
+        self._file.seek(end)
+        self._end = end
+        """Where the next frame starts."""
+
+    def ids(self, tokens: list[str]) -> list[int]:
+        """The part's ids of these spellings, adding new ones to the vocabulary."""
+        vocab = self._vocab
+        ids: list[int | None] = list(map(vocab.get, tokens))
+        if None in ids:  # new spellings (the common case looks up in C)
+            for i, spelling in enumerate(tokens):
+                if ids[i] is None:
+                    found = vocab.get(spelling)
+                    if found is None:
+                        found = vocab[spelling] = len(vocab)
+                        self._new.append(spelling)
+                    ids[i] = found
+        return ids  # type: ignore[return-value]
+
+    def add(self, doc: dict[str, Any]) -> None:
+        """Add the entry of an index document; nothing for one without ``page_text`` or ``doc_hash``."""
+        text = getattr(doc, "page_text", None)
+        doc_hash = doc.get("doc_hash")
+        if text is None or not isinstance(doc_hash, bytes) or len(doc_hash) != 16:
+            return
+        spellings, entry = encode_entry(
+            self, doc_hash, str(doc.get("title") or ""), text, bool(doc.get("files"))
+        )
+        self._keys.append(ENTRY.pack(doc_hash, self._end + len(spellings) + FRAME.size))
+        self._append(spellings + entry)
+
+    def _append(self, frames: bytes) -> None:
+        self._pending.append(frames)
+        self._pending_bytes += len(frames)
+        self._end += len(frames)
+        if self._pending_bytes >= _BUFFER:
+            self.flush()
+
+    def flush(self, *, sync: bool = False) -> None:
+        """Write what is pending (``sync``: and make it durable)."""
+        if self._pending:
+            self._file.write(b"".join(self._pending))
+            self._pending, self._pending_bytes = [], 0
+        self._file.flush()
+        if sync:
+            os.fsync(self._file.fileno())
+
+    def seal(self) -> None:
+        """Write the part's index (``I`` and ``T`` frames), then :meth:`close` it; for a part nothing
+        will be appended to (a bulk part)."""
+        start = self._end
+        vocabulary = "\n".join(self._vocab).encode("utf-8")  # ids are insertion order
+        self._append(_frame(b"I", struct.pack("<I", len(self._keys)) + b"".join(self._keys) + vocabulary))
+        self._append(_frame(b"T", TRAILER.pack(start)))
+        self.close()
+
+    def close(self) -> None:
+        """Write what is pending, durably, and close the part."""
+        try:
+            self.flush(sync=True)
+        finally:
+            self._file.close()
+
+    def abandon(self) -> None:
+        """Close without writing what is pending."""
+        self._pending = []
+        self._file.close()
+
+    def vocabulary_frame(self) -> bytes:
+        """The frame of the spellings added since the last call (b"" if none)."""
+        if not self._new:
+            return b""
+        new, self._new = self._new, []
+        return _frame(b"V", "\n".join(new).encode("utf-8"))
+
+
+def _tokens(text: str) -> tuple[list[str], bytes]:
+    """The tokens of ``text`` (as :func:`~index.vietnamese.tokenize` gives them) and their offsets: one
+    gap byte per token, or, for a text that is not NFC or has a gap over :data:`_MAX_GAP`, explicit
+    ``u32`` starts then ends (8 bytes per token: the caller tells the two apart by length)."""
+    if unicodedata.is_normalized("NFC", text):
+        # The scanner's tokens in C; then each token's start by searching from the previous end (the
+        # text between two tokens holds no word character, and a token starts with one).
+        tokens = [t for t in TOKEN_RE.findall(text) if t]
+        gaps = bytearray(len(tokens))
+        find, pos = text.find, 0
+        for i, token in enumerate(tokens):
+            start = find(token, pos)
+            if start - pos > _MAX_GAP:
+                break
+            gaps[i] = start - pos
+            pos = start + len(token)
+        else:
+            return tokens, bytes(gaps)
+    spans = list(tokenize(text))
+    starts, ends = array("I", [t.start for t in spans]), array("I", [t.end for t in spans])
+    return [t.text for t in spans], starts.tobytes() + ends.tobytes()
+
+
+def encode_entry(
+    writer: PartWriter, doc_hash: bytes, title: str, text: str, has_files: bool
+) -> tuple[bytes, bytes]:
+    """The frames of one document: its new spellings (b"" if none) and its entry."""
+    title_tokens = [t.text for t in tokenize(title)]
+    tokens, offsets = _tokens(text)
+    ids = writer.ids(title_tokens + tokens)
+    flags = HAS_FILES if has_files else 0
+    narrow = max(ids, default=0) < 1 << 16
+    if narrow:
+        flags |= NARROW
+    title_ids = array("H" if narrow else "I", ids[: len(title_tokens)])
+    text_ids = array("H" if narrow else "I", ids[len(title_tokens) :])
+    if len(offsets) != len(tokens):
+        flags |= EXPLICIT
+    raw = text.encode("utf-8")
+    payload = b"".join(
+        [
+            DOC.pack(doc_hash, flags, len(raw), len(title_ids), len(text_ids)),
+            raw,
+            title_ids.tobytes(),
+            text_ids.tobytes(),
+            offsets,
+        ]
+    )
+    return writer.vocabulary_frame(), _frame(b"D", payload)

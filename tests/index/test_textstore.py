@@ -1,0 +1,293 @@
+"""The text store beside the index: hits and snippets without reading records, equal to the record path."""
+
+from __future__ import annotations
+
+import shutil
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from index_factory import corpus_records, make_record
+
+from archive.model import Record
+from index.highlight import match_count, snippet
+from index.proximity import query_run
+from index.query import parse_query
+from index.schema import IndexDocument
+from index.whoosh.service import SearchRequest, SearchService
+from index.whoosh.store import IndexWriter, read_location
+from index.whoosh.textreader import TextReader
+from index.whoosh.textsnippets import Marks, stored_snippet
+from index.whoosh.textstore import DIRECTORY, LIVE_PART, PartWriter, store_directory
+
+ODD = [
+    make_record(9001, "Trang trống", [], lead=None),  # no page text: the title gives the snippet
+    make_record(9002, "Chỉ dấu câu", ["… — !!! ???"]),  # text without a token
+    # decomposed (NFD) text: offsets cannot come from the spellings' lengths
+    make_record(
+        9003, "Hội nghị NFD", [unicodedata.normalize("NFD", "Hội nghị giao ban tỉnh Hoà Bình năm nay")]
+    ),
+    make_record(9004, "Khoảng trống", ["hội nghị" + " " * 400 + "giao ban " + "." * 300 + " hội nghị"]),
+    make_record(9005, "Số văn bản", ["Quyết định 1234/QĐ-UBND về hội nghị, giao ban; HỘI NGHỊ <b>&amp;</b>"]),
+]
+RECORDS = [*corpus_records(120, seed=5, body_syllables=150), *ODD]
+BY_ID = {r.id: r for r in RECORDS}
+QUERIES = [
+    "hoi nghi",
+    "hội nghị giao ban",
+    "giao ban",
+    '"hoi nghi"',
+    "hoa binh",
+    "1234/QĐ-UBND",
+    "ban -giao",
+    "hoi OR nghi",
+    "title:hoi nghi",
+    "trang",
+    "dau cau",
+]
+
+
+def page_text(record: Record) -> str:
+    """What the API's ``load_text`` gives: lead and body."""
+    return "\n".join(p for p in (record.lead, *record.body) if p)
+
+
+def words(records: list[Record]) -> list[str]:
+    """Some syllables of the corpus, as queries of one and two words."""
+    out: list[str] = []
+    for record in records[:40]:
+        tokens = record.title.split()
+        out += [tokens[0], " ".join(tokens[1:3])]
+    return out
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("textstore") / "index"
+    IndexWriter(path).rebuild(RECORDS, procs=2)
+    return path
+
+
+@pytest.fixture(scope="module")
+def services(
+    index: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[SearchService, SearchService]]:
+    """The index with its text store, and a copy without (every snippet from the records)."""
+    bare = tmp_path_factory.mktemp("bare") / "index"
+    shutil.copytree(index, bare)
+    shutil.rmtree(store_directory(read_location(bare).directory))
+    with_store = SearchService(index, lambda rid: page_text(BY_ID[rid]))
+    without = SearchService(bare, lambda rid: page_text(BY_ID[rid]))
+    yield with_store, without
+    with_store.close()
+    without.close()
+
+
+def test_bulk_build_writes_one_part_per_process(index: Path) -> None:
+    parts = sorted(p.name for p in store_directory(read_location(index).directory).iterdir())
+    assert len(parts) == 2
+    assert all(p.startswith("b-") and p.endswith(".part") for p in parts)
+    reader = TextReader(read_location(index).directory)
+    reader.refresh()
+    assert len(reader) == len(RECORDS)
+
+
+def test_a_sealed_part_reads_as_its_frames(index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    generation = read_location(index).directory
+    sealed = TextReader(generation)
+    sealed.refresh()
+    assert all(sealed._sealed(part) for part in sealed._parts.values())  # bulk parts are sealed
+    monkeypatch.setattr(TextReader, "_sealed", lambda self, part: False)
+    scanned = TextReader(generation)
+    scanned.refresh()
+    assert sealed.vocabulary.spellings == scanned.vocabulary.spellings
+    assert sealed._entries.keys() == scanned._entries.keys()
+    for key in sealed._entries:
+        a, b = sealed.get(key), scanned.get(key)
+        assert a is not None
+        assert b is not None
+        assert (a.text, a.ids.tolist(), a.title_ids.tolist(), a.starts.tolist()) == (
+            b.text,
+            b.ids.tolist(),
+            b.title_ids.tolist(),
+            b.starts.tolist(),
+        )
+
+
+def test_hits_and_snippets_equal_the_record_path(services: tuple[SearchService, SearchService]) -> None:
+    with_store, without = services
+    for q in [*QUERIES, *words(RECORDS)]:
+        for scope in ("all", "page"):
+            request = SearchRequest(q=q, size=30, scope=scope)
+            got, expected = with_store.search(request), without.search(request)
+            assert got.total == expected.total
+            assert [(h.id, h.snippet) for h in got.hits] == [(h.id, h.snippet) for h in expected.hits], q
+            if query_run(q, scope) is None:  # (a run lifts scores where the store says it is held)
+                assert got.hits == expected.hits
+
+
+def test_snippets_of_odd_texts(services: tuple[SearchService, SearchService]) -> None:
+    with_store, _ = services
+    for record in ODD:
+        hits = with_store.search(SearchRequest(q=record.title, size=5)).hits
+        hit = next(h for h in hits if h.id == record.id)
+        hl = parse_query(record.title).highlights
+        assert hit.snippet == snippet(page_text(record) or record.title, hl)
+    nfd = with_store.search(SearchRequest(q="hoi nghi nfd")).hits[0]
+    assert "<mark>" in nfd.snippet
+    assert unicodedata.normalize("NFC", nfd.snippet) != nfd.snippet
+
+
+def test_no_record_is_read_for_a_hit(index: Path) -> None:
+    read: list[str] = []
+
+    def load_text(rid: str) -> str:
+        read.append(rid)
+        return page_text(BY_ID[rid])
+
+    def load_attachments(rid: str) -> Iterator[tuple[int, int, str]]:
+        read.append(rid)
+        return iter(())
+
+    service = SearchService(index, load_text, load_attachments=load_attachments)
+    try:
+        results = service.search(SearchRequest(q="hoi nghi", size=20))
+        assert results.hits
+        assert all(h.snippet for h in results.hits)
+        assert read == []
+    finally:
+        service.close()
+
+
+def test_incremental_writes_follow_the_store(tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    writer = IndexWriter(path)
+    first = make_record(1, "Tin một", ["Hội nghị giao ban đầu năm."])
+    writer.rebuild([first])
+    service = SearchService(path, lambda rid: None)  # no record: every snippet from the store
+    try:
+        assert "<mark>Hội nghị</mark>" in service.search(SearchRequest(q="hoi nghi")).hits[0].snippet
+        changed = first.model_copy(update={"body": ["Sơ kết công tác hội nghị cuối năm."]})
+        writer.upsert([changed, make_record(2, "Tin hai", ["Hội nghị tổng kết."])])
+        live = store_directory(read_location(path).directory) / LIVE_PART
+        assert live.exists()
+        hits = {h.id: h.snippet for h in service.search(SearchRequest(q="hoi nghi")).hits}
+        assert hits[first.id] == "Sơ kết công tác <mark>hội nghị</mark> cuối năm"
+        assert hits[make_record(2, "x", []).id] == "<mark>Hội nghị</mark> tổng kết"
+        writer.delete([first.id])
+        assert [h.id for h in service.search(SearchRequest(q="hoi nghi")).hits] == [
+            make_record(2, "x", []).id
+        ]
+    finally:
+        service.close()
+
+
+def test_a_torn_tail_is_ignored_then_cut_off(tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    writer = IndexWriter(path)
+    writer.rebuild([])
+    writer.upsert([make_record(1, "Tin một", ["Hội nghị giao ban."])])
+    live = store_directory(read_location(path).directory) / LIVE_PART
+    good = live.stat().st_size
+    with live.open("ab") as fh:
+        fh.write(b"\x40\x00\x00\x00D half an entry")  # what a writer killed mid-write leaves
+    reader = TextReader(read_location(path).directory)
+    reader.refresh()
+    assert len(reader) == 1
+    writer.upsert([make_record(2, "Tin hai", ["Giao ban tuần."])])
+    assert live.stat().st_size > good
+    reader.refresh()
+    assert len(reader) == 2
+    service = SearchService(path, lambda rid: None)
+    try:
+        assert service.search(SearchRequest(q="giao ban")).hits[0].snippet == "<mark>Giao ban</mark> tuần"
+    finally:
+        service.close()
+
+
+def test_a_missing_store_falls_back_to_the_records(tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    IndexWriter(path).rebuild(RECORDS[:10])
+    shutil.rmtree(read_location(path).directory / DIRECTORY)
+    service = SearchService(path, lambda rid: page_text(BY_ID[rid]))
+    try:
+        hit = service.search(SearchRequest(q=RECORDS[3].title)).hits[0]
+        assert hit.snippet == snippet(page_text(RECORDS[3]), parse_query(RECORDS[3].title).highlights)
+    finally:
+        service.close()
+
+
+_SYLLABLES = [
+    "hội",
+    "Hội",
+    "HỘI",
+    "nghị",
+    "nghi",
+    "giao",
+    "ban",
+    "bàn",
+    "Hoà",
+    "hòa",
+    "Bình",
+    "đà",
+    "Đà",
+    "nẵng",
+]
+_GLUE = [" ", "  ", ", ", ". ", "\n", " - ", "/", "…", " <&> ", "\t"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    tokens=st.lists(st.tuples(st.sampled_from(_SYLLABLES), st.sampled_from(_GLUE)), max_size=120),
+    query=st.lists(st.sampled_from(_SYLLABLES), min_size=1, max_size=4),
+    quoted=st.booleans(),
+    nfd=st.booleans(),
+)
+def test_stored_snippet_equals_the_reference(
+    tmp_path_factory: pytest.TempPathFactory,
+    tokens: list[tuple[str, str]],
+    query: list[str],
+    quoted: bool,
+    nfd: bool,
+) -> None:
+    text = "".join(w + g for w, g in tokens)
+    if nfd:
+        text = unicodedata.normalize("NFD", text)
+    directory = tmp_path_factory.mktemp("part")
+    part = PartWriter(directory / DIRECTORY, "p.part")
+    doc = IndexDocument({"doc_hash": b"h" * 16, "title": "t"})
+    doc.page_text = text
+    part.add(doc)
+    part.close()
+    reader = TextReader(directory)
+    reader.refresh()
+    stored = reader.get(b"h" * 16)
+    assert stored is not None
+    assert stored.text == text
+    typed = " ".join(query)
+    hl = parse_query(f'"{typed}"' if quoted else typed).highlights
+    marks = Marks(hl, reader.vocabulary).of(stored.ids)
+    assert int(marks.sum()) == match_count(text, hl)
+    assert stored_snippet(stored, marks) == snippet(text, hl)
+
+
+def test_a_large_vocabulary_stores_wide_ids(tmp_path: Path) -> None:
+    part = PartWriter(tmp_path / DIRECTORY, "p.part")
+    texts = [" ".join(f"w{i}" for i in range(70_000)), "hội nghị w69999, giao ban w3"]
+    for n, text in enumerate(texts):
+        doc = IndexDocument({"doc_hash": bytes([n]) * 16, "title": f"t{n}"})
+        doc.page_text = text
+        part.add(doc)
+    part.close()
+    reader = TextReader(tmp_path)
+    reader.refresh()
+    hl = parse_query("hoi nghi w69999").highlights
+    for n, text in enumerate(texts):
+        stored = reader.get(bytes([n]) * 16)
+        assert stored is not None
+        assert [reader.vocabulary.spellings[i] for i in stored.ids] == text.replace(",", "").split()
+        marks = Marks(hl, reader.vocabulary).of(stored.ids)
+        assert stored_snippet(stored, marks) == snippet(text, hl)
