@@ -49,7 +49,7 @@ from archive.home import DataHome  # noqa: E402
 from archive.model import CaptureRef, Content, Record, Version  # noqa: E402
 from archive.store import RecordStore  # noqa: E402
 from index.corpus import CorpusDoc, generate  # noqa: E402
-from index.whoosh.service import SearchRequest, SearchService  # noqa: E402
+from index.whoosh.service import SearchService  # noqa: E402
 from index.whoosh.store import IndexWriter  # noqa: E402
 
 
@@ -179,16 +179,6 @@ def mix_url(query: BenchQuery) -> str:
     return "/api/v1/search?" + urlencode(params)
 
 
-def mix_request(query: BenchQuery) -> SearchRequest:
-    return SearchRequest(
-        q=query.text,
-        facets=query.facets,
-        date_from=query.date_from,
-        date_to=query.date_to,
-        sort="newest" if query.newest else None,
-    )
-
-
 def _stat(pid: int) -> list[str] | None:
     try:
         return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
@@ -231,7 +221,7 @@ def run_mix(base: str, home: DataHome, docs: Iterable[CorpusDoc], per_kind: int,
     with httpx.Client(base_url=base, timeout=60) as client:
         modes = (
             ("api", lambda qy: client.get(mix_url(qy)).raise_for_status(), lambda: cpu_seconds(pids)),
-            ("in-process", lambda qy: service.search(mix_request(qy)), time.process_time),
+            ("in-process", lambda qy: service.search(qy.request()), time.process_time),
         )
         for _, run, _ in modes:
             for query in queries:  # warm-up: posting cache, columns, the text store

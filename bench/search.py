@@ -49,7 +49,7 @@ from search_fts import FtsIndex
 from search_queries import KINDS, BenchQuery, make_queries
 
 from index.schema import make_document
-from index.whoosh.service import SearchRequest, SearchService
+from index.whoosh.service import SearchService
 from index.whoosh.store import IndexWriter
 
 
@@ -140,16 +140,6 @@ def measure(fn: Callable[..., int], *args: Any) -> tuple[int, float, float, floa
 def _size_mb(path: Path) -> float:
     files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
     return sum(p.stat().st_size for p in files) / 2**20
-
-
-def _request(query: BenchQuery) -> SearchRequest:
-    return SearchRequest(
-        q=query.text,
-        facets=query.facets,
-        date_from=query.date_from,
-        date_to=query.date_to,
-        sort="newest" if query.newest else None,
-    )
 
 
 def time_queries(run: Callable[[BenchQuery], object], queries: list[BenchQuery]) -> dict[str, list[float]]:
@@ -313,11 +303,11 @@ def whoosh_matchers(args: argparse.Namespace, corpus: Path, whoosh_dir: Path) ->
     search_module.rank = lambda *a, **k: None  # type: ignore[assignment]
     queries = make_queries(read_corpus(corpus), args.whoosh_matchers, seed=args.seed + 1, words="tokens")
     service = SearchService(whoosh_dir, lambda rid: None)
-    service.search(_request(queries[0]))
+    service.search(queries[0].request())
     times: dict[str, list[float]] = {kind: [] for kind in KINDS}
     for query in queries:
         started = time.perf_counter()
-        service.search(_request(query))
+        service.search(query.request())
         times[query.kind].append((time.perf_counter() - started) * 1000)
     service.close()
     print(f"\nWhoosh's own matching and scoring, tokens mix ({args.whoosh_matchers} queries per kind), ms")
@@ -385,11 +375,11 @@ def query_mix(
     service = SearchService(whoosh_dir, lambda rid: None, posting_cache_mb=args.posting_cache_mb)
     cold = SearchService(whoosh_dir, lambda rid: None, posting_cache_mb=0)
     fts = FtsIndex(fts_file)
-    w_times = time_queries(lambda qy: service.search(_request(qy)), queries)
+    w_times = time_queries(lambda qy: service.search(qy.request()), queries)
     c_times = (
         {k: [float("nan")] for k in KINDS}
         if args.no_cold
-        else time_queries(lambda qy: cold.search(_request(qy)), queries)
+        else time_queries(lambda qy: cold.search(qy.request()), queries)
     )
     f_times = time_queries(
         lambda qy: fts.search(
@@ -408,12 +398,12 @@ def query_mix(
             queries,
         )
         differ = sum(
-            service.search(_request(qy)).total
+            service.search(qy.request()).total
             != tantivy.search(qy.text, date_from=qy.date_from, date_to=qy.date_to, newest=qy.newest)[0]
             for qy in queries
         )
         tantivy.close()
-    totals = [service.search(_request(qy)).total for qy in queries]
+    totals = [service.search(qy.request()).total for qy in queries]
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     cached = service.postings
     print(

@@ -32,7 +32,6 @@ from archive.model import CaptureRef, Content, Record, Version, record_id
 from index.backend import SearchBackend
 from index.backends import open_indexer, open_search
 from index.postgresql.nodes import Nodes
-from index.request import SearchRequest
 from index.settings import IndexSettings
 
 __all__ = ["add_arguments", "run"]
@@ -172,16 +171,6 @@ def sizes(dsn: str) -> None:
         print(f"  {label} {name:40} {size / 2**20:10,.1f} MB  {max(tuples, 0):>12,} rows")
 
 
-def _request(query: BenchQuery) -> SearchRequest:
-    return SearchRequest(
-        q=query.text,
-        facets=query.facets,
-        date_from=query.date_from,
-        date_to=query.date_to,
-        sort="newest" if query.newest else None,
-    )
-
-
 def _client_process(
     opener: Callable[[], SearchBackend],
     queries: list[BenchQuery],
@@ -195,7 +184,7 @@ def _client_process(
     of their own; sends back ``(kind, ms)`` per query, the wall time and the errors."""
     backend = opener()
     for query in queries:
-        backend.search(_request(query))
+        backend.search(query.request())
     results: list[tuple[str, float]] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -207,7 +196,7 @@ def _client_process(
         for query in order:
             started = time.perf_counter()
             try:
-                backend.search(_request(query))
+                backend.search(query.request())
             except Exception as exc:
                 with lock:
                     errors.append(f"{type(exc).__name__}: {exc}")

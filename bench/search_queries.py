@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from index.request import SearchRequest
 from index.vietnamese import TOKEN_RE, fold
 
 __all__ = ["KINDS", "BenchQuery", "make_queries"]
@@ -34,6 +35,16 @@ class BenchQuery:
     date_from: date | None = None
     date_to: date | None = None
     newest: bool = False
+
+    def request(self) -> SearchRequest:
+        """The search this query stands for, as the API and the backends take it."""
+        return SearchRequest(
+            q=self.text,
+            facets=self.facets,
+            date_from=self.date_from,
+            date_to=self.date_to,
+            sort="newest" if self.newest else None,
+        )
 
 
 def _runs(text: str) -> list[list[str]]:
