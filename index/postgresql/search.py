@@ -94,9 +94,9 @@ class PostgresSearch:
         plan = _plan(request, parsed)
         with self.nodes.reader() as conn, read_only(conn):
             secret = index_meta(conn).secret
-            total = _total(conn, plan)
+            page, cursor, counted = _page(conn, plan, request, request.size, secret)
+            total = counted if counted is not None else _total(conn, plan)
             facets = _facets(conn, plan, request.facets) if request.facets else {}
-            page, cursor = _page(conn, plan, request, request.size, secret)
             hits = fetch_hits(conn, page, plan.highlights, snippets=True, scope=request.scope)
         token = encode_cursor(cursor, binding=plan.binding, secret=secret) if cursor else None
         took = round((time.perf_counter() - started) * 1000, 2)
@@ -113,7 +113,7 @@ class PostgresSearch:
         while True:
             with self.nodes.reader() as conn, read_only(conn):
                 secret = index_meta(conn).secret
-                page, cursor = _page(conn, plan, replace(current, cursor=token), batch, secret)
+                page, cursor, _ = _page(conn, plan, replace(current, cursor=token), batch, secret)
                 hits = fetch_hits(conn, page, plan.highlights, snippets=snippets, scope=request.scope)
             yield from hits
             if cursor is None:
@@ -203,9 +203,12 @@ def _cursor(token: str | None, plan: _Plan, secret: bytes) -> Cursor | None:
 
 def _page(
     conn: Connection[Any], plan: _Plan, request: SearchRequest, limit: int, secret: bytes
-) -> tuple[list[tuple[str, float | None]], Cursor | None]:
-    """Up to ``limit`` ``(id, score)`` from the request's offset or cursor, and the cursor of the last
-    one when more follow."""
+) -> tuple[list[tuple[str, float | None]], Cursor | None, int | None]:
+    """Up to ``limit`` ``(id, score)`` from the request's offset or cursor, the cursor of the last one
+    when more follow, and the size of the matching set when the page query counted it too.
+
+    A first relevance page scores every match anyway (to find the best), so it counts them in the same
+    scan (``count(*) OVER ()``) rather than :func:`_total` reading every matching row a second time."""
     cursor = _cursor(request.cursor, plan, secret)
     window = sql.SQL("LIMIT {} OFFSET {}").format(sql.Literal(limit + 1), sql.Literal(request.offset))
     stats: Stats | None = None
@@ -218,9 +221,9 @@ def _page(
             raise QueryError("invalid cursor")
         run = query_run(request.q, request.scope)
         if run is not None:
-            return _lifted_page(conn, plan, request, limit, run, cursor, stats)
+            return (*_lifted_page(conn, plan, request, limit, run, cursor, stats), None)
         after = (float(cursor.key), cursor.id) if cursor is not None else None
-        query = _relevance_query(plan, stats, after, window)
+        query = _relevance_query(plan, stats, after, window, counted=after is None)
     else:
         descending = plan.sort == "newest"
         after_key: sql.Composable = sql.SQL("TRUE")
@@ -237,26 +240,40 @@ def _page(
     rows = rows[:limit]
     relevance = plan.sort == "relevance"
     page = [(str(r[0]), float(r[1]) if relevance else None) for r in rows]
+    # Every returned row carries the count; none is returned past the end (then _total counts).
+    counted = int(rows[0][2]) if relevance and cursor is None and rows else None
     if not more or not rows:
-        return page, None
+        return page, None, counted
     rid, key = str(rows[-1][0]), rows[-1][1]
     if relevance:
-        return page, Cursor(plan.sort, float(key), rid, stats)
-    return page, Cursor(plan.sort, int(key), rid)
+        return page, Cursor(plan.sort, float(key), rid, stats), counted
+    return page, Cursor(plan.sort, int(key), rid), counted
 
 
 def _relevance_query(
-    plan: _Plan, stats: Stats, after: tuple[float, str] | None, window: sql.Composable
+    plan: _Plan,
+    stats: Stats,
+    after: tuple[float, str] | None,
+    window: sql.Composable,
+    *,
+    counted: bool = False,
 ) -> sql.Composed:
-    """``(id, score)`` of the matches by BM25, best first, strictly after ``after = (score, id)``."""
+    """``(id, score)`` of the matches by BM25, best first, strictly after ``after = (score, id)``;
+    ``counted``: ``(id, score, n)`` with ``n`` the number of those matches (before the window)."""
     cond: sql.Composable = sql.SQL("TRUE")
     if after is not None:
         key = sql.Literal(after[0])
         cond = sql.SQL("(score < {0} OR (score = {0} AND id > {1}))").format(key, sql.Literal(after[1]))
     return sql.SQL(
-        "SELECT id, score FROM (SELECT id, {} AS score FROM deptnews_records WHERE {}) AS m "
+        "SELECT id, score{} FROM (SELECT id, {} AS score FROM deptnews_records WHERE {}) AS m "
         "WHERE {} ORDER BY score DESC, id {}"
-    ).format(score_expression(plan.terms, stats), plan.where, cond, window)
+    ).format(
+        sql.SQL(", count(*) OVER ()" if counted else ""),
+        score_expression(plan.terms, stats),
+        plan.where,
+        cond,
+        window,
+    )
 
 
 def _lifted_page(

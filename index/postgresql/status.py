@@ -33,9 +33,14 @@ class IndexMeta:
 
 @contextlib.contextmanager
 def read_only(conn: Connection[Any]) -> Iterator[None]:
-    """One read-only snapshot (REPEATABLE READ) for the reads of the block; also valid on a replica."""
+    """One read-only snapshot (REPEATABLE READ) for the reads of the block; also valid on a replica.
+
+    JIT compilation is off for the block: a search's queries are costed high (the BM25 function runs per
+    matching row), so PostgreSQL would compile each one, and compiling costs more than it saves on these
+    short queries (see docs/performance.md)."""
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        conn.execute("SET LOCAL jit = off")
         yield
 
 

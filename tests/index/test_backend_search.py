@@ -196,6 +196,12 @@ def test_cursor_pages_cover_every_match_once(corpus: Opened, sort: str) -> None:
     assert seen == [h.id for h in search.iter_hits(replace(request, size=1), batch=7)]
     offsets = [h.id for o in range(0, first.total, 6) for h in search.search(replace(request, offset=o)).hits]
     assert offsets == seen
+    # Past the last match the page is empty and the total is still the matching set's (PostgreSQL counts
+    # a first relevance page in the page query itself, and apart when that query returns no row).
+    for offset in (first.total - 1, first.total, first.total + 50):
+        later = search.search(replace(request, offset=offset))
+        assert later.total == first.total
+        assert len(later.hits) == (1 if offset == first.total - 1 else 0)
 
 
 def test_bad_cursors_are_refused(corpus: Opened) -> None:
