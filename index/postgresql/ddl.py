@@ -171,7 +171,42 @@ END
 $$""",
 ]
 
-MIGRATIONS: list[list[str]] = [_V1]
+_V2 = [
+    # Postings (see index.postgresql.postings): relevance reads only the query's terms instead of
+    # de-TOASTing every matching row's weights.
+    "CREATE SEQUENCE IF NOT EXISTS deptnews_docno",
+    "ALTER TABLE deptnews_records ADD COLUMN IF NOT EXISTS docno bigint",
+    "CREATE UNIQUE INDEX IF NOT EXISTS deptnews_records_docno ON deptnews_records (docno)",
+    """CREATE TABLE IF NOT EXISTS deptnews_postings (
+  col text NOT NULL,
+  term text NOT NULL,
+  seg bigint NOT NULL,
+  docs bigint[] NOT NULL,
+  weights real[] NOT NULL,
+  lengths integer[] NOT NULL,
+  PRIMARY KEY (col, term, seg)
+)""",
+    # A merged block of a common term is a few tens of kB: lz4 decompresses faster than pglz.
+    """DO $$ BEGIN
+  ALTER TABLE deptnews_postings ALTER COLUMN docs SET COMPRESSION lz4,
+    ALTER COLUMN weights SET COMPRESSION lz4, ALTER COLUMN lengths SET COMPRESSION lz4;
+EXCEPTION WHEN feature_not_supported THEN NULL;
+END $$""",
+    # A merge reads and rewrites one block's segments (index.postgresql.postings.merge_due).
+    "CREATE INDEX IF NOT EXISTS deptnews_postings_seg ON deptnews_postings (seg)",
+    """CREATE TABLE IF NOT EXISTS deptnews_blocks (
+  block bigint PRIMARY KEY,
+  segments integer NOT NULL DEFAULT 0,
+  dead integer NOT NULL DEFAULT 0
+)""",
+    *(f"ALTER TABLE deptnews_records DROP COLUMN IF EXISTS w_{col}" for col in FULLTEXT.values()),
+    "DROP FUNCTION IF EXISTS deptnews_bm25(jsonb, text[], float8[], float8)",
+    # Rows written by version 1 have no postings: the next sync rewrites every row.
+    "UPDATE deptnews_records SET stamp = '' WHERE stamp <> ''",
+    "INSERT INTO deptnews_meta (key, value) VALUES ('postings_block', '4096') ON CONFLICT DO NOTHING",
+]
+
+MIGRATIONS: list[list[str]] = [_V1, _V2]
 """Statements of each schema version, in order (version n is ``MIGRATIONS[n - 1]``); each is idempotent."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

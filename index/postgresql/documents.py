@@ -54,16 +54,18 @@ class Row:
     doc_numbers: list[str] = field(default_factory=list)
     """The ``doc_number`` filter's keys (:func:`index.schema.doc_number_key`) of the page and its
     attachments."""
+    docno: int | None = None
+    """The number of the row's postings (:mod:`index.postgresql.postings`), given when it is written."""
 
     def values(self) -> list[Any]:
         from psycopg.types.json import Jsonb
 
         out: list[Any] = [self.id, self.stamp, self.searchable, self.doc_hash, self.record, Jsonb(self.pages)]
         out += [self.meta.get(name, _DEFAULTS.get(name, "")) for name in _META]
-        out.append(self.doc_numbers)
+        out += [self.doc_numbers, self.docno]
         for col in FULLTEXT.values():
             terms = self.text.get(col, _EMPTY)
-            out += [terms.terms, Jsonb(terms.weights), terms.length]
+            out += [terms.terms, terms.length]
         return out
 
 
@@ -94,7 +96,8 @@ COLUMNS: tuple[str, ...] = (
     "pages",
     *_META,
     "doc_number",
-    *itertools.chain.from_iterable((f"t_{c}", f"w_{c}", f"l_{c}") for c in FULLTEXT.values()),
+    "docno",
+    *itertools.chain.from_iterable((f"t_{c}", f"l_{c}") for c in FULLTEXT.values()),
 )
 """The columns a row writes, in order."""
 

@@ -3,7 +3,9 @@
 A batch upserts its rows by id (a record written again replaces its row, so a batch repeated after a
 crash duplicates nothing), and adjusts ``deptnews_terms`` (document frequency per field and term) and
 ``deptnews_totals`` (documents, summed field lengths, commits) by exactly what it changed, computed from
-the rows it replaces, read under ``FOR UPDATE``. Either all of that commits or none of it does.
+the rows it replaces, read under ``FOR UPDATE``. It also adds its rows' postings under new docnos,
+counts the replaced rows' postings as dead and merges the blocks that are due
+(:mod:`index.postgresql.postings`). Either all of that commits or none of it does.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from psycopg import Connection, sql
 
 from index.postgresql.ddl import FULLTEXT, stored_terms, term_array
 from index.postgresql.documents import COLUMNS, Row
+from index.postgresql.postings import assign_docnos, block_size, merge_due, retire, write_postings
 
 __all__ = ["Previous", "delete_rows", "write_rows"]
 
 _COLS = list(FULLTEXT.values())
 _OLD = sql.SQL(
-    "SELECT id, searchable, doc_hash, {} FROM deptnews_records WHERE id = ANY(%s) ORDER BY id FOR UPDATE"
+    "SELECT id, searchable, doc_hash, {}, docno FROM deptnews_records WHERE id = ANY(%s) ORDER BY id "
+    "FOR UPDATE"
 ).format(sql.SQL(", ").join(part for c in _COLS for part in (term_array(c), sql.Identifier(f"l_{c}"))))
 _UPSERT = sql.SQL(
     "INSERT INTO deptnews_records ({cols}) VALUES ({values}) ON CONFLICT (id) DO UPDATE SET {updates}, "
@@ -104,8 +108,10 @@ def write_rows(conn: Connection[Any], rows: Sequence[Row]) -> dict[str, Previous
             delta.remove(old)
         for row in unique:
             delta.add(row)
+        assign_docnos(conn, unique)
         with conn.cursor() as cur:
             cur.executemany(_UPSERT, [row.values() for row in unique])
+        _postings(conn, unique, olds)
         delta.apply(conn)
     return {str(old[0]): Previous(bool(old[1]), old[2]) for old in olds}
 
@@ -120,5 +126,14 @@ def delete_rows(conn: Connection[Any], ids: Sequence[str]) -> dict[str, Previous
         for old in olds:
             delta.remove(old)
         conn.execute("DELETE FROM deptnews_records WHERE id = ANY(%s)", ([str(o[0]) for o in olds],))
+        _postings(conn, [], olds)
         delta.apply(conn)
     return {str(old[0]): Previous(bool(old[1]), old[2]) for old in olds}
+
+
+def _postings(conn: Connection[Any], rows: Sequence[Row], olds: Sequence[tuple[Any, ...]]) -> None:
+    """Add the postings of ``rows``, retire those of the replaced or deleted rows ``olds``, merge."""
+    block = block_size(conn)
+    write_postings(conn, rows, block)
+    retire(conn, [int(old[-1]) for old in olds if old[-1] is not None], block)
+    merge_due(conn, block)

@@ -11,7 +11,6 @@ cursor, so every page of a search scores alike on whichever node serves it.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from math import log
 from typing import Any
 
@@ -20,7 +19,7 @@ from psycopg import Connection, sql
 from index.cursor import Stats
 from index.postgresql.ddl import FULLTEXT
 
-__all__ = ["K1", "B", "collection_stats", "score_expression"]
+__all__ = ["K1", "B", "collection_stats", "matched_terms"]
 
 K1 = 1.2
 B = 0.75
@@ -52,36 +51,50 @@ def collection_stats(conn: Connection[Any], terms: list[tuple[str, str, float]])
     )
 
 
-def score_expression(terms: list[tuple[str, str, float]], stats: Stats) -> sql.Composable:
-    """The BM25F score of a row for ``terms`` under ``stats`` (``len(stats.dfs) == len(terms)``)."""
+def matched_terms(
+    terms: list[tuple[str, str, float]], others: list[tuple[str, str]], stats: Stats
+) -> tuple[sql.Composable, dict[tuple[str, str], int]]:
+    """The matches of the full-text ``terms`` (scored) and ``others`` (tested only: the terms of a
+    ``NOT``), as a FROM item ``s(docno, score, matched)``: each document holding any of them, its BM25F
+    score for ``terms`` under ``stats``, and the numbers of the terms it holds (in the returned map
+    ``(field, text) → number``), read from their postings (:mod:`index.postgresql.postings`).
+
+    A term listed twice counts twice, as Whoosh scores it; a document whose docno no row holds any more
+    (its record was rewritten or deleted since) is left to the join with the rows."""
     averages = dict(stats.averages)
-    per_field: dict[str, tuple[list[str], list[float]]] = defaultdict(lambda: ([], []))
-    for (fieldname, text, boost), df in zip(terms, stats.dfs, strict=True):
-        if fieldname not in FULLTEXT or stats.doc_count <= 0:
-            continue
-        idf = log(stats.doc_count / (df + 1)) + 1
-        texts, factors = per_field[fieldname]
-        texts.append(text)
-        factors.append(boost * idf * (K1 + 1))
-    parts: list[sql.Composable] = []
-    for fieldname, (texts, factors) in sorted(per_field.items()):
-        col = FULLTEXT[fieldname]
+    numbers: dict[tuple[str, str], int] = {}
+    entries: list[sql.Composable] = []
+
+    def entry(fieldname: str, text: str, factor: float) -> None:
+        number = numbers.setdefault((fieldname, text), len(numbers) + 1)
         average = averages.get(fieldname, 1.0) or 1.0
-        parts.append(
-            sql.SQL(
-                "deptnews_bm25({w}, {terms}::text[], {factors}::float8[], "
-                "{k1}::float8 * ({a}::float8 + {b}::float8 * {l} / {avg}::float8))"
-            ).format(
-                w=sql.Identifier(f"w_{col}"),
-                terms=sql.Literal(texts),
-                factors=sql.Literal(factors),
-                k1=sql.Literal(K1),
-                a=sql.Literal(1 - B),
-                b=sql.Literal(B),
-                l=sql.Identifier(f"l_{col}"),
-                avg=sql.Literal(float(average)),
+        entries.append(
+            sql.SQL("({}, {}, {}, {}::float8, {}::float8, {}::float8)").format(
+                sql.Literal(number),
+                sql.Literal(FULLTEXT[fieldname]),
+                sql.Literal(text),
+                sql.Literal(factor),
+                sql.Literal(K1 * (1 - B)),
+                sql.Literal(K1 * B / float(average)),
             )
         )
-    if not parts:
-        return sql.SQL("0::float8")
-    return sql.SQL("({})").format(sql.SQL(" + ").join(parts))
+
+    for (fieldname, text, boost), df in zip(terms, stats.dfs, strict=True):
+        if fieldname in FULLTEXT:
+            idf = log(stats.doc_count / (df + 1)) + 1 if stats.doc_count > 0 else 0.0
+            entry(fieldname, text, boost * idf * (K1 + 1) if stats.doc_count > 0 else 0.0)
+    for fieldname, text in others:
+        if fieldname in FULLTEXT and (fieldname, text) not in numbers:
+            entry(fieldname, text, 0.0)
+    if not entries:
+        entry_sql: sql.Composable = sql.SQL("SELECT NULL::bigint, NULL::float8, NULL::int[] WHERE FALSE")
+        return sql.SQL("({}) AS s(docno, score, matched)").format(entry_sql), numbers
+    source = sql.SQL(
+        "(SELECT u.d AS docno, sum(q.factor * u.w / (u.w + q.k1a + q.k1b * u.l)) AS score, "
+        "array_agg(DISTINCT q.n) AS matched "
+        "FROM (VALUES {}) AS q(n, col, term, factor, k1a, k1b) "
+        "JOIN deptnews_postings AS p ON p.col = q.col AND p.term = q.term "
+        "CROSS JOIN LATERAL unnest(p.docs, p.weights, p.lengths) AS u(d, w, l) "
+        "GROUP BY u.d) AS s"
+    ).format(sql.SQL(", ").join(entries))
+    return source, numbers

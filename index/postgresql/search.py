@@ -3,8 +3,11 @@
 A search runs in one read-only REPEATABLE READ transaction on the node :meth:`Connections.reader`
 chooses (a replica within the lag bound, else the primary), so its total, facets and page agree. The
 matching set is one SQL condition (:mod:`index.postgresql.translate`, plus filters and the date range
-on ``ts``); the total and the facets are aggregates over it, the page is the top of it by BM25 score
-(:mod:`index.postgresql.scoring`) or by ``(ts, id)``, after the cursor's key (keyset paging).
+on ``ts``) over the rows joined to the postings of the query's terms (:func:`~index.postgresql.scoring.
+matched_terms`: each holder's BM25 score and the terms it holds), so that no row's terms or weights are
+read; the total and the facets are aggregates over it, the page is the top of it by score or by
+``(ts, id)``, after the cursor's key (keyset paging). A query that can match a document holding none of
+its terms (``source:x OR hội``) tests the rows' own terms instead and takes the scores from a left join.
 
 Cursors are :mod:`index.cursor`'s, bound to the same request description as Whoosh's and signed with the
 index's key, which is a row of the database: a cursor made on one node is valid on every other.
@@ -27,9 +30,9 @@ from index.errors import IndexMissing, QueryError
 from index.health import SourceHealth
 from index.postgresql.connections import Connections
 from index.postgresql.hits import fetch_hits
-from index.postgresql.scoring import collection_stats, score_expression
+from index.postgresql.scoring import collection_stats, matched_terms
 from index.postgresql.status import index_meta, read_only, source_health, stats_of
-from index.postgresql.translate import condition, exact_condition, positive_terms
+from index.postgresql.translate import condition, exact_condition, needs_text, positive_terms, text_terms
 from index.proximity import Run, holds_run, query_run, rerank
 from index.query import Highlights, ParsedQuery
 from index.request import Hit, IndexStats, Interval, SearchRequest, SearchResults, Sort, parse_request
@@ -41,7 +44,10 @@ _PERIOD_LEN = {"day": 10, "month": 7, "year": 4}
 
 @dataclass(frozen=True)
 class _Plan:
-    where: sql.Composable
+    main: Any
+    """The parsed query tree."""
+    filters: list[sql.Composable]
+    """``searchable``, the filters and the date range."""
     terms: list[tuple[str, str, float]]
     highlights: Highlights
     sort: Sort
@@ -50,9 +56,36 @@ class _Plan:
     """No query, filter or date: every document matches."""
 
 
+@dataclass(frozen=True)
+class _Matching:
+    """The matching set under one statistics: ``SELECT … FROM {source} WHERE {where}``, ``score`` the
+    expression of a row's score."""
+
+    source: sql.Composable
+    where: sql.Composable
+    score: sql.Composable
+
+
+def _matching(plan: _Plan, stats: Stats | None) -> _Matching:
+    """The matching set of ``plan``, scored under ``stats`` (unscored without)."""
+    if not plan.terms and not text_terms(plan.main):
+        where = sql.SQL(" AND ").join([condition(plan.main), *plan.filters])
+        return _Matching(sql.SQL("deptnews_records"), where, sql.SQL("0::float8"))
+    if stats is None:
+        stats = Stats(doc_count=0, dfs=tuple(0 for _ in plan.terms), averages=())
+    source, numbers = matched_terms(plan.terms, text_terms(plan.main), stats)
+    if needs_text(plan.main):
+        where = sql.SQL(" AND ").join([condition(plan.main, numbers), *plan.filters])
+        joined = sql.SQL("{} JOIN deptnews_records AS r ON r.docno = s.docno").format(source)
+        return _Matching(joined, where, sql.SQL("s.score"))
+    where = sql.SQL(" AND ").join([condition(plan.main), *plan.filters])
+    joined = sql.SQL("deptnews_records AS r LEFT JOIN {} ON s.docno = r.docno").format(source)
+    return _Matching(joined, where, sql.SQL("coalesce(s.score, 0)"))
+
+
 def _plan(request: SearchRequest, parsed: ParsedQuery | None) -> _Plan:
     main: Any = parsed.query if parsed is not None else q.Every()
-    parts: list[sql.Composable] = [sql.SQL("searchable"), condition(main)]
+    parts: list[sql.Composable] = [sql.SQL("searchable")]
     parts += [exact_condition(k, v) for k, v in sorted(request.filters.items()) if v]
     if request.date_from or request.date_to:
         lo, hi = local_span(request.date_from, request.date_to)
@@ -68,12 +101,13 @@ def _plan(request: SearchRequest, parsed: ParsedQuery | None) -> _Plan:
         ]
     )
     return _Plan(
-        where=sql.SQL(" AND ").join(parts),
+        main=main,
+        filters=parts,
         terms=positive_terms(main),
         highlights=parsed.highlights if parsed is not None else Highlights(),
         sort=sort,
         binding=binding,
-        everything=len(parts) == 2 and isinstance(main, q.Every),
+        everything=len(parts) == 1 and isinstance(main, q.Every),
     )
 
 
@@ -126,10 +160,10 @@ class PostgresSearch:
             raise QueryError(f"interval must be one of {', '.join(_PERIOD_LEN)}")
         parsed = parse_request(replace(request, size=1, offset=0, cursor=None))
         plan = _plan(request, parsed)
+        m = _matching(plan, None)
         query = sql.SQL(
-            "SELECT left(day, {}), count(*) FROM deptnews_records WHERE {} AND day <> '' "
-            "GROUP BY 1 ORDER BY 1"
-        ).format(sql.Literal(_PERIOD_LEN[interval]), plan.where)
+            "SELECT left(day, {}), count(*) FROM {} WHERE {} AND day <> '' GROUP BY 1 ORDER BY 1"
+        ).format(sql.Literal(_PERIOD_LEN[interval]), m.source, m.where)
         with self.nodes.reader() as conn, read_only(conn):
             index_meta(conn)
             return [(str(p), int(n)) for p, n in conn.execute(query).fetchall()]
@@ -171,9 +205,8 @@ def _total(conn: Connection[Any], plan: _Plan) -> int:
     if plan.everything:
         row = conn.execute("SELECT value FROM deptnews_totals WHERE name = 'documents'").fetchone()
     else:
-        row = conn.execute(
-            sql.SQL("SELECT count(*) FROM deptnews_records WHERE {}").format(plan.where)
-        ).fetchone()
+        m = _matching(plan, None)
+        row = conn.execute(sql.SQL("SELECT count(*) FROM {} WHERE {}").format(m.source, m.where)).fetchone()
     return max(0, int(row[0])) if row else 0
 
 
@@ -182,10 +215,11 @@ def _facets(conn: Connection[Any], plan: _Plan, names: Any) -> dict[str, list[tu
     values = sql.SQL(", ").join(
         sql.SQL("({}, {})").format(sql.Literal(name), sql.Identifier(name)) for name in names
     )
+    m = _matching(plan, None)
     query = sql.SQL(
-        "SELECT f.k, f.v, count(*) FROM deptnews_records, LATERAL (VALUES {}) AS f(k, v) "
+        "SELECT f.k, f.v, count(*) FROM {} CROSS JOIN LATERAL (VALUES {}) AS f(k, v) "
         "WHERE {} AND f.v <> '' GROUP BY 1, 2"
-    ).format(values, plan.where)
+    ).format(m.source, values, m.where)
     found: dict[str, list[tuple[str, int]]] = {name: [] for name in names}
     for name, value, n in conn.execute(query).fetchall():
         found[str(name)].append((str(value), int(n)))
@@ -232,8 +266,9 @@ def _page(
                 sql.SQL("<" if descending else ">"), sql.Literal(int(cursor.key)), sql.Literal(cursor.id)
             )
         order = sql.SQL("ts DESC, id DESC" if descending else "ts, id")
-        query = sql.SQL("SELECT id, ts FROM deptnews_records WHERE {} AND {} ORDER BY {} {}").format(
-            plan.where, after_key, order, window
+        m = _matching(plan, None)
+        query = sql.SQL("SELECT id, ts FROM {} WHERE {} AND {} ORDER BY {} {}").format(
+            m.source, m.where, after_key, order, window
         )
     rows = conn.execute(query).fetchall()
     more = len(rows) > limit
@@ -264,16 +299,11 @@ def _relevance_query(
     if after is not None:
         key = sql.Literal(after[0])
         cond = sql.SQL("(score < {0} OR (score = {0} AND id > {1}))").format(key, sql.Literal(after[1]))
+    m = _matching(plan, stats)
     return sql.SQL(
-        "SELECT id, score{} FROM (SELECT id, {} AS score FROM deptnews_records WHERE {}) AS m "
+        "SELECT id, score{} FROM (SELECT id, {} AS score FROM {} WHERE {}) AS ranked "
         "WHERE {} ORDER BY score DESC, id {}"
-    ).format(
-        sql.SQL(", count(*) OVER ()" if counted else ""),
-        score_expression(plan.terms, stats),
-        plan.where,
-        cond,
-        window,
-    )
+    ).format(sql.SQL(", count(*) OVER ()" if counted else ""), m.score, m.source, m.where, cond, window)
 
 
 def _lifted_page(

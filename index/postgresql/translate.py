@@ -8,6 +8,8 @@ first part only (the second adds to the score). A term of an exact field (``sour
 filters) is an equality on its column. Phrases need no more than this: :mod:`index.query` already turns
 a quoted phrase into the required folded bigrams of its adjacent syllables, as Whoosh runs it.
 
+Where the query is run from postings (:func:`index.postgresql.scoring.matched_terms`), a full-text term
+is instead a test of the numbers of the terms a document holds (``matched``): no row's terms are read.
 Values are embedded as SQL literals (:class:`psycopg.sql.Literal`), never spliced as text.
 """
 
@@ -23,7 +25,20 @@ from index.errors import QueryError
 from index.postgresql.ddl import FULLTEXT, TSVECTOR
 from index.schema import doc_number_key
 
-__all__ = ["EXACT_FIELDS", "condition", "exact_condition", "positive_terms", "text_array", "tsquery"]
+__all__ = [
+    "EXACT_FIELDS",
+    "Numbers",
+    "condition",
+    "exact_condition",
+    "needs_text",
+    "positive_terms",
+    "text_array",
+    "text_terms",
+    "tsquery",
+]
+
+Numbers = dict[tuple[str, str], int]
+"""``(field, text)`` of a full-text term → its number in ``matched`` (see the module docstring)."""
 
 EXACT_FIELDS = frozenset(
     ("source", "department", "jurisdiction", "category", "author", "year", "month", "day")
@@ -61,15 +76,22 @@ def exact_condition(fieldname: str, value: str) -> sql.Composable:
     return sql.SQL("{} = {}").format(sql.Identifier(fieldname), sql.Literal(value))
 
 
-def _terms(nodes: list[Any], operator: str, joiner: str) -> sql.Composable:
-    """Terms under one And (``@>``) or Or (``&&``), one array test per full-text field."""
+def _terms(nodes: list[Any], operator: str, joiner: str, numbers: Numbers | None) -> sql.Composable:
+    """Terms under one And (``@>``) or Or (``&&``), one array test per full-text field (or one test of
+    ``matched``)."""
     by_field: dict[str, list[str]] = defaultdict(list)
     parts: list[sql.Composable] = []
     for node in nodes:
         if isinstance(node, q.Term) and node.fieldname in FULLTEXT:
             by_field[node.fieldname].append(node.text)
         else:
-            parts.append(condition(node))
+            parts.append(condition(node, numbers))
+    if numbers is not None and by_field:
+        held = sorted({numbers[(f, t)] for f, texts in by_field.items() for t in texts})
+        listed = sql.SQL(", ").join(map(sql.Literal, held))
+        test = sql.SQL("s.matched {} ARRAY[{}]::int[]").format(sql.SQL(operator), listed)
+        parts.insert(0, test)
+        by_field = defaultdict(list)
     for fieldname, texts in sorted(by_field.items()):
         parts.insert(0, _has_terms(FULLTEXT[fieldname], sorted(set(texts)), every=operator == "@>"))
     if len(parts) == 1:
@@ -77,20 +99,22 @@ def _terms(nodes: list[Any], operator: str, joiner: str) -> sql.Composable:
     return sql.SQL("({})").format(sql.SQL(f" {joiner} ").join(parts))
 
 
-def condition(node: Any) -> sql.Composable:
-    """The SQL condition of a parsed query tree; :class:`QueryError` for a node it has no rule for."""
+def condition(node: Any, numbers: Numbers | None = None) -> sql.Composable:
+    """The SQL condition of a parsed query tree, its full-text terms tested on the rows or, given
+    ``numbers`` (holding every term of :func:`text_terms`), on ``s.matched``; :class:`QueryError` for a
+    node it has no rule for."""
     if isinstance(node, q.Term):
         if node.fieldname in FULLTEXT:
-            return _terms([node], "@>", "AND")
+            return _terms([node], "@>", "AND", numbers)
         return exact_condition(node.fieldname, str(node.text))
     if isinstance(node, q.And):
-        return _terms(list(node.subqueries), "@>", "AND") if node.subqueries else sql.SQL("TRUE")
+        return _terms(list(node.subqueries), "@>", "AND", numbers) if node.subqueries else sql.SQL("TRUE")
     if isinstance(node, q.Or):
-        return _terms(list(node.subqueries), "&&", "OR") if node.subqueries else _NO_MATCH
+        return _terms(list(node.subqueries), "&&", "OR", numbers) if node.subqueries else _NO_MATCH
     if isinstance(node, q.AndMaybe):
-        return condition(node.a)
+        return condition(node.a, numbers)
     if isinstance(node, q.AndNot):
-        return sql.SQL("({} AND NOT {})").format(condition(node.a), condition(node.b))
+        return sql.SQL("({} AND NOT {})").format(condition(node.a, numbers), condition(node.b, numbers))
     if isinstance(node, q.Every):
         return sql.SQL("TRUE")
     if node is q.NullQuery:
@@ -111,3 +135,28 @@ def positive_terms(node: Any, boost: float = 1.0) -> list[tuple[str, str, float]
     if isinstance(node, q.AndNot):
         return positive_terms(node.a, boost)
     return []
+
+
+def text_terms(node: Any) -> list[tuple[str, str]]:
+    """``(field, text)`` of every full-text term of the tree, in order (duplicates kept)."""
+    if isinstance(node, q.Term):
+        return [(node.fieldname, str(node.text))] if node.fieldname in FULLTEXT else []
+    if isinstance(node, q.And | q.Or):
+        return [t for child in node.subqueries for t in text_terms(child)]
+    if isinstance(node, q.AndMaybe | q.AndNot):
+        return text_terms(node.a) + text_terms(node.b)
+    return []
+
+
+def needs_text(node: Any) -> bool:
+    """Whether every document the tree matches holds one of its full-text terms at least (then the
+    postings of its terms find every match)."""
+    if isinstance(node, q.Term):
+        return node.fieldname in FULLTEXT
+    if isinstance(node, q.And):
+        return any(needs_text(child) for child in node.subqueries)
+    if isinstance(node, q.Or):
+        return all(needs_text(child) for child in node.subqueries)
+    if isinstance(node, q.AndMaybe | q.AndNot):
+        return needs_text(node.a)
+    return node is q.NullQuery

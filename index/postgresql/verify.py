@@ -1,8 +1,10 @@
-"""Checking that the collection statistics agree with the rows (what a killed writer must never break).
+"""Checking that the collection statistics and the postings agree with the rows (what a killed writer
+must never break).
 
 The statistics are kept in step with the rows batch by batch (:mod:`index.postgresql.rows`); this
 recounts them from the rows, on the primary, and names every difference. :func:`recount` rewrites them
-from the rows (one transaction), for an operator who finds a difference.
+from the rows (one transaction), for an operator who finds a difference; postings that disagree are
+written anew by a rebuild (every row gets a new docno).
 """
 
 from __future__ import annotations
@@ -60,7 +62,33 @@ def statistics_problems(conn: Connection[Any]) -> list[str]:
         ).format(_recounted_terms())
         for field, term, kept_df, real_df in conn.execute(query).fetchall():
             problems.append(f"term {term!r} of {field}: kept in {kept_df} documents, found in {real_df}")
+        problems += _postings_problems(conn)
     return problems
+
+
+def _postings_problems(conn: Connection[Any]) -> list[str]:
+    """Terms whose postings do not list exactly the searchable rows holding them (each once)."""
+    query = sql.SQL(
+        "SELECT coalesce(p.col, r.col), coalesce(p.term, r.term), coalesce(p.n, 0), coalesce(r.n, 0) "
+        "FROM (SELECT col, term, count(*) AS n, count(DISTINCT u.d) AS distinct_n "
+        "      FROM deptnews_postings AS pp CROSS JOIN LATERAL unnest(pp.docs) AS u(d) "
+        "      JOIN deptnews_records AS live ON live.docno = u.d AND live.searchable "
+        "      GROUP BY col, term) AS p "
+        "FULL JOIN ({}) AS r ON p.col = r.col AND p.term = r.term "
+        "WHERE coalesce(p.n, 0) <> coalesce(r.n, 0) OR p.n <> p.distinct_n LIMIT 20"
+    ).format(
+        sql.SQL(" UNION ALL ").join(
+            sql.SQL(
+                "SELECT {name} AS col, term, count(*) AS n FROM deptnews_records, unnest({terms}) AS term "
+                "WHERE searchable GROUP BY term"
+            ).format(name=sql.Literal(col), terms=term_array(col))
+            for col in FULLTEXT.values()
+        )
+    )
+    return [
+        f"postings of {term!r} in {col}: list {listed} documents, {held} hold it"
+        for col, term, listed, held in conn.execute(query).fetchall()
+    ]
 
 
 def recount(conn: Connection[Any]) -> None:

@@ -194,3 +194,44 @@ def test_stats_follow_commits_and_rebuilds(nodes: Nodes) -> None:
     third = search.stats()
     assert third.documents == 2
     assert third.generation != first.generation
+
+
+def test_postings_stay_exact_through_merges_rewrites_and_deletes(nodes: Nodes) -> None:
+    listed = records(60)
+    indexer = PostgresIndexer(nodes)
+    with nodes.writer() as conn:
+        migrate(conn)  # blocks of 8 documents: a few batches fill one, so merges happen
+        conn.execute("UPDATE deptnews_meta SET value = '8' WHERE key = 'postings_block'")
+    for start in range(0, 60, 5):
+        indexer.upsert(listed[start : start + 5])
+    rewritten = [r.model_copy(update={"title": r.title + " sửa đổi"}) for r in listed[:20]]
+    indexer.upsert(rewritten)
+    indexer.delete([r.id for r in listed[50:]])
+    with nodes.writer() as conn:
+        assert statistics_problems(conn) == []
+        # Docnos 1-20 were rewritten: blocks 0 and 1 hold nothing any more, block 2 was merged.
+        assert conn.execute("SELECT count(*) FROM deptnews_postings WHERE seg < 16").fetchone() == (0,)
+        complete = conn.execute(
+            "SELECT max(segments) FROM deptnews_blocks WHERE (block + 1) * 8 <= "
+            "(SELECT last_value FROM deptnews_docno)"
+        ).fetchone()
+        assert complete == (1,)
+    search = PostgresSearch(nodes)
+    words = [w for w in (listed[1].title + " " + listed[30].title).split() if len(w) > 2][:4]
+    queries = ["sửa đổi", *words, " ".join(words[:2]), f"{words[0]} -{words[1]}"]
+
+    def results() -> dict[str, list[tuple[str, float]]]:
+        found = {}
+        for q in queries:
+            hits = search.search(SearchRequest(q=q, size=60)).hits
+            found[q] = [(h.id, round(h.score or 0.0, 9)) for h in hits]
+        return found
+
+    before = results()
+    assert len(before["sửa đổi"]) == 20
+    assert all(before.values())
+    kept = {r.id: r for r in rewritten + listed[20:50]}
+    indexer.sync([(rid, "2") for rid in sorted(kept)], kept.__getitem__, rebuild=True)
+    with nodes.writer() as conn:
+        assert statistics_problems(conn) == []
+    assert results() == before  # postings written anew in one pass answer alike

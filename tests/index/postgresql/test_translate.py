@@ -1,6 +1,6 @@
 """The query language as SQL (no server needed): one test of the terms per field and operator (a tsquery
 on a tsvector column, containment or overlap on the attachments' array), exact fields as equalities,
-exclusions, quoting, and the BM25 expression's shape."""
+exclusions, quoting, and the postings' form: the terms a document holds, BM25 summed per posting."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 
 from index.cursor import Stats
 from index.errors import QueryError
-from index.postgresql.scoring import score_expression
-from index.postgresql.translate import condition, positive_terms, tsquery
+from index.postgresql.scoring import matched_terms
+from index.postgresql.translate import condition, needs_text, positive_terms, text_terms, tsquery
 from index.query import parse_query
 
 
@@ -59,13 +59,40 @@ def test_a_node_without_a_rule_is_a_query_error() -> None:
         condition(object())
 
 
-def test_scores_sum_one_bm25_call_per_field() -> None:
-    terms = positive_terms(parse_query("hội nghị").query)
+def test_postings_mode_tests_the_numbers_of_the_terms_a_document_holds() -> None:
+    query = parse_query("hội -nghị").query
+    source, numbers = matched_terms(positive_terms(query), text_terms(query), _stats(positive_terms(query)))
+    assert set(numbers) == {("text", "hội"), ("files", "hội"), ("text", "nghị"), ("files", "nghị")}
+    got = condition(query, numbers).as_string(None)
+    assert "t_text" not in got  # no row's terms are read
+    held = sorted([numbers["text", "hội"], numbers["files", "hội"]])
+    assert f"s.matched && ARRAY[{', '.join(map(str, held))}]::int[]" in got
+    assert " AND NOT " in got
+    text = source.as_string(None)
+    assert "deptnews_postings" in text
+    assert "GROUP BY u.d" in text
+
+
+def test_which_queries_the_postings_can_answer() -> None:
+    def needs(q: str) -> bool:
+        return needs_text(parse_query(q).query)
+
+    for answered in ("hội nghị", '"hội nghị"', "hội OR nghị", "source:x hội", "hội -nghị"):
+        assert needs(answered), answered
+    for not_answered in ("source:x", "source:x OR hội", "source:x -hội"):
+        assert not needs(not_answered), not_answered
+
+
+def _stats(terms: list[tuple[str, str, float]]) -> Stats:
+    return Stats(doc_count=10, dfs=tuple(1 for _ in terms), averages=(("files", 5.0), ("text", 50.0)))
+
+
+def test_scores_are_summed_per_posting_with_the_negated_terms_unscored() -> None:
+    query = parse_query("hội -nghị").query
+    terms = positive_terms(query)
     assert {f for f, _, _ in terms} == {"text", "files"}
-    stats = Stats(doc_count=10, dfs=tuple(1 for _ in terms), averages=(("files", 5.0), ("text", 50.0)))
-    got = score_expression(terms, stats).as_string(None)
-    assert got.count("deptnews_bm25(") == 2
-    assert '"w_text"' in got
-    assert '"l_files"' in got
+    got = matched_terms(terms, text_terms(query), _stats(terms))[0].as_string(None)
+    assert got.count("'nghị', 0.0::float8") == 2  # tested, not scored
+    assert "sum(q.factor * u.w / (u.w + q.k1a + q.k1b * u.l))" in got
     empty = Stats(doc_count=0, dfs=tuple(0 for _ in terms), averages=())
-    assert score_expression(terms, empty).as_string(None) == "0::float8"
+    assert "'hội', 0.0::float8" in matched_terms(terms, [], empty)[0].as_string(None)
