@@ -199,6 +199,8 @@ END $$""",
   segments integer NOT NULL DEFAULT 0,
   dead integer NOT NULL DEFAULT 0
 )""",
+    # Docnos no row holds any more whose entries are still in the postings (until their block merges).
+    "CREATE TABLE IF NOT EXISTS deptnews_dead (docno bigint PRIMARY KEY)",
     *(f"ALTER TABLE deptnews_records DROP COLUMN IF EXISTS w_{col}" for col in FULLTEXT.values()),
     "DROP FUNCTION IF EXISTS deptnews_bm25(jsonb, text[], float8[], float8)",
     # Rows written by version 1 have no postings: the next sync rewrites every row.

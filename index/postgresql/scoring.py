@@ -19,7 +19,7 @@ from psycopg import Connection, sql
 from index.cursor import Stats
 from index.postgresql.ddl import FULLTEXT
 
-__all__ = ["K1", "B", "collection_stats", "matched_terms"]
+__all__ = ["K1", "WORD_BITS", "B", "collection_stats", "held", "matched_terms"]
 
 K1 = 1.2
 B = 0.75
@@ -51,13 +51,19 @@ def collection_stats(conn: Connection[Any], terms: list[tuple[str, str, float]])
     )
 
 
+WORD_BITS = 63
+"""Terms per ``bigint`` of the ``m<k>`` columns of :func:`matched_terms` (the sign bit is left alone)."""
+
+
 def matched_terms(
     terms: list[tuple[str, str, float]], others: list[tuple[str, str]], stats: Stats
 ) -> tuple[sql.Composable, dict[tuple[str, str], int]]:
     """The matches of the full-text ``terms`` (scored) and ``others`` (tested only: the terms of a
-    ``NOT``), as a FROM item ``s(docno, score, matched)``: each document holding any of them, its BM25F
-    score for ``terms`` under ``stats``, and the numbers of the terms it holds (in the returned map
-    ``(field, text) → number``), read from their postings (:mod:`index.postgresql.postings`).
+    ``NOT``), as a FROM item ``s(docno, score, m0, m1, …)``: each document holding any of them, its BM25F
+    score for ``terms`` under ``stats``, and which of the terms it holds, read from their postings
+    (:mod:`index.postgresql.postings`). Term number ``n`` (in the returned map ``(field, text) → n``) is
+    bit ``n % WORD_BITS`` of ``m<n // WORD_BITS>``: bit masks aggregate without the memory of an array
+    per document.
 
     A term listed twice counts twice, as Whoosh scores it; a document whose docno no row holds any more
     (its record was rewritten or deleted since) is left to the join with the rows."""
@@ -66,11 +72,12 @@ def matched_terms(
     entries: list[sql.Composable] = []
 
     def entry(fieldname: str, text: str, factor: float) -> None:
-        number = numbers.setdefault((fieldname, text), len(numbers) + 1)
+        number = numbers.setdefault((fieldname, text), len(numbers))
         average = averages.get(fieldname, 1.0) or 1.0
         entries.append(
-            sql.SQL("({}, {}, {}, {}::float8, {}::float8, {}::float8)").format(
-                sql.Literal(number),
+            sql.SQL("({}, {}::bigint, {}, {}, {}::float8, {}::float8, {}::float8)").format(
+                sql.Literal(number // WORD_BITS),
+                sql.Literal(1 << (number % WORD_BITS)),
                 sql.Literal(FULLTEXT[fieldname]),
                 sql.Literal(text),
                 sql.Literal(factor),
@@ -87,14 +94,32 @@ def matched_terms(
         if fieldname in FULLTEXT and (fieldname, text) not in numbers:
             entry(fieldname, text, 0.0)
     if not entries:
-        entry_sql: sql.Composable = sql.SQL("SELECT NULL::bigint, NULL::float8, NULL::int[] WHERE FALSE")
-        return sql.SQL("({}) AS s(docno, score, matched)").format(entry_sql), numbers
+        return sql.SQL("(SELECT NULL::bigint AS docno, NULL::float8 AS score WHERE FALSE) AS s"), numbers
+    words = sql.SQL("").join(
+        sql.SQL(", coalesce(bit_or(q.bit) FILTER (WHERE q.word = {}), 0) AS {}").format(
+            sql.Literal(k), sql.Identifier(f"m{k}")
+        )
+        for k in range((len(numbers) - 1) // WORD_BITS + 1)
+    )
     source = sql.SQL(
-        "(SELECT u.d AS docno, sum(q.factor * u.w / (u.w + q.k1a + q.k1b * u.l)) AS score, "
-        "array_agg(DISTINCT q.n) AS matched "
-        "FROM (VALUES {}) AS q(n, col, term, factor, k1a, k1b) "
+        "(SELECT u.d AS docno, sum(q.factor * u.w / (u.w + q.k1a + q.k1b * u.l)) AS score{} "
+        "FROM (VALUES {}) AS q(word, bit, col, term, factor, k1a, k1b) "
         "JOIN deptnews_postings AS p ON p.col = q.col AND p.term = q.term "
         "CROSS JOIN LATERAL unnest(p.docs, p.weights, p.lengths) AS u(d, w, l) "
         "GROUP BY u.d) AS s"
-    ).format(sql.SQL(", ").join(entries))
+    ).format(words, sql.SQL(", ").join(entries))
     return source, numbers
+
+
+def held(numbers: list[int], *, every: bool) -> sql.Composable:
+    """The test that a document of :func:`matched_terms` holds every (or any) of the terms ``numbers``."""
+    masks: dict[int, int] = {}
+    for n in numbers:
+        masks[n // WORD_BITS] = masks.get(n // WORD_BITS, 0) | 1 << (n % WORD_BITS)
+    tests = [
+        sql.SQL("(s.{} & {}::bigint) {}").format(
+            sql.Identifier(f"m{k}"), sql.Literal(mask), sql.SQL(f"= {mask}" if every else "<> 0")
+        )
+        for k, mask in sorted(masks.items())
+    ]
+    return sql.SQL("({})").format(sql.SQL(" AND " if every else " OR ").join(tests))

@@ -29,6 +29,7 @@ from index.dates import local_span
 from index.errors import IndexMissing, QueryError
 from index.health import SourceHealth
 from index.postgresql.connections import Connections
+from index.postgresql.ddl import FULLTEXT
 from index.postgresql.hits import fetch_hits
 from index.postgresql.scoring import collection_stats, matched_terms
 from index.postgresql.status import index_meta, read_only, source_health, stats_of
@@ -59,11 +60,13 @@ class _Plan:
 @dataclass(frozen=True)
 class _Matching:
     """The matching set under one statistics: ``SELECT … FROM {source} WHERE {where}``, ``score`` the
-    expression of a row's score."""
+    expression of a row's score. ``postings``: the test on the postings' matches alone when it decides
+    the set by itself (no filter, no exact field), see :func:`_top_query`."""
 
     source: sql.Composable
     where: sql.Composable
     score: sql.Composable
+    postings: tuple[sql.Composable, sql.Composable] | None = None
 
 
 def _matching(plan: _Plan, stats: Stats | None) -> _Matching:
@@ -75,9 +78,11 @@ def _matching(plan: _Plan, stats: Stats | None) -> _Matching:
         stats = Stats(doc_count=0, dfs=tuple(0 for _ in plan.terms), averages=())
     source, numbers = matched_terms(plan.terms, text_terms(plan.main), stats)
     if needs_text(plan.main):
-        where = sql.SQL(" AND ").join([condition(plan.main, numbers), *plan.filters])
+        held = condition(plan.main, numbers)
+        where = sql.SQL(" AND ").join([held, *plan.filters])
         joined = sql.SQL("{} JOIN deptnews_records AS r ON r.docno = s.docno").format(source)
-        return _Matching(joined, where, sql.SQL("s.score"))
+        alone = len(plan.filters) == 1 and not _exact_terms(plan.main)
+        return _Matching(joined, where, sql.SQL("s.score"), (source, held) if alone else None)
     where = sql.SQL(" AND ").join([condition(plan.main), *plan.filters])
     joined = sql.SQL("deptnews_records AS r LEFT JOIN {} ON s.docno = r.docno").format(source)
     return _Matching(joined, where, sql.SQL("coalesce(s.score, 0)"))
@@ -211,18 +216,21 @@ def _total(conn: Connection[Any], plan: _Plan) -> int:
 
 
 def _facets(conn: Connection[Any], plan: _Plan, names: Any) -> dict[str, list[tuple[str, int]]]:
-    """``(value, count)`` per facet over the matching set, most frequent first, then by value."""
-    values = sql.SQL(", ").join(
-        sql.SQL("({}, {})").format(sql.Literal(name), sql.Identifier(name)) for name in names
-    )
+    """``(value, count)`` per facet over the matching set, most frequent first, then by value: one
+    pass over the matches, a grouping set per facet (each column is NOT NULL, so the one a result row
+    is grouped by is the one that is not NULL)."""
+    wanted = list(dict.fromkeys(names))
     m = _matching(plan, None)
-    query = sql.SQL(
-        "SELECT f.k, f.v, count(*) FROM {} CROSS JOIN LATERAL (VALUES {}) AS f(k, v) "
-        "WHERE {} AND f.v <> '' GROUP BY 1, 2"
-    ).format(m.source, values, m.where)
-    found: dict[str, list[tuple[str, int]]] = {name: [] for name in names}
-    for name, value, n in conn.execute(query).fetchall():
-        found[str(name)].append((str(value), int(n)))
+    columns = sql.SQL(", ").join(map(sql.Identifier, wanted))
+    sets = sql.SQL(", ").join(sql.SQL("({})").format(sql.Identifier(name)) for name in wanted)
+    query = sql.SQL("SELECT {}, count(*) FROM {} WHERE {} GROUP BY GROUPING SETS ({})").format(
+        columns, m.source, m.where, sets
+    )
+    found: dict[str, list[tuple[str, int]]] = {name: [] for name in wanted}
+    for row in conn.execute(query).fetchall():
+        for name, value in zip(wanted, row[:-1], strict=True):
+            if value is not None and value != "":
+                found[name].append((str(value), int(row[-1])))
     return {name: sorted(pairs, key=lambda kv: (-kv[1], kv[0])) for name, pairs in found.items()}
 
 
@@ -257,7 +265,7 @@ def _page(
         if run is not None:
             return (*_lifted_page(conn, plan, request, limit, run, cursor, stats), None)
         after = (float(cursor.key), cursor.id) if cursor is not None else None
-        query = _relevance_query(plan, stats, after, window, counted=after is None)
+        query = _relevance_query(plan, stats, after, limit + 1, request.offset, counted=after is None)
     else:
         descending = plan.sort == "newest"
         after_key: sql.Composable = sql.SQL("TRUE")
@@ -289,21 +297,65 @@ def _relevance_query(
     plan: _Plan,
     stats: Stats,
     after: tuple[float, str] | None,
-    window: sql.Composable,
+    limit: int,
+    offset: int,
     *,
     counted: bool = False,
 ) -> sql.Composed:
-    """``(id, score)`` of the matches by BM25, best first, strictly after ``after = (score, id)``;
-    ``counted``: ``(id, score, n)`` with ``n`` the number of those matches (before the window)."""
+    """``(id, score)`` of the matches by BM25, best first, strictly after ``after = (score, id)``, the
+    ``limit`` from ``offset``; ``counted``: ``(id, score, n)`` with ``n`` the number of those matches."""
+    m = _matching(plan, stats)
+    if m.postings is not None and after is None:
+        return _top_query(*m.postings, limit, offset, counted=counted)
     cond: sql.Composable = sql.SQL("TRUE")
     if after is not None:
         key = sql.Literal(after[0])
         cond = sql.SQL("(score < {0} OR (score = {0} AND id > {1}))").format(key, sql.Literal(after[1]))
-    m = _matching(plan, stats)
     return sql.SQL(
         "SELECT id, score{} FROM (SELECT id, {} AS score FROM {} WHERE {}) AS ranked "
-        "WHERE {} ORDER BY score DESC, id {}"
-    ).format(sql.SQL(", count(*) OVER ()" if counted else ""), m.score, m.source, m.where, cond, window)
+        "WHERE {} ORDER BY score DESC, id LIMIT {} OFFSET {}"
+    ).format(
+        sql.SQL(", count(*) OVER ()" if counted else ""),
+        m.score,
+        m.source,
+        m.where,
+        cond,
+        sql.Literal(limit),
+        sql.Literal(offset),
+    )
+
+
+def _top_query(
+    source: sql.Composable, held: sql.Composable, limit: int, offset: int, *, counted: bool
+) -> sql.Composed:
+    """:func:`_relevance_query` from the postings alone: the best are chosen by score before any row is
+    read (with every match tied with the last of them, so the order by ``(score, id)`` is exact), and
+    only they are joined to their rows; the dead entries (``deptnews_dead``: docnos no row holds any
+    more) are left out by an anti-join with that short list instead of a join of every match."""
+    return sql.SQL(
+        "SELECT r.id, t.score{} FROM (SELECT docno, score, n FROM (SELECT s.docno, s.score, "
+        "count(*) OVER () AS n, rank() OVER (ORDER BY s.score DESC) AS rk FROM {} WHERE {} AND NOT EXISTS "
+        "(SELECT 1 FROM deptnews_dead AS d WHERE d.docno = s.docno)) AS x WHERE rk <= {}) AS t "
+        "JOIN deptnews_records AS r ON r.docno = t.docno ORDER BY t.score DESC, r.id LIMIT {} OFFSET {}"
+    ).format(
+        sql.SQL(", t.n" if counted else ""),
+        source,
+        held,
+        sql.Literal(offset + limit),
+        sql.Literal(limit),
+        sql.Literal(offset),
+    )
+
+
+def _exact_terms(node: Any) -> bool:
+    """Whether the tree tests an exact field (a column of the rows)."""
+    if isinstance(node, q.Term):
+        return node.fieldname not in FULLTEXT
+    if isinstance(node, q.And | q.Or):
+        return any(_exact_terms(child) for child in node.subqueries)
+    if isinstance(node, q.AndMaybe | q.AndNot):
+        return _exact_terms(node.a) or _exact_terms(node.b)
+    return False
 
 
 def _lifted_page(
@@ -320,8 +372,7 @@ def _lifted_page(
     ids: list[str] = []
 
     def top(n: int, after: tuple[float, str] | None) -> list[tuple[float, int]]:
-        window = sql.SQL("LIMIT {}").format(sql.Literal(n))
-        rows = conn.execute(_relevance_query(plan, stats, after, window)).fetchall()
+        rows = conn.execute(_relevance_query(plan, stats, after, n, 0)).fetchall()
         found: list[tuple[float, int]] = []
         for rid, score in rows:
             ids.append(str(rid))

@@ -9,7 +9,8 @@ filters) is an equality on its column. Phrases need no more than this: :mod:`ind
 a quoted phrase into the required folded bigrams of its adjacent syllables, as Whoosh runs it.
 
 Where the query is run from postings (:func:`index.postgresql.scoring.matched_terms`), a full-text term
-is instead a test of the numbers of the terms a document holds (``matched``): no row's terms are read.
+is instead a test of which of its terms a document holds (:func:`~index.postgresql.scoring.held`): no
+row's terms are read.
 Values are embedded as SQL literals (:class:`psycopg.sql.Literal`), never spliced as text.
 """
 
@@ -23,6 +24,7 @@ from whoosh import query as q
 
 from index.errors import QueryError
 from index.postgresql.ddl import FULLTEXT, TSVECTOR
+from index.postgresql.scoring import held
 from index.schema import doc_number_key
 
 __all__ = [
@@ -38,7 +40,7 @@ __all__ = [
 ]
 
 Numbers = dict[tuple[str, str], int]
-"""``(field, text)`` of a full-text term → its number in ``matched`` (see the module docstring)."""
+"""``(field, text)`` of a full-text term → its number (:func:`~index.postgresql.scoring.matched_terms`)."""
 
 EXACT_FIELDS = frozenset(
     ("source", "department", "jurisdiction", "category", "author", "year", "month", "day")
@@ -78,7 +80,7 @@ def exact_condition(fieldname: str, value: str) -> sql.Composable:
 
 def _terms(nodes: list[Any], operator: str, joiner: str, numbers: Numbers | None) -> sql.Composable:
     """Terms under one And (``@>``) or Or (``&&``), one array test per full-text field (or one test of
-    ``matched``)."""
+    the postings' matches)."""
     by_field: dict[str, list[str]] = defaultdict(list)
     parts: list[sql.Composable] = []
     for node in nodes:
@@ -87,10 +89,8 @@ def _terms(nodes: list[Any], operator: str, joiner: str, numbers: Numbers | None
         else:
             parts.append(condition(node, numbers))
     if numbers is not None and by_field:
-        held = sorted({numbers[(f, t)] for f, texts in by_field.items() for t in texts})
-        listed = sql.SQL(", ").join(map(sql.Literal, held))
-        test = sql.SQL("s.matched {} ARRAY[{}]::int[]").format(sql.SQL(operator), listed)
-        parts.insert(0, test)
+        wanted = sorted({numbers[(f, t)] for f, texts in by_field.items() for t in texts})
+        parts.insert(0, held(wanted, every=operator == "@>"))
         by_field = defaultdict(list)
     for fieldname, texts in sorted(by_field.items()):
         parts.insert(0, _has_terms(FULLTEXT[fieldname], sorted(set(texts)), every=operator == "@>"))
@@ -101,8 +101,8 @@ def _terms(nodes: list[Any], operator: str, joiner: str, numbers: Numbers | None
 
 def condition(node: Any, numbers: Numbers | None = None) -> sql.Composable:
     """The SQL condition of a parsed query tree, its full-text terms tested on the rows or, given
-    ``numbers`` (holding every term of :func:`text_terms`), on ``s.matched``; :class:`QueryError` for a
-    node it has no rule for."""
+    ``numbers`` (holding every term of :func:`text_terms`), on the postings' matches;
+    :class:`QueryError` for a node it has no rule for."""
     if isinstance(node, q.Term):
         if node.fieldname in FULLTEXT:
             return _terms([node], "@>", "AND", numbers)

@@ -85,10 +85,23 @@ def _postings_problems(conn: Connection[Any]) -> list[str]:
             for col in FULLTEXT.values()
         )
     )
-    return [
+    problems = [
         f"postings of {term!r} in {col}: list {listed} documents, {held} hold it"
         for col, term, listed, held in conn.execute(query).fetchall()
     ]
+    row = conn.execute(
+        "SELECT count(*) FILTER (WHERE NOT live AND NOT dead), count(*) FILTER (WHERE live AND dead) "
+        "FROM (SELECT EXISTS (SELECT 1 FROM deptnews_records AS r WHERE r.docno = u.d) AS live, "
+        "EXISTS (SELECT 1 FROM deptnews_dead AS x WHERE x.docno = u.d) AS dead "
+        "FROM (SELECT DISTINCT d FROM deptnews_postings, unnest(docs) AS d "
+        "UNION SELECT docno FROM deptnews_dead) AS u(d)) AS docnos"
+    ).fetchone()
+    unlisted, listed_live = (int(row[0]), int(row[1])) if row else (0, 0)
+    if unlisted:
+        problems.append(f"{unlisted} docnos no row holds are still searched (not listed as dead)")
+    if listed_live:
+        problems.append(f"{listed_live} docnos listed as dead are held by a row")
+    return problems
 
 
 def recount(conn: Connection[Any]) -> None:

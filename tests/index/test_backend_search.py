@@ -45,6 +45,11 @@ QUERIES = [
     "attachment:nghi",
     "page:nghi",
     "year:2015",
+    # Over 63 terms: PostgreSQL tests which terms a document holds with more than one word of bits.
+    " ".join(CORPUS[3].body[0].split()[:24]),
+    " OR ".join(CORPUS[5].body[0].split()[:60]),
+    # Matches documents holding none of its words: PostgreSQL reads the rows' own terms.
+    f"source:{CORPUS[0].source} OR nghi",
 ]
 
 

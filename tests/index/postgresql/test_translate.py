@@ -8,7 +8,7 @@ import pytest
 
 from index.cursor import Stats
 from index.errors import QueryError
-from index.postgresql.scoring import matched_terms
+from index.postgresql.scoring import WORD_BITS, held, matched_terms
 from index.postgresql.translate import condition, needs_text, positive_terms, text_terms, tsquery
 from index.query import parse_query
 
@@ -65,12 +65,20 @@ def test_postings_mode_tests_the_numbers_of_the_terms_a_document_holds() -> None
     assert set(numbers) == {("text", "hội"), ("files", "hội"), ("text", "nghị"), ("files", "nghị")}
     got = condition(query, numbers).as_string(None)
     assert "t_text" not in got  # no row's terms are read
-    held = sorted([numbers["text", "hội"], numbers["files", "hội"]])
-    assert f"s.matched && ARRAY[{', '.join(map(str, held))}]::int[]" in got
+    mask = 1 << numbers["text", "hội"] | 1 << numbers["files", "hội"]
+    assert f'(s."m0" & {mask}::bigint) <> 0' in got
     assert " AND NOT " in got
     text = source.as_string(None)
     assert "deptnews_postings" in text
     assert "GROUP BY u.d" in text
+
+
+def test_terms_past_the_first_word_of_bits_use_the_next() -> None:
+    numbers = [0, 5, WORD_BITS, WORD_BITS + 2]
+    every = held(numbers, every=True).as_string(None)
+    assert every == '((s."m0" & 33::bigint) = 33 AND (s."m1" & 5::bigint) = 5)'
+    some = held(numbers, every=False).as_string(None)
+    assert some == '((s."m0" & 33::bigint) <> 0 OR (s."m1" & 5::bigint) <> 0)'
 
 
 def test_which_queries_the_postings_can_answer() -> None:
