@@ -5,23 +5,27 @@ an API host reads records from the database), the stamp sync compares, and, for 
 (:func:`~index.schema.searchable`; reposts are kept for reading only), what search needs:
 
 * per full-text field (:data:`FULLTEXT`) the terms of the project's own analysis (:mod:`index.terms`:
-  exact, ``~``folded and bigram) in ``t_<field>`` under a GIN index, their BM25 weights as
-  ``w_<field> jsonb`` (term → weight) and the field length ``l_<field>``. The terms are a ``tsvector``
-  made from the term list as it is (``array_to_tsvector``: no parser, no dictionary), except for the
-  attachments' text (``t_files``), a ``text[]``: a tsvector holds at most 1 MB of terms and an
-  attachment may have more. Measured on 20,800 generated documents: both GIN indexes take 41 MB, and
-  testing a row that the index does not settle (a common word, read by a sequential scan) costs about
-  5 times less on the tsvector (360 ms against 1,800 ms for 16,119 matches);
+  exact, ``~``folded and bigram) in ``t_<field>`` under a GIN index and the field length ``l_<field>``
+  (the BM25 weights are in the postings, see below; version 1 kept them per row as ``w_<field>`` jsonb,
+  which version 2 drops). The terms are a ``tsvector`` made from the term list as it is
+  (``array_to_tsvector``: no parser, no dictionary), except for the attachments' text (``t_files``), a
+  ``text[]``: a tsvector holds at most 1 MB of terms and an attachment may have more. Measured on 20,800
+  generated documents: both GIN indexes take 41 MB, and testing a row that the index does not settle (a
+  common word, read by a sequential scan) costs about 5 times less on the tsvector (360 ms against 1,800
+  ms for 16,119 matches);
 * the filter and facet values as plain columns, the publication time as ``ts`` (epoch seconds,
   :data:`~index.schema.NO_DATE` when undated) under B-tree keys ``(ts, id)`` for date order and keyset
   paging;
 * the attachments' pages (``pages``, jsonb) that snippets are cut from.
 
-``deptnews_terms`` holds each term's document frequency per field and ``deptnews_totals`` the document
-count and summed field lengths (BM25's collection statistics), both kept in step with the rows in the
-same transactions. ``deptnews_meta`` holds the analysis fingerprint the terms were made with and the
-cursor key (replicated, so a cursor is valid on every node). ``deptnews_schema`` records the migrations
-applied; :func:`migrate` applies the missing ones under an advisory lock, so concurrent writers agree.
+``deptnews_postings`` (version 2) lists per column and term the documents holding it by ``docno``, with
+their weights and field lengths, for relevance (:mod:`index.postgresql.postings`, with
+``deptnews_blocks`` and ``deptnews_dead``). ``deptnews_terms`` holds each term's document frequency per
+field and ``deptnews_totals`` the document count and summed field lengths (BM25's collection
+statistics), both kept in step with the rows in the same transactions. ``deptnews_meta`` holds the
+analysis fingerprint the terms were made with and the cursor key (replicated, so a cursor is valid on
+every node). ``deptnews_schema`` records the migrations applied; :func:`migrate` applies the missing
+ones under an advisory lock, so concurrent writers agree.
 """
 
 from __future__ import annotations

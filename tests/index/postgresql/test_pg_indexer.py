@@ -17,16 +17,18 @@ import psycopg
 import pytest
 from conftest import make_record
 from pgfixtures import PgDatabase
+from psycopg import sql
 
 from archive.model import Record
 from index.corpus import generate
 from index.errors import IndexBusy
-from index.postgresql.ddl import SCHEMA_VERSION, migrate
+from index.postgresql.ddl import MIGRATIONS, SCHEMA_VERSION, migrate
 from index.postgresql.indexer import BATCH, PostgresIndexer, writer_lock
 from index.postgresql.nodes import Nodes
 from index.postgresql.search import PostgresSearch
 from index.postgresql.verify import recount, statistics_problems
 from index.request import SearchRequest
+from index.schema import analysis_fingerprint
 
 TESTS = Path(__file__).resolve().parents[2]
 N_KILL = 1500
@@ -61,6 +63,44 @@ def test_the_schema_is_made_once_and_versioned(nodes: Nodes) -> None:
         assert migrate(conn) == 0
         versions = conn.execute("SELECT version FROM deptnews_schema ORDER BY version").fetchall()
         assert [v for (v,) in versions] == list(range(1, SCHEMA_VERSION + 1))
+
+
+def test_a_version_1_index_is_migrated_and_rewritten(nodes: Nodes) -> None:
+    listed = records(12)
+    with nodes.writer() as conn, conn.transaction():  # what version 1 of this code made
+        conn.execute(
+            "CREATE TABLE deptnews_schema (version integer PRIMARY KEY, applied_at timestamptz DEFAULT now())"
+        )
+        for statement in MIGRATIONS[0]:
+            conn.execute(sql.SQL(statement))  # type: ignore[arg-type]
+        conn.execute("INSERT INTO deptnews_schema (version) VALUES (1)")
+        conn.execute(
+            "INSERT INTO deptnews_meta (key, value) VALUES ('cursor_secret', 'ab'), ('generation', 'g'), "
+            "('analysis', %s)",
+            (analysis_fingerprint(),),
+        )
+        conn.execute(
+            "INSERT INTO deptnews_records (id, stamp, searchable, record, ts) "
+            "VALUES (%s, '1', true, '{}', 0)",
+            (listed[0].id,),
+        )
+        conn.execute("INSERT INTO deptnews_totals (name, value) VALUES ('documents', 1)")
+    indexer = PostgresIndexer(nodes)
+    report = indexer.sync([(r.id, "1") for r in listed], {r.id: r for r in listed}.__getitem__)
+    assert (report.added, report.updated + report.unchanged) == (11, 1)  # the v1 row was written again
+    with nodes.writer() as conn:
+        assert conn.execute("SELECT max(version) FROM deptnews_schema").fetchone() == (SCHEMA_VERSION,)
+        columns = {
+            c
+            for (c,) in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'deptnews_records'"
+            )
+        }
+        assert "docno" in columns
+        assert not any(c.startswith("w_") for c in columns)
+        assert statistics_problems(conn) == []
+    word = listed[0].title.split()[0]
+    assert listed[0].id in {h.id for h in PostgresSearch(nodes).search(SearchRequest(q=word)).hits}
 
 
 def test_kill_9_mid_sync_then_the_next_sync_completes(pg_database: PgDatabase, tmp_path: Path) -> None:
