@@ -9,6 +9,7 @@ written anew by a rebuild (every row gets a new docno).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from psycopg import Connection, sql
@@ -16,7 +17,7 @@ from psycopg.pq import TransactionStatus
 
 from index.postgresql.ddl import FULLTEXT, term_array
 
-__all__ = ["recount", "statistics_problems"]
+__all__ = ["Disagreements", "disagreements", "recount", "statistics_problems"]
 
 
 def _recounted_terms() -> sql.Composed:
@@ -43,8 +44,25 @@ def _totals(conn: Connection[Any]) -> dict[str, float]:
     return dict(zip(names, (float(v) for v in row), strict=True))
 
 
+@dataclass(frozen=True)
+class Disagreements:
+    """What :func:`disagreements` found, in plain words, by what repairs it."""
+
+    statistics: list[str]
+    """Document count, field lengths or document frequencies unlike the rows': :func:`recount`."""
+    postings: list[str]
+    """Postings that do not list exactly the rows holding their term: a rebuild."""
+
+
 def statistics_problems(conn: Connection[Any]) -> list[str]:
     """Every difference between the kept statistics and the rows, in plain words (empty: they agree)."""
+    found = disagreements(conn)
+    return [*found.statistics, *found.postings]
+
+
+def disagreements(conn: Connection[Any]) -> Disagreements:
+    """The differences between the kept statistics and postings and the rows (at most 20 terms each),
+    in one snapshot (a transaction of its own when ``conn`` is idle)."""
     idle = conn.info.transaction_status == TransactionStatus.IDLE
     with conn.transaction():
         if idle:  # a transaction of its own: one snapshot for the rows and the statistics
@@ -62,8 +80,7 @@ def statistics_problems(conn: Connection[Any]) -> list[str]:
         ).format(_recounted_terms())
         for field, term, kept_df, real_df in conn.execute(query).fetchall():
             problems.append(f"term {term!r} of {field}: kept in {kept_df} documents, found in {real_df}")
-        problems += _postings_problems(conn)
-    return problems
+        return Disagreements(problems, _postings_problems(conn))
 
 
 def _postings_problems(conn: Connection[Any]) -> list[str]:
