@@ -52,7 +52,9 @@ class ApiContext:
             load_attachments=self._load_attachments,
             posting_cache_mb=self.settings.posting_cache_mb,
         )
-        self.store = open_records(self.index, self.home.records_dir, self.search)
+        self.store = open_records(
+            self.index, self.home.records_dir, self.search, texts_dir=self.home.texts_dir
+        )
 
     def _load_text(self, rid: str) -> str | None:
         try:

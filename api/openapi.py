@@ -179,7 +179,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "document numbers) and its text page by page",
         ("record_id", "attachment"),
         models.AttachmentOut,
-        errors=(400, 404),
+        errors=(400, 404, 503),
     ),
     Endpoint(
         "/api/v1/records/{record_id}/attachments/{attachment}/file",

@@ -1,8 +1,9 @@
 """Inspecting a data home: every check of ``deptnews check`` run once, with what each compared.
 
 :func:`inspect_archive` reads the WARC files, the records and the ledger (see :mod:`archive.verify`);
-:func:`inspect_index` compares the index with the records. Both only read. The result keeps what the
-repairs need (the scans, the expected index documents) next to the findings.
+:func:`inspect_index` compares the Whoosh index with the records (:mod:`deptnews.pginspection` the
+PostgreSQL one; :mod:`deptnews.indexcheck` chooses). They only read. The result keeps what the repairs
+need (the scans, the expected index documents) next to the findings.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ __all__ = [
     "inspect_archive",
     "inspect_cdx",
     "inspect_index",
+    "plural",
+    "unusable_index",
 ]
 
 CHECKS: dict[str, str] = {
@@ -40,7 +43,8 @@ CHECKS: dict[str, str] = {
     "complete": "every article capture of an ingested WARC file has its record",
     "ledger": "the ingest ledger lists the WARC files records came from, at their size; aliases point "
     "at existing records",
-    "index": "the index holds exactly the records' current versions, each once",
+    "index": "the index holds exactly the records' current versions, each once (PostgreSQL: and its "
+    "statistics and postings agree with its rows)",
     "cdx": "the CDXJ capture index covers every complete WARC file as it is now, merged",
 }
 """Check name → what it verifies, in report order."""
@@ -64,9 +68,13 @@ class IndexInspection:
     error: str | None = None
     findings: list[Finding] = field(default_factory=list)
     summary: str = ""
+    statistics: list[str] = field(default_factory=list)
+    """PostgreSQL: collection statistics that disagree with the rows (a recount repairs them)."""
+    postings: list[str] = field(default_factory=list)
+    """PostgreSQL: postings that disagree with the rows (a rebuild repairs them)."""
 
 
-def _plural(n: int, word: str) -> str:
+def plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "es" if word.endswith("s") else "s")
 
 
@@ -90,16 +98,16 @@ def inspect_archive(home: DataHome, registry: Registry, *, crawl_running: bool) 
     ]
     ingested = sum(ledger.ingested(name, size) for name, size in warcs.files.items())
     summaries = {
-        "warc": f"{_plural(len(warcs.files), 'WARC file')}, {_plural(warcs.records, 'WARC record')} read "
+        "warc": f"{plural(len(warcs.files), 'WARC file')}, {plural(warcs.records, 'WARC record')} read "
         "and digests verified"
-        + (f"; {_plural(len(warcs.open_files), 'file')} still .open" if warcs.open_files else ""),
-        "records": f"{_plural(len(records.ids), 'record')}"
-        + (f", {_plural(len(records.invalid), 'unsound file')}" if records.invalid else ""),
-        "captures": f"{_plural(len(records.captures), 'capture')} of the records' versions looked up",
-        "complete": f"article captures of {_plural(ingested, 'ingested WARC file')}"
+        + (f"; {plural(len(warcs.open_files), 'file')} still .open" if warcs.open_files else ""),
+        "records": f"{plural(len(records.ids), 'record')}"
+        + (f", {plural(len(records.invalid), 'unsound file')}" if records.invalid else ""),
+        "captures": f"{plural(len(records.captures), 'capture')} of the records' versions looked up",
+        "complete": f"article captures of {plural(ingested, 'ingested WARC file')}"
         if ledger.readable
         else "not checked: the ledger cannot be read",
-        "ledger": f"{_plural(len(ledger.files), 'ingested file')}, {_plural(len(ledger.aliases), 'alias')}"
+        "ledger": f"{plural(len(ledger.files), 'ingested file')}, {plural(len(ledger.aliases), 'alias')}"
         if ledger.readable
         else "cannot be read",
     }
@@ -113,18 +121,18 @@ def inspect_index(home: DataHome, expected: dict[str, bytes]) -> IndexInspection
     except IndexMissing as exc:
         if not expected:
             return IndexInspection(None, summary="no index and no records")
-        return _broken("missing", str(exc))
+        return unusable_index("missing", str(exc))
     except IndexOutdated as exc:
-        return _broken("outdated", str(exc))
+        return unusable_index("outdated", str(exc))
     except Exception as exc:  # a damaged index can make Whoosh raise anything; it is rebuilt from records
-        return _broken("unreadable", f"{type(exc).__name__}: {exc}")
+        return unusable_index("unreadable", f"{type(exc).__name__}: {exc}")
     findings = [
         *(Finding("index", "missing", rid, "a record the index does not hold") for rid in diff.missing),
         *(Finding("index", "orphan", rid, "indexed, but there is no such record") for rid in diff.orphans),
         *(Finding("index", "stale", rid, "indexed as another version of the record") for rid in diff.stale),
         *(Finding("index", "duplicate", rid, "indexed more than once") for rid in diff.duplicates),
     ]
-    summary = f"{_plural(diff.documents, 'document')} for {_plural(len(expected), 'record')}"
+    summary = f"{plural(diff.documents, 'document')} for {plural(len(expected), 'record')}"
     return IndexInspection(diff, None, findings, summary)
 
 
@@ -138,12 +146,13 @@ def inspect_cdx(home: DataHome) -> tuple[list[Finding], str]:
     if unmerged:
         findings.append(Finding("cdx", "not-merged", "index.cdxj", "the merged index lists other files"))
     files = len(warc_files(home.warc_dir))
-    return findings, f"{_plural(files - len(unindexed), 'WARC file')} of {files} indexed" + (
+    return findings, f"{plural(files - len(unindexed), 'WARC file')} of {files} indexed" + (
         ", merged index out of date" if unmerged else ""
     )
 
 
-def _broken(code: str, message: str) -> IndexInspection:
+def unusable_index(code: str, message: str) -> IndexInspection:
+    """An index that cannot be compared (``code``: missing, outdated, unreadable, unreachable)."""
     finding = Finding("index", code, "index", message)
     return IndexInspection(None, message, [finding], f"{code}: cannot be compared")
 

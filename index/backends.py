@@ -66,16 +66,21 @@ def open_indexer(
 
 
 def open_records(
-    settings: IndexSettings, records_dir: Path, search: SearchBackend | None = None
+    settings: IndexSettings,
+    records_dir: Path,
+    search: SearchBackend | None = None,
+    *,
+    texts_dir: Path | None = None,
 ) -> RecordReader:
-    """Where records are read: the data home's ``records_dir`` (Whoosh), or the PostgreSQL index, through
-    the connections of ``search`` when it is the PostgreSQL backend's (else connections of its own)."""
+    """Where records and their attachments' texts are read: the data home's ``records_dir`` and
+    ``texts_dir`` (Whoosh), or the PostgreSQL index, through the connections of ``search`` when it is
+    the PostgreSQL backend's (else connections of its own)."""
     if settings.backend == "postgresql":
         from index.postgresql.records import PostgresRecords
         from index.postgresql.search import PostgresSearch
 
         return PostgresRecords(search.nodes if isinstance(search, PostgresSearch) else _nodes(settings))
-    return FileRecords(RecordStore(records_dir))
+    return FileRecords(RecordStore(records_dir), texts_dir)
 
 
 def _nodes(settings: IndexSettings) -> Nodes:

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 from typing import Protocol
 
+from archive.documents.result import Extracted
+from archive.documents.store import TextStore
 from archive.model import Record
 from archive.store import RecordStore
 
@@ -31,15 +34,28 @@ class RecordReader(Protocol):
         """How many records there are (reposts included)."""
         ...
 
+    def attachment_text(self, rid: str, sha256: str) -> Extracted | None:
+        """The extracted text, every page, of the file with this SHA-256 that record ``rid`` attaches;
+        None when there is none (not extracted, or its text is gone: ``deptnews extract`` and
+        ``deptnews index`` make it again); :class:`~archive.errors.StoreError` if it cannot be read
+        now."""
+        ...
+
 
 class FileRecords:
-    """The records of a data home's ``records/`` directory."""
+    """The records of a data home's ``records/`` directory, and the extracted texts of its ``texts/``
+    (``texts_dir``; None: no texts)."""
 
-    def __init__(self, store: RecordStore) -> None:
+    def __init__(self, store: RecordStore, texts_dir: Path | None = None) -> None:
         self.store = store
+        self.texts = TextStore(texts_dir) if texts_dir is not None else None
 
     def get(self, rid: str) -> Record:
         return self.store.get(rid)
+
+    def attachment_text(self, rid: str, sha256: str) -> Extracted | None:
+        """The text store's file of ``sha256`` (one per distinct file, whichever record attaches it)."""
+        return self.texts.get(sha256) if self.texts is not None else None
 
     def count(self) -> int:
         """Files named like records (none read); temporary files a crash left behind are not counted."""

@@ -8,8 +8,6 @@ with the file's name, sandboxed (:mod:`api.archived`) — never shown from our o
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,8 +19,9 @@ from api.models import AttachmentOut, AttachmentPageOut, AttachmentTextOut
 from api.parameters import PARAMETERS, check_known
 from api.problems import Problem
 from api.routes.common import absolute_url, context, get_record, model_response
-from archive.documents.store import TextStore
+from archive.errors import StoreError
 from archive.model import AttachmentText, Record
+from index.records import RecordReader
 
 
 async def _attachment(request: Request) -> tuple[Record, int]:
@@ -41,11 +40,16 @@ async def _attachment(request: Request) -> tuple[Record, int]:
     return found, n
 
 
-def _pages(root: Path, text: AttachmentText | None) -> list[AttachmentPageOut]:
-    """The stored pages of an extracted attachment ([] when none, or its file is gone: re-derivable)."""
+def _pages(store: RecordReader, rid: str, text: AttachmentText | None) -> list[AttachmentPageOut]:
+    """The stored pages of an extracted attachment, where the records are read (the data home's text
+    files, or the PostgreSQL index): [] when none, or its text is gone (re-derivable); 503
+    ``record-unreadable`` when they cannot be read now."""
     if text is None or text.status != "ok" or not text.sha256:
         return []
-    stored = TextStore(root / "texts").get(text.sha256)
+    try:
+        stored = store.attachment_text(rid, text.sha256)
+    except StoreError as exc:
+        raise Problem(503, "record-unreadable", "Record unreadable", str(exc)) from None
     if stored is None:
         return []
     return [
@@ -61,7 +65,7 @@ async def attachment(request: Request) -> Response:
     by page; 404 ``attachment-not-found`` past the last one."""
     found, n = await _attachment(request)
     item = found.attachments[n - 1]
-    pages = await run_in_threadpool(_pages, context(request).home.root, item.text)
+    pages = await run_in_threadpool(_pages, context(request).store, found.id, item.text)
     where = {"record_id": found.id, "attachment": str(n)}
     body = AttachmentOut(
         record_id=found.id,

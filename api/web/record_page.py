@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -23,8 +22,9 @@ from api.routes.common import context, get_record, int_param
 from api.web.errors import check_params
 from api.web.render import Page
 from archive.documents.result import Page as Page_
-from archive.documents.store import TextStore
+from archive.errors import StoreError
 from archive.model import Content, Record, Version
+from index.records import RecordReader
 
 
 @dataclass(frozen=True)
@@ -84,14 +84,17 @@ def citation(page: Page, record: Record, version: Version, source_name: str) -> 
     return " ".join(text.split()), permalink
 
 
-def _attachment_pages(root: Path, content: Content) -> dict[int, list[Page_]]:
-    """The extracted pages of each attachment of ``content`` (by number from 1), read from the data home."""
-    store = TextStore(root / "texts")
+def _attachment_pages(store: RecordReader, rid: str, content: Content) -> dict[int, list[Page_]]:
+    """The extracted pages of each attachment of ``content`` (by number from 1), read where the records
+    are (the data home's text files, or the PostgreSQL index); one that cannot be read now is left out."""
     found: dict[int, list[Page_]] = {}
     for n, attachment in enumerate(content.attachments, start=1):
         text = attachment.text
         if text is not None and text.status == "ok" and text.sha256:
-            stored = store.get(text.sha256)
+            try:
+                stored = store.attachment_text(rid, text.sha256)
+            except StoreError:
+                continue
             if stored is not None:
                 found[n] = stored.pages
     return found
@@ -126,7 +129,7 @@ async def record_page(request: Request) -> Response:
         cite_text=cite_text,
         permalink=permalink,
         attachment_pages=await run_in_threadpool(
-            _attachment_pages, context(request).home.root, version.content
+            _attachment_pages, context(request).store, rid, version.content
         ),
         attachment_file=lambda n: page.path("attachment_file", record_id=rid, attachment=str(n)),
         json={

@@ -5,7 +5,8 @@ WARC file is then expected), but nothing waits for it: run the check when no ``p
 writes, or its findings may describe a moment in between.
 
 ``--repair`` takes the crawl lock and the parse lock (exit 3 if a crawl or a parse runs) and the index
-writer lock (waiting up to ``index_writer_timeout``), checks, repairs, and checks again:
+writer lock (waiting up to ``index_writer_timeout``; PostgreSQL's advisory lock on the primary), checks,
+repairs, and checks again:
 
 * ``.open`` WARC files left by a killed crawl are completed by the crawler's own recovery
   (:func:`scrapers.recovery.recover`: cut after the last complete record, renamed, the crawl state
@@ -14,8 +15,10 @@ writer lock (waiting up to ``index_writer_timeout``), checks, repairs, and check
   a ledger that cannot be read are moved to ``<home>/quarantine/<time>/``;
 * records and ledger are re-derived from the WARC files (:func:`archive.verify.repair.rederive`) when
   records are missing or were set aside, or the ledger is missing or inconsistent;
-* the index is brought in line with the records in one commit (missing and stale documents written,
-  orphans and duplicates deleted), or rebuilt when it is missing, outdated or unreadable.
+* the index is brought in line with the records (:mod:`deptnews.indexcheck`): Whoosh's in one commit
+  (missing and stale documents written, orphans and duplicates deleted), or rebuilt when it is missing,
+  outdated or unreadable; PostgreSQL's by a sync under its writer lock, with a recount of statistics
+  that disagree and a rebuild when postings do (:mod:`deptnews.pginspection`).
 
 Damaged WARC records (a flipped byte, a torn tail in a complete file) and the record versions whose
 capture they held are never repaired: raw captures are not rewritten; they are reported as needing a
@@ -33,12 +36,12 @@ from archive.cdxindex import CdxIndex
 from archive.errors import ArchiveError, CdxError
 from archive.home import DataHome
 from archive.sources import Registry
-from archive.store import Ledger, RecordStore
+from archive.store import Ledger
 from archive.verify import Finding
 from archive.verify.repair import quarantine, quarantine_dir, rederive, remove_temporary
 from deptnews.commands.base import EXIT_CONFIG, EXIT_FAILURES, EXIT_LOCKED, EXIT_OK, load_registry
-from deptnews.commands.index import record_entries
 from deptnews.commands.parse import PARSE_LOCK
+from deptnews.indexcheck import IndexCheck, index_check
 from deptnews.inspection import (
     CHECKS,
     ArchiveInspection,
@@ -46,13 +49,9 @@ from deptnews.inspection import (
     as_json,
     inspect_archive,
     inspect_cdx,
-    inspect_index,
 )
 from deptnews.settings import Settings
-from index.errors import SearchError
-from index.whoosh.store import IndexWriter
-from index.whoosh.sync import sync
-from index.whoosh.verify import repair_index
+from index.errors import BackendUnavailable, SearchError
 from scrapers.errors import CrawlLocked
 from scrapers.lock import CrawlLock
 from scrapers.recovery import recover
@@ -95,23 +94,27 @@ def check(settings: Settings, *, repair: bool = False, as_json_output: bool = Fa
     except ArchiveError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    try:
+        index = index_check(settings)
+    except BackendUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     lock = CrawlLock(home.root / "crawl.lock")
     try:
         if not repair:
-            outcome = _inspect(home, registry, crawl_running=_crawl_running(lock))
+            outcome = _inspect(home, registry, index, crawl_running=_crawl_running(lock))
         else:
-            writer = IndexWriter(
-                home.index_dir, timeout=settings.index_writer_timeout, limitmb=settings.index_memory_mb
-            )
             # No crawl, no parse and no index writer while records, ledger and index are repaired.
-            with lock, CrawlLock(home.root / PARSE_LOCK, what="parse"), writer.locked():
-                outcome = _repair(settings, home, registry, writer)
+            with lock, CrawlLock(home.root / PARSE_LOCK, what="parse"), index.locked():
+                outcome = _repair(settings, home, registry, index)
     except CrawlLocked as exc:
         print(f"deptnews check: {exc}; nothing was repaired.", file=sys.stderr)
         return EXIT_LOCKED
     except SearchError as exc:  # the index writer lock was not free in time
         print(f"deptnews check: {exc}; nothing was repaired.", file=sys.stderr)
         return EXIT_LOCKED
+    finally:
+        index.close()
     print(_json(home, outcome) if as_json_output else _text(home, outcome))
     return EXIT_FAILURES if outcome.problems else EXIT_OK
 
@@ -128,23 +131,27 @@ def _crawl_running(lock: CrawlLock) -> bool:
         return False
 
 
-def _inspect(home: DataHome, registry: Registry, *, crawl_running: bool) -> Outcome:
+def _inspect(home: DataHome, registry: Registry, index: IndexCheck, *, crawl_running: bool) -> Outcome:
     archive = inspect_archive(home, registry, crawl_running=crawl_running)
-    return _inspect_result(archive, inspect_index(home, archive.expected), inspect_cdx(home))
+    return _inspect_result(archive, _inspect_index(index, archive), inspect_cdx(home))
 
 
-def _repair(settings: Settings, home: DataHome, registry: Registry, writer: IndexWriter) -> Outcome:
+def _inspect_index(index: IndexCheck, archive: ArchiveInspection) -> IndexInspection:
+    return index.inspect(archive.expected, set(archive.records.ids))
+
+
+def _repair(settings: Settings, home: DataHome, registry: Registry, index_check: IndexCheck) -> Outcome:
     archive = inspect_archive(home, registry, crawl_running=False)
-    index = inspect_index(home, archive.expected)
+    index = _inspect_index(index_check, archive)
     cdx = inspect_cdx(home)
     found = [*archive.findings, *index.findings, *cdx[0]]
     done = _repair_archive(settings, home, registry, archive)
     if done:
         archive = inspect_archive(home, registry, crawl_running=False)
-        index = inspect_index(home, archive.expected)
-    index_done = _repair_index(home, writer, index)
+        index = _inspect_index(index_check, archive)
+    index_done = index_check.repair(index)
     if index_done:
-        index = inspect_index(home, archive.expected)
+        index = _inspect_index(index_check, archive)
     # A damaged WARC file is a human's to restore first: indexing it now would index what a reader
     # happens to get past the damage (warcio may stop quietly at a torn record, or raise).
     damaged = any(f.check == "warc" and f.problem for f in archive.findings)
@@ -218,22 +225,6 @@ def _repair_archive(
             + (f"; {len(stats.errors)} file(s) could not be read" if stats.errors else "")
         )
     return done
-
-
-def _repair_index(home: DataHome, writer: IndexWriter, found: IndexInspection) -> list[str]:
-    store = RecordStore(home.records_dir)
-    if found.error is not None:
-        report = sync(writer, record_entries(store), store.get, rebuild=True, texts_root=home.root)
-        failed = f"; {len(report.failed)} record(s) could not be read" if report.failed else ""
-        return [f"index: rebuilt from the records ({report.added} document(s)){failed}"]
-    if found.diff is None or found.diff.ok:
-        return []
-    diff = found.diff
-    written, deleted = repair_index(writer, diff, store.get, home.root)
-    return [
-        f"index: wrote {written} document(s) ({len(diff.missing)} missing, {len(diff.stale)} stale), "
-        f"deleted {deleted} ({len(diff.orphans)} orphan(s), {len(diff.duplicates)} duplicated id(s))"
-    ]
 
 
 _SHOWN = 20

@@ -16,7 +16,11 @@ an API host reads records from the database), the stamp sync compares, and, for 
 * the filter and facet values as plain columns, the publication time as ``ts`` (epoch seconds,
   :data:`~index.schema.NO_DATE` when undated) under B-tree keys ``(ts, id)`` for date order and keyset
   paging;
-* the attachments' pages (``pages``, jsonb) that snippets are cut from.
+* the attachments' pages (``pages``, jsonb) that snippets are cut from (the first
+  :data:`~index.postgresql.documents.MAX_PAGES`).
+
+``deptnews_attachment_texts`` (version 3) holds every page of each extracted attachment of a searchable
+record, by ``(id, attachment number)``, as the text store's JSON (what the attachment endpoint serves).
 
 ``deptnews_postings`` (version 2) lists per column and term the documents holding it by ``docno``, with
 their weights and field lengths, for relevance (:mod:`index.postgresql.postings`, with
@@ -212,7 +216,28 @@ END $$""",
     "INSERT INTO deptnews_meta (key, value) VALUES ('postings_block', '4096') ON CONFLICT DO NOTHING",
 ]
 
-MIGRATIONS: list[list[str]] = [_V1, _V2]
+_V3 = [
+    # Every page of each extracted attachment (index.postgresql.attachments), so the attachment
+    # endpoint reads them from the database like the records (an API host has no text files). One row
+    # per attachment, written and deleted in the batch transaction of its record's row.
+    """CREATE TABLE IF NOT EXISTS deptnews_attachment_texts (
+  id text NOT NULL,
+  n integer NOT NULL,
+  sha256 text NOT NULL,
+  extracted jsonb NOT NULL,
+  PRIMARY KEY (id, n)
+)""",
+    """DO $$ BEGIN
+  ALTER TABLE deptnews_attachment_texts ALTER COLUMN extracted SET COMPRESSION lz4;
+EXCEPTION WHEN feature_not_supported THEN NULL;
+END $$""",
+    # Rows written before version 3 whose record has an extracted attachment have no texts yet: the
+    # next sync rewrites them (and only them).
+    """UPDATE deptnews_records SET stamp = '' WHERE stamp <> '' AND searchable
+  AND jsonb_path_exists(record, '$.attachments[*].text ? (@.status == "ok")')""",
+]
+
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3]
 """Statements of each schema version, in order (version n is ``MIGRATIONS[n - 1]``); each is idempotent."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -14,9 +14,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from archive.documents.result import Extracted
 from archive.model import Record
+from index.postgresql.attachments import attachment_texts
 from index.postgresql.ddl import FULLTEXT
-from index.schema import NO_DATE, attachment_pages, searchable, to_document
+from index.schema import NO_DATE, searchable, to_document
 from index.terms import term_weights
 
 __all__ = ["COLUMNS", "MAX_PAGES", "Row", "TextTerms", "field_terms", "record_row"]
@@ -56,6 +58,9 @@ class Row:
     attachments."""
     docno: int | None = None
     """The number of the row's postings (:mod:`index.postgresql.postings`), given when it is written."""
+    attachments: list[tuple[int, Extracted]] = field(default_factory=list)
+    """``(attachment number from 1, its text)`` of the extracted attachments, every page
+    (``deptnews_attachment_texts``, written with the row: not columns of :meth:`values`)."""
 
     def values(self) -> list[Any]:
         from psycopg.types.json import Jsonb
@@ -112,14 +117,17 @@ def field_terms(value: Any) -> TextTerms:
 
 def record_row(record: Record, stamp: str, texts_root: Path | None = None) -> Row:
     """The row of ``record`` with the sync ``stamp``; ``texts_root``: the data home, whose extracted
-    attachment texts are indexed and kept (see :func:`index.schema.attachment_pages`)."""
+    attachment texts are indexed (see :func:`index.schema.attachment_pages`) and kept whole
+    (:func:`~index.postgresql.attachments.attachment_texts`)."""
     row = Row(record.id, stamp, searchable(record), None, record.model_dump_json())
     if not row.searchable:
         return row
     doc = to_document(record, texts_root)
     row.doc_hash = doc["doc_hash"]
     if texts_root is not None:
-        row.pages = list(itertools.islice(attachment_pages(record, texts_root), MAX_PAGES))
+        row.attachments = attachment_texts(record, texts_root)
+        pages = ((n, page.number, page.text) for n, text in row.attachments for page in text.pages)
+        row.pages = list(itertools.islice(pages, MAX_PAGES))
     published = doc.get("published")
     row.meta = {name: doc[name] for name in _META if name in doc and doc[name] is not None}
     row.meta["published"] = published if isinstance(published, datetime) else None

@@ -33,6 +33,7 @@ from index.postgresql.connections import Connections
 from index.postgresql.ddl import migrate
 from index.postgresql.documents import Row, record_row
 from index.postgresql.rows import Previous, delete_rows, write_rows
+from index.postgresql.verify import recount
 from index.schema import analysis_fingerprint
 
 __all__ = ["BATCH", "PostgresIndexer"]
@@ -113,40 +114,80 @@ class PostgresIndexer:
     ) -> SyncReport:
         """Make the index hold exactly the listed records (see the module docstring); ``procs`` is not
         used (PostgreSQL writes with one connection)."""
-        report = SyncReport()
         listed = list(entries)
+        with self.locked() as conn:
+            return self._sync(conn, listed, load, rebuild, progress)
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[Connection[Any]]:
+        """A connection to the primary that holds the writer lock while the context lasts (for
+        :meth:`repair`); :class:`IndexBusy` when another writer keeps it past the timeout."""
         with self.nodes.writer() as conn, writer_lock(conn, self.timeout):
-            reason = _prepare(conn, rebuild)
-            report.rebuilt, report.reason = reason is not None, reason
+            yield conn
+
+    def repair(
+        self,
+        conn: Connection[Any],
+        entries: Iterable[tuple[str, str]],
+        load: Callable[[str], Record],
+        *,
+        reread: Sequence[str] = (),
+        rebuild: bool = False,
+        recount_statistics: bool = False,
+    ) -> SyncReport:
+        """Bring the index in line with the listed records through ``conn`` (from :meth:`locked`): the
+        rows of ``reread`` are read again whatever their stamp says (their content is not what the
+        stamp vouches for), the rest as a sync does (``rebuild``: every row anew, with new postings);
+        then, with ``recount_statistics``, the statistics are rewritten from the rows (a sync only
+        adds its own changes to them)."""
+        if reread:
             with conn.transaction():
-                known = {
-                    str(rid): (str(stamp), bool(flag))
-                    for rid, stamp, flag in conn.execute("SELECT id, stamp, searchable FROM deptnews_records")
-                }
-            batch: list[Row] = []
-            for done, (rid, stamp) in enumerate(listed, start=1):
-                old = known.get(rid)
-                if old is not None and stamp and old[0] == stamp:
-                    if old[1]:
-                        report.unchanged += 1
-                    else:
-                        report.left_out += 1
+                conn.execute("UPDATE deptnews_records SET stamp = '' WHERE id = ANY(%s)", (list(reread),))
+        report = self._sync(conn, list(entries), load, rebuild, None)
+        if recount_statistics:
+            recount(conn)
+        return report
+
+    def _sync(
+        self,
+        conn: Connection[Any],
+        listed: list[tuple[str, str]],
+        load: Callable[[str], Record],
+        rebuild: bool,
+        progress: Progress | None,
+    ) -> SyncReport:
+        report = SyncReport()
+        reason = _prepare(conn, rebuild)
+        report.rebuilt, report.reason = reason is not None, reason
+        with conn.transaction():
+            known = {
+                str(rid): (str(stamp), bool(flag))
+                for rid, stamp, flag in conn.execute("SELECT id, stamp, searchable FROM deptnews_records")
+            }
+        batch: list[Row] = []
+        for done, (rid, stamp) in enumerate(listed, start=1):
+            old = known.get(rid)
+            if old is not None and stamp and old[0] == stamp:
+                if old[1]:
+                    report.unchanged += 1
                 else:
-                    try:
-                        batch.append(record_row(load(rid), stamp, self.texts_root))
-                    except (ArchiveError, ValueError) as exc:
-                        report.failed.append((rid, str(exc)))
-                    if len(batch) >= BATCH:
-                        _count(report, batch, write_rows(conn, batch))
-                        batch = []
-                if progress is not None:
-                    progress(done, len(listed))
-            _count(report, batch, write_rows(conn, batch))
-            present = {rid for rid, _ in listed}
-            gone = [rid for rid in known if rid not in present]
-            for start in range(0, len(gone), BATCH * 5):
-                deleted = delete_rows(conn, gone[start : start + BATCH * 5])
-                report.deleted += sum(p.searchable for p in deleted.values())
+                    report.left_out += 1
+            else:
+                try:
+                    batch.append(record_row(load(rid), stamp, self.texts_root))
+                except (ArchiveError, ValueError) as exc:
+                    report.failed.append((rid, str(exc)))
+                if len(batch) >= BATCH:
+                    _count(report, batch, write_rows(conn, batch))
+                    batch = []
+            if progress is not None:
+                progress(done, len(listed))
+        _count(report, batch, write_rows(conn, batch))
+        present = {rid for rid, _ in listed}
+        gone = [rid for rid in known if rid not in present]
+        for start in range(0, len(gone), BATCH * 5):
+            deleted = delete_rows(conn, gone[start : start + BATCH * 5])
+            report.deleted += sum(p.searchable for p in deleted.values())
         return report
 
     def upsert(self, records: Iterable[Record]) -> int:

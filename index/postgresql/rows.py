@@ -5,7 +5,8 @@ crash duplicates nothing), and adjusts ``deptnews_terms`` (document frequency pe
 ``deptnews_totals`` (documents, summed field lengths, commits) by exactly what it changed, computed from
 the rows it replaces, read under ``FOR UPDATE``. It also adds its rows' postings under new docnos,
 counts the replaced rows' postings as dead and merges the blocks that are due
-(:mod:`index.postgresql.postings`). Either all of that commits or none of it does.
+(:mod:`index.postgresql.postings`), and replaces the rows' attachment texts
+(:mod:`index.postgresql.attachments`). Either all of that commits or none of it does.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from psycopg import Connection, sql
 
+from index.postgresql.attachments import delete_texts, write_texts
 from index.postgresql.ddl import FULLTEXT, stored_terms, term_array
 from index.postgresql.documents import COLUMNS, Row
 from index.postgresql.postings import assign_docnos, block_size, merge_due, retire, write_postings
@@ -112,6 +114,7 @@ def write_rows(conn: Connection[Any], rows: Sequence[Row]) -> dict[str, Previous
         with conn.cursor() as cur:
             cur.executemany(_UPSERT, [row.values() for row in unique])
         _postings(conn, unique, olds)
+        write_texts(conn, unique)
         delta.apply(conn)
     return {str(old[0]): Previous(bool(old[1]), old[2]) for old in olds}
 
@@ -125,7 +128,9 @@ def delete_rows(conn: Connection[Any], ids: Sequence[str]) -> dict[str, Previous
         olds = conn.execute(_OLD, (sorted(set(ids)),)).fetchall()
         for old in olds:
             delta.remove(old)
-        conn.execute("DELETE FROM deptnews_records WHERE id = ANY(%s)", ([str(o[0]) for o in olds],))
+        gone = [str(o[0]) for o in olds]
+        conn.execute("DELETE FROM deptnews_records WHERE id = ANY(%s)", (gone,))
+        delete_texts(conn, gone)
         _postings(conn, [], olds)
         delta.apply(conn)
     return {str(old[0]): Previous(bool(old[1]), old[2]) for old in olds}

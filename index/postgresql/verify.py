@@ -9,6 +9,7 @@ written anew by a rebuild (every row gets a new docno).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from psycopg import Connection, sql
@@ -16,7 +17,7 @@ from psycopg.pq import TransactionStatus
 
 from index.postgresql.ddl import FULLTEXT, term_array
 
-__all__ = ["recount", "statistics_problems"]
+__all__ = ["Disagreements", "disagreements", "recount", "statistics_problems"]
 
 
 def _recounted_terms() -> sql.Composed:
@@ -43,8 +44,26 @@ def _totals(conn: Connection[Any]) -> dict[str, float]:
     return dict(zip(names, (float(v) for v in row), strict=True))
 
 
+@dataclass(frozen=True)
+class Disagreements:
+    """What :func:`disagreements` found, in plain words, by what repairs it."""
+
+    statistics: list[str]
+    """Document count, field lengths, document frequencies or the dead docnos' list unlike the rows':
+    :func:`recount`."""
+    postings: list[str]
+    """Postings that do not list exactly the rows holding their term: a rebuild."""
+
+
 def statistics_problems(conn: Connection[Any]) -> list[str]:
     """Every difference between the kept statistics and the rows, in plain words (empty: they agree)."""
+    found = disagreements(conn)
+    return [*found.statistics, *found.postings]
+
+
+def disagreements(conn: Connection[Any]) -> Disagreements:
+    """The differences between the kept statistics and postings and the rows (at most 20 terms each),
+    in one snapshot (a transaction of its own when ``conn`` is idle)."""
     idle = conn.info.transaction_status == TransactionStatus.IDLE
     with conn.transaction():
         if idle:  # a transaction of its own: one snapshot for the rows and the statistics
@@ -62,8 +81,7 @@ def statistics_problems(conn: Connection[Any]) -> list[str]:
         ).format(_recounted_terms())
         for field, term, kept_df, real_df in conn.execute(query).fetchall():
             problems.append(f"term {term!r} of {field}: kept in {kept_df} documents, found in {real_df}")
-        problems += _postings_problems(conn)
-    return problems
+        return Disagreements(problems + _dead_problems(conn), _postings_problems(conn))
 
 
 def _postings_problems(conn: Connection[Any]) -> list[str]:
@@ -85,29 +103,46 @@ def _postings_problems(conn: Connection[Any]) -> list[str]:
             for col in FULLTEXT.values()
         )
     )
-    problems = [
+    return [
         f"postings of {term!r} in {col}: list {listed} documents, {held} hold it"
         for col, term, listed, held in conn.execute(query).fetchall()
     ]
+
+
+_DOCNOS = (
+    "SELECT u.d, EXISTS (SELECT 1 FROM deptnews_records AS r WHERE r.docno = u.d) AS live, "
+    "EXISTS (SELECT 1 FROM deptnews_dead AS x WHERE x.docno = u.d) AS dead "
+    "FROM (SELECT DISTINCT d FROM deptnews_postings, unnest(docs) AS d "
+    "UNION SELECT docno FROM deptnews_dead) AS u(d)"
+)
+"""Each docno of the postings and of the dead list: held by a row, listed as dead."""
+
+
+def _dead_problems(conn: Connection[Any]) -> list[str]:
+    """Docnos the dead list should name and does not (a row deleted behind the indexer's back: a search
+    that reads no row would count it), or names and should not."""
     row = conn.execute(
         "SELECT count(*) FILTER (WHERE NOT live AND NOT dead), count(*) FILTER (WHERE live AND dead) "
-        "FROM (SELECT EXISTS (SELECT 1 FROM deptnews_records AS r WHERE r.docno = u.d) AS live, "
-        "EXISTS (SELECT 1 FROM deptnews_dead AS x WHERE x.docno = u.d) AS dead "
-        "FROM (SELECT DISTINCT d FROM deptnews_postings, unnest(docs) AS d "
-        "UNION SELECT docno FROM deptnews_dead) AS u(d)) AS docnos"
+        f"FROM ({_DOCNOS}) AS docnos"
     ).fetchone()
     unlisted, listed_live = (int(row[0]), int(row[1])) if row else (0, 0)
+    problems = []
     if unlisted:
-        problems.append(f"{unlisted} docnos no row holds are still searched (not listed as dead)")
+        problems.append(f"dead docnos: {unlisted} that no row holds are not listed (they would be counted)")
     if listed_live:
-        problems.append(f"{listed_live} docnos listed as dead are held by a row")
+        problems.append(f"dead docnos: {listed_live} listed are held by a row")
     return problems
 
 
 def recount(conn: Connection[Any]) -> None:
-    """Rewrite the statistics from the rows (under the rows' lock, in one transaction)."""
+    """Rewrite the statistics and the dead docnos' list from the rows (under the rows' lock, in one
+    transaction)."""
     with conn.transaction():
         conn.execute("LOCK TABLE deptnews_records IN SHARE MODE")
+        conn.execute(
+            f"INSERT INTO deptnews_dead (docno) SELECT d FROM ({_DOCNOS}) AS u WHERE NOT live AND NOT dead"
+        )
+        conn.execute("DELETE FROM deptnews_dead WHERE docno IN (SELECT docno FROM deptnews_records)")
         conn.execute("DELETE FROM deptnews_terms")
         conn.execute(sql.SQL("INSERT INTO deptnews_terms (field, term, df) {}").format(_recounted_terms()))
         for name, value in _totals(conn).items():

@@ -77,5 +77,6 @@ def test_a_database_that_cannot_be_reached_is_a_503_not_a_500(tmp_path: Path) ->
         assert "127.0.0.1" not in response.json()["detail"]  # internal addresses stay in the log
         assert response.headers["retry-after"] == "5"
         assert client.get(f"/api/v1/records/{RECORDS[0].id}").status_code == 503
+        assert client.get(f"/api/v1/records/{RECORDS[0].id}/attachments/1").status_code == 503
         ready = client.get("/readyz")
         assert ready.status_code == 503
