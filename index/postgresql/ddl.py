@@ -50,6 +50,7 @@ __all__ = [
     "schema_version",
     "stored_terms",
     "term_array",
+    "text_indexes",
 ]
 
 FULLTEXT: dict[str, str] = {
@@ -72,8 +73,11 @@ def term_array(col: str) -> sql.Composable:
 
 
 def stored_terms(col: str, value: sql.Composable) -> sql.Composable:
-    """What ``t_<col>`` stores for a ``text[]`` of terms ``value``."""
-    return sql.SQL("array_to_tsvector({}::text[])").format(value) if col in TSVECTOR else value
+    """What ``t_<col>`` stores for the terms ``value``, one ``text`` of terms separated by spaces (a term
+    never holds white space, see :data:`index.vietnamese.TOKEN_RE`; one string is far cheaper to send
+    than an array of a thousand)."""
+    terms = sql.SQL("string_to_array({}::text, ' ')").format(value)
+    return sql.SQL("array_to_tsvector({})").format(terms) if col in TSVECTOR else terms
 
 
 _LOCK_KEY = 0x646E5F736368  # "dn_sch": serializes migrations between processes
@@ -237,10 +241,37 @@ END $$""",
   AND jsonb_path_exists(record, '$.attachments[*].text ? (@.status == "ok")')""",
 ]
 
-MIGRATIONS: list[list[str]] = [_V1, _V2, _V3]
+_V4 = [
+    # A block without dead entries is merged by concatenating its segments' arrays in segment order
+    # (each segment's docnos ascend and later segments hold later docnos), instead of unnesting every
+    # entry and sorting it again (index.postgresql.postings.merge_due).
+    """CREATE OR REPLACE AGGREGATE deptnews_concat(anycompatiblearray) (
+  SFUNC = array_cat, STYPE = anycompatiblearray, INITCOND = '{}'
+)""",
+]
+
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4]
 """Statements of each schema version, in order (version n is ``MIGRATIONS[n - 1]``); each is idempotent."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def text_indexes(conn: Connection[Any], *, present: bool) -> None:
+    """Create the full-text GIN indexes where they are missing, or (``present`` false) drop them, in one
+    transaction. A bulk load into an empty index writes its rows without them and creates them at its
+    end: building a GIN index from a full table is several times cheaper than maintaining it row by row
+    (measured on 10,000 generated documents: a quarter of the whole load's time). Searches stay correct
+    without them (the postings decide most matches; the rest scan the rows)."""
+    with conn.transaction():
+        if present:
+            conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            for statement in _fulltext_indexes():
+                conn.execute(sql.SQL(statement))
+        else:
+            for col in FULLTEXT.values():
+                conn.execute(
+                    sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(f"deptnews_records_t_{col}"))
+                )
 
 
 def schema_version(conn: Connection[Any]) -> int:

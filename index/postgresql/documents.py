@@ -63,6 +63,8 @@ class Row:
     (``deptnews_attachment_texts``, written with the row: not columns of :meth:`values`)."""
 
     def values(self) -> list[Any]:
+        """The values of :data:`COLUMNS`, each full-text column's terms as one space-separated text (see
+        :func:`~index.postgresql.ddl.stored_terms`)."""
         from psycopg.types.json import Jsonb
 
         out: list[Any] = [self.id, self.stamp, self.searchable, self.doc_hash, self.record, Jsonb(self.pages)]
@@ -70,7 +72,7 @@ class Row:
         out += [self.doc_numbers, self.docno]
         for col in FULLTEXT.values():
             terms = self.text.get(col, _EMPTY)
-            out += [terms.terms, terms.length]
+            out += [" ".join(terms.terms), terms.length]
         return out
 
 

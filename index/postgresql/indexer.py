@@ -17,6 +17,7 @@ lock with it); another writer waits up to ``timeout`` seconds, then fails with :
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -30,7 +31,7 @@ from archive.model import Record
 from index.backend import Progress, SyncReport
 from index.errors import IndexBusy
 from index.postgresql.connections import Connections
-from index.postgresql.ddl import migrate
+from index.postgresql.ddl import migrate, text_indexes
 from index.postgresql.documents import Row, record_row
 from index.postgresql.rows import Previous, delete_rows, write_rows
 from index.postgresql.verify import recount
@@ -38,8 +39,11 @@ from index.schema import analysis_fingerprint
 
 __all__ = ["BATCH", "PostgresIndexer"]
 
-BATCH = 200
+BATCH = 500
 """Rows written per transaction."""
+BULK = 2000
+"""Rows from which a write into an empty index is a bulk load: the full-text GIN indexes are dropped
+for it and built at its end (:func:`~index.postgresql.ddl.text_indexes`)."""
 _WRITER_KEY = 0x646E5F777269  # "dn_wri"
 
 
@@ -164,6 +168,8 @@ class PostgresIndexer:
                 str(rid): (str(stamp), bool(flag))
                 for rid, stamp, flag in conn.execute("SELECT id, stamp, searchable FROM deptnews_records")
             }
+        # An interrupted bulk load left its indexes out: they are made at the end of this sync.
+        text_indexes(conn, present=bool(known) or len(listed) < BULK)
         batch: list[Row] = []
         for done, (rid, stamp) in enumerate(listed, start=1):
             old = known.get(rid)
@@ -188,6 +194,7 @@ class PostgresIndexer:
         for start in range(0, len(gone), BATCH * 5):
             deleted = delete_rows(conn, gone[start : start + BATCH * 5])
             report.deleted += sum(p.searchable for p in deleted.values())
+        text_indexes(conn, present=True)
         return report
 
     def upsert(self, records: Iterable[Record]) -> int:
@@ -197,8 +204,11 @@ class PostgresIndexer:
         with self.nodes.writer() as conn, writer_lock(conn, self.timeout):
             migrate(conn)
             _prepare_analysis_once(conn)
+            pending = iter(records)
+            first = list(itertools.islice(pending, BULK))
+            text_indexes(conn, present=len(first) < BULK or not _empty(conn))
             batch: list[Row] = []
-            for record in records:
+            for record in itertools.chain(first, pending):
                 batch.append(record_row(record, "", self.texts_root))
                 if len(batch) >= BATCH:
                     write_rows(conn, batch)
@@ -206,6 +216,7 @@ class PostgresIndexer:
                     batch = []
             write_rows(conn, batch)
             written += sum(r.searchable for r in batch)
+            text_indexes(conn, present=True)
         return written
 
     def delete(self, ids: Iterable[str]) -> int:

@@ -26,19 +26,24 @@ is made in the writer's batch transaction, so a killed writer leaves lists, rows
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from psycopg import Connection
 
+from index.postgresql.copybinary import FLOAT4, INT4, INT8, SIGNATURE, TRAILER, Elements, text_field
+from index.postgresql.ddl import FULLTEXT
 from index.postgresql.documents import Row
 
-__all__ = ["MAX_SEGMENTS", "assign_docnos", "block_size", "merge_due", "retire", "write_postings"]
+__all__ = ["MAX_SEGMENTS", "Added", "assign_docnos", "block_size", "merge_due", "retire", "write_postings"]
 
 MAX_SEGMENTS = 32
 """Segments after which a block that is not complete yet is merged anyway (a daily crawl's small
 batches would otherwise leave hundreds of short lists per term)."""
 
-_COPY = "COPY deptnews_postings (col, term, seg, docs, weights, lengths) FROM STDIN"
+_COPY = "COPY deptnews_postings (col, term, seg, docs, weights, lengths) FROM STDIN (FORMAT binary)"
 _MERGE = """
 WITH gone AS (
   DELETE FROM deptnews_postings WHERE seg >= %(start)s AND seg < %(end)s
@@ -53,12 +58,17 @@ FROM gone AS g CROSS JOIN LATERAL unnest(g.docs, g.weights, g.lengths) AS u(d, w
 JOIN live ON live.docno = u.d
 GROUP BY g.col, g.term
 """
-
-
-def _array(numbers: list[int] | list[float]) -> str:
-    """The array input text of ``numbers``: psycopg's list dumper costs ~30 µs a list, and a batch writes
-    hundreds of thousands of them (numbers need no quoting)."""
-    return "{" + ",".join(map(repr, numbers)) + "}"
+_NONE_DEAD = "SELECT NOT EXISTS (SELECT 1 FROM deptnews_dead WHERE docno >= %(start)s AND docno < %(end)s)"
+_CONCAT = """
+WITH gone AS (
+  DELETE FROM deptnews_postings WHERE seg >= %(start)s AND seg < %(end)s
+  RETURNING col, term, seg, docs, weights, lengths
+)
+INSERT INTO deptnews_postings (col, term, seg, docs, weights, lengths)
+SELECT col, term, %(start)s, deptnews_concat(docs ORDER BY seg), deptnews_concat(weights ORDER BY seg),
+       deptnews_concat(lengths ORDER BY seg)
+FROM gone GROUP BY col, term
+"""
 
 
 def block_size(conn: Connection[Any]) -> int:
@@ -82,34 +92,124 @@ def assign_docnos(conn: Connection[Any], rows: Sequence[Row]) -> None:
         row.docno = int(docno)
 
 
-def write_postings(conn: Connection[Any], rows: Sequence[Row], block: int) -> None:
-    """Add the lists of the numbered ``rows``: one segment per block they fall in."""
-    numbered = sorted((row.docno, row) for row in rows if row.docno is not None)
+@dataclass(frozen=True)
+class Added:
+    """The terms a batch's rows hold in one column, and in how many of the rows each (what the batch adds
+    to their document frequencies)."""
+
+    col: str
+    terms: list[str]
+    df: npt.NDArray[np.int64]
+
+
+def write_postings(conn: Connection[Any], rows: Sequence[Row], block: int) -> list[Added]:
+    """Add the lists of the numbered ``rows`` (one segment per block they fall in); returns the terms
+    they hold per column."""
+    numbered = sorted((row for row in rows if row.docno is not None), key=lambda row: row.docno or 0)
     if not numbered:
-        return
+        return []
     first: dict[int, int] = {}
-    for docno, _ in numbered:
-        first.setdefault(docno // block, docno)
-    lists: dict[tuple[str, str, int], tuple[list[int], list[float], list[int]]] = {}
-    for docno, row in numbered:
-        seg = first[docno // block]
-        for col, terms in row.text.items():
-            for term in terms.terms:
-                entry = lists.get((col, term, seg))
-                if entry is None:
-                    entry = lists[(col, term, seg)] = ([], [], [])
-                entry[0].append(docno)
-                entry[1].append(terms.weights[term])
-                entry[2].append(terms.length)
+    for row in numbered:
+        assert row.docno is not None
+        first.setdefault(row.docno // block, row.docno)
+    added: list[Added] = []
     with conn.cursor() as cur, cur.copy(_COPY) as copy:
-        for (col, term, seg), (docs, weights, lengths) in lists.items():
-            copy.write_row((col, term, seg, _array(docs), _array(weights), _array(lengths)))
+        copy.write(SIGNATURE)
+        for col in FULLTEXT.values():
+            lists = _lists(col, numbered, block, first)
+            if lists is not None:
+                copy.write(lists[1])
+                added.append(lists[0])
+        copy.write(TRAILER)
     blocks = sorted(first)
     conn.execute(
         "INSERT INTO deptnews_blocks (block, segments) SELECT b, 1 FROM unnest(%s::bigint[]) AS b "
         "ON CONFLICT (block) DO UPDATE SET segments = deptnews_blocks.segments + 1",
         (blocks,),
     )
+    return added
+
+
+def _lists(col: str, rows: Sequence[Row], block: int, first: dict[int, int]) -> tuple[Added, bytes] | None:
+    """The lists of column ``col`` of ``rows`` (in docno order) as binary COPY rows, one per term and
+    block: every posting is placed by one stable sort of term numbers, so no Python runs per posting."""
+    terms: list[str] = []
+    weights: list[float] = []
+    counts: list[int] = []
+    docnos: list[int] = []
+    lengths: list[int] = []
+    for row in rows:
+        found = row.text.get(col)
+        if found is None or not found.terms:
+            continue
+        terms += found.terms
+        weights += map(found.weights.__getitem__, found.terms)
+        counts.append(len(found.terms))
+        docnos.append(row.docno or 0)
+        lengths.append(found.length)
+    if not terms:
+        return None
+    unique = list(dict.fromkeys(terms))
+    number = {term: n for n, term in enumerate(unique)}
+    ids = np.fromiter(map(number.__getitem__, terms), dtype=np.int64, count=len(terms))
+    order = np.argsort(ids, kind="stable")  # by term, then docno: the rows came in docno order
+    ids = ids[order]
+    docs = np.repeat(np.array(docnos, dtype=np.int64), counts)[order]
+    blocks = docs // block
+    edges = np.flatnonzero((ids[1:] != ids[:-1]) | (blocks[1:] != blocks[:-1])) + 1
+    starts = np.concatenate(([0], edges))
+    ends = np.concatenate((edges, [len(ids)]))
+    keys = np.array(sorted(first), dtype=np.int64)
+    segs = np.array([first[k] for k in keys.tolist()], dtype=np.int64)[np.searchsorted(keys, blocks[starts])]
+    counts_of = ends - starts
+    # Per list, everything between its term and its weights' elements: the seg field, then the docs
+    # array's header; then the headers of the weights and lengths arrays (counted in elements).
+    middle = np.empty(len(starts), dtype=">i4, >i8, >i4, >i4, >i4, >i4, >i4, >i4")
+    middle["f0"], middle["f1"] = 8, segs
+    middle["f2"], middle["f3"], middle["f4"], middle["f5"] = 20 + 12 * counts_of, 1, 0, INT8
+    middle["f6"], middle["f7"] = counts_of, 1
+    middle_bytes, width = middle.tobytes(), middle.dtype.itemsize
+    weights_head = _array_heads(FLOAT4, counts_of)
+    lengths_head = _array_heads(INT4, counts_of)
+    entries = Elements(INT8, docs).data
+    scores = Elements(FLOAT4, np.array(weights, dtype=np.float32)[order]).data
+    sizes = Elements(INT4, np.repeat(np.array(lengths, dtype=np.int32), counts)[order]).data
+    head = b"\x00\x06" + text_field(col)
+    names = [text_field(term) for term in unique]
+    out = b"".join(
+        b"".join(
+            (
+                head,
+                names[term],
+                middle_bytes[g * width : g * width + width],
+                entries[s * 12 : e * 12],
+                weights_head[g * 24 : g * 24 + 24],
+                scores[s * 8 : e * 8],
+                lengths_head[g * 24 : g * 24 + 24],
+                sizes[s * 8 : e * 8],
+            )
+        )
+        for g, (s, e, term) in enumerate(
+            zip(starts.tolist(), ends.tolist(), ids[starts].tolist(), strict=True)
+        )
+    )
+    df = np.bincount(ids, minlength=len(unique)).astype(np.int64)
+    return Added(col, unique, df), out
+
+
+def _array_heads(oid: int, counts: npt.NDArray[np.int64]) -> bytes:
+    """The headers (field length, dimensions, flags, type, size, lower bound) of arrays of ``counts``
+    4-byte elements, 24 bytes each."""
+    heads = np.empty((len(counts), 6), dtype=">i4")
+    heads[:, 0], heads[:, 1], heads[:, 2], heads[:, 3], heads[:, 4], heads[:, 5] = (
+        20 + 8 * counts,
+        1,
+        0,
+        oid,
+        counts,
+        1,
+    )
+    return heads.tobytes()
 
 
 def retire(conn: Connection[Any], docnos: Sequence[int], block: int) -> None:
@@ -136,13 +236,16 @@ def merge_due(conn: Connection[Any], block: int) -> int:
     row = conn.execute("SELECT last_value, is_called FROM deptnews_docno").fetchone()
     assigned = int(row[0]) + 1 if row and row[1] else 1  # the next docno to be given
     due = conn.execute(
-        "SELECT block FROM deptnews_blocks WHERE (segments > 1 AND ((block + 1) * %(size)s <= %(next)s "
+        "SELECT block, dead FROM deptnews_blocks WHERE (segments > 1 AND ((block + 1) * %(size)s <= %(next)s "
         "OR segments >= %(most)s)) OR dead * 4 > %(size)s ORDER BY block",
         {"size": block, "next": assigned, "most": MAX_SEGMENTS},
     ).fetchall()
-    for (number,) in due:
+    for number, dead in due:
         start = int(number) * block
-        kept = conn.execute(_MERGE, {"start": start, "end": start + block}).rowcount
+        # Without dead entries (a bulk load, new documents) the segments are only concatenated.
+        bounds = {"start": start, "end": start + block}
+        clean = not dead and conn.execute(_NONE_DEAD, bounds).fetchone() == (True,)
+        kept = conn.execute(_CONCAT if clean else _MERGE, bounds).rowcount
         conn.execute("DELETE FROM deptnews_dead WHERE docno >= %s AND docno < %s", (start, start + block))
         if kept > 0:
             conn.execute("UPDATE deptnews_blocks SET dead = 0, segments = 1 WHERE block = %s", (int(number),))

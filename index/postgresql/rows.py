@@ -21,7 +21,7 @@ from psycopg import Connection, sql
 from index.postgresql.attachments import delete_texts, write_texts
 from index.postgresql.ddl import FULLTEXT, stored_terms, term_array
 from index.postgresql.documents import COLUMNS, Row
-from index.postgresql.postings import assign_docnos, block_size, merge_due, retire, write_postings
+from index.postgresql.postings import Added, assign_docnos, block_size, merge_due, retire, write_postings
 
 __all__ = ["Previous", "delete_rows", "write_rows"]
 
@@ -70,21 +70,38 @@ class _Delta:
             self.totals[f"length:{col}"] -= int(length)
 
     def add(self, row: Row) -> None:
+        """Count a new row in the totals (its terms' document frequencies come from the postings
+        written, see :meth:`apply`)."""
         if not row.searchable:
             return
         self.totals["documents"] += 1
         for col, terms in row.text.items():
-            self.df.update({(col, t): 1 for t in terms.terms})
             self.totals[f"length:{col}"] += terms.length
 
-    def apply(self, conn: Connection[Any]) -> None:
-        changed = sorted((k, n) for k, n in self.df.items() if n)
-        if changed:
+    def apply(self, conn: Connection[Any], added: Sequence[Added]) -> None:
+        """Write the change: the removed rows' terms and ``added``, the new rows' terms per column."""
+        fields: list[str] = []
+        terms: list[str] = []
+        changes: list[int] = []
+        for (col, term), n in self.df.items():
+            fields.append(col)
+            terms.append(term)
+            changes.append(n)
+        for each in added:
+            fields += [each.col] * len(each.terms)
+            terms += each.terms
+            changes += each.df.tolist()
+        if terms:
+            # Passed as space-separated text: psycopg's list dumper costs ~30 µs a list element, and a
+            # term never holds white space (index.vietnamese.TOKEN_RE). A term removed and added in the
+            # same batch is summed first (an upsert cannot touch a row twice).
             conn.execute(
                 "INSERT INTO deptnews_terms (field, term, df) "
-                "SELECT * FROM unnest(%s::text[], %s::text[], %s::int[]) "
+                "SELECT f, t, sum(n) FROM unnest(string_to_array(%s, ' '), string_to_array(%s, ' '), "
+                "string_to_array(%s, ' ')::int[]) AS u(f, t, n) GROUP BY f, t HAVING sum(n) <> 0 "
+                "ORDER BY f, t "
                 "ON CONFLICT (field, term) DO UPDATE SET df = deptnews_terms.df + excluded.df",
-                ([f for (f, _), _ in changed], [t for (_, t), _ in changed], [n for _, n in changed]),
+                (" ".join(fields), " ".join(terms), " ".join(map(str, changes))),
             )
         names = sorted(k for k, n in self.totals.items() if n)
         conn.execute(
@@ -113,9 +130,9 @@ def write_rows(conn: Connection[Any], rows: Sequence[Row]) -> dict[str, Previous
         assign_docnos(conn, unique)
         with conn.cursor() as cur:
             cur.executemany(_UPSERT, [row.values() for row in unique])
-        _postings(conn, unique, olds)
+        added = _postings(conn, unique, olds)
         write_texts(conn, unique)
-        delta.apply(conn)
+        delta.apply(conn, added)
     return {str(old[0]): Previous(bool(old[1]), old[2]) for old in olds}
 
 
@@ -132,13 +149,15 @@ def delete_rows(conn: Connection[Any], ids: Sequence[str]) -> dict[str, Previous
         conn.execute("DELETE FROM deptnews_records WHERE id = ANY(%s)", (gone,))
         delete_texts(conn, gone)
         _postings(conn, [], olds)
-        delta.apply(conn)
+        delta.apply(conn, [])
     return {str(old[0]): Previous(bool(old[1]), old[2]) for old in olds}
 
 
-def _postings(conn: Connection[Any], rows: Sequence[Row], olds: Sequence[tuple[Any, ...]]) -> None:
-    """Add the postings of ``rows``, retire those of the replaced or deleted rows ``olds``, merge."""
+def _postings(conn: Connection[Any], rows: Sequence[Row], olds: Sequence[tuple[Any, ...]]) -> list[Added]:
+    """Add the postings of ``rows``, retire those of the replaced or deleted rows ``olds``, merge;
+    returns the terms ``rows`` hold (:func:`~index.postgresql.postings.write_postings`)."""
     block = block_size(conn)
-    write_postings(conn, rows, block)
+    added = write_postings(conn, rows, block)
     retire(conn, [int(old[-1]) for old in olds if old[-1] is not None], block)
     merge_due(conn, block)
+    return added

@@ -101,10 +101,9 @@ def test_a_version_2_database_gets_the_texts_of_the_rows_that_have_some(
     _sync(nodes, home)
     with nodes.writer() as conn, conn.transaction():  # as version 2 left it
         conn.execute("DROP TABLE deptnews_attachment_texts")
-        conn.execute("DELETE FROM deptnews_schema WHERE version = 3")
+        conn.execute("DELETE FROM deptnews_schema WHERE version >= 3")
     with nodes.writer() as conn:
-        assert migrate(conn) == 1
-        assert SCHEMA_VERSION == 3
+        assert migrate(conn) == SCHEMA_VERSION - 2
         cleared = conn.execute("SELECT count(*) FROM deptnews_records WHERE stamp = ''").fetchone()
         assert cleared == (1,)  # only the row whose record has an extracted attachment is read again
     assert _sync(nodes, home) == (0, 0, 0, 4)

@@ -23,7 +23,7 @@ from archive.model import Record
 from index.corpus import generate
 from index.errors import IndexBusy
 from index.postgresql.ddl import MIGRATIONS, SCHEMA_VERSION, migrate
-from index.postgresql.indexer import BATCH, PostgresIndexer, writer_lock
+from index.postgresql.indexer import BATCH, BULK, PostgresIndexer, writer_lock
 from index.postgresql.nodes import Nodes
 from index.postgresql.search import PostgresSearch
 from index.postgresql.verify import recount, statistics_problems
@@ -31,7 +31,7 @@ from index.request import SearchRequest
 from index.schema import analysis_fingerprint
 
 TESTS = Path(__file__).resolve().parents[2]
-N_KILL = 1500
+N_KILL = 2000
 
 
 def records(n: int, seed: int = 3) -> list[Record]:
@@ -103,6 +103,15 @@ def test_a_version_1_index_is_migrated_and_rewritten(nodes: Nodes) -> None:
     assert listed[0].id in {h.id for h in PostgresSearch(nodes).search(SearchRequest(q=word)).hits}
 
 
+def _text_indexes(dsn: str) -> int:
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_indexes "
+            "WHERE tablename = 'deptnews_records' AND indexdef LIKE '%gin (t_%'"
+        ).fetchone()
+    return int(row[0]) if row else -1
+
+
 def test_kill_9_mid_sync_then_the_next_sync_completes(pg_database: PgDatabase, tmp_path: Path) -> None:
     script = tmp_path / "indexer.py"
     script.write_text(
@@ -143,6 +152,8 @@ def test_kill_9_mid_sync_then_the_next_sync_completes(pg_database: PgDatabase, t
         process.wait()
     written, _ = _rows(pg_database.dsn)
     assert 3 * BATCH <= written < N_KILL  # whole batches only
+    assert N_KILL >= BULK  # a bulk load: the full-text indexes are built at its end
+    assert _text_indexes(pg_database.dsn) == 0
 
     listed = records(N_KILL)
     indexer = PostgresIndexer(Nodes(pg_database.dsn))
@@ -159,6 +170,7 @@ def test_kill_9_mid_sync_then_the_next_sync_completes(pg_database: PgDatabase, t
             assert statistics_problems(conn) == []
     finally:
         indexer.close()
+    assert _text_indexes(pg_database.dsn) == 5  # the killed bulk load left them out, this sync made them
     search = PostgresSearch(Nodes(pg_database.dsn))
     try:
         assert search.count() == N_KILL
