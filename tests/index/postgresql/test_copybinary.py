@@ -14,7 +14,11 @@ from psycopg.types.numeric import Float4, Int4, Int8
 
 from index.postgresql.copybinary import FLOAT4, INT4, INT8, Elements, text_field
 
-_TYPES: dict[int, tuple[type[Any], str]] = {INT8: (Int8, "int64"), INT4: (Int4, "int32"), FLOAT4: (Float4, "float32")}
+_TYPES: dict[int, tuple[type[Any], str]] = {
+    INT8: (Int8, "int64"),
+    INT4: (Int4, "int32"),
+    FLOAT4: (Float4, "float32"),
+}
 
 
 def _psycopg_field(oid: int, values: list[Any]) -> bytes:
