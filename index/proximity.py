@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from index.query import Clause, lex, syllables
 from index.terms import syllable_forms
-from index.vietnamese import nfc, tokenize
+from index.vietnamese import TOKEN_RE, nfc
 
 __all__ = ["DEPTH", "MIN_RUN", "Run", "Top", "holds_run", "query_run", "rerank"]
 
@@ -61,14 +61,21 @@ def query_run(text: str | None, scope: str = "all") -> Run | None:
 
 def holds_run(run: Run, texts: Sequence[str]) -> bool:
     """Whether one of ``texts`` (a title, a page text: a run never crosses from one to the next) holds
-    the run, tokenized by the shared analysis as the index tokenizes it."""
+    the run, tokenized by the shared analysis as the index tokenizes it (the tokens' texts of
+    :func:`~index.vietnamese.tokenize` on the NFC text, read by one ``findall``: a backend checks
+    hundreds of candidate pages per query)."""
     n = len(run.syllables)
+    wanted = [(0 if marked else 1, exact if marked else folded) for exact, folded, marked in run.syllables]
     for text in texts:
-        forms = [syllable_forms(t.text) for t in tokenize(nfc(text))]
+        words = [w for w in TOKEN_RE.findall(nfc(text)) if w]
+        if len(words) < n:
+            continue
+        known = {w: syllable_forms(w) for w in set(words)}
+        forms = list(map(known.__getitem__, words))
+        kind, first = wanted[0]
         for start in range(len(forms) - n + 1):
-            if all(
-                (forms[start + j][0] == exact) if marked else (forms[start + j][1] == folded)
-                for j, (exact, folded, marked) in enumerate(run.syllables)
+            if forms[start][kind] == first and all(
+                forms[start + j][k] == form for j, (k, form) in enumerate(wanted[1:], start=1)
             ):
                 return True
     return False

@@ -263,7 +263,7 @@ def _page(
             raise QueryError("invalid cursor")
         run = query_run(request.q, request.scope)
         if run is not None:
-            return (*_lifted_page(conn, plan, request, limit, run, cursor, stats), None)
+            return _lifted_page(conn, plan, request, limit, run, cursor, stats)
         after = (float(cursor.key), cursor.id) if cursor is not None else None
         query = _relevance_query(plan, stats, after, limit + 1, request.offset, counted=after is None)
     else:
@@ -275,8 +275,11 @@ def _page(
             )
         order = sql.SQL("ts DESC, id DESC" if descending else "ts, id")
         m = _matching(plan, None)
-        query = sql.SQL("SELECT id, ts FROM {} WHERE {} AND {} ORDER BY {} {}").format(
-            m.source, m.where, after_key, order, window
+        # A first page finds every match anyway (to order them) unless nothing narrows the set (then
+        # it walks the date key and the total is the kept count): it counts them in the same scan.
+        count = sql.SQL(", count(*) OVER ()" if cursor is None and not plan.everything else "")
+        query = sql.SQL("SELECT id, ts{} FROM {} WHERE {} AND {} ORDER BY {} {}").format(
+            count, m.source, m.where, after_key, order, window
         )
     rows = conn.execute(query).fetchall()
     more = len(rows) > limit
@@ -284,7 +287,7 @@ def _page(
     relevance = plan.sort == "relevance"
     page = [(str(r[0]), float(r[1]) if relevance else None) for r in rows]
     # Every returned row carries the count; none is returned past the end (then _total counts).
-    counted = int(rows[0][2]) if relevance and cursor is None and rows else None
+    counted = int(rows[0][2]) if rows and len(rows[0]) > 2 else None
     if not more or not rows:
         return page, None, counted
     rid, key = str(rows[-1][0]), rows[-1][1]
@@ -366,17 +369,22 @@ def _lifted_page(
     run: Run,
     cursor: Cursor | None,
     stats: Stats,
-) -> tuple[list[tuple[str, float | None]], Cursor | None]:
+) -> tuple[list[tuple[str, float | None]], Cursor | None, int | None]:
     """A relevance page of a query typed as a run of syllables, in the order of :mod:`index.proximity`
-    (the step Whoosh takes too, so both backends rank the typed run first)."""
+    (the step Whoosh takes too, so both backends rank the typed run first), with the size of the
+    matching set, counted by its first look at the candidates (None when there were none)."""
     ids: list[str] = []
+    counted: list[int] = []
 
     def top(n: int, after: tuple[float, str] | None) -> list[tuple[float, int]]:
-        rows = conn.execute(_relevance_query(plan, stats, after, n, 0)).fetchall()
+        first = after is None and not counted
+        rows = conn.execute(_relevance_query(plan, stats, after, n, 0, counted=first)).fetchall()
         found: list[tuple[float, int]] = []
-        for rid, score in rows:
-            ids.append(str(rid))
-            found.append((float(score), len(ids) - 1))
+        for row in rows:
+            ids.append(str(row[0]))
+            found.append((float(row[1]), len(ids) - 1))
+        if first and rows:
+            counted.append(int(rows[0][2]))
         return found
 
     def has_run(docnums: list[int]) -> list[bool]:
@@ -394,7 +402,8 @@ def _lifted_page(
     more = len(ranked) > request.offset + limit
     rows = ranked[request.offset : request.offset + limit]
     page: list[tuple[str, float | None]] = [(ids[d], score) for score, d in rows]
+    total = counted[0] if counted else None  # every match, whatever the page
     if not more or not rows:
-        return page, None
+        return page, None, total
     score, last = rows[-1]
-    return page, Cursor(plan.sort, score, ids[last], stats)
+    return page, Cursor(plan.sort, score, ids[last], stats), total

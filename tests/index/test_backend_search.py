@@ -45,6 +45,9 @@ QUERIES = [
     "attachment:nghi",
     "page:nghi",
     "year:2015",
+    # Runs of three syllables or more: the typed-run page counts the matches in its first look.
+    " ".join(CORPUS[7].body[0].split()[2:6]),
+    '"' + " ".join(CORPUS[9].body[0].split()[1:4]) + '"',
     # Over 63 terms: PostgreSQL tests which terms a document holds with more than one word of bits.
     " ".join(CORPUS[3].body[0].split()[:24]),
     " OR ".join(CORPUS[5].body[0].split()[:60]),

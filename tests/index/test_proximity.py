@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import shutil
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from index_factory import corpus_records, make_record
 
 from index import proximity
 from index.proximity import Run, query_run
+from index.terms import syllable_forms
+from index.vietnamese import nfc, tokenize
 from index.whoosh.service import SearchRequest, SearchService
 from index.whoosh.store import IndexWriter, read_location
 from index.whoosh.textstore import store_directory
@@ -132,3 +137,40 @@ def test_query_run() -> None:
     for q in ("hoi OR nghi giao", "hoi nghi -giao ban", "title:hoi nghi giao", None, ""):
         assert query_run(q) is None
     assert query_run("hoi nghi giao", "attachments") is None
+
+
+def _reference_holds_run(run: Run, texts: list[str]) -> bool:
+    n = len(run.syllables)
+    for text in texts:
+        forms = [syllable_forms(t.text) for t in tokenize(nfc(text))]
+        for start in range(len(forms) - n + 1):
+            if all(
+                (forms[start + j][0] == exact) if marked else (forms[start + j][1] == folded)
+                for j, (exact, folded, marked) in enumerate(run.syllables)
+            ):
+                return True
+    return False
+
+
+_RUN_WORDS = ["phát", "phat", "triển", "trien", "kinh", "tế", "te", "Tế", "số", "so", "1234/QĐ-UBND"]
+_RUN_GLUE = [" ", ", ", ". ", "\n", " - ", "/", "_", "…"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(st.tuples(st.sampled_from(_RUN_WORDS), st.sampled_from(_RUN_GLUE)), max_size=60),
+    typed=st.lists(st.sampled_from(_RUN_WORDS), min_size=3, max_size=5),
+    quoted=st.booleans(),
+    nfd=st.booleans(),
+)
+def test_holds_run_equals_the_plain_definition(
+    words: list[tuple[str, str]], typed: list[str], quoted: bool, nfd: bool
+) -> None:
+    run = query_run(f'"{" ".join(typed)}"' if quoted else " ".join(typed))
+    assume(run is not None)
+    assert run is not None
+    text = "".join(w + g for w, g in words)
+    if nfd:
+        text = unicodedata.normalize("NFD", text)
+    texts = [text[: len(text) // 3], text]
+    assert proximity.holds_run(run, texts) == _reference_holds_run(run, texts)
