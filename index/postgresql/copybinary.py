@@ -11,7 +11,6 @@ writes them).
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable
 
 import numpy as np
 import numpy.typing as npt
@@ -24,8 +23,6 @@ __all__ = [
     "TRAILER",
     "Elements",
     "array_field",
-    "bigint_field",
-    "row",
     "text_field",
 ]
 
@@ -40,7 +37,6 @@ INT8, INT4, FLOAT4 = 20, 23, 700
 _WIDTH = {INT8: ">i8", INT4: ">i4", FLOAT4: ">f4"}
 _ARRAY_HEAD = struct.Struct("!iiiiii")  # field length, ndim, has nulls, element type, size, lower bound
 _FIELD = struct.Struct("!i")
-_BIGINT = struct.Struct("!iq")
 
 
 class Elements:
@@ -57,7 +53,9 @@ class Elements:
         self.data = encoded.tobytes()
 
     def field(self, start: int, end: int) -> bytes:
-        """The field of the one-dimensional array of elements ``start`` to ``end`` (excluded)."""
+        """The field of the one-dimensional array of elements ``start`` to ``end`` (excluded): the
+        layout :mod:`index.postgresql.postings` writes for many lists at once (with headers made by
+        numpy), here for one, as the tests compare it with psycopg's own binary dumper."""
         return array_field(self.oid, end - start, self.data[start * self.size : end * self.size])
 
 
@@ -70,14 +68,3 @@ def text_field(value: str) -> bytes:
     """A ``text`` field."""
     data = value.encode()
     return _FIELD.pack(len(data)) + data
-
-
-def bigint_field(value: int) -> bytes:
-    """A ``bigint`` field."""
-    return _BIGINT.pack(8, value)
-
-
-def row(fields: Iterable[bytes]) -> bytes:
-    """One row of already encoded fields."""
-    parts = list(fields)
-    return struct.pack("!h", len(parts)) + b"".join(parts)

@@ -260,8 +260,9 @@ def text_indexes(conn: Connection[Any], *, present: bool) -> None:
     """Create the full-text GIN indexes where they are missing, or (``present`` false) drop them, in one
     transaction. A bulk load into an empty index writes its rows without them and creates them at its
     end: building a GIN index from a full table is several times cheaper than maintaining it row by row
-    (measured on 10,000 generated documents: a quarter of the whole load's time). Searches stay correct
-    without them (the postings decide most matches; the rest scan the rows)."""
+    (measured on 10,000 generated documents: the row writes took 20 s of the server's time with them,
+    4.3 s without, plus 9.7 s for the build). Searches stay correct without them (the postings decide
+    most matches; the rest scan the rows)."""
     with conn.transaction():
         if present:
             conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
