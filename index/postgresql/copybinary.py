@@ -17,12 +17,14 @@ import numpy.typing as npt
 
 __all__ = [
     "FLOAT4",
+    "HEAD",
     "INT4",
     "INT8",
     "SIGNATURE",
     "TRAILER",
     "Elements",
-    "array_field",
+    "array_heads",
+    "bigint_fields",
     "text_field",
 ]
 
@@ -35,13 +37,14 @@ INT8, INT4, FLOAT4 = 20, 23, 700
 """Type OIDs of ``bigint``, ``integer`` and ``real``."""
 
 _WIDTH = {INT8: ">i8", INT4: ">i4", FLOAT4: ">f4"}
-_ARRAY_HEAD = struct.Struct("!iiiiii")  # field length, ndim, has nulls, element type, size, lower bound
 _FIELD = struct.Struct("!i")
+HEAD = 24
+"""Bytes of an array field's header (:func:`array_heads`)."""
 
 
 class Elements:
-    """Array elements of one type in binary form: ``values[start:end]`` becomes an array field by
-    :meth:`field`."""
+    """Array elements of one type in binary form (``size`` bytes each: length and value), for slicing
+    into the arrays of :func:`array_heads`."""
 
     def __init__(self, oid: int, values: npt.ArrayLike) -> None:
         data = np.asarray(values)
@@ -53,15 +56,28 @@ class Elements:
         self.data = encoded.tobytes()
 
     def field(self, start: int, end: int) -> bytes:
-        """The field of the one-dimensional array of elements ``start`` to ``end`` (excluded): the
-        layout :mod:`index.postgresql.postings` writes for many lists at once (with headers made by
-        numpy), here for one, as the tests compare it with psycopg's own binary dumper."""
-        return array_field(self.oid, end - start, self.data[start * self.size : end * self.size])
+        """The field of the one-dimensional array of elements ``start`` to ``end`` (excluded); a batch
+        slices many at once with the headers of :func:`array_heads`."""
+        head = array_heads(self.oid, np.array([end - start], dtype=np.int64))
+        return head + self.data[start * self.size : end * self.size]
 
 
-def array_field(oid: int, count: int, elements: bytes) -> bytes:
-    """An array field of ``count`` encoded ``elements`` of type ``oid``."""
-    return _ARRAY_HEAD.pack(20 + len(elements), 1, 0, oid, count, 1) + elements
+def array_heads(oid: int, counts: npt.NDArray[np.int64]) -> bytes:
+    """The headers (field length, dimensions, has nulls, element type, size, lower bound) of
+    one-dimensional arrays of ``counts`` elements of type ``oid``, :data:`HEAD` bytes each, in order."""
+    element = 4 + np.dtype(_WIDTH[oid]).itemsize
+    heads = np.empty((len(counts), 6), dtype=">i4")
+    heads[:, 0] = 20 + element * counts
+    heads[:, 1], heads[:, 2], heads[:, 3], heads[:, 5] = 1, 0, oid, 1
+    heads[:, 4] = counts
+    return heads.tobytes()
+
+
+def bigint_fields(values: npt.NDArray[np.int64]) -> bytes:
+    """``bigint`` fields of ``values``, 12 bytes each, in order."""
+    fields = np.empty(len(values), dtype=[("length", ">i4"), ("value", ">i8")])
+    fields["length"], fields["value"] = 8, values
+    return fields.tobytes()
 
 
 def text_field(value: str) -> bytes:

@@ -33,7 +33,18 @@ import numpy as np
 import numpy.typing as npt
 from psycopg import Connection
 
-from index.postgresql.copybinary import FLOAT4, INT4, INT8, SIGNATURE, TRAILER, Elements, text_field
+from index.postgresql.copybinary import (
+    FLOAT4,
+    HEAD,
+    INT4,
+    INT8,
+    SIGNATURE,
+    TRAILER,
+    Elements,
+    array_heads,
+    bigint_fields,
+    text_field,
+)
 from index.postgresql.ddl import FULLTEXT
 from index.postgresql.documents import Row
 
@@ -161,31 +172,27 @@ def _lists(col: str, rows: Sequence[Row], block: int, first: dict[int, int]) -> 
     ends = np.concatenate((edges, [len(ids)]))
     keys = np.array(sorted(first), dtype=np.int64)
     segs = np.array([first[k] for k in keys.tolist()], dtype=np.int64)[np.searchsorted(keys, blocks[starts])]
-    counts_of = ends - starts
-    # Per list, everything between its term and its weights' elements: the seg field, then the docs
-    # array's header; then the headers of the weights and lengths arrays (counted in elements).
-    middle = np.empty(len(starts), dtype=">i4, >i8, >i4, >i4, >i4, >i4, >i4, >i4")
-    middle["f0"], middle["f1"] = 8, segs
-    middle["f2"], middle["f3"], middle["f4"], middle["f5"] = 20 + 12 * counts_of, 1, 0, INT8
-    middle["f6"], middle["f7"] = counts_of, 1
-    middle_bytes, width = middle.tobytes(), middle.dtype.itemsize
-    weights_head = _array_heads(FLOAT4, counts_of)
-    lengths_head = _array_heads(INT4, counts_of)
+    sizes_of = ends - starts
+    seg_fields = bigint_fields(segs)
+    docs_heads, weights_heads, lengths_heads = (array_heads(oid, sizes_of) for oid in (INT8, FLOAT4, INT4))
     entries = Elements(INT8, docs).data
     scores = Elements(FLOAT4, np.array(weights, dtype=np.float32)[order]).data
     sizes = Elements(INT4, np.repeat(np.array(lengths, dtype=np.int32), counts)[order]).data
     head = b"\x00\x06" + text_field(col)
     names = [text_field(term) for term in unique]
+    # One row per list: column, term, seg, then each array's header and its slice of the elements
+    # (12 bytes an entry for bigint docnos, 8 for real weights and integer lengths).
     out = b"".join(
         b"".join(
             (
                 head,
                 names[term],
-                middle_bytes[g * width : g * width + width],
+                seg_fields[g * 12 : g * 12 + 12],
+                docs_heads[g * HEAD : g * HEAD + HEAD],
                 entries[s * 12 : e * 12],
-                weights_head[g * 24 : g * 24 + 24],
+                weights_heads[g * HEAD : g * HEAD + HEAD],
                 scores[s * 8 : e * 8],
-                lengths_head[g * 24 : g * 24 + 24],
+                lengths_heads[g * HEAD : g * HEAD + HEAD],
                 sizes[s * 8 : e * 8],
             )
         )
@@ -195,21 +202,6 @@ def _lists(col: str, rows: Sequence[Row], block: int, first: dict[int, int]) -> 
     )
     df = np.bincount(ids, minlength=len(unique)).astype(np.int64)
     return Added(col, unique, df), out
-
-
-def _array_heads(oid: int, counts: npt.NDArray[np.int64]) -> bytes:
-    """The headers (field length, dimensions, flags, type, size, lower bound) of arrays of ``counts``
-    4-byte elements, 24 bytes each."""
-    heads = np.empty((len(counts), 6), dtype=">i4")
-    heads[:, 0], heads[:, 1], heads[:, 2], heads[:, 3], heads[:, 4], heads[:, 5] = (
-        20 + 8 * counts,
-        1,
-        0,
-        oid,
-        counts,
-        1,
-    )
-    return heads.tobytes()
 
 
 def retire(conn: Connection[Any], docnos: Sequence[int], block: int) -> None:
