@@ -51,6 +51,7 @@ from search_queries import KINDS, BenchQuery, make_queries
 from index.schema import make_document
 from index.whoosh.service import SearchService
 from index.whoosh.store import IndexWriter
+from index.whoosh.sync import auto_procs
 
 
 def _whoosh_build(corpus: Path, target: Path, procs: int, limitmb: int) -> int:
@@ -196,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         metavar="N",
         help="at the end, time incremental writes (the daily crawl's path) of N changed and N new "
-        "documents into the Whoosh index, 500 per commit",
+        "documents into the Whoosh index, each set in one commit as `deptnews index` writes it",
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workdir", type=Path, help="keep the corpus and indexes here (default: a temp dir)")
@@ -282,16 +283,19 @@ def _documents(corpus: Path, n: int, prefix: str) -> list[dict[str, Any]]:
 
 
 def upserts(n: int, corpus: Path, whoosh_dir: Path) -> None:
-    """Incremental writes as ``deptnews index`` makes them: changed documents (same id) and new ones."""
+    """Incremental writes as ``deptnews index`` makes them: all ``n`` changed documents (same ids) in one
+    commit, then ``n`` new ones, with the writer processes it would use (``auto_procs``) and in one."""
     writer = IndexWriter(whoosh_dir)
-    for label, prefix in (("changed", ""), ("new", "new-")):
-        docs = _documents(corpus, n, prefix)
-        started = time.perf_counter()
-        for i in range(0, len(docs), 500):
-            writer.write(docs[i : i + 500])
-        took = time.perf_counter() - started
-        rate = len(docs) / took
-        print(f"incremental writes, {label} documents: {rate:,.0f} docs/s ({len(docs):,} in {took:.1f} s)")
+    for procs in sorted({auto_procs(n), 1}, reverse=True):
+        for label, prefix in (("changed", ""), ("new", f"new{procs}-")):
+            docs = _documents(corpus, n, prefix)
+            started = time.perf_counter()
+            writer.write(docs, procs=procs)
+            took = time.perf_counter() - started
+            print(
+                f"incremental write, {label} documents, {procs} process{'es' if procs > 1 else ''}: "
+                f"{len(docs) / took:,.0f} docs/s ({len(docs):,} in one commit, {took:.1f} s)"
+            )
 
 
 def whoosh_matchers(args: argparse.Namespace, corpus: Path, whoosh_dir: Path) -> None:

@@ -95,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
         "--procs",
         type=int,
         metavar="N",
-        help="writer processes for a full build (default: 2 from 2,000 records)",
+        help="writer processes for a full build or an incremental write (default: 2 from 1,000 records)",
     )
     p.add_argument(
         "--backend",

@@ -54,7 +54,8 @@ def index(
 ) -> int:
     """Bring the index in line with the records (``rebuild``: build a fresh index and switch to it).
 
-    ``procs``: writer processes for a full Whoosh build (default: see :func:`index.whoosh.sync.auto_procs`).
+    ``procs``: Whoosh writer processes, full build or incremental (default:
+    :func:`index.whoosh.sync.auto_procs`).
     ``backend`` / ``dsn`` override the settings' (``DEPTNEWS_INDEX__BACKEND`` / ``__DSN``); ``progress``:
     draw a bar on stderr (default: when stderr is a terminal).
     """

@@ -2,7 +2,10 @@
 
 :func:`write_terms` produces what ``W3FieldWriter`` and ``W3PostingsWriter`` write for the same
 postings (the tests compare everything Whoosh's reader sees), with the per-posting work done by numpy
-over all terms at once and only the per-term framing in Python. Each term's postings are stored as
+over all terms at once: lists shorter than :data:`~index.whoosh.smallblocks.SMALL` (most terms)
+are encoded together as numpy records (:mod:`index.whoosh.smallblocks`), longer ones framed block by
+block in Python, and the term index written by :class:`~index.whoosh.termindex.TermIndex`. Each
+term's postings are stored as
 blocks of :data:`BLOCK` postings; a block is an ``int`` length (negative for the last), a pickled
 ``(count, last id, max weight, compression, min length byte, max length byte)`` tuple and the pickled,
 possibly zlib-compressed ``(id deltas, weights, values)`` tuple; the term index (``.trm``) maps
@@ -25,7 +28,6 @@ from __future__ import annotations
 import zlib
 from array import array
 from collections.abc import Sequence
-from hashlib import md5
 from pickle import HIGHEST_PROTOCOL, dumps
 from struct import Struct
 from typing import Any
@@ -33,10 +35,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
-from whoosh.filedb.filetables import md5_hash
 from whoosh.util.numeric import byte_to_length
 
-__all__ = ["BLOCK", "COMPRESS_FROM", "TermIndex", "length_bytes", "write_terms"]
+from index.whoosh.smallblocks import SMALL, encode_small
+from index.whoosh.termindex import TermIndex
+
+__all__ = ["BLOCK", "COMPRESS_FROM", "length_bytes", "write_terms"]
 
 BLOCK = 512
 """Postings per block. Whoosh's writer makes blocks of 128 (``W3Codec``'s ``blocklimit``); its reader
@@ -45,21 +49,28 @@ zlib's set-up above all, is spread over more postings), and a search here reads 
 COMPRESSION = 1
 """zlib level of compressed blocks. ``W3Codec`` uses 3; level 1 compresses about twice as fast (zlib was
 a tenth of a bulk build's time at level 3) for slightly larger blocks, and any level inflates the same."""
-COMPRESS_FROM = 96
+COMPRESS_FROM = 512
 """Blocks whose pickle is shorter are stored uncompressed."""
 ARRAYS_FROM = 16
 """Blocks of at least this many postings store ids and weights as ``array`` objects, not tuples."""
 
 _P = HIGHEST_PROTOCOL
 _INT = Struct("!i")
-_HEAD = Struct("!4si")  # the postings header tag and the first block's length
-_TERMINFO = Struct("!BfIBBfIIqi")  # W3TermInfo: flags, weight, df, min/max length bytes, max weight,
-# first and last id, then (not inlined) the postings' offset and length
-_KEYVALUE = Struct("!ii")  # a hash file entry's key and value lengths
-
-
-def _md5_low32(key: bytes) -> int:
-    return int.from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big")
+_TERMINFO = np.dtype(
+    [
+        ("flags", "u1"),
+        ("weight", ">f4"),
+        ("df", ">u4"),
+        ("minbyte", "u1"),
+        ("maxbyte", "u1"),
+        ("maxweight", ">f4"),
+        ("first", ">u4"),
+        ("last", ">u4"),
+        ("offset", ">i8"),  # not inlined: the postings' offset and length
+        ("length", ">i4"),
+    ]
+)
+"""A W3TermInfo as ``struct`` format ``!BfIBBfIIqi`` packs it."""
 
 
 _DECODED = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
@@ -87,13 +98,104 @@ def write_terms(
     owns positions ``starts[i]:starts[i + 1]`` of ``docs`` (ascending within a term), ``freqs``,
     ``weights`` (as Whoosh's writer would be passed them) and ``lengths`` (each posting document's
     decoded field length, 0 if unknown). ``with_values``: store frequencies as posting values (a
-    Frequency format), else none (Existence)."""
+    Frequency format), else none (Existence).
+
+    Lists shorter than :data:`~index.whoosh.smallblocks.SMALL` are encoded together by
+    :func:`~index.whoosh.smallblocks.encode_small`, the others block by block here; the term infos
+    of all are packed at once."""
     if not terms:
         return
+    ends = np.append(starts[1:], len(docs))
+    dfs = ends - starts
+    weights32 = weights.astype(np.float32)
+    # Term statistics (W3TermInfo).
+    big = np.iinfo(np.int64).max
+    term_min = np.minimum.reduceat(np.where(lengths > 0, lengths, big), starts)
+    term_min[term_min == big] = 0
+    minbytes = length_bytes(term_min)
+    maxbytes = length_bytes(np.maximum.reduceat(lengths, starts))
+    maxweights = np.maximum(np.maximum.reduceat(weights, starts), 0.0)
+    lasts = docs[ends - 1]
+
+    offsets = np.empty(len(terms), dtype=np.int64)
+    sizes = np.empty(len(terms), dtype=np.int64)
+    small = dfs < min(SMALL, blocklimit + 1)
+    large = np.flatnonzero(~small)
+    if len(large):
+        # The large lists' postings, gathered: their blocks are framed one by one.
+        counts = dfs[large]
+        gathered = np.repeat(starts[large] - (np.cumsum(counts) - counts), counts) + np.arange(
+            int(counts.sum())
+        )
+        offsets[large], sizes[large] = _write_large(
+            postfile,
+            np.cumsum(counts) - counts,
+            docs[gathered],
+            freqs[gathered],
+            weights[gathered],
+            lengths[gathered],
+            with_values,
+            blocklimit,
+        )
+    # Small lists: one block each, ids stored as deltas from the list's previous id (the first whole).
+    deltas = np.diff(docs, prepend=0)
+    deltas[starts] = docs[starts]
+    pos = postfile.tell()
+    for count in range(1, SMALL):
+        chosen = np.flatnonzero(small & (dfs == count))
+        if not len(chosen):
+            continue
+        which, encoded, size = encode_small(
+            starts[chosen],
+            count,
+            deltas,
+            weights32,
+            freqs,
+            lasts[chosen],
+            maxweights[chosen],
+            minbytes[chosen],
+            maxbytes[chosen],
+            with_values,
+        )
+        for picked, data, one in zip(which, encoded, size, strict=True):
+            offsets[chosen[picked]] = pos + one * np.arange(len(picked))
+            sizes[chosen[picked]] = one
+            postfile.write(data)
+            pos += len(data)
+    info = np.zeros(len(terms), dtype=_TERMINFO)
+    info["weight"] = np.add.reduceat(weights32.astype(np.float64), starts)
+    info["df"] = dfs
+    info["minbyte"] = minbytes
+    info["maxbyte"] = maxbytes
+    info["maxweight"] = maxweights
+    info["first"] = docs[starts]
+    info["last"] = lasts
+    info["offset"] = offsets
+    info["length"] = sizes
+    raw = info.tobytes()
+    width = _TERMINFO.itemsize
+    tindex.add_many(
+        [prefix + term.encode("utf-8") for term in terms],
+        [raw[i : i + width] for i in range(0, len(raw), width)],
+    )
+
+
+def _write_large(
+    postfile: Any,
+    starts: NDArray[np.int64],
+    docs: NDArray[np.int64],
+    freqs: NDArray[np.int64],
+    weights: NDArray[np.float64],
+    lengths: NDArray[np.int64],
+    with_values: bool,
+    blocklimit: int,
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Write posting lists grouped as :func:`write_terms` takes them, block by block; returns each
+    list's offset in ``postfile`` and its size."""
     n = len(docs)
     ends = np.append(starts[1:], n)
     dfs = ends - starts
-    # Blocks: every term's postings cut every ``blocklimit``; statistics of all blocks and terms at once.
+    # Blocks: every list cut every ``blocklimit``; statistics of all blocks at once.
     extra = dfs > blocklimit
     if extra.any():
         cuts = [
@@ -104,12 +206,11 @@ def write_terms(
     else:
         blocks = starts
     block_ends = np.append(blocks[1:], n)
-    blocks_of_term = np.diff(np.append(np.searchsorted(blocks, starts), len(blocks))).tolist()
+    first_block = np.searchsorted(blocks, starts)
     weights32 = weights.astype(np.float32)
     big = np.iinfo(np.int64).max
     minlens = np.minimum.reduceat(np.where(lengths > 0, lengths, big), blocks)
     minlens[minlens == big] = 0
-    maxlens = np.maximum.reduceat(lengths, blocks)
     block_stats = zip(
         (block_ends - blocks).tolist(),
         blocks.tolist(),
@@ -118,36 +219,21 @@ def write_terms(
         np.minimum.reduceat(weights32, blocks).tolist(),
         np.maximum.reduceat(weights32, blocks).tolist(),
         length_bytes(minlens).tolist(),
-        length_bytes(maxlens).tolist(),
+        length_bytes(np.maximum.reduceat(lengths, blocks)).tolist(),
         strict=True,
     )
-    # Term statistics (W3TermInfo): over its blocks.
-    known = np.where(lengths > 0, lengths, big)
-    term_min = np.minimum.reduceat(known, starts)
-    term_min[term_min == big] = 0
-    term_stats = zip(
-        dfs.tolist(),
-        docs[starts].tolist(),
-        docs[ends - 1].tolist(),
-        np.add.reduceat(weights32.astype(np.float64), starts).tolist(),
-        np.maximum(np.maximum.reduceat(weights, starts), 0.0).tolist(),
-        length_bytes(term_min).tolist(),
-        length_bytes(np.maximum.reduceat(lengths, starts)).tolist(),
-        blocks_of_term,
-        strict=True,
-    )
-    # Ids are stored as deltas from the previous id of the same block (the first from 0).
+    blocks_of = np.diff(np.append(first_block, len(blocks))).tolist()
+    # Ids are stored as deltas from the previous id of the same block (the first whole).
     deltas = np.diff(docs, prepend=0)
     deltas[blocks] = docs[blocks]
     deltas_list = deltas.tolist()
     weights_list = weights32.tolist()
     values = freqs.astype(">u4").tobytes() if with_values else None
-
+    offsets = np.empty(len(starts), dtype=np.int64)
+    sizes = np.empty(len(starts), dtype=np.int64)
     pos = postfile.tell()
     out: list[bytes] = []
-    for term, (df, first, last, total, maxweight, minbyte, maxbyte, nblocks) in zip(
-        terms, term_stats, strict=True
-    ):
+    for term, nblocks in enumerate(blocks_of):
         chunks = [WHOOSH3_HEADER_MAGIC]
         for b in range(nblocks):
             count, lo, blast, bmaxweight, wmin, wmax, bminbyte, bmaxbyte = next(block_stats)
@@ -168,15 +254,14 @@ def write_terms(
             chunks += (_INT.pack(-size if b == nblocks - 1 else size), info, data)
         block = b"".join(chunks)
         out.append(block)
-        tindex.add(
-            prefix + term.encode("utf-8"),
-            _TERMINFO.pack(0, total, df, minbyte, maxbyte, maxweight, first, last, pos, len(block)),
-        )
+        offsets[term] = pos
+        sizes[term] = len(block)
         pos += len(block)
         if len(out) >= 4096:
             postfile.write(b"".join(out))
             out.clear()
     postfile.write(b"".join(out))
+    return offsets, sizes
 
 
 def _array(values: NDArray[Any]) -> array[Any]:
@@ -199,43 +284,3 @@ def _compress(data: bytes) -> bytes:
     the window and dominates for blocks of a few hundred bytes (any zlib reader inflates it)."""
     compressor = zlib.compressobj(COMPRESSION, zlib.DEFLATED, 11, 2)
     return compressor.compress(data) + compressor.flush()
-
-
-class TermIndex:
-    """Adds entries to Whoosh's ``OrderedHashWriter`` (the ``.trm`` file) in batches: the entries,
-    key order, hash buckets and position index are what its ``add`` makes, with one write per batch
-    instead of three per term."""
-
-    def __init__(self, writer: Any, batch: int = 4096) -> None:
-        self._writer = writer
-        self._batch = batch
-        self._pending: list[tuple[bytes, bytes]] = []
-
-    def add(self, key: bytes, value: bytes) -> None:
-        self._pending.append((key, value))
-        if len(self._pending) >= self._batch:
-            self.flush()
-
-    def flush(self) -> None:
-        writer = self._writer
-        pending, self._pending = self._pending, []
-        if not pending:
-            return
-        if pending[0][0] <= writer.lastkey:
-            raise ValueError(f"keys must increase: {writer.lastkey!r}..{pending[0][0]!r}")
-        dbfile = writer.dbfile
-        pos = dbfile.tell()
-        buckets = writer.buckets
-        positions = writer.index
-        # Whoosh's md5_hash (the low 32 bits of the key's MD5) without its hex round trip; the reader
-        # hashes keys with md5_hash, which gives the same numbers (the tests look every term up).
-        hashfn = _md5_low32 if writer.hashfn is md5_hash else writer.hashfn
-        chunks: list[bytes] = []
-        for key, value in pending:
-            positions.append(pos)
-            h = hashfn(key)
-            buckets[h & 255].append((h, pos))
-            chunks += (_KEYVALUE.pack(len(key), len(value)), key, value)
-            pos += 8 + len(key) + len(value)
-        dbfile.write(b"".join(chunks))
-        writer.lastkey = pending[-1][0]

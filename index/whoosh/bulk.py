@@ -31,8 +31,10 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from index.whoosh.blocks import BLOCK, TermIndex, write_terms
+from index.terms import tokens
+from index.whoosh.blocks import BLOCK, write_terms
 from index.whoosh.fields import VietnameseText
+from index.whoosh.termindex import TermIndex
 from index.whoosh.textcodes import TextCollector
 from index.whoosh.vocab import MAX_TERMS, FieldPostings, KeyVocabulary
 
@@ -109,7 +111,10 @@ class SegmentBuilder:
         if unknown:
             raise ValueError(f"no field named {unknown[0]!r} in the schema")
         values = {name: value for name, value in doc.items() if value is not None}
-        parsed = {name: text.parse(values[name]) for name, text in self._text.items() if name in values}
+        tokens_of = getattr(doc, "tokens_of", tokens)  # an IndexDocument's cache, shared with the text store
+        parsed = {
+            name: text.parse(values[name], tokens_of) for name, text in self._text.items() if name in values
+        }
         lengths: dict[str, int] = {}
         plain: list[tuple[str, list[tuple[str, int, float]]]] = []
         for name, value in values.items():
@@ -160,8 +165,11 @@ class SegmentBuilder:
         for name, collector in self._text.items():
             batch = collector.count()
             postings = self._fields[name]
-            distinct, inverse = np.unique(batch.keys, return_inverse=True)
-            tids = self._vocab[name].ids(distinct).astype(np.uint64)[inverse.reshape(-1)]
+            # The batch's keys are sorted (TextBatch): distinct keys by their first posting.
+            new_key = np.ones(len(batch.keys), dtype=bool)
+            new_key[1:] = batch.keys[1:] != batch.keys[:-1]
+            distinct = batch.keys[new_key]
+            tids = self._vocab[name].ids(distinct).astype(np.uint64)[np.cumsum(new_key) - 1]
             codes = batch.freqs.astype(np.uint64)
             special = np.flatnonzero((batch.weights != batch.freqs) | (batch.freqs >= _PLAIN))
             if len(special):
@@ -229,7 +237,6 @@ class SegmentBuilder:
                     weight_of,
                     self._blocklimit,
                 )
-            tindex.flush()
         finally:
             fieldwriter.close()
         return self.segment

@@ -15,7 +15,7 @@ import multiprocessing
 import queue
 import traceback
 from collections.abc import Iterable, Iterator
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -49,18 +49,39 @@ def build_index(
     if procs <= 1:
         segments, count = _build(storage, schema, indexname, _batches(documents), limitmb)
     else:
-        segments, count = _build_parallel(storage, schema, indexname, documents, procs, limitmb / procs)
+        segments, count = _build_parallel(
+            storage, schema, indexname, _batches(documents), procs, limitmb / procs
+        )
     TOC(schema, segments, 1).write(storage, indexname)
     clean_files(storage, indexname, 1, segments)  # the empty generation 0
     return count
 
 
 def build_segments(
-    storage: Any, schema: Any, indexname: str, documents: Iterable[dict[str, Any]], limitmb: float
+    storage: Any,
+    schema: Any,
+    indexname: str,
+    documents: Iterable[dict[str, Any]],
+    limitmb: float,
+    *,
+    procs: int = 1,
 ) -> list[Any]:
-    """New segments of ``documents`` in ``storage``, in this process, not committed (the caller lists
-    them in a TOC); a new segment whenever one holds ``limitmb`` of postings."""
-    return _build(storage, schema, indexname, _batches(documents), limitmb)[0]
+    """New segments of ``documents`` in ``storage``, not committed (the caller lists them in a TOC); a
+    new segment whenever one holds ``limitmb`` of postings. The documents' text store entries are the
+    caller's (an incremental write appends them to the live part).
+
+    With ``procs`` > 1 and more than one batch of documents, ``procs`` forked processes build the
+    segments (one or more each) while this one reads the documents, and whatever reading them does
+    (the caller's text store entries and deletions) overlaps with the building."""
+    batches = _batches(documents)
+    if procs <= 1:
+        return _build(storage, schema, indexname, batches, limitmb, texts=False)[0]
+    head = list(islice(batches, 2))
+    if len(head) < 2:  # a small write: starting processes would cost more than it saves
+        return _build(storage, schema, indexname, iter(head), limitmb, texts=False)[0]
+    return _build_parallel(
+        storage, schema, indexname, chain(head, batches), procs, limitmb / procs, texts=False
+    )[0]
 
 
 def _batches(documents: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
@@ -70,20 +91,28 @@ def _batches(documents: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any
 
 
 def _build(
-    storage: Any, schema: Any, indexname: str, batches: Iterable[list[dict[str, Any]]], limitmb: float
+    storage: Any,
+    schema: Any,
+    indexname: str,
+    batches: Iterable[list[dict[str, Any]]],
+    limitmb: float,
+    *,
+    texts: bool = True,
 ) -> tuple[list[Any], int]:
-    """Segments of ``batches``, each within ``limitmb`` of postings; and the document count."""
+    """Segments of ``batches``, each within ``limitmb`` of postings; and the document count. With
+    ``texts``, the documents' text store entries go to a new part of this process, sealed at the end."""
     budget = int(limitmb * 2**20) // 8  # postings are 8 bytes each
     segments: list[Any] = []
     builder: SegmentBuilder | None = None
     count = 0
-    texts = PartWriter(store_directory(Path(storage.folder)), part_name())  # this process's part
+    part = PartWriter(store_directory(Path(storage.folder)), part_name()) if texts else None
     try:
         for batch in batches:
             if builder is None:
                 builder = SegmentBuilder(storage, schema, indexname, batch=_BATCH)
             for doc in batch:
-                texts.add(doc)
+                if part is not None:
+                    part.add(doc)
                 builder.add(doc)
             count += len(batch)
             if builder.postings >= budget or builder.full:
@@ -91,42 +120,55 @@ def _build(
                 builder = None
         if builder is not None:
             segments.append(builder.finish())
-        texts.seal()
+        if part is not None:
+            part.seal()
     except BaseException:
-        texts.abandon()
+        if part is not None:
+            part.abandon()
         if builder is not None:
             builder.cancel()
         raise
     return segments, count
 
 
-def _worker(storage: Any, schema: Any, indexname: str, limitmb: float, tasks: Any, results: Any) -> None:
+def _worker(
+    storage: Any, schema: Any, indexname: str, limitmb: float, texts: bool, tasks: Any, results: Any
+) -> None:
     def batches() -> Iterator[list[dict[str, Any]]]:
         while (batch := tasks.get()) is not None:
             yield batch
 
     try:
-        results.put(("ok", *_build(storage, schema, indexname, batches(), limitmb)))
+        results.put(("ok", *_build(storage, schema, indexname, batches(), limitmb, texts=texts)))
     except BaseException as exc:  # reported to the parent, which fails the build
         results.put(("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}", 0))
 
 
 def _build_parallel(
-    storage: Any, schema: Any, indexname: str, documents: Iterable[dict[str, Any]], procs: int, limitmb: float
+    storage: Any,
+    schema: Any,
+    indexname: str,
+    batches: Iterable[list[dict[str, Any]]],
+    procs: int,
+    limitmb: float,
+    *,
+    texts: bool = True,
 ) -> tuple[list[Any], int]:
     ctx = multiprocessing.get_context("fork")
     results = ctx.Queue()
     tasks = [ctx.Queue(maxsize=4) for _ in range(procs)]
     workers = [
         ctx.Process(
-            target=_worker, args=(storage, schema, indexname, limitmb, tasks[i], results), daemon=True
+            target=_worker,
+            args=(storage, schema, indexname, limitmb, texts, tasks[i], results),
+            daemon=True,
         )
         for i in range(procs)
     ]
     for worker in workers:
         worker.start()
     try:
-        for i, batch in enumerate(_batches(documents)):
+        for i, batch in enumerate(batches):
             _put(tasks[i % procs], batch, workers, results)
         for task in tasks:
             _put(task, None, workers, results)

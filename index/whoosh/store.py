@@ -218,11 +218,15 @@ class IndexWriter:
             elif ".toc." in child.name:  # a TOC that was never renamed into place
                 child.unlink(missing_ok=True)
 
-    def write(self, documents: Iterable[dict[str, Any]], deletions: Iterable[str] = ()) -> tuple[int, int]:
+    def write(
+        self, documents: Iterable[dict[str, Any]], deletions: Iterable[str] = (), *, procs: int = 1
+    ) -> tuple[int, int]:
         """Add or replace ``documents``, then delete ``deletions`` (ids), in one commit; an empty index is
         created first if there is none. Returns ``(written, deleted)``.
 
-        ``deletions`` is read after ``documents``, so the producer of the documents may still add to it."""
+        ``deletions`` is read after ``documents``, so the producer of the documents may still add to it.
+        ``procs`` > 1: forked processes build the new segments while this one reads the documents and
+        writes their text store entries (see :func:`~index.whoosh.rebuild.build_segments`)."""
         with self.locked():
             try:
                 location = read_location(self.path)
@@ -247,7 +251,9 @@ class IndexWriter:
             try:
                 # The documents go into new segments built in bulk (index.whoosh.bulk), not through
                 # Whoosh's writer (15 µs per posting); Whoosh's writer deletes and commits them.
-                added = build_segments(ix.storage, ix.schema, INDEX_NAME, replacing(documents), self.limitmb)
+                added = build_segments(
+                    ix.storage, ix.schema, INDEX_NAME, replacing(documents), self.limitmb, procs=procs
+                )
                 for rid in deletions:
                     deleted += writer.delete_by_term("id", rid)
                 if texts is not None:

@@ -85,15 +85,18 @@ def _save_stamps(directory: Path, stamps: dict[str, str]) -> None:
     os.replace(tmp, directory / STAMPS)
 
 
-PARALLEL_FROM = 2000
-"""Full builds of at least this many records use two writer processes by default."""
+PARALLEL_FROM = 1000
+"""Writes of at least this many records (a full build, or the changed records of an incremental one)
+use two writer processes by default."""
 
 
 def auto_procs(records: int) -> int:
-    """Writer processes for a full build of ``records``: 2 for large builds on Linux with 2+ CPUs.
+    """Writer processes for writing ``records``: 2 for large writes on Linux with 2+ CPUs.
 
-    Small builds stay in one process: starting workers costs more than it saves, and forking a process
-    that runs threads (a test server, an API) is best avoided.
+    Small writes stay in one process: starting workers costs more than it saves (measured: an
+    incremental write of 1,000 changed documents, ~500 docs/s in one process, ~630 with two builders
+    beside the reading process), and forking a process that runs threads (a test server, an API) is
+    best avoided.
     """
     parallel = records >= PARALLEL_FROM and (os.cpu_count() or 1) >= 2 and sys.platform.startswith("linux")
     return 2 if parallel else 1
@@ -111,7 +114,8 @@ def sync(
 ) -> SyncReport:
     """Make the index hold the current version of exactly the listed records (see the module docstring).
 
-    ``procs``: writer processes for a full build; None chooses :func:`auto_procs`. ``texts_root``: the
+    ``procs``: writer processes for a full build and for an incremental write's new segments; None
+    chooses :func:`auto_procs` from the number of records to write. ``texts_root``: the
     data home, whose extracted attachment texts are indexed with their records. ``progress(done,
     total)`` is called as records are checked.
     """
@@ -196,6 +200,10 @@ def sync(
         if first is not None or gone or left_out:
             pending = itertools.chain([first] if first is not None else [], changed)
             # ``left_out`` grows while ``pending`` is read; the writer reads deletions after documents.
-            _, report.deleted = writer.write(pending, itertools.chain(gone, left_out))
+            _, report.deleted = writer.write(
+                pending,
+                itertools.chain(gone, left_out),
+                procs=procs if procs is not None else auto_procs(len(todo)),
+            )
         _save_stamps(location.directory, stamps)
         return report

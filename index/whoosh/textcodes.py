@@ -11,6 +11,7 @@ made only for the distinct terms (:meth:`TextCollector.term`).
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -62,11 +63,14 @@ class TextCollector:
         """Whether the vocabulary is close to what the codes can hold (time to start a new segment)."""
         return max(len(self._exact), len(self._folds)) > MAX_IDS - (1 << 16)
 
-    def parse(self, value: Any) -> list[tuple[list[int], float]]:
+    def parse(
+        self, value: Any, tokens_of: Callable[[str], list[str]] = tokens
+    ) -> list[tuple[list[int], float]]:
         """The token codes of each part of a field value (text, or ``(text, weight)`` parts), for
-        :meth:`add`; ValueError for any other value, OverflowError when the vocabulary is full."""
+        :meth:`add`; ValueError for any other value, OverflowError when the vocabulary is full.
+        ``tokens_of``: :func:`index.terms.tokens`, or a cache of it."""
         parts = text_parts(value)
-        return [(self._encode(tokens(text)), weight) for text, weight in parts]
+        return [(self._encode(tokens_of(text)), weight) for text, weight in parts]
 
     def _encode(self, part: list[str]) -> list[int]:
         codes = self._codes

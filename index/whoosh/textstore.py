@@ -35,7 +35,7 @@ import unicodedata
 import uuid
 import zlib
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -163,7 +163,13 @@ class PartWriter:
         if text is None or not isinstance(doc_hash, bytes) or len(doc_hash) != 16:
             return
         spellings, entry = encode_entry(
-            self, doc_hash, str(doc.get("title") or ""), text, bool(doc.get("files"))
+            self,
+            doc_hash,
+            str(doc.get("title") or ""),
+            text,
+            bool(doc.get("files")),
+            getattr(doc, "tokens_of", None),
+            getattr(doc, "page_parts", ()),
         )
         self._keys.append(ENTRY.pack(doc_hash, self._end + len(spellings) + FRAME.size))
         self._append(spellings + entry)
@@ -213,14 +219,23 @@ class PartWriter:
         return _frame(b"V", "\n".join(new).encode("utf-8"))
 
 
-def _tokens(text: str) -> tuple[list[str], bytes]:
+def _tokens(
+    text: str, tokens_of: Callable[[str], list[str]] | None = None, parts: tuple[str, ...] = ()
+) -> tuple[list[str], bytes]:
     """The tokens of ``text`` (as :func:`~index.vietnamese.tokenize` gives them) and their offsets: one
     gap byte per token, or, for a text that is not NFC or has a gap over :data:`_MAX_GAP`, explicit
-    ``u32`` starts then ends (8 bytes per token: the caller tells the two apart by length)."""
+    ``u32`` starts then ends (8 bytes per token: the caller tells the two apart by length).
+
+    ``parts``: the texts ``text`` joins with newlines, whose tokens ``tokens_of`` gives (the index
+    document's cache, shared with the index builder); a newline ends a clause, so they are the
+    text's tokens."""
     if unicodedata.is_normalized("NFC", text):
         # The scanner's tokens in C; then each token's start by searching from the previous end (the
         # text between two tokens holds no word character, and a token starts with one).
-        tokens = [t for t in TOKEN_RE.findall(text) if t]
+        if tokens_of is not None and parts and "\n".join(parts) == text:
+            tokens = [t for part in parts for t in tokens_of(part) if t]
+        else:
+            tokens = [t for t in TOKEN_RE.findall(text) if t]
         gaps = bytearray(len(tokens))
         find, pos = text.find, 0
         for i, token in enumerate(tokens):
@@ -237,11 +252,21 @@ def _tokens(text: str) -> tuple[list[str], bytes]:
 
 
 def encode_entry(
-    writer: PartWriter, doc_hash: bytes, title: str, text: str, has_files: bool
+    writer: PartWriter,
+    doc_hash: bytes,
+    title: str,
+    text: str,
+    has_files: bool,
+    tokens_of: Callable[[str], list[str]] | None = None,
+    parts: tuple[str, ...] = (),
 ) -> tuple[bytes, bytes]:
-    """The frames of one document: its new spellings (b"" if none) and its entry."""
-    title_tokens = [t.text for t in tokenize(title)]
-    tokens, offsets = _tokens(text)
+    """The frames of one document: its new spellings (b"" if none) and its entry (``tokens_of`` and
+    ``parts``: see :func:`_tokens`)."""
+    if tokens_of is not None and unicodedata.is_normalized("NFC", title):
+        title_tokens = [t for t in tokens_of(title) if t]
+    else:
+        title_tokens = [t.text for t in tokenize(title)]
+    tokens, offsets = _tokens(text, tokens_of, parts)
     ids = writer.ids(title_tokens + tokens)
     flags = HAS_FILES if has_files else 0
     narrow = max(ids, default=0) < 1 << 16

@@ -17,8 +17,8 @@ from whoosh import index as whoosh_index
 
 from archive.home import DataHome
 from archive.store import RecordStore
-from index.errors import IndexBusy, IndexMissing, IndexOutdated
-from index.schema import build_schema
+from index.errors import IndexBusy, IndexMissing, IndexOutdated, SearchError
+from index.schema import build_schema, to_document
 from index.whoosh.locking import WriteLock
 from index.whoosh.service import SearchRequest, SearchService
 from index.whoosh.store import CURRENT, IndexWriter, open_index, read_location
@@ -180,6 +180,59 @@ def test_parallel_build_equals_serial(tmp_path: Path) -> None:
     b.close()
 
 
+def test_an_incremental_write_appends_text_entries_to_the_live_part_only(tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    writer = IndexWriter(path)
+    writer.rebuild(RECORDS[:5])
+    texts = read_location(path).directory / "texts"
+    built = sorted(p.name for p in texts.iterdir())
+    writer.upsert(RECORDS[3:12])
+    writer.upsert(RECORDS[12:14])
+    assert sorted(p.name for p in texts.iterdir()) == sorted([*built, "live.part"])
+    svc = SearchService(path, lambda rid: None)
+    hits = svc.search(SearchRequest(q="vén", size=100)).hits
+    svc.close()
+    assert len(hits) > 3
+    assert all(h.snippet for h in hits)  # snippets from the text store, not from records
+
+
+def test_parallel_incremental_write_equals_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("index.whoosh.rebuild._BATCH", 8)  # several batches per worker
+    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    for path, procs in ((serial, 1), (parallel, 2)):
+        writer = IndexWriter(path)
+        writer.rebuild(RECORDS[:10])
+        docs = [to_document(r) for r in RECORDS[5:]]  # 5 replaced, 20 new
+        assert writer.write(iter(docs), [RECORDS[0].id], procs=procs) == (25, 1)
+    assert len(open_index(parallel)._segments()) > len(open_index(serial)._segments())
+    a, b = SearchService(serial, lambda r: None), SearchService(parallel, lambda r: None)
+    assert a.search(SearchRequest(q="vén")).total > 10
+    for q in ["vén", "rén mện", '"quầu hít"', ""]:
+        request = SearchRequest(q=q, size=100, facets=["source", "year"], sort="newest")
+        ra, rb = a.search(request), b.search(request)
+        assert [(h.id, h.snippet) for h in ra.hits] == [(h.id, h.snippet) for h in rb.hits]
+        assert ra.facets == rb.facets
+    assert a.count() == b.count() == len(RECORDS) - 1
+    a.close()
+    b.close()
+
+
+def test_a_failing_worker_of_an_incremental_write_commits_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("index.whoosh.rebuild._BATCH", 4)
+    path = tmp_path / "index"
+    writer = IndexWriter(path)
+    writer.rebuild(RECORDS[:3])
+    docs: list[dict[str, object]] = [to_document(r) for r in RECORDS[3:]]
+    docs[20] = {**docs[20], "text": 12345}
+    with pytest.raises(SearchError, match="not text"):
+        writer.write(iter(docs), procs=2)
+    assert count(path) == 3
+    assert writer.upsert(RECORDS[3:5]) == 2  # the lock was released, the index still writable
+    assert count(path) == 5
+
+
 # --- kill -9 in the middle of writing, with real processes ---------------------------------------------
 
 
@@ -199,9 +252,9 @@ def _cli(home: DataHome, *args: str, wait: bool = True) -> subprocess.CompletedP
     return subprocess.run(command, capture_output=True, timeout=600, check=False)
 
 
-def _kill_when(home: DataHome, args: list[str], ready: object) -> None:
-    """Start ``deptnews index`` in its own process group, SIGKILL it once ``ready()`` holds, and check
-    that the kill came mid-write and that nothing of the group survives."""
+def _kill_when(home: DataHome, args: list[str], ready: object, *, after: float = 0.5) -> None:
+    """Start ``deptnews index`` in its own process group, SIGKILL it ``after`` seconds once ``ready()``
+    holds, and check that the kill came mid-write and that nothing of the group survives."""
     command = [sys.executable, "-m", "deptnews", "--home", str(home.root), "index", *args]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + 120
@@ -209,7 +262,7 @@ def _kill_when(home: DataHome, args: list[str], ready: object) -> None:
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline
         time.sleep(0.02)
-    time.sleep(0.5)
+    time.sleep(after)
     assert proc.poll() is None, "the writer finished before it could be killed"
     proc.send_signal(signal.SIGKILL)
     proc.communicate()
@@ -240,19 +293,26 @@ def _after_kill_then_complete(home: DataHome, before: int, total: int) -> None:
 
 
 def test_kill_during_incremental_write(tmp_path: Path) -> None:
-    home = _home_with_records(tmp_path, 20, 250)
+    home = _home_with_records(tmp_path, 20, 600)
     gen = read_location(home.index_dir).directory
-    _kill_when(home, [], lambda: (gen / "records.tmp").exists())
-    _after_kill_then_complete(home, 20, 270)
+    _kill_when(home, ["--procs", "1"], lambda: (gen / "records.tmp").exists(), after=0.1)
+    _after_kill_then_complete(home, 20, 620)
+
+
+def test_kill_during_parallel_incremental_write(tmp_path: Path) -> None:
+    home = _home_with_records(tmp_path, 20, 600)  # more than two batches: two builder processes
+    gen = read_location(home.index_dir).directory
+    _kill_when(home, ["--procs", "2"], lambda: (gen / "records.tmp").exists(), after=0.1)
+    _after_kill_then_complete(home, 20, 620)
 
 
 def test_kill_during_parallel_rebuild(tmp_path: Path) -> None:
-    home = _home_with_records(tmp_path, 20, 250)
+    home = _home_with_records(tmp_path, 20, 600)
     nxt = home.index_dir / "g000002"
-    _kill_when(home, ["--rebuild", "--procs", "2"], lambda: (nxt / "records.tmp").exists())
+    _kill_when(home, ["--rebuild", "--procs", "2"], lambda: (nxt / "records.tmp").exists(), after=0.1)
     assert nxt.exists()  # killed while building the new generation
     assert read_location(home.index_dir).generation == "g000001"
-    _after_kill_then_complete(home, 20, 270)
+    _after_kill_then_complete(home, 20, 620)
 
 
 def test_an_index_from_newer_code_is_left_alone_until_rebuilt(tmp_path: Path) -> None:

@@ -291,3 +291,25 @@ def test_a_large_vocabulary_stores_wide_ids(tmp_path: Path) -> None:
         assert [reader.vocabulary.spellings[i] for i in stored.ids] == text.replace(",", "").split()
         marks = Marks(hl, reader.vocabulary).of(stored.ids)
         assert stored_snippet(stored, marks) == snippet(text, hl)
+
+
+def test_entries_made_with_the_documents_token_cache_are_the_same(tmp_path: Path) -> None:
+    """The text store takes the tokens of a document's lead and body from its cache (shared with the
+    index builder), not by scanning the joined page text again: the entries are the same."""
+    from index.schema import to_document
+
+    records = list(corpus_records(20, seed=3, body_syllables=80))
+    entries: list[list[bytes]] = []
+    for cached in (True, False):
+        part = PartWriter(tmp_path / f"{cached}" / DIRECTORY, "p.part")
+        for record in records:
+            doc = to_document(record)
+            assert len(doc.page_parts) == 2  # lead and body
+            if cached:
+                doc.tokens_of(doc.page_parts[1])  # as the index builder would have
+            else:
+                doc.tokens_of = None  # type: ignore[method-assign,assignment]  # no cache: scanned again
+            part.add(doc)
+        part.close()
+        entries.append(sorted(p.read_bytes() for p in (tmp_path / f"{cached}" / DIRECTORY).iterdir()))
+    assert entries[0] == entries[1]
