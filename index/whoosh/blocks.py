@@ -125,12 +125,11 @@ def write_terms(
     if len(large):
         # The large lists' postings, gathered: their blocks are framed one by one.
         counts = dfs[large]
-        gathered = np.repeat(starts[large] - (np.cumsum(counts) - counts), counts) + np.arange(
-            int(counts.sum())
-        )
+        heads = np.cumsum(counts) - counts  # where each list starts once gathered
+        gathered = np.repeat(starts[large] - heads, counts) + np.arange(int(counts.sum()))
         offsets[large], sizes[large] = _write_large(
             postfile,
-            np.cumsum(counts) - counts,
+            heads,
             docs[gathered],
             freqs[gathered],
             weights[gathered],
