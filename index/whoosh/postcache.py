@@ -13,27 +13,33 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from index.whoosh.postings import field_lengths, probe_docs, term_arrays, term_info
+from index.whoosh.postings import probe_docs, term_arrays, term_info
 
 __all__ = ["DecodedPostings", "PostingCache"]
 
 _ENTRY_OVERHEAD = 256
 """Bytes counted per cached list besides its arrays (keys, tuples, array headers)."""
 
-Arrays = tuple[NDArray[np.int64], NDArray[np.float64]]
+Arrays = tuple[NDArray[np.int64], NDArray[np.floating[Any]]]
+"""Ascending global docnums and one number per posting (a weight, float32 or float64; or a score part)."""
+
+_POSTING_BYTES = 28
+"""Bytes a decoded posting may take here: in its segment's list an int32 id and a float32 weight, in
+its searcher's (see :meth:`DecodedPostings.keep_whole`) an int64 id, the weight and a float64 score
+part."""
+_KEEP_SHARE = 16
+"""A list is decoded whole to be kept if it takes at most this share of the budget (see ``keeps``)."""
 
 _INFO_ENTRIES = 1 << 16
 """Term infos (and block bounds) kept across searches (a few hundred bytes each)."""
 CHUNK = 128
-"""Postings per block of the score bounds (:meth:`DecodedPostings.bounds`)."""
-_LENGTH_ENTRIES = 64
-"""Segment field-length arrays kept (one float per document each)."""
+"""Postings per block of the score bounds (:meth:`PostingCache.bounds`)."""
 
 Bounds = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]
 """Per block of :data:`CHUNK` postings: first and last id, the largest term frequency part of BM25."""
@@ -47,13 +53,13 @@ class DecodedPostings:
         self.max_bytes = max_bytes
         self.size = 0
         self.hits = self.misses = 0
-        self._entries: OrderedDict[tuple[str, str, bytes], tuple[NDArray[np.int32], NDArray[np.float32]]] = (
-            OrderedDict()
-        )
+        # Keys: (segment id, field, term) for a segment's list (int32 local ids, float32 weights);
+        # ("whole", segments and offsets, field, term) for a searcher's (see keep_whole).
+        self._entries: OrderedDict[Hashable, tuple[NDArray[Any], NDArray[Any]]] = OrderedDict()
+        self._costs: dict[Hashable, int] = {}
         self._lock = threading.Lock()
         self._infos: OrderedDict[tuple[str, str, bytes], Any] = OrderedDict()
-        self._bounds: OrderedDict[tuple[str, str, bytes, tuple[float, float, float]], Bounds] = OrderedDict()
-        self._lengths: OrderedDict[tuple[str, str], NDArray[np.float64]] = OrderedDict()
+        self._bounds: OrderedDict[Hashable, Bounds] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -96,63 +102,73 @@ class DecodedPostings:
             self.misses += 1
         ids, weights = term_arrays(reader, fieldname, tbytes, self.info(reader, fieldname, tbytes))
         entry = (ids.astype(np.int32), weights.astype(np.float32))
-        cost = entry[0].nbytes + entry[1].nbytes + _ENTRY_OVERHEAD
+        self._put(key, entry, entry[0].nbytes)
+        return entry
+
+    def whole(self, key: Hashable) -> Arrays | None:
+        """A term's postings over all segments of one searcher, as :meth:`keep_whole` kept them."""
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+        return found
+
+    def age(self, keys: Sequence[Hashable]) -> None:
+        """Make the entries of ``keys`` the first to be evicted."""
+        with self._lock:
+            for key in keys:
+                if key in self._entries:
+                    self._entries.move_to_end(key, last=False)
+
+    def keep_whole(self, key: Hashable, arrays: Arrays, *, shares_ids: bool = False) -> None:
+        """Keep ``arrays`` (global docnums, weights) under ``key`` (which names the searcher's segments
+        and their offsets, the field and the term), within the same budget as the segments' lists: a
+        search then takes them as they are instead of converting and joining the segments' lists
+        (about a tenth of a search over common syllables). Once they are kept, the segments' own
+        lists are no longer asked for and age out first."""
+        if self.max_bytes:
+            self._put(key, arrays, 0 if shares_ids else arrays[0].nbytes)
+
+    def _put(self, key: Hashable, entry: tuple[NDArray[Any], NDArray[Any]], id_bytes: int) -> None:
+        """Keep ``entry``, counting ``id_bytes`` for its ids (0 when they are another entry's array)."""
+        cost = id_bytes + entry[1].nbytes + _ENTRY_OVERHEAD
         if cost > self.max_bytes // 4:  # one huge list would flush everything else
-            return entry
+            return
         with self._lock:
             if key not in self._entries:
                 self._entries[key] = entry
+                self._costs[key] = cost
                 self.size += cost
                 while self.size > self.max_bytes:
-                    _, (old_ids, old_weights) = self._entries.popitem(last=False)
-                    self.size -= old_ids.nbytes + old_weights.nbytes + _ENTRY_OVERHEAD
-        return entry
+                    old, _ = self._entries.popitem(last=False)
+                    self.size -= self._costs.pop(old)
 
-    def _segment_lengths(self, reader: Any, key: tuple[str, str], fieldname: str) -> NDArray[np.float64]:
+    def kept_bounds(self, key: Hashable) -> Bounds | None:
+        """Block bounds kept under ``key`` (see :meth:`PostingCache.bounds`)."""
         with self._lock:
-            found = self._lengths.get(key)
-        if found is None:
-            found = np.array(field_lengths(reader, fieldname), dtype=np.float64)
-            with self._lock:
-                self._lengths[key] = found
-                if len(self._lengths) > _LENGTH_ENTRIES:
-                    self._lengths.popitem(last=False)
-        return found
-
-    def bounds(self, reader: Any, fieldname: str, tbytes: bytes, shape: tuple[float, float, float]) -> Bounds:
-        """A term's largest BM25 term frequency part ``w / (w + K1 * ((1 - B) + B * length /
-        average))`` per block of :data:`CHUNK` postings in one segment (local ids), for ``shape = (K1,
-        B, average field length)``: computed from the decoded postings once per segment, term and
-        shape, and kept (a commit changes the average, and so the bounds)."""
-        segment = reader.segment() if hasattr(reader, "segment") else None
-        key = (segment.segment_id() if segment is not None else "", fieldname, tbytes, shape)
-        if segment is not None:
-            with self._lock:
-                found = self._bounds.get(key)
+            found = self._bounds.get(key)
             if found is not None:
                 self._bounds.move_to_end(key)
-                return found
-        ids, weights = self.get(reader, fieldname, tbytes)
-        starts = np.arange(0, len(ids), CHUNK, dtype=np.int64)
-        if len(ids):
-            k1, b, average = shape
-            lengths = self._segment_lengths(reader, (key[0], fieldname), fieldname)[ids]
-            w = weights.astype(np.float64)
-            part = w / (w + k1 * ((1 - b) + b * lengths / average))
-            found = (
-                ids[starts].astype(np.int64),
-                ids[np.append(starts[1:], len(ids)) - 1].astype(np.int64),
-                np.maximum.reduceat(part, starts),
-            )
-        else:
-            empty = np.zeros(0, dtype=np.int64)
-            found = (empty, empty, np.zeros(0))
-        if segment is not None:
-            with self._lock:
-                self._bounds[key] = found
-                if len(self._bounds) > _INFO_ENTRIES:
-                    self._bounds.popitem(last=False)
         return found
+
+    def keep_bounds(self, key: Hashable, bounds: Bounds) -> None:
+        """Keep a term's block bounds (a few hundredths of its list: counted by entries, not bytes)."""
+        with self._lock:
+            self._bounds[key] = bounds
+            if len(self._bounds) > _INFO_ENTRIES:
+                self._bounds.popitem(last=False)
+
+    def keeps(self, postings: int) -> bool:
+        """Whether a list of ``postings`` (over all segments) is worth decoding whole so that the next
+        searches find it here: the cache has a budget and the list takes at most 1/:data:`_KEEP_SHARE`
+        of it (larger lists would push out many others, and a search that needs few of their
+        documents is better served by probing)."""
+        return bool(self.max_bytes) and postings * _POSTING_BYTES <= self.max_bytes // _KEEP_SHARE
+
+    def holds(self, key: Hashable) -> bool:
+        """Whether ``key`` (see :meth:`keep_whole`) is kept."""
+        with self._lock:
+            return key in self._entries
 
     def contains(self, reader: Any, fieldname: str, tbytes: bytes) -> bool:
         segment = reader.segment() if hasattr(reader, "segment") else None
@@ -171,6 +187,16 @@ class PostingCache:
         self._shared = shared if shared is not None else DecodedPostings(0)
         self._arrays: dict[tuple[str, bytes], Arrays] = {}
         self._dfs: dict[tuple[str, bytes], int] = {}
+        self._parts: dict[tuple[str, bytes, float], Arrays] = {}
+        # Names the searcher's segments and offsets, for the lists kept over all of them.
+        whole: list[tuple[str, int]] | None = []
+        for reader, offset in leaves:
+            segment = reader.segment() if hasattr(reader, "segment") else None
+            if segment is None or whole is None:
+                whole = None
+                continue
+            whole.append((segment.segment_id(), offset))
+        self._whole = tuple(whole) if whole is not None else None
 
     def infos(self, fieldname: str, tbytes: bytes) -> list[Any]:
         """The term's ``W3TermInfo`` in each segment (None where it is absent)."""
@@ -188,6 +214,10 @@ class PostingCache:
         """``(ascending global docnums, weights)`` of a term, deleted documents included."""
         key = (fieldname, tbytes)
         found = self._arrays.get(key)
+        if found is None and self._whole is not None:
+            found = self._shared.whole(("whole", self._whole, fieldname, tbytes))
+            if found is not None:
+                self._arrays[key] = found
         if found is None:
             parts = [self._shared.get(reader, fieldname, tbytes) for reader, _ in self.leaves]
             ids = np.concatenate(
@@ -197,30 +227,70 @@ class PostingCache:
                     for (local, _), (_, offset) in zip(parts, self.leaves, strict=True)
                 ]
             )
-            weights = np.concatenate(
-                [np.zeros(0, dtype=np.float64)] + [w.astype(np.float64) for _, w in parts]
-            )
+            weights = np.concatenate([np.zeros(0, dtype=np.float32)] + [w for _, w in parts])
             ids.setflags(write=False)  # handed out as match sets: nobody may change them in place
             weights.setflags(write=False)
             found = self._arrays[key] = (ids, weights)
+            if self._whole is not None:
+                self._shared.keep_whole(("whole", self._whole, fieldname, tbytes), found)
+                # Needed again only after a commit changes the segments: the first to go.
+                self._shared.age([(seg, fieldname, tbytes) for seg, _ in self._whole])
         return found
 
-    def bounds(self, fieldname: str, tbytes: bytes, shape: tuple[float, float, float]) -> Bounds:
-        """:meth:`DecodedPostings.bounds` over all segments, in global docnums."""
-        parts = [self._shared.bounds(reader, fieldname, tbytes, shape) for reader, _ in self.leaves]
-        offsets = [offset for _, offset in self.leaves]
-        none = np.zeros(0, dtype=np.int64)
-        return (
-            np.concatenate([none] + [p[0] + o for p, o in zip(parts, offsets, strict=True)]),
-            np.concatenate([none] + [p[1] + o for p, o in zip(parts, offsets, strict=True)]),
-            np.concatenate([np.zeros(0)] + [p[2] for p in parts]),
-        )
+    def parts(self, fieldname: str, tbytes: bytes, average: float, norms: NDArray[np.float64]) -> Arrays:
+        """``(ascending global docnums, w / (w + norm))`` of a term: BM25's term frequency part of each
+        posting (``w`` its weight, ``norm`` its document's entry of ``norms``, the length norms for the
+        average field length ``average``). A score is then this times a per-term constant; kept with
+        the decoded lists (for the searcher's segments and ``average``), so a search does not gather
+        norms and divide for every posting again."""
+        key = (fieldname, tbytes, average)
+        found = self._parts.get(key)
+        whole = ("part", self._whole, fieldname, tbytes, average) if self._whole is not None else None
+        if found is None and whole is not None:
+            found = self._shared.whole(whole)
+        if found is None:
+            ids, weights = self.arrays(fieldname, tbytes)
+            part = weights / (weights + norms[ids])
+            part.setflags(write=False)
+            found = (ids, part)
+            if whole is not None:
+                self._shared.keep_whole(whole, found, shares_ids=True)
+        self._parts[key] = found
+        return found
+
+    def bounds(self, fieldname: str, tbytes: bytes, average: float, norms: NDArray[np.float64]) -> Bounds:
+        """Per block of :data:`CHUNK` postings of the term (global docnums): its first and last
+        document and the largest of its :meth:`parts` (times the term's constant, a bound of its score
+        there; see :mod:`index.whoosh.topk`). Kept with the decoded lists."""
+        key = ("bounds", self._whole, fieldname, tbytes, average) if self._whole is not None else None
+        found = self._shared.kept_bounds(key) if key is not None else None
+        if found is None:
+            ids, part = self.parts(fieldname, tbytes, average, norms)
+            starts = np.arange(0, len(ids), CHUNK, dtype=np.int64)
+            if len(ids):
+                ends = np.append(starts[1:], len(ids)) - 1
+                found = (ids[starts], ids[ends], np.maximum.reduceat(part, starts))
+            else:
+                empty = np.zeros(0, dtype=np.int64)
+                found = (empty, empty, np.zeros(0))
+            if key is not None:
+                self._shared.keep_bounds(key, found)
+        return found
 
     def is_read(self, fieldname: str, tbytes: bytes) -> bool:
         """Whether :meth:`arrays` costs no decoding (read in this search, or cached in every segment)."""
         if (fieldname, tbytes) in self._arrays:
             return True
+        if self._whole is not None and self._shared.holds(("whole", self._whole, fieldname, tbytes)):
+            return True
         return bool(self.leaves) and all(self._shared.contains(r, fieldname, tbytes) for r, _ in self.leaves)
+
+    def prefers_arrays(self, fieldname: str, tbytes: bytes) -> bool:
+        """Whether a search should use the term's whole decoded list (:meth:`arrays`) rather than probe
+        it for a few documents: it is read already (:meth:`is_read`), or decoding it now pays off
+        because the shared cache keeps it for later searches (probing decodes blocks again every time
+        and looks documents up one by one in Python)."""
+        return self.is_read(fieldname, tbytes) or self._shared.keeps(self.df(fieldname, tbytes))
 
     def weights_for(
         self, fieldname: str, tbytes: bytes, ordered: Sequence[int]
@@ -228,7 +298,7 @@ class PostingCache:
         """``(global docnum, weight)`` for each of the ascending global docnums ``ordered`` that has the
         term: looked up in the decoded list if it is at hand, else probed block by block
         (:func:`index.whoosh.postings.probe_docs`, which decodes only the blocks that can hold them)."""
-        if not self.is_read(fieldname, tbytes):
+        if not self.prefers_arrays(fieldname, tbytes):
             yield from probe_docs(self.leaves, fieldname, tbytes, ordered)
             return
         found, weights = self.lookup(fieldname, tbytes, np.asarray(ordered, dtype=np.int64))

@@ -145,7 +145,7 @@ def _prepare(
             continue
         idf = log(stats.doc_count / (frozen_df + 1)) + 1  # Whoosh's WeightingModel.idf
         average = averages.get(fieldname, 1.0)
-        probe = df > _PROBE_RATIO * matches and not cache.is_read(fieldname, tbytes)
+        probe = df > _PROBE_RATIO * matches and not cache.prefers_arrays(fieldname, tbytes)
         found.append(_Term(fieldname, tbytes, idf * k1p * boost, average, norms(fieldname, average), probe))
     return found
 
@@ -159,37 +159,37 @@ def _scores(
     dense = len(matches) * _DENSE > size
     acc = np.zeros(size if dense else len(matches), dtype=np.float64)
     for term in terms:
+        parts: NDArray[np.floating[Any]]
         if term.probe:
             pairs = list(cache.weights_for(term.fieldname, term.tbytes, matches.tolist()))
             ids = np.array([d for d, _ in pairs], dtype=np.int64)
             weights = np.array([w for _, w in pairs], dtype=np.float64)
+            parts = weights / (weights + term.norm[ids])
         else:
-            ids, weights = cache.arrays(term.fieldname, term.tbytes)
+            ids, parts = cache.parts(term.fieldname, term.tbytes, term.average, term.norm)
         if dense:  # a document has each term once per field: the ids are distinct
-            acc[ids] += term.c * weights / (weights + term.norm[ids])
+            acc[ids] += term.c * parts
             continue
         # Where each posting's document is in ``matches``.
         if len(ids) > len(matches):
             at = np.searchsorted(ids, matches)
             at[at == len(ids)] = max(len(ids) - 1, 0)
             hit = ids[at] == matches if len(ids) else np.zeros(len(matches), dtype=bool)
-            where, docs, weights = np.flatnonzero(hit), matches[hit], weights[at[hit]]
+            where, found = np.flatnonzero(hit), parts[at[hit]]
         else:
             at = np.searchsorted(matches, ids)
             at[at == len(matches)] = max(len(matches) - 1, 0)
             hit = matches[at] == ids if len(matches) else np.zeros(len(ids), dtype=bool)
-            where, docs, weights = at[hit], ids[hit], weights[hit]
-        acc[where] += term.c * weights / (weights + term.norm[docs])
+            where, found = at[hit], parts[hit]
+        acc[where] += term.c * found
     return acc[matches] if dense else acc
 
 
 def _bounds(searcher: Any, terms: list[_Term], cache: PostingCache) -> list[Bound]:
     """Each term's score bound per block of postings (see :mod:`index.whoosh.topk`)."""
-    weighting = searcher.weighting
     found: list[Bound] = []
     for term in terms:
-        b = getattr(weighting, "_field_B", {}).get(term.fieldname, weighting.B)
-        first, last, part = cache.bounds(term.fieldname, term.tbytes, (weighting.K1, b, term.average))
+        first, last, part = cache.bounds(term.fieldname, term.tbytes, term.average, term.norm)
         found.append((first, last, term.c * part))
     return found
 

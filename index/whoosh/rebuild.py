@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
+import signal
 import traceback
 from collections.abc import Iterable, Iterator
 from itertools import chain, islice
@@ -31,6 +32,8 @@ _BATCH = 256
 """Documents per batch sent to a worker (and per counting batch of a builder)."""
 _POLL = 0.5
 """Seconds between checks that workers are alive while waiting on them."""
+_STOP_WAIT = 5.0
+"""Seconds a worker stopped with SIGTERM gets to exit before it is killed."""
 
 
 def build_index(
@@ -134,6 +137,10 @@ def _build(
 def _worker(
     storage: Any, schema: Any, indexname: str, limitmb: float, texts: bool, tasks: Any, results: Any
 ) -> None:
+    # The parent stops a worker with SIGTERM when the build fails; a handler inherited through fork
+    # (one that raises, say) would have it report to a queue nobody reads any more, and hang there.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
     def batches() -> Iterator[list[dict[str, Any]]]:
         while (batch := tasks.get()) is not None:
             yield batch
@@ -185,7 +192,16 @@ def _build_parallel(
         for worker in workers:
             if worker.is_alive():
                 worker.terminate()
-            worker.join()
+        for worker in workers:
+            worker.join(_STOP_WAIT)
+            if worker.is_alive():  # stuck past SIGTERM: nothing it holds is needed any more
+                worker.kill()
+                worker.join()
+        # Batches still in a queue's pipe have no reader once the workers are gone: without this the
+        # queue's feeder thread would keep the process from exiting (Python joins it at exit).
+        for task in [*tasks, results]:
+            task.cancel_join_thread()
+            task.close()
 
 
 def _put(task: Any, item: Any, workers: list[Any], results: Any) -> None:

@@ -3,6 +3,9 @@ reader sees must be what Whoosh's own writer makes of the same documents."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
@@ -263,3 +266,60 @@ def test_a_worker_failing_early_reports_its_error(tmp_path: Path, monkeypatch: p
     with pytest.raises(SearchError, match="not text"):
         IndexWriter(tmp_path).rebuild_documents(iter(docs), procs=2)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("g")]
+
+
+def test_a_failing_build_stops_its_workers_whatever_sigterm_handler_they_inherit(tmp_path: Path) -> None:
+    """The test run's own SIGTERM handler (tests/pgcluster.py raises KeyboardInterrupt) is inherited by
+    forked workers; stopping them must not wait on them: the build fails at once, nothing is left."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    def too_long(signum: int, frame: object) -> None:
+        raise AssertionError("the failed build did not stop its workers")
+
+    previous_term = signal.signal(signal.SIGTERM, interrupt)
+    previous_alarm = signal.signal(signal.SIGALRM, too_long)
+    signal.alarm(120)
+    try:
+        writer = IndexWriter(tmp_path)
+        for _ in range(3):
+            bad = [*corpus_documents(600)]
+            bad[40] = {**bad[40], "text": 12345}  # early: the other worker is still busy
+            with pytest.raises(SearchError, match="not text"):
+                writer.rebuild_documents(iter(bad), procs=2)
+            assert not [p for p in tmp_path.iterdir() if p.name.startswith("g")]
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous_alarm)
+        signal.signal(signal.SIGTERM, previous_term)
+
+
+def test_a_failed_build_lets_the_program_exit(tmp_path: Path) -> None:
+    """Batches left in a dead worker's queue must not keep the writing program from exiting (its
+    queue feeder thread, joined at exit, would wait forever on a full pipe)."""
+    code = (
+        "import sys; sys.path[:0] = sys.argv[2:]\n"
+        "from pathlib import Path\n"
+        "from index_factory import corpus_document\n"
+        "from index.corpus import generate\n"
+        "from index.errors import SearchError\n"
+        "from index.whoosh.store import IndexWriter\n"
+        "docs = [corpus_document(d) for d in generate(3000, seed=5, body_syllables=400)]\n"
+        "docs[40] = {**docs[40], 'text': 12345}\n"
+        "try:\n"
+        "    IndexWriter(Path(sys.argv[1])).rebuild_documents(iter(docs), procs=2)\n"
+        "except SearchError:\n"
+        "    print('failed as expected')\n"
+    )
+    here = Path(__file__).resolve().parent  # index_factory; tests' conftest; the project
+    paths = [str(here), str(here.parent), str(here.parents[1])]
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "index"), *paths],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "failed as expected"

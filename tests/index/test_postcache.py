@@ -55,17 +55,59 @@ def test_posting_cache_joins_segments_and_looks_up(index_path: Path) -> None:
         leaves = [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()]
         shared = DecodedPostings()
         cache = PostingCache(leaves, shared)
-        ids, weights = cache.arrays("text", b"ban")
-        assert ids.tolist() == sorted(searcher.docs_for_query(Term("text", "ban")))
+        ids, weights = cache.arrays("text", b"~ban")
+        assert ids.tolist() == sorted(searcher.docs_for_query(Term("text", "~ban")))
+        assert len(ids) > 10
         assert len(weights) == len(ids)
         targets = np.arange(0, searcher.doc_count_all(), 3, dtype=np.int64)
-        found, found_weights = cache.lookup("text", b"ban", targets)
+        found, found_weights = cache.lookup("text", b"~ban", targets)
         assert set(found.tolist()) == set(ids.tolist()) & set(targets.tolist())
-        probed = dict(PostingCache(leaves).weights_for("text", b"ban", targets.tolist()))
+        probed = dict(PostingCache(leaves).weights_for("text", b"~ban", targets.tolist()))
         assert probed == dict(zip(found.tolist(), found_weights.tolist(), strict=True))
         assert shared.misses == len(leaves)
-        PostingCache(leaves, shared).arrays("text", b"ban")  # another search: from the shared cache
-        assert shared.hits == len(leaves)
+        again = PostingCache(leaves, shared).arrays("text", b"~ban")  # another search: the searcher's list
+        assert again[0] is ids
+        assert again[1] is weights
+        assert (shared.hits, shared.misses) == (0, len(leaves))
+        # A searcher over other segments (after a commit) joins the segments' lists, kept too.
+        first_only = PostingCache(leaves[:1], shared).arrays("text", b"~ban")
+        assert (shared.hits, shared.misses) == (1, len(leaves))
+        assert first_only[0].tolist() == [d for d in ids.tolist() if d < leaves[1][1]]
+
+
+def test_score_parts_and_bounds_come_from_the_same_numbers(index_path: Path) -> None:
+    ix = open_index(index_path)
+    with ix.searcher() as searcher:
+        leaves = [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()]
+        shared = DecodedPostings()
+        cache = PostingCache(leaves, shared)
+        norms = np.linspace(0.5, 2.0, searcher.doc_count_all())
+        ids, weights = cache.arrays("text", b"~ban")
+        got_ids, parts = cache.parts("text", b"~ban", 7.0, norms)
+        assert got_ids is ids
+        assert len(ids) > 10
+        assert parts.tolist() == (weights / (weights + norms[ids])).tolist()
+        first, last, best = cache.bounds("text", b"~ban", 7.0, norms)
+        for lo, (a, b, top) in enumerate(zip(first.tolist(), last.tolist(), best.tolist(), strict=True)):
+            block = slice(lo * 128, (lo + 1) * 128)
+            assert (a, b, top) == (ids[block][0], ids[block][-1], parts[block].max())
+        # Kept for the next search on the same segments and average; another average is another key.
+        later = PostingCache(leaves, shared)
+        assert later.parts("text", b"~ban", 7.0, norms)[1] is parts
+        assert later.bounds("text", b"~ban", 7.0, norms)[2] is best
+        assert later.parts("text", b"~ban", 8.0, norms)[1] is not parts
+
+
+def test_long_lists_are_probed_when_they_would_not_be_kept(index_path: Path) -> None:
+    ix = open_index(index_path)
+    with ix.searcher() as searcher:
+        leaves = [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()]
+        df = PostingCache(leaves).df("text", b"~ban")
+        assert df > 10
+        assert not PostingCache(leaves).prefers_arrays("text", b"~ban")  # no shared cache: probe
+        assert PostingCache(leaves, DecodedPostings()).prefers_arrays("text", b"~ban")
+        tight = DecodedPostings(max_bytes=df * 28 * 16 - 1)  # the list would take over 1/16 of it
+        assert not PostingCache(leaves, tight).prefers_arrays("text", b"~ban")
 
 
 def test_decoded_postings_stay_within_their_budget(index_path: Path) -> None:
@@ -76,6 +118,12 @@ def test_decoded_postings_stay_within_their_budget(index_path: Path) -> None:
         for _, (_, term) in zip(range(200), segment.terms_from("text", b""), strict=False):
             one.get(segment, "text", term)
             assert one.size <= one.max_bytes
+        searcher_lists = DecodedPostings(max_bytes=10_000)
+        leaves = list(reader.leaf_readers())
+        for _, (_, term) in zip(range(200), segment.terms_from("text", b""), strict=False):
+            PostingCache(leaves, searcher_lists).parts("text", term, 5.0, np.ones(reader.doc_count_all()))
+            assert searcher_lists.size <= searcher_lists.max_bytes
+        assert 0 < len(searcher_lists) < 400
         assert 0 < len(one) < 200
         off = DecodedPostings(max_bytes=0)
         ids, _ = off.get(segment, "text", term)
