@@ -48,13 +48,14 @@ from index.request import (
 from index.schema import LOCAL_TZ, doc_number_key
 from index.whoosh.collect import PageCollector
 from index.whoosh.docsets import narrow, query_docs
+from index.whoosh.docvalues import stored_fields
 from index.whoosh.health import source_health
 from index.whoosh.postcache import DecodedPostings, PostingCache
 from index.whoosh.proximity import holders
 from index.whoosh.ranking import Stats, collection_stats, positive_terms, rank
 from index.whoosh.snapshots import Snapshot, SnapshotPool
 from index.whoosh.textreader import StoredDoc, TextReader
-from index.whoosh.textsnippets import Marks, stored_snippet
+from index.whoosh.textsnippets import Marks, page_snippets
 
 _PERIOD_LEN = {"day": 10, "month": 7, "year": 4}
 MAX_SNIPPET_PAGES = 300
@@ -75,7 +76,8 @@ __all__ = [  # the request and result types are re-exported: callers import them
 ]
 
 
-_Text = tuple[StoredDoc, Marks]
+_Text = tuple[StoredDoc, int, str]
+"""A hit's text store entry, its marked tokens and its page snippet (see ``page_snippets``)."""
 """A hit's text store entry and what the query marks."""
 _Stored = tuple[dict[str, Any], float | None, _Text | None]
 """A hit's stored fields, score and text store entry."""
@@ -381,12 +383,16 @@ class SearchService:
         if snippets:
             reader = self._text_reader(snap)
             docs = self._stored(snap, reader, found)
-            if any(doc is not None for doc in docs):
+            present = [doc for doc in docs if doc is not None]
+            if present:
                 marks = Marks(plan.highlights, reader.vocabulary)  # after the look-ups: knows their ids
-                entries = [(doc, marks) if doc is not None else None for doc in docs]
+                made = iter(page_snippets(present, marks))
+                entries = [(doc, *next(made)) if doc is not None else None for doc in docs]
         stored = [
-            (dict(snap.searcher.stored_fields(d)), score, entry)
-            for (score, d), entry in zip(rows, entries, strict=True)
+            (fields, score, entry)
+            for (score, _), fields, entry in zip(
+                rows, stored_fields(snap.searcher, found), entries, strict=True
+            )
         ]
         token = encode_cursor(next_cursor, binding=plan.binding, secret=snap.secret) if next_cursor else None
         return plan, len(docnums), facets, stored, token
@@ -453,10 +459,8 @@ class SearchService:
             own: int
             page_snippet: Callable[[], str]
             if stored is not None and stored[0].text:
-                doc, marks = stored
-                marked = marks.of(doc.ids)
-                own = int(marked.sum())
-                page_snippet = functools.partial(stored_snippet, doc, marked)
+                doc, own, made = stored
+                page_snippet = functools.partial(str, made)
                 has_files = doc.has_files
             else:
                 page_text = self._load_text(fields["id"]) or fields.get("title", "")

@@ -8,6 +8,8 @@ same text (``tests/index/test_textstore.py`` compares them).
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Sequence
 from html import escape
 
 import numpy as np
@@ -16,7 +18,7 @@ from numpy.typing import NDArray
 from index.query import Highlights
 from index.whoosh.textreader import StoredDoc, Vocabulary
 
-__all__ = ["Marks", "stored_snippet"]
+__all__ = ["Marks", "page_snippets", "stored_snippet"]
 
 _WINDOW = 40  # tokens in a snippet, as index.highlight
 _BITS = 64
@@ -46,12 +48,15 @@ class Marks:
                 second[b] |= bit
             self.pairs.append((first, second))
 
-    def of(self, ids: NDArray[np.int64]) -> NDArray[np.bool_]:
-        """Which of these tokens a snippet marks (as ``index.highlight._marked``)."""
+    def of(self, ids: NDArray[np.int64], breaks: NDArray[np.int64] | None = None) -> NDArray[np.bool_]:
+        """Which of these tokens a snippet marks (as ``index.highlight._marked``); ``breaks``: positions
+        ``i`` where tokens ``i`` and ``i + 1`` belong to different texts (no pair spans them)."""
         marks: NDArray[np.bool_] = self.single[ids]
         if len(ids) > 1:
             for first, second in self.pairs:
                 hit = (first[ids[:-1]] & second[ids[1:]]) != 0
+                if breaks is not None and len(breaks):
+                    hit[breaks] = False
                 marks[:-1] |= hit
                 marks[1:] |= hit
         return marks
@@ -82,3 +87,56 @@ def stored_snippet(doc: StoredDoc, marks: NDArray[np.bool_], *, window: int = _W
     if hi < n:
         out.append(" …")
     return "".join(out).replace("</mark> <mark>", " ")
+
+
+def page_snippets(docs: Sequence[StoredDoc], marks: Marks, *, window: int = _WINDOW) -> list[tuple[int, str]]:
+    """``(marked tokens, snippet)`` of each of ``docs``: the same as ``int(m.sum())`` and
+    :func:`stored_snippet` with ``m = marks.of(doc.ids)`` one document at a time, computed for all of
+    them at once (a page's twenty documents cost a few numpy calls instead of a dozen each).
+
+    The documents' tokens are laid end to end: marks (no pair across two documents), one cumulative
+    sum, and for every token the marks of the window ending there, from which each document's best
+    window is its first maximum."""
+    lengths = np.array([len(doc.ids) for doc in docs], dtype=np.int64)
+    found: list[tuple[int, str]] = [(0, escape(doc.text[:300])) for doc in docs]
+    full = np.flatnonzero(lengths)
+    if not len(full):
+        return found
+    sizes = lengths[full]
+    firsts = np.cumsum(sizes) - sizes  # where each non-empty document starts, end to end
+    n = int(sizes.sum())
+    ids = np.concatenate([docs[i].ids for i in full.tolist()])
+    lasts = firsts + sizes - 1
+    marked = marks.of(ids, lasts[:-1])
+    prefix = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(marked, out=prefix[1:])
+    at = np.arange(n, dtype=np.int64)
+    counts = prefix[1:] - prefix[np.maximum(at + 1 - window, np.repeat(firsts, sizes))]
+    best = np.maximum.reduceat(counts, firsts)
+    tops = np.flatnonzero(counts == np.repeat(best, sizes))
+    bests = tops[np.searchsorted(tops, firsts)] - firsts  # the first best, as stored_snippet
+    los = np.maximum(0, bests - window + 1)
+    his = np.minimum(sizes, los + window)
+    owns = (prefix[firsts + sizes] - prefix[firsts]).tolist()
+    positions = np.flatnonzero(marked)
+    all_starts = np.concatenate([docs[i].starts for i in full.tolist()])
+    all_ends = np.concatenate([docs[i].ends for i in full.tolist()])
+    mark_starts, mark_ends = all_starts[positions].tolist(), all_ends[positions].tolist()
+    heads = all_starts[firsts + los].tolist()
+    tails = all_ends[firsts + his - 1].tolist()
+    where = positions.tolist()
+    for k, i in enumerate(full.tolist()):
+        text = docs[i].text
+        first, lo, hi = int(firsts[k]), int(los[k]), int(his[k])
+        out: list[str] = ["… " if lo > 0 else ""]
+        cursor = heads[k]
+        for j in range(bisect_left(where, first + lo), bisect_left(where, first + hi)):
+            start, end = mark_starts[j], mark_ends[j]
+            out.append(escape(text[cursor:start]))
+            out.append(f"<mark>{escape(text[start:end])}</mark>")
+            cursor = end
+        out.append(escape(text[cursor : tails[k]]))
+        if hi < int(sizes[k]):
+            out.append(" …")
+        found[i] = (owns[k], "".join(out).replace("</mark> <mark>", " "))
+    return found

@@ -20,7 +20,7 @@ from index.schema import IndexDocument
 from index.whoosh.service import SearchRequest, SearchService
 from index.whoosh.store import IndexWriter, read_location
 from index.whoosh.textreader import TextReader
-from index.whoosh.textsnippets import Marks, stored_snippet
+from index.whoosh.textsnippets import Marks, page_snippets, stored_snippet
 from index.whoosh.textstore import DIRECTORY, LIVE_PART, PartWriter, store_directory
 
 ODD = [
@@ -313,3 +313,60 @@ def test_entries_made_with_the_documents_token_cache_are_the_same(tmp_path: Path
         part.close()
         entries.append(sorted(p.read_bytes() for p in (tmp_path / f"{cached}" / DIRECTORY).iterdir()))
     assert entries[0] == entries[1]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    texts=st.lists(
+        st.lists(st.tuples(st.sampled_from(_SYLLABLES), st.sampled_from(_GLUE)), max_size=90), max_size=6
+    ),
+    query=st.lists(st.sampled_from(_SYLLABLES), min_size=1, max_size=4),
+    quoted=st.booleans(),
+    window=st.sampled_from([1, 3, 40]),
+)
+def test_page_snippets_equal_one_document_at_a_time(
+    tmp_path_factory: pytest.TempPathFactory,
+    texts: list[list[tuple[str, str]]],
+    query: list[str],
+    quoted: bool,
+    window: int,
+) -> None:
+    """A page's snippets computed together: the same counts and snippets as document by document (and
+    so as the reference), whatever the documents around (empty ones, pairs across their ends)."""
+    directory = tmp_path_factory.mktemp("page")
+    part = PartWriter(directory / DIRECTORY, "p.part")
+    for n, tokens in enumerate(texts):
+        doc = IndexDocument({"doc_hash": bytes([n]) * 16, "title": "t"})
+        doc.page_text = "".join(w + g for w, g in tokens)
+        part.add(doc)
+    part.close()
+    reader = TextReader(directory)
+    reader.refresh()
+    docs = [reader.get(bytes([n]) * 16) for n in range(len(texts))]
+    stored = [d for d in docs if d is not None]
+    assert len(stored) == len(texts)
+    typed = " ".join(query)
+    marks = Marks(parse_query(f'"{typed}"' if quoted else typed).highlights, reader.vocabulary)
+    one_by_one = [
+        (int(marks.of(d.ids).sum()), stored_snippet(d, marks.of(d.ids), window=window)) for d in stored
+    ]
+    assert page_snippets(stored, marks, window=window) == one_by_one
+
+
+def test_page_snippets_mark_no_pair_across_two_documents(tmp_path: Path) -> None:
+    part = PartWriter(tmp_path / DIRECTORY, "p.part")
+    for n, text in enumerate(["Báo cáo về hồi", "nghị lực thường niên", "Hồi nghị tổng kết"]):
+        doc = IndexDocument({"doc_hash": bytes([n]) * 16, "title": "t"})
+        doc.page_text = text
+        part.add(doc)
+    part.close()
+    reader = TextReader(tmp_path)
+    reader.refresh()
+    stored = [reader.get(bytes([n]) * 16) for n in range(3)]
+    docs = [d for d in stored if d is not None]
+    # "hội nghi": "hội" exactly, "nghi" folded, and the pair folded: "hồi" is marked only by a pair.
+    marks = Marks(parse_query("hội nghi").highlights, reader.vocabulary)
+    found = page_snippets(docs, marks)
+    assert [own for own, _ in found] == [0, 1, 2]  # "hồi" | "nghị" ends one document, starts the next
+    assert found[2][1] == "<mark>Hồi nghị</mark> tổng kết"
+    assert found == [(int(marks.of(d.ids).sum()), stored_snippet(d, marks.of(d.ids))) for d in docs]
