@@ -31,6 +31,8 @@ DEPTH = 200
 MIN_RUN = 3
 """Syllables a query needs for the step (two adjacent syllables are one bigram, which BM25 scores)."""
 _MAX_RUN = 64
+_CHECK_BATCH = 32
+"""Candidates checked at a time (at least the page's length): a phrase's first batch mostly holds it."""
 
 Top = Callable[[int, tuple[float, str] | None], list[tuple[float, int]] | None]
 """``top(limit, after)``: the engine's best ``limit`` matches strictly after ``after = (score, id)``,
@@ -95,10 +97,21 @@ def rerank(
         return None
     if not candidates:
         return []
-    runs = has_run([d for _, d in candidates])
+    # Checked in the engine's order, a batch at a time. Once ``want`` holders are found (and no cursor
+    # asks for a place further down), the candidates not checked yet cannot reach the page: each comes
+    # after all of them in the lifted order, whether it holds the run or not.
+    runs: list[bool] = []
+    step = max(want, _CHECK_BATCH)
+    for lo in range(0, len(candidates), step):
+        runs += has_run([d for _, d in candidates[lo : lo + step]])
+        if after is None and sum(runs) >= want:
+            break
     lift = candidates[0][0]
     lifted = sorted(
-        ((score + lift if run else score, d) for (score, d), run in zip(candidates, runs, strict=True)),
+        (
+            (score + lift if run else score, d)
+            for (score, d), run in zip(candidates[: len(runs)], runs, strict=True)
+        ),
         key=lambda row: (-row[0], ids[row[1]]),
     )
     if after is not None:

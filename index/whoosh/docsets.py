@@ -6,11 +6,12 @@ walks its matcher tree one document at a time in Python (several microseconds pe
 of ORs); here a term's posting list is decoded in bulk (:mod:`index.whoosh.postcache`) into an ascending
 array of document numbers, and AND / OR / AND NOT become numpy operations on such arrays
 (``searchsorted`` membership tests, merges), so a query costs what its posting lists and matches cost,
-not what the collection holds: a mask over every document is made only for a union that is itself a
-large part of the collection. An AND starts from its rarest part (by document frequency); a much more
-common part is then only *probed* for the documents still in play, skipping the blocks of its posting
-list that cannot hold them, so "rare phrase of common syllables" reads little. Deleted documents are
-removed at the end.
+not what the collection holds: a mask over the documents is made only for a union or an intersection
+that is itself a good part of the collection. An AND starts from its rarest part (by document
+frequency); a much more common part is then looked up for the documents still in play only: in its
+decoded list when the service's cache holds it or will keep it, else *probed*, skipping the blocks of
+its posting list that cannot hold them, so "rare phrase of common syllables" reads little. Deleted
+documents are removed at the end.
 
 Supported query nodes: Term, And, Or, AndNot, AndMaybe (its optional part does not change the set),
 Every and NullQuery: everything :mod:`index.query` and :mod:`index.dates` build. Anything else makes

@@ -174,3 +174,95 @@ def test_holds_run_equals_the_plain_definition(
         text = unicodedata.normalize("NFD", text)
     texts = [text[: len(text) // 3], text]
     assert proximity.holds_run(run, texts) == _reference_holds_run(run, texts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    scores=st.lists(st.integers(min_value=0, max_value=6), min_size=0, max_size=proximity.DEPTH + 20),
+    holding=st.data(),
+    want=st.integers(min_value=1, max_value=60),
+    cursor=st.booleans(),
+)
+def test_rerank_checks_candidates_until_the_page_is_known(
+    scores: list[int], holding: st.DataObject, want: int, cursor: bool
+) -> None:
+    """Stopping once the page's holders are found gives the page checking every candidate gives."""
+    ids = [f"{n:04d}" for n in range(len(scores))]
+    order = sorted(range(len(scores)), key=lambda d: (-scores[d], ids[d]))
+    holders = {d for d in order if holding.draw(st.booleans())}
+    after = (float(scores[order[len(order) // 2]]), ids[order[len(order) // 2]]) if cursor and order else None
+
+    def top(limit: int, after: tuple[float, str] | None) -> list[tuple[float, int]]:
+        rows = [(float(scores[d]), d) for d in order]
+        if after is not None:
+            rows = [(s, d) for s, d in rows if (-s, ids[d]) > (-after[0], after[1])]
+        return rows[:limit]
+
+    checked: list[int] = []
+
+    def has_run(found: list[int]) -> list[bool]:
+        checked.extend(found)
+        return [d in holders for d in found]
+
+    def everything(found: list[int]) -> list[bool]:
+        return [d in holders for d in found]
+
+    expected = proximity.rerank(top, want, after, ids, everything)
+    saved = proximity._CHECK_BATCH
+    try:
+        proximity._CHECK_BATCH = 10**9  # one batch: every candidate checked, the plain definition
+        assert proximity.rerank(top, want, after, ids, everything) == expected
+    finally:
+        proximity._CHECK_BATCH = saved
+    assert proximity.rerank(top, want, after, ids, has_run) == expected
+    assert len(checked) == len(set(checked))  # nothing checked twice
+    first = top(proximity.DEPTH, None)
+    if after is None and sum(d in holders for _, d in first[: max(want, 32)]) >= want:
+        assert len(checked) <= max(want, 32)  # the first batch settled the page
+
+
+def test_rerank_looks_further_while_the_page_lacks_holders() -> None:
+    ids = [f"{n:04d}" for n in range(100)]
+    holders = {0, 1, 2, 3, 50}
+    checked: list[int] = []
+
+    def top(limit: int, after: tuple[float, str] | None) -> list[tuple[float, int]]:
+        return [(100.0 - d, d) for d in range(100)][:limit]
+
+    def has_run(found: list[int]) -> list[bool]:
+        checked.extend(found)
+        return [d in holders for d in found]
+
+    page = proximity.rerank(top, 5, None, ids, has_run)
+    assert page is not None
+    assert [d for _, d in page] == [0, 1, 2, 3, 50]  # the fifth holder is in the second batch
+    assert len(checked) == 64  # two batches of 32, not all 100
+
+
+def test_rerank_after_a_cursor_checks_what_the_cursor_needs() -> None:
+    ids = [f"{n:04d}" for n in range(100)]
+    holders = set(range(0, 100, 2))
+
+    def top(limit: int, after: tuple[float, str] | None) -> list[tuple[float, int]]:
+        rows = [(100.0 - d, d) for d in range(100)]
+        if after is not None:
+            rows = [(s, d) for s, d in rows if (-s, ids[d]) > (-after[0], after[1])]
+        return rows[:limit]
+
+    def has_run(found: list[int]) -> list[bool]:
+        return [d in holders for d in found]
+
+    first = proximity.rerank(top, 5, None, ids, has_run)
+    assert first is not None
+    assert [d for _, d in first] == [0, 2, 4, 6, 8]
+    # A page after a cursor past every holder of the first batch: the holders of later ones follow.
+    deeper = proximity.rerank(top, 16, None, ids, has_run)
+    assert deeper is not None
+    score, last = deeper[-1]
+    assert last == 30
+    later = proximity.rerank(top, 10, (score, ids[last]), ids, has_run)
+    assert later is not None
+    assert [d for _, d in later] == list(range(32, 52, 2))
+    rest = proximity.rerank(top, 60, (score, ids[last]), ids, has_run)
+    assert rest is not None
+    assert [d for _, d in rest] == [*range(32, 100, 2), *range(1, 53, 2)]
