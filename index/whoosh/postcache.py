@@ -29,10 +29,10 @@ _ENTRY_OVERHEAD = 256
 Arrays = tuple[NDArray[np.int64], NDArray[np.floating[Any]]]
 """Ascending global docnums and one number per posting (a weight, float32 or float64; or a score part)."""
 
-_POSTING_BYTES = 28
-"""Bytes a decoded posting may take here: in its segment's list an int32 id and a float32 weight, in
-its searcher's (see :meth:`DecodedPostings.keep_whole`) an int64 id, the weight and a float64 score
-part."""
+_POSTING_BYTES = 36
+"""Bytes a decoded posting may count for here: in its segment's list an int32 id and a float32 weight;
+in its searcher's (see :meth:`DecodedPostings.keep_whole`) an int64 id and the weight, and its float64
+score part with the id again."""
 _KEEP_SHARE = 16
 """A list is decoded whole to be kept if it takes at most this share of the budget (see ``keeps``)."""
 
@@ -120,17 +120,18 @@ class DecodedPostings:
                 if key in self._entries:
                     self._entries.move_to_end(key, last=False)
 
-    def keep_whole(self, key: Hashable, arrays: Arrays, *, shares_ids: bool = False) -> None:
+    def keep_whole(self, key: Hashable, arrays: Arrays) -> None:
         """Keep ``arrays`` (global docnums, weights) under ``key`` (which names the searcher's segments
         and their offsets, the field and the term), within the same budget as the segments' lists: a
         search then takes them as they are instead of converting and joining the segments' lists
         (about a tenth of a search over common syllables). Once they are kept, the segments' own
-        lists are no longer asked for and age out first."""
+        lists are no longer asked for and age out first. A list's score parts share its ids array:
+        each entry counts it, so the budget holds even when one of them outlives the other."""
         if self.max_bytes:
-            self._put(key, arrays, 0 if shares_ids else arrays[0].nbytes)
+            self._put(key, arrays, arrays[0].nbytes)
 
     def _put(self, key: Hashable, entry: tuple[NDArray[Any], NDArray[Any]], id_bytes: int) -> None:
-        """Keep ``entry``, counting ``id_bytes`` for its ids (0 when they are another entry's array)."""
+        """Keep ``entry``, counting ``id_bytes`` for its ids."""
         cost = id_bytes + entry[1].nbytes + _ENTRY_OVERHEAD
         if cost > self.max_bytes // 4:  # one huge list would flush everything else
             return
@@ -254,7 +255,7 @@ class PostingCache:
             part.setflags(write=False)
             found = (ids, part)
             if whole is not None:
-                self._shared.keep_whole(whole, found, shares_ids=True)
+                self._shared.keep_whole(whole, found)
         self._parts[key] = found
         return found
 

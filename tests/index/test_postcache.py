@@ -106,7 +106,7 @@ def test_long_lists_are_probed_when_they_would_not_be_kept(index_path: Path) -> 
         assert df > 10
         assert not PostingCache(leaves).prefers_arrays("text", b"~ban")  # no shared cache: probe
         assert PostingCache(leaves, DecodedPostings()).prefers_arrays("text", b"~ban")
-        tight = DecodedPostings(max_bytes=df * 28 * 16 - 1)  # the list would take over 1/16 of it
+        tight = DecodedPostings(max_bytes=df * 36 * 16 - 1)  # the list would take over 1/16 of it
         assert not PostingCache(leaves, tight).prefers_arrays("text", b"~ban")
 
 
