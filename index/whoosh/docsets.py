@@ -52,10 +52,10 @@ def contains(docs: Docs, targets: Docs) -> NDArray[np.bool_]:
     """Which of ``targets`` are in ``docs`` (both ascending).
 
     Each target is looked up by binary search (~20 ns each, a cache miss per step), unless the
-    targets are many for the span of document numbers involved (more than 1/:data:`_MASK_SPAN` of it,
-    and enough against ``docs`` too): then ``docs`` are marked in a byte mask of that span and the
-    targets read from it, several times faster. Only a query matching a good part of the collection
-    makes such a mask."""
+    targets are many against ``docs`` and the span of document numbers they cover (``_MASK_GAIN *
+    targets > docs + span / _MASK_SPAN``, so at least 1/128 of the span): then ``docs`` are marked in
+    a byte mask of that span and the targets read from it, several times faster. Only a query
+    matching a good part of the collection makes such a mask."""
     if not len(docs) or not len(targets):
         return np.zeros(len(targets), dtype=bool)
     span = int(docs[-1]) + 1

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Iterator, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -44,6 +44,7 @@ CHUNK = 128
 Bounds = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]
 """Per block of :data:`CHUNK` postings: first and last id, the largest term frequency part of BM25."""
 _MISSING = object()
+_V = TypeVar("_V")
 
 
 class DecodedPostings:
@@ -107,10 +108,14 @@ class DecodedPostings:
 
     def whole(self, key: Hashable) -> Arrays | None:
         """A term's postings over all segments of one searcher, as :meth:`keep_whole` kept them."""
+        return self._touch(self._entries, key)
+
+    def _touch(self, table: OrderedDict[Hashable, _V], key: Hashable) -> _V | None:
+        """``table[key]`` (None if absent), made the most recently used."""
         with self._lock:
-            found = self._entries.get(key)
+            found = table.get(key)
             if found is not None:
-                self._entries.move_to_end(key)
+                table.move_to_end(key)
         return found
 
     def age(self, keys: Sequence[Hashable]) -> None:
@@ -146,11 +151,7 @@ class DecodedPostings:
 
     def kept_bounds(self, key: Hashable) -> Bounds | None:
         """Block bounds kept under ``key`` (see :meth:`PostingCache.bounds`)."""
-        with self._lock:
-            found = self._bounds.get(key)
-            if found is not None:
-                self._bounds.move_to_end(key)
-        return found
+        return self._touch(self._bounds, key)
 
     def keep_bounds(self, key: Hashable, bounds: Bounds) -> None:
         """Keep a term's block bounds (a few hundredths of its list: counted by entries, not bytes)."""
