@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from whoosh import query as q
 
 from index.whoosh.postcache import PostingCache
+from index.whoosh.postings import leaves
 
 __all__ = ["contains", "difference", "intersect", "narrow", "query_docs", "union"]
 
@@ -112,7 +113,7 @@ class _Unsupported(Exception):
 class _Evaluator:
     def __init__(self, searcher: Any, live: Sequence[int] | Docs, cache: PostingCache | None) -> None:
         self.searcher = searcher
-        self.leaves = [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()]
+        self.leaves = leaves(searcher)
         self.cache = cache if cache is not None else PostingCache(self.leaves)
         self.schema = searcher.schema
         self.live = live

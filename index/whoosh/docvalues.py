@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
+from index.whoosh.postings import leaves
 from index.whoosh.ranking import norms_of, searcher_lengths
 
 __all__ = ["DocValues", "SortOrder", "stored_fields"]
@@ -257,11 +258,11 @@ def stored_fields(searcher: Any, docnums: Iterable[int]) -> list[dict[str, Any]]
     Read from each segment's stored column directly where the codec has one: Whoosh's reader
     wrapper copies every document's fields through a schema check (every field of this index is in
     its schema), half the cost of a page's twenty look-ups."""
-    leaves = [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()]
-    offsets = [offset for _, offset in leaves]
+    segments = leaves(searcher)
+    offsets = [offset for _, offset in segments]
     found: list[dict[str, Any]] = []
     for docnum in docnums:
-        reader, offset = leaves[bisect_right(offsets, docnum) - 1]
+        reader, offset = segments[bisect_right(offsets, docnum) - 1]
         perdoc = getattr(reader, "_perdoc", None)
         if perdoc is not None and hasattr(perdoc, "stored_fields"):
             found.append(dict(perdoc.stored_fields(docnum - offset)))

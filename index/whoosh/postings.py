@@ -30,7 +30,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-__all__ = ["field_lengths", "posting_blocks", "probe", "probe_docs", "term_arrays", "term_info"]
+__all__ = ["field_lengths", "leaves", "posting_blocks", "probe", "probe_docs", "term_arrays", "term_info"]
 
 _LENGTHS = [byte_to_length(b) for b in range(256)]
 _BLOCK_LENGTH = Struct("!i")
@@ -92,6 +92,11 @@ def posting_blocks(
 
 
 _UNKNOWN = object()
+
+
+def leaves(searcher: Any) -> list[tuple[Any, int]]:
+    """``(segment reader, global docnum offset)`` of each segment of ``searcher``, in order."""
+    return [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()]
 
 
 def term_info(reader: Any, fieldname: str, tbytes: bytes) -> Any:

@@ -27,7 +27,7 @@ from whoosh import query as q
 
 from index.cursor import Stats
 from index.whoosh.postcache import PostingCache
-from index.whoosh.postings import field_lengths
+from index.whoosh.postings import field_lengths, leaves
 from index.whoosh.topk import Bound, candidates
 
 __all__ = [
@@ -230,7 +230,7 @@ def rank(
             return computed[(fieldname, average)]
 
     if cache is None:
-        cache = PostingCache([(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()])
+        cache = PostingCache(leaves(searcher))
     if isinstance(matches, np.ndarray):
         docs = matches.astype(np.int64, copy=False)
         if len(docs) > 1 and not bool(np.all(docs[1:] >= docs[:-1])):

@@ -51,6 +51,7 @@ from index.whoosh.docsets import narrow, query_docs
 from index.whoosh.docvalues import stored_fields
 from index.whoosh.health import source_health
 from index.whoosh.postcache import DecodedPostings, PostingCache
+from index.whoosh.postings import leaves
 from index.whoosh.proximity import holders
 from index.whoosh.ranking import Stats, collection_stats, positive_terms, rank
 from index.whoosh.snapshots import Snapshot, SnapshotPool
@@ -260,9 +261,7 @@ class SearchService:
 
     def _cache(self, snap: Snapshot) -> PostingCache:
         """A posting cache for one search on ``snap``, backed by the service's decoded lists."""
-        return PostingCache(
-            [(sub.reader(), offset) for sub, offset in snap.searcher.leaf_searchers()], self.postings
-        )
+        return PostingCache(leaves(snap.searcher), self.postings)
 
     def _cursor(self, snap: Snapshot, plan: _Plan, token: str | None) -> Cursor | None:
         if not token:

@@ -10,6 +10,7 @@ from index_factory import corpus_records, make_record, whoosh_upsert
 from whoosh.query import Term
 
 from index.whoosh.postcache import DecodedPostings, PostingCache
+from index.whoosh.postings import leaves as segment_leaves
 from index.whoosh.postings import posting_blocks, term_arrays
 from index.whoosh.service import SearchRequest, SearchService
 from index.whoosh.store import IndexWriter, open_index
@@ -52,7 +53,7 @@ def test_term_arrays_equal_the_blocks_whoosh_reads(index_path: Path) -> None:
 def test_posting_cache_joins_segments_and_looks_up(index_path: Path) -> None:
     ix = open_index(index_path)
     with ix.searcher() as searcher:
-        leaves = [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()]
+        leaves = segment_leaves(searcher)
         shared = DecodedPostings()
         cache = PostingCache(leaves, shared)
         ids, weights = cache.arrays("text", b"~ban")
@@ -78,7 +79,7 @@ def test_posting_cache_joins_segments_and_looks_up(index_path: Path) -> None:
 def test_score_parts_and_bounds_come_from_the_same_numbers(index_path: Path) -> None:
     ix = open_index(index_path)
     with ix.searcher() as searcher:
-        leaves = [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()]
+        leaves = segment_leaves(searcher)
         shared = DecodedPostings()
         cache = PostingCache(leaves, shared)
         norms = np.linspace(0.5, 2.0, searcher.doc_count_all())
@@ -101,7 +102,7 @@ def test_score_parts_and_bounds_come_from_the_same_numbers(index_path: Path) -> 
 def test_long_lists_are_probed_when_they_would_not_be_kept(index_path: Path) -> None:
     ix = open_index(index_path)
     with ix.searcher() as searcher:
-        leaves = [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()]
+        leaves = segment_leaves(searcher)
         df = PostingCache(leaves).df("text", b"~ban")
         assert df > 10
         assert not PostingCache(leaves).prefers_arrays("text", b"~ban")  # no shared cache: probe
