@@ -102,13 +102,22 @@ _BOUNDARY = (
     r"|(?<=\s)-(?=\s)"
 )
 
-TOKEN_RE = re.compile(rf"({_DOC_NUMBER}|{_NUMBER}|{_SYLLABLE})|{_BOUNDARY}")
+TOKEN_RE = re.compile(rf" ?+(?:((?=\d)(?:{_DOC_NUMBER}|{_NUMBER})|{_SYLLABLE})|{_BOUNDARY})")
 """The tokenizer's scanner, shared with :mod:`index.analysis`.
 
 Each match is either a token (group 1 is set; ``m.lastindex == 1``) or a clause
 boundary (no group set; ``m.lastindex is None``).  Everything else (spaces,
 "/", "-" inside a word, "_", "'", stray marks, symbols) is skipped silently:
-it separates tokens but does not break a clause.
+it separates tokens but does not break a clause.  Use the group's span
+(``m.span(1)``), not the match's: a match may begin with the space before
+its token.
+
+The pattern finds what ``({_DOC_NUMBER}|{_NUMBER}|{_SYLLABLE})|{_BOUNDARY}``
+finds (tested), about a quarter faster: a match may take one space before
+its token, so the scanner does not fail and restart on the space that
+precedes most words, and a number's alternatives are tried only at a digit.
+At most one space is taken: a longer run of skipped characters, if nothing
+matched after it, would be scanned again from each of its positions.
 """
 
 

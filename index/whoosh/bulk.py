@@ -173,9 +173,11 @@ class SegmentBuilder:
             codes = batch.freqs.astype(np.uint64)
             special = np.flatnonzero((batch.weights != batch.freqs) | (batch.freqs >= _PLAIN))
             if len(special):
-                pairs = np.stack([batch.freqs[special].astype(np.float64), batch.weights[special]], axis=1)
-                distinct_pairs, which = np.unique(pairs, axis=0, return_inverse=True)
-                pair_codes = [self._code(int(f), w) for f, w in distinct_pairs.tolist()]
+                # A (frequency, weight) pair as one complex number: a 1-D unique sorts native numbers,
+                # where unique(axis=0) sorts rows as opaque bytes (~6x slower: ~0.1 ms a document).
+                pairs = batch.freqs[special] + 1j * batch.weights[special]
+                distinct_pairs, which = np.unique(pairs, return_inverse=True)
+                pair_codes = [self._code(int(p.real), p.imag) for p in distinct_pairs.tolist()]
                 codes[special] = np.array(pair_codes, dtype=np.uint64)[which.reshape(-1)]
             docs = batch.docs.astype(np.uint64) + np.uint64(first)
             packed = (tids << np.uint64(_TERM_SHIFT)) | (docs << np.uint64(_DOC_SHIFT)) | codes

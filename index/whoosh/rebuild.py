@@ -11,11 +11,13 @@ Workers are forked, so they share the parent's imported code and die with it.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import queue
 import signal
 import traceback
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,8 @@ _POLL = 0.5
 """Seconds between checks that workers are alive while waiting on them."""
 _STOP_WAIT = 5.0
 """Seconds a worker stopped with SIGTERM gets to exit before it is killed."""
+_GC_THRESHOLD = 50_000
+"""Allocations between two collections of the youngest generation while building (default 700)."""
 
 
 def build_index(
@@ -104,6 +108,33 @@ def _build(
 ) -> tuple[list[Any], int]:
     """Segments of ``batches``, each within ``limitmb`` of postings; and the document count. With
     ``texts``, the documents' text store entries go to a new part of this process, sealed at the end."""
+    with _fewer_collections():
+        return _build_all(storage, schema, indexname, batches, limitmb, texts=texts)
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often while documents are built: a document makes
+    thousands of small lists and tuples (tokens, codes, parts) that die young, and at the default
+    threshold (700 allocations) collections took ~4 % of a build (~50 µs a document, measured with
+    ``gc.callbacks``). Reference counting still frees them at once; cycles wait a little longer."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], _GC_THRESHOLD), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+def _build_all(
+    storage: Any,
+    schema: Any,
+    indexname: str,
+    batches: Iterable[list[dict[str, Any]]],
+    limitmb: float,
+    *,
+    texts: bool = True,
+) -> tuple[list[Any], int]:
     budget = int(limitmb * 2**20) // 8  # postings are 8 bytes each
     segments: list[Any] = []
     builder: SegmentBuilder | None = None

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import pickle
+import re
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.qparser import QueryParser
 from whoosh.query import Term
 
+from index import vietnamese
 from index.analysis import (
     BIGRAM_JOINER,
     BigramFilter,
@@ -27,6 +31,7 @@ from index.analysis import (
     search_analyzer,
 )
 from index.vietnamese import (
+    TOKEN_RE,
     Token,
     exact_form,
     fold,
@@ -368,6 +373,35 @@ def test_tokenize_decomposed_input_offsets_into_original() -> None:
 def test_tokenize_empty_and_punctuation_only() -> None:
     assert list(tokenize("")) == []
     assert list(tokenize(" ... , ; ")) == []
+
+
+# The scanner as first written: TOKEN_RE is a faster form of it that must find the same things.
+_REFERENCE_RE = re.compile(
+    rf"({vietnamese._DOC_NUMBER}|{vietnamese._NUMBER}|{vietnamese._SYLLABLE})|{vietnamese._BOUNDARY}"
+)
+# What decides a scan: spaces of every kind, clause punctuation, "-" with and without spaces, "/",
+# "_", digits, separators, capitals for document numbers, Vietnamese letters, a combining mark.
+_SCAN_ALPHABET = " \t\n\r\u2028\u00a0\u3000.,;:!?()\"\u201c\u2013-/_'09QĐUBNDđAaàHộiếtx\u0301%"
+
+
+@given(st.text(alphabet=_SCAN_ALPHABET, max_size=60))
+def test_token_re_finds_what_the_reference_scanner_finds(text: str) -> None:
+    expected = [(m.group(1), m.span(1)) for m in _REFERENCE_RE.finditer(text)]
+    assert [(m.group(1), m.span(1)) for m in TOKEN_RE.finditer(text)] == expected
+    assert TOKEN_RE.findall(text) == _REFERENCE_RE.findall(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hà Nội - Hải Phòng, 1.234 người; 1234/QĐ-UBND  ngày 05/7/2010 (số 18-NQ/TW)",
+        "  \n - a -b - \u2028x  _y 5/Nam 3,5.",
+        "Quyết định số 01/2025/TT-BKHCN\u00a0– hiệu lực",
+    ],
+)
+def test_token_re_examples_match_the_reference_scanner(text: str) -> None:
+    assert [m.span(1) for m in TOKEN_RE.finditer(text)] == [m.span(1) for m in _REFERENCE_RE.finditer(text)]
+    assert TOKEN_RE.findall(text) == _REFERENCE_RE.findall(text)
 
 
 # --- SyllableTokenizer protocol ------------------------------------------------

@@ -3,6 +3,7 @@ reader sees must be what Whoosh's own writer makes of the same documents."""
 
 from __future__ import annotations
 
+import gc
 import signal
 import subprocess
 import sys
@@ -249,6 +250,30 @@ def test_a_failing_document_in_one_process_keeps_the_old_index(tmp_path: Path) -
     with pytest.raises((ValueError, TypeError, AttributeError)):
         writer.rebuild_documents(iter(bad))
     assert open_index(tmp_path).doc_count() == 10
+
+
+def test_a_build_collects_garbage_less_often_and_restores_the_threshold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[int] = []
+    add = SegmentBuilder.add
+
+    def spying(self: SegmentBuilder, doc: Any) -> None:
+        seen.append(gc.get_threshold()[0])
+        add(self, doc)
+
+    monkeypatch.setattr(SegmentBuilder, "add", spying)
+    before = gc.get_threshold()
+    writer = IndexWriter(tmp_path)
+    writer.rebuild_documents(iter(corpus_documents(10)))
+    assert seen
+    assert set(seen) == {max(before[0], 50_000)}
+    assert gc.get_threshold() == before
+    bad = corpus_documents(10)
+    bad[9] = {**bad[9], "text": 12345}
+    with pytest.raises(ValueError, match="not text"):
+        writer.rebuild_documents(iter(bad))
+    assert gc.get_threshold() == before
 
 
 def test_build_index_of_nothing(tmp_path: Path) -> None:
