@@ -155,7 +155,8 @@ class SearchService:
     ) -> list[StoredDoc | None]:
         """The entries of these documents in ``reader`` (None where it has none)."""
         hashes = snap.values.column(snap.searcher, "doc_hash")
-        return [reader.get(hashes[d], text=text) if isinstance(hashes[d], bytes) else None for d in docnums]
+        found = [hashes[d] for d in docnums]
+        return reader.get_many([h if isinstance(h, bytes) else None for h in found], text=text)
 
     def count(self) -> int:
         """Documents in the index (0 if there is no index yet)."""

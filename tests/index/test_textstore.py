@@ -17,6 +17,7 @@ from index.highlight import match_count, snippet
 from index.proximity import query_run
 from index.query import parse_query
 from index.schema import IndexDocument
+from index.vietnamese import tokenize
 from index.whoosh.service import SearchRequest, SearchService
 from index.whoosh.store import IndexWriter, read_location
 from index.whoosh.textreader import TextReader
@@ -115,6 +116,42 @@ def test_a_sealed_part_reads_as_its_frames(index: Path, monkeypatch: pytest.Monk
             b.title_ids.tolist(),
             b.starts.tolist(),
         )
+
+
+def test_entries_read_together_are_their_texts_tokens(index: Path) -> None:
+    """``get_many``: each entry's ids are its text's tokens and its offsets where they are, and it is
+    the entry ``get`` gives alone, whatever is read with it (two parts, missing hashes, explicit
+    offsets of a decomposed text, pages without tokens)."""
+    reader = TextReader(read_location(index).directory)
+    reader.refresh()
+    keys = sorted(reader._entries)
+    request: list[bytes | None] = [*keys[::2], None, b"x" * 16, *keys[1::2]]
+    spellings = reader.vocabulary.spellings
+    many = reader.get_many(request)
+    bare = reader.get_many(request, text=False)
+    explicit = 0
+    for doc_hash, doc, ids_only in zip(request, many, bare, strict=True):
+        if doc_hash is None or doc_hash not in reader._entries:
+            assert doc is None
+            assert ids_only is None
+            continue
+        assert doc is not None
+        assert ids_only is not None
+        tokens = [t.text for t in tokenize(doc.text)]
+        assert [spellings[i] for i in doc.ids.tolist()] == tokens
+        spans = zip(doc.starts.tolist(), doc.ends.tolist(), strict=True)
+        assert [unicodedata.normalize("NFC", doc.text[a:b]) for a, b in spans] == tokens
+        explicit += not unicodedata.is_normalized("NFC", doc.text)
+        alone = reader.get(doc_hash)
+        assert alone is not None
+        assert (alone.text, alone.has_files) == (doc.text, doc.has_files)
+        for name in ("title_ids", "ids", "starts", "ends"):
+            assert getattr(alone, name).tolist() == getattr(doc, name).tolist()
+        assert (ids_only.text, len(ids_only.starts), len(ids_only.ends)) == ("", 0, 0)
+        assert ids_only.ids.tolist() == doc.ids.tolist()
+        assert ids_only.title_ids.tolist() == doc.title_ids.tolist()
+    assert explicit == 1  # the NFD record
+    assert reader.get_many([]) == []
 
 
 def test_hits_and_snippets_equal_the_record_path(services: tuple[SearchService, SearchService]) -> None:
