@@ -125,6 +125,11 @@ class _Head:
     local: NDArray[Any]
     """Its part-local ids, the title's then the text's (``uint16`` or ``uint32``)."""
 
+    @property
+    def offsets_at(self) -> int:
+        """Where its token offsets start in the part (after its text and ids)."""
+        return self.pos + self.text_bytes + self.local.itemsize * len(self.local)
+
 
 class TextReader:
     """The text store of the generation directory ``generation``."""
@@ -274,9 +279,8 @@ class TextReader:
         for head in heads:
             if not head.n_text:
                 continue
-            at = head.pos + head.text_bytes + head.local.itemsize * len(head.local)
             if head.flags & EXPLICIT:
-                data, n = head.part.data, head.n_text
+                data, n, at = head.part.data, head.n_text, head.offsets_at
                 starts[head.k] = np.frombuffer(data, dtype=_U32, count=n, offset=at).astype(np.int64)
                 ends[head.k] = np.frombuffer(data, dtype=_U32, count=n, offset=at + 4 * n).astype(np.int64)
             else:
@@ -286,12 +290,7 @@ class TextReader:
             # the entries laid end to end, less the sum where each entry begins.
             gaps = np.concatenate(
                 [
-                    np.frombuffer(
-                        h.part.data,
-                        dtype=np.uint8,
-                        count=h.n_text,
-                        offset=h.pos + h.text_bytes + h.local.itemsize * len(h.local),
-                    )
+                    np.frombuffer(h.part.data, dtype=np.uint8, count=h.n_text, offset=h.offsets_at)
                     for h in gapped
                 ]
             )
