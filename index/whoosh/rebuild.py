@@ -97,21 +97,6 @@ def _batches(documents: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any
         yield batch
 
 
-def _build(
-    storage: Any,
-    schema: Any,
-    indexname: str,
-    batches: Iterable[list[dict[str, Any]]],
-    limitmb: float,
-    *,
-    texts: bool = True,
-) -> tuple[list[Any], int]:
-    """Segments of ``batches``, each within ``limitmb`` of postings; and the document count. With
-    ``texts``, the documents' text store entries go to a new part of this process, sealed at the end."""
-    with _fewer_collections():
-        return _build_all(storage, schema, indexname, batches, limitmb, texts=texts)
-
-
 @contextmanager
 def _fewer_collections() -> Iterator[None]:
     """Run the cyclic garbage collector less often while documents are built: a document makes
@@ -126,7 +111,8 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-def _build_all(
+@_fewer_collections()
+def _build(
     storage: Any,
     schema: Any,
     indexname: str,
@@ -135,6 +121,8 @@ def _build_all(
     *,
     texts: bool = True,
 ) -> tuple[list[Any], int]:
+    """Segments of ``batches``, each within ``limitmb`` of postings; and the document count. With
+    ``texts``, the documents' text store entries go to a new part of this process, sealed at the end."""
     budget = int(limitmb * 2**20) // 8  # postings are 8 bytes each
     segments: list[Any] = []
     builder: SegmentBuilder | None = None
