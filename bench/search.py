@@ -144,14 +144,24 @@ def _size_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in files) / 2**20
 
 
-def time_queries(run: Callable[[BenchQuery], object], queries: list[BenchQuery]) -> dict[str, list[float]]:
-    for query in queries:  # warm-up: caches, lazily built columns
-        run(query)
-    times: dict[str, list[float]] = {kind: [] for kind in KINDS}
-    for query in queries:
-        started = time.perf_counter()
-        run(query)
-        times[query.kind].append((time.perf_counter() - started) * 1000)
+def time_queries(
+    runs: dict[str, Callable[[BenchQuery], object]], queries: list[BenchQuery]
+) -> dict[str, dict[str, list[float]]]:
+    """Per engine of ``runs``, the milliseconds of each query, by kind. Each engine first runs the whole
+    mix once (warm-up: caches, lazily built columns); then the engines take turns query by query, in an
+    order that rotates, so that this machine's drift (its speed moves by a third within minutes) weighs
+    on all of them alike and their ratios compare the same moments."""
+    for run in runs.values():
+        for query in queries:
+            run(query)
+    names = list(runs)
+    times: dict[str, dict[str, list[float]]] = {name: {kind: [] for kind in KINDS} for name in names}
+    for i, query in enumerate(queries):
+        turn = i % len(names)
+        for name in names[turn:] + names[:turn]:
+            started = time.perf_counter()
+            runs[name](query)
+            times[name][query.kind].append((time.perf_counter() - started) * 1000)
     return times
 
 
@@ -380,27 +390,21 @@ def query_mix(
     service = SearchService(whoosh_dir, lambda rid: None, posting_cache_mb=args.posting_cache_mb)
     cold = SearchService(whoosh_dir, lambda rid: None, posting_cache_mb=0)
     fts = FtsIndex(fts_file)
-    w_times = time_queries(lambda qy: service.search(qy.request()), queries)
-    c_times = (
-        {k: [float("nan")] for k in KINDS}
-        if args.no_cold
-        else time_queries(lambda qy: cold.search(qy.request()), queries)
-    )
-    f_times = time_queries(
-        lambda qy: fts.search(
+    runs: dict[str, Callable[[BenchQuery], object]] = {
+        "whoosh": lambda qy: service.search(qy.request()),
+        "fts5": lambda qy: fts.search(
             qy.text, facets=bool(qy.facets), date_from=qy.date_from, date_to=qy.date_to, newest=qy.newest
         ),
-        queries,
-    )
+    }
+    if not args.no_cold:
+        runs["cold"] = lambda qy: cold.search(qy.request())
+    tantivy: Any = None
     if tantivy_dir is not None:
         from search_tantivy import TantivyIndex
 
         tantivy = TantivyIndex(tantivy_dir)
-        t_times = time_queries(
-            lambda qy: tantivy.search(
-                qy.text, facets=bool(qy.facets), date_from=qy.date_from, date_to=qy.date_to, newest=qy.newest
-            ),
-            queries,
+        runs["tantivy"] = lambda qy: tantivy.search(
+            qy.text, facets=bool(qy.facets), date_from=qy.date_from, date_to=qy.date_to, newest=qy.newest
         )
 
         # Like for like: the page's ids, total and facets, as tantivy is asked for (no titles, snippets
@@ -410,7 +414,12 @@ def query_mix(
             parsed = parse_request(request)
             return service._pool.run(lambda snap: service._run(snap, request, parsed, request.size))
 
-        i_times = time_queries(ids_only, queries)
+        runs["ids"] = ids_only
+    timed = time_queries(runs, queries)
+    w_times, f_times = timed["whoosh"], timed["fts5"]
+    c_times = timed.get("cold", {k: [float("nan")] for k in KINDS})
+    if tantivy is not None:
+        t_times, i_times = timed["tantivy"], timed["ids"]
         differ = sum(
             service.search(qy.request()).total
             != tantivy.search(qy.text, date_from=qy.date_from, date_to=qy.date_to, newest=qy.newest)[0]
