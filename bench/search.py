@@ -7,8 +7,9 @@
 Both engines index the same documents (a JSON-lines file written first, so reading it costs both the same)
 and answer the same query mixes (bench/search_queries.py). Each index is built in its own process; its
 peak RSS is reported, for Whoosh also the peak of all its writer processes together (Linux /proc
-sampling). Query latency is measured in this process after one warm-up pass, one query at a time: p50
-and p95 per kind and over the whole mix, and the ratio Whoosh / FTS5. Whoosh is timed twice: as the API
+sampling). Query latency is measured in this process after one warm-up pass, one query at a time, the
+engines taking turns query by query (so that the machine's drift weighs on all alike): p50 and p95 per
+kind and over the whole mix, and the ratio Whoosh / FTS5. Whoosh is timed twice: as the API
 runs it (a long-lived service with its decoded-postings cache, see index/postcache.py) and "cold",
 with no such cache, every posting list decoded from the index files on every query. Issue 5's targets at 100k
 documents on 2 cores: index >= 1,000 docs/s, search p50 <= 20 ms, p95 <= 1.5x FTS5's p95. Nothing here
