@@ -155,8 +155,7 @@ class SearchService:
     ) -> list[StoredDoc | None]:
         """The entries of these documents in ``reader`` (None where it has none)."""
         hashes = snap.values.column(snap.searcher, "doc_hash")
-        found = [hashes[d] for d in docnums]
-        return reader.get_many([h if isinstance(h, bytes) else None for h in found], text=text)
+        return reader.get_many([h if isinstance(h := hashes[d], bytes) else None for d in docnums], text=text)
 
     def count(self) -> int:
         """Documents in the index (0 if there is no index yet)."""
