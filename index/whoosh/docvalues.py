@@ -104,6 +104,7 @@ class DocValues:
         self._lengths: dict[str, NDArray[np.float64]] = {}
         self._codes: dict[str, tuple[NDArray[np.int32], list[str]]] = {}
         self._arrays: dict[str, NDArray[Any]] = {}
+        self._terms: dict[str, tuple[str, ...]] = {}
         self._lock = threading.Lock()
 
     def _built(self, table: dict[str, _T], key: str, build: Callable[[], _T]) -> _T:
@@ -126,6 +127,17 @@ class DocValues:
             return values
 
         return self._built(self._columns, fieldname, build)
+
+    def terms(self, searcher: Any, fieldname: str) -> tuple[str, ...]:
+        """The terms of ``fieldname`` in any segment (deleted documents' included, as Whoosh's
+        ``lexicon`` lists them), read once per version: reading them merges every segment's term
+        file (about a millisecond and a half at 18 segments), and a date range asks for the years on
+        every search."""
+
+        def build() -> tuple[str, ...]:
+            return tuple(t.decode() if isinstance(t, bytes) else str(t) for t in searcher.lexicon(fieldname))
+
+        return self._built(self._terms, fieldname, build)
 
     def array(self, searcher: Any, fieldname: str) -> NDArray[Any]:
         """:meth:`column` of a numeric column as an array."""

@@ -212,8 +212,9 @@ class SearchService:
         dates: q.Query | None = None
         span: tuple[int, int] | None = None
         if request.date_from or request.date_to:
-            years = [y.decode() if isinstance(y, bytes) else str(y) for y in snap.searcher.lexicon("year")]
-            dates = date_range_query(request.date_from, request.date_to, years)
+            dates = date_range_query(
+                request.date_from, request.date_to, snap.values.terms(snap.searcher, "year")
+            )
             span = local_span(request.date_from, request.date_to)
             if dates is not None:
                 filters.append(dates)

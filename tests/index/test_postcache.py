@@ -152,3 +152,22 @@ def test_cached_searches_follow_commits(tmp_path: Path) -> None:
     assert [h.id for h in warm.search(SearchRequest(q="tiêu đề thay thế")).hits] == [target.id]
     warm.close()
     cold.close()
+
+
+def test_kept_document_frequencies_follow_commits(tmp_path: Path) -> None:
+    """A term's document frequency over a searcher's segments is kept across searches; a commit
+    (another segment set) counts again, so a new document shows in it at once."""
+    path = tmp_path / "index"
+    writer = IndexWriter(path)
+    writer.rebuild(RECORDS[:40])
+    shared = DecodedPostings()
+    ix = open_index(path)
+    with ix.searcher() as searcher:
+        before = PostingCache(segment_leaves(searcher), shared).df("text", b"xuong_ghe")
+        assert before == searcher.doc_frequency("text", "xuong_ghe") == 0
+        assert PostingCache(segment_leaves(searcher), shared).df("text", b"xuong_ghe") == 0
+    writer.upsert([make_record(900, "Xưởng ghe mới", ["Một xưởng ghe ven sông."])])
+    ix = open_index(path)
+    with ix.searcher() as searcher:
+        after = PostingCache(segment_leaves(searcher), shared).df("text", b"xuong_ghe")
+        assert after == searcher.doc_frequency("text", "xuong_ghe") == 1

@@ -85,6 +85,24 @@ def test_filters_sort_and_facets(service: SearchService) -> None:
     assert got == [RECORDS[0].id]
 
 
+def test_date_ranges_see_the_years_a_commit_adds(tmp_path: Path) -> None:
+    """The years a date range is clamped to are read once per version of the index: a record of a
+    new year is found by a range over it as soon as it is committed."""
+    from datetime import datetime
+
+    path = tmp_path / "index"
+    writer = IndexWriter(path)
+    writer.rebuild(RECORDS)
+    service = SearchService(path, lambda rid: None)
+    later = SearchRequest(date_from=date(2031, 1, 1), date_to=date(2031, 12, 31))
+    assert service.search(later).total == 0
+    published = datetime(2031, 5, 2, 9, 0, tzinfo=timezone(timedelta(hours=7)))
+    writer.upsert([make_record(77, "Tin năm sau", ["Nội dung."], published=published)])
+    found = service.search(later)
+    assert [h.id for h in found.hits] == [make_record(77, "x", ["y"]).id]
+    service.close()
+
+
 @pytest.mark.parametrize("q", ['"unbalanced', "OR", "- OR -", "x" * 900, "title:", "foo:bar", "((("])
 def test_odd_queries_never_raise_other_errors(service: SearchService, q: str) -> None:
     with contextlib.suppress(QueryError):
