@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from whoosh import index as whoosh_index
+from whoosh.index import TOC
 
 from index.cursor import read_secret
 from index.whoosh.docvalues import DocValues
@@ -61,6 +62,8 @@ class SnapshotPool:
         self._ix: Any = None
         self._secret = b""
         self._values: tuple[tuple[str, int], DocValues] | None = None
+        self._commit: int | None = None
+        """The newest Whoosh commit (TOC generation) seen in the current location."""
 
     def _refresh_location(self) -> None:
         """Re-read ``CURRENT`` when it changed (or was never read); raises IndexMissing/IndexOutdated."""
@@ -75,6 +78,7 @@ class SnapshotPool:
         if self._location is None or location.generation != self._location.generation:
             self._ix = whoosh_index.open_dir(str(location.directory), indexname=INDEX_NAME)
             self._secret = read_secret(self.root)
+            self._commit = None
         self._location, self._current_stat = location, stat
 
     def _open(self) -> Snapshot:
@@ -91,14 +95,31 @@ class SnapshotPool:
         with self._lock:
             self._refresh_location()
             assert self._location is not None
-            latest = int(self._ix.latest_generation())
-            version = (self._location.generation, latest)
+            version = (self._location.generation, self._latest_commit())
             while self._idle:
                 snapshot = self._idle.pop()
                 if snapshot.version == version:
                     return snapshot
                 snapshot.searcher.close()
             return self._open()
+
+    def _latest_commit(self) -> int:
+        """The generation of the newest Whoosh commit in the current location (lock held).
+
+        Whoosh finds it by listing the directory and matching every name (a few hundred files at
+        18 segments: ~0.3 ms, on every search). A commit writes the next generation's TOC and then
+        deletes the older TOCs, so while the TOC last seen is there and the next one is not, nothing
+        was committed: two ``stat`` calls; anything else lists the directory."""
+        assert self._location is not None
+        known = self._commit
+        if known is not None:
+            folder = self._location.directory
+            if not os.path.exists(folder / TOC._filename(INDEX_NAME, known + 1)) and os.path.exists(
+                folder / TOC._filename(INDEX_NAME, known)
+            ):
+                return known
+        self._commit = int(self._ix.latest_generation())
+        return self._commit
 
     def _give_back(self, snapshot: Snapshot) -> None:
         with self._lock:
@@ -133,6 +154,6 @@ class SnapshotPool:
         with self._lock:
             idle, self._idle = self._idle, []
             self._ix = self._location = self._values = None
-            self._current_stat = None
+            self._current_stat = self._commit = None
         for snapshot in idle:
             snapshot.searcher.close()

@@ -36,6 +36,44 @@ def test_searchers_are_reused_until_a_commit(tmp_path: Path) -> None:
     pool.close()
 
 
+def test_commits_are_seen_without_listing_the_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A search checks for a commit with two ``stat`` calls; the directory is listed only when a
+    commit happened, also when two commits came between searches (the first one's TOC is gone)."""
+    path = tmp_path / "index"
+    writer = IndexWriter(path)
+    writer.rebuild(RECORDS[:3])
+    pool = SnapshotPool(path)
+    with pool.use() as first:
+        pass
+    listings: list[int] = []
+    latest = pool._ix.latest_generation
+
+    def counted() -> int:
+        listings.append(1)
+        return int(latest())
+
+    monkeypatch.setattr(pool._ix, "latest_generation", counted)
+    listed = 0
+    with pool.use() as again:
+        assert again is first
+    assert len(listings) == listed
+    writer.upsert(RECORDS[3:4])
+    with pool.use() as one_more:
+        assert one_more.searcher.doc_count() == 4
+    assert len(listings) == listed + 1
+    writer.upsert(RECORDS[4:5])
+    writer.upsert(RECORDS[5:6])
+    with pool.use() as two_more:
+        assert two_more.searcher.doc_count() == 6
+        assert two_more.commit == one_more.commit + 2
+    with pool.use():
+        pass
+    assert len(listings) == listed + 2
+    pool.close()
+
+
 def test_retry_on_a_vanished_segment_file(tmp_path: Path) -> None:
     path = tmp_path / "index"
     IndexWriter(path).rebuild(RECORDS[:3])
