@@ -79,8 +79,8 @@ class SortOrder:
     ordered: list[int]
     rank: list[int]
     keys: list[tuple[int, str]]
-    ranks: NDArray[np.int64]
-    """``rank`` as an array."""
+    ranks: NDArray[np.int32]
+    """``rank`` as an array (32 bits: half the memory a gather over many matches reads)."""
 
     def after(self, key: tuple[int, str], descending: bool) -> tuple[int, int]:
         """The rank interval ``[lo, hi)`` of documents strictly after ``key`` in the given direction."""
@@ -205,7 +205,7 @@ class DocValues:
                         rank[docnum] = position
                     keys = [(ts[d], ids[d]) for d in ordered]
                     self._order = SortOrder(
-                        ordered=ordered, rank=rank, keys=keys, ranks=np.array(rank, dtype=np.int64)
+                        ordered=ordered, rank=rank, keys=keys, ranks=np.array(rank, dtype=np.int32)
                     )
         return self._order
 
@@ -242,7 +242,8 @@ class DocValues:
         descending: bool,
         key: tuple[int, str] | None,
     ) -> list[int]:
-        """The first ``size`` of ``docnums`` in date order, strictly after the cursor ``key`` if given."""
+        """The first ``size`` of ``docnums`` in date order, strictly after the cursor ``key`` if given
+        (deleted documents among ``docnums`` are left out)."""
         order = self.order(searcher)
         if size <= 0:
             return []
@@ -253,15 +254,34 @@ class DocValues:
             )
         docs = docnums if isinstance(docnums, np.ndarray) else np.fromiter(docnums, dtype=np.int64)
         ranks = order.ranks[docs]
-        ranks = ranks[(ranks >= lo) & (ranks < hi)]
+        if lo > 0 or hi < len(order.keys) or len(order.keys) < self.size:  # a cursor, or deletions (-1)
+            ranks = ranks[(ranks >= lo) & (ranks < hi)]
         if len(ranks) > size:
-            # The size smallest (or largest) ranks, then in order.
-            cut = len(ranks) - size if descending else size - 1
-            bound = np.partition(ranks, cut)[cut]
-            ranks = ranks[ranks >= bound] if descending else ranks[ranks <= bound]
+            ranks = _extreme_ranks(ranks, size, lo, hi, descending=descending)
         ranks.sort()
         chosen = ranks[::-1] if descending else ranks
         return [order.ordered[r] for r in chosen[:size].tolist()]
+
+
+def _extreme_ranks(
+    ranks: NDArray[np.int32], size: int, lo: int, hi: int, *, descending: bool
+) -> NDArray[np.int32]:
+    """A part of ``ranks`` (distinct, in ``[lo, hi)``) that holds their ``size`` largest
+    (``descending``) or smallest, in any order; the caller sorts it and takes ``size``.
+
+    Matches spread over the date order put the extreme ones near its end: ``n`` ranks among ``hi -
+    lo`` hold about ``size`` within ``size * (hi - lo) / n`` of it, so one comparison over the ranks
+    keeps a few dozen, where a partition of a common term's hundreds of thousands of matches took
+    milliseconds. Matches bunched away from the end (a term of old articles only) leave too few
+    there: those take the partition."""
+    span = hi - lo
+    reach = min(span, 4 * size * span // len(ranks) + size)
+    near = ranks[ranks >= hi - reach] if descending else ranks[ranks < lo + reach]
+    if len(near) >= size:
+        return near
+    cut = len(ranks) - size if descending else size - 1
+    bound = int(np.partition(ranks, cut)[cut])
+    return ranks[ranks >= bound] if descending else ranks[ranks <= bound]
 
 
 def stored_fields(searcher: Any, docnums: Iterable[int]) -> list[dict[str, Any]]:
