@@ -80,10 +80,7 @@ class DecodedPostings:
                 self._infos.move_to_end(key)
                 return found
         found = term_info(reader, fieldname, tbytes)
-        with self._lock:
-            self._infos[key] = found
-            if len(self._infos) > _INFO_ENTRIES:
-                self._infos.popitem(last=False)
+        self._keep(self._infos, key, found)
         return found
 
     def get(
@@ -154,13 +151,18 @@ class DecodedPostings:
         """A document frequency kept under ``key`` (see :meth:`PostingCache.df`)."""
         return self._touch(self._dfs, key)
 
+    def _keep(self, table: OrderedDict[Any, _V], key: Hashable, value: _V) -> None:
+        """``table[key] = value``, the oldest entry dropped past :data:`_INFO_ENTRIES` (small entries,
+        counted by number, not bytes)."""
+        with self._lock:
+            table[key] = value
+            if len(table) > _INFO_ENTRIES:
+                table.popitem(last=False)
+
     def keep_df(self, key: Hashable, df: int) -> None:
         """Keep a term's document frequency over a searcher's segments (whatever ``max_bytes``, as
         term infos)."""
-        with self._lock:
-            self._dfs[key] = df
-            if len(self._dfs) > _INFO_ENTRIES:
-                self._dfs.popitem(last=False)
+        self._keep(self._dfs, key, df)
 
     def kept_bounds(self, key: Hashable) -> Bounds | None:
         """Block bounds kept under ``key`` (see :meth:`PostingCache.bounds`)."""
@@ -168,10 +170,7 @@ class DecodedPostings:
 
     def keep_bounds(self, key: Hashable, bounds: Bounds) -> None:
         """Keep a term's block bounds (a few hundredths of its list: counted by entries, not bytes)."""
-        with self._lock:
-            self._bounds[key] = bounds
-            if len(self._bounds) > _INFO_ENTRIES:
-                self._bounds.popitem(last=False)
+        self._keep(self._bounds, key, bounds)
 
     def keeps(self, postings: int) -> bool:
         """Whether a list of ``postings`` (over all segments) is worth decoding whole so that the next
