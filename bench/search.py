@@ -6,14 +6,14 @@
 
 Both engines index the same documents (a JSON-lines file written first, so reading it costs both the same)
 and answer the same query mixes (bench/search_queries.py). Each index is built in its own process; its
-peak RSS is reported, for Whoosh also the peak of all its writer processes together (Linux /proc
-sampling). Query latency is measured in this process after one warm-up pass, one query at a time, the
-engines taking turns query by query (so that the machine's drift weighs on all alike): p50 and p95 per
-kind and over the whole mix, and the ratio Whoosh / FTS5. Whoosh is timed twice: as the API
-runs it (a long-lived service with its decoded-postings cache, see index/postcache.py) and "cold",
-with no such cache, every posting list decoded from the index files on every query. Issue 5's targets at 100k
-documents on 2 cores: index >= 1,000 docs/s, search p50 <= 20 ms, p95 <= 1.5x FTS5's p95. Nothing here
-is asserted: figures are printed (see docs/performance.md).
+peak RSS is reported, and the peak of it and its workers together (Linux /proc sampling), both as RSS (a
+page shared by forked workers counted in each) and as PSS (counted once). Query latency is measured in
+this process after one warm-up pass, one query at a time, the engines taking turns query by query (so that
+the machine's drift weighs on all alike): p50 and p95 per kind and over the whole mix, and the ratio
+Whoosh / FTS5. Whoosh is timed twice: as the API runs it (a long-lived service with its decoded-postings
+cache, see index/postcache.py) and "cold", with no such cache, every posting list decoded from the index
+files on every query. Issue 5's targets at 100k documents on 2 cores: index >= 1,000 docs/s, search p50 <=
+20 ms, p95 <= 1.5x FTS5's p95. Nothing here is asserted: figures are printed (see docs/performance.md).
 
     python bench/search.py --workdir W --reuse   # query again the corpus and indexes of an earlier run
     python bench/search.py --peers               # also tantivy (bench/search_tantivy.py), same run
@@ -42,7 +42,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import search_pg
 from search_corpus import read_corpus, write_from_file, write_generated
@@ -51,6 +51,7 @@ from search_queries import KINDS, BenchQuery, make_queries
 
 from index.request import parse_request
 from index.schema import make_document
+from index.whoosh.postcache import DEFAULT_CACHE_MB
 from index.whoosh.service import SearchService
 from index.whoosh.store import IndexWriter
 from index.whoosh.sync import auto_procs
@@ -101,8 +102,22 @@ def _phase(conn: Any, fn: Callable[..., int], args: tuple[Any, ...]) -> None:
     conn.close()
 
 
-def _tree_rss_mb(root: int) -> float:
-    """Resident memory of process ``root`` and all its descendants, in MB (Linux /proc)."""
+def _pss_kb(pid: int) -> int:
+    """Proportional set size of a process in kB (Linux ``smaps_rollup``): its private pages plus its
+    share of the pages it shares, such as those a forked worker shares with its parent."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _tree_memory_mb(root: int) -> tuple[float, float]:
+    """Resident memory of process ``root`` and all its descendants, in MB (Linux /proc): the sum of
+    their RSS (which counts a page shared by several processes once per process) and of their PSS
+    (which counts it once in all)."""
     parents: dict[int, int] = {}
     rss: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
@@ -115,29 +130,41 @@ def _tree_rss_mb(root: int) -> float:
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
         parents[int(entry.name)] = int(fields.get("PPid", "0"))
         rss[int(entry.name)] = int(fields.get("VmRSS", "0 kB").split()[0])
-    total, stack = 0, [root]
+    total, pss, stack = 0, 0, [root]
     while stack:
         pid = stack.pop()
         total += rss.get(pid, 0)
+        pss += _pss_kb(pid)
         stack.extend(child for child, parent in parents.items() if parent == pid)
-    return total / 1024
+    return total / 1024, pss / 1024
 
 
-def measure(fn: Callable[..., int], *args: Any) -> tuple[int, float, float, float]:
-    """Run ``fn(*args)`` in a fresh process: (count, seconds, peak RSS in MB of its largest process,
-    peak RSS of the process and its workers together, sampled every 0.2 s)."""
+class Measured(NamedTuple):
+    """What :func:`measure` found: documents, seconds, and peak memory in MB (RSS of the largest
+    process; RSS and PSS of the process and its workers together, sampled every 0.2 s)."""
+
+    count: int
+    seconds: float
+    largest: float
+    all_rss: float
+    all_pss: float
+
+
+def measure(fn: Callable[..., int], *args: Any) -> Measured:
+    """Run ``fn(*args)`` in a fresh process and measure it (see :class:`Measured`)."""
     ctx = multiprocessing.get_context("fork")
     parent, child = ctx.Pipe()
     proc = ctx.Process(target=_phase, args=(child, fn, args))
     proc.start()
-    peak_sum = 0.0
+    peak_rss = peak_pss = 0.0
     while not parent.poll(0.2):
         if proc.pid is not None:
-            peak_sum = max(peak_sum, _tree_rss_mb(proc.pid))
+            rss, pss = _tree_memory_mb(proc.pid)
+            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
     n, elapsed, own, children = parent.recv()
     proc.join()
     largest = max(own, children) / 1024
-    return n, elapsed, largest, max(peak_sum, largest)
+    return Measured(n, elapsed, largest, max(peak_rss, largest), peak_pss)
 
 
 def _size_mb(path: Path) -> float:
@@ -190,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--posting-cache-mb",
         type=int,
-        default=256,
+        default=DEFAULT_CACHE_MB,
         help="decoded posting lists the search service keeps (MB; the API's default); the mix is also "
         "timed with none ('cold')",
     )
@@ -350,16 +377,17 @@ def build(
     print(f"corpus: {n:,} documents, {origin}, {_size_mb(corpus):.0f} MB ({took:.0f} s)", flush=True)
     shutil.rmtree(whoosh_dir, ignore_errors=True)
     fts_file.unlink(missing_ok=True)
-    wn, wsec, wrss, wsum = measure(_whoosh_build, corpus, whoosh_dir, args.procs, args.limitmb)
+    whoosh = measure(_whoosh_build, corpus, whoosh_dir, args.procs, args.limitmb)
+    wn, wsec = whoosh.count, whoosh.seconds
     print(
         f"whoosh index: {wn / wsec:,.0f} docs/s ({wsec:.0f} s, procs={args.procs}, limitmb={args.limitmb}), "
-        f"peak RSS {wrss:,.0f} MB per process, {wsum:,.0f} MB all processes, "
-        f"{_size_mb(whoosh_dir):,.0f} MB on disk",
+        f"peak RSS {whoosh.largest:,.0f} MB largest process, all processes {whoosh.all_rss:,.0f} MB RSS "
+        f"/ {whoosh.all_pss:,.0f} MB PSS, {_size_mb(whoosh_dir):,.0f} MB on disk",
         flush=True,
     )
     if args.backend == "postgresql":
         return wn / wsec
-    fn, fsec, frss, _ = measure(_fts_build, corpus, fts_file)
+    fn, fsec, frss, _, _ = measure(_fts_build, corpus, fts_file)
     print(
         f"fts5 index:   {fn / fsec:,.0f} docs/s ({fsec:.0f} s), peak RSS {frss:,.0f} MB, "
         f"{_size_mb(fts_file):,.0f} MB on disk"
@@ -367,9 +395,12 @@ def build(
     print(f"index speed ratio whoosh/fts5: {(wn / wsec) / (fn / fsec):.3f}", flush=True)
     if tantivy_dir is not None:
         shutil.rmtree(tantivy_dir, ignore_errors=True)
-        tn, tsec, trss, _ = measure(_tantivy_build, corpus, tantivy_dir)
+        tantivy_run = measure(_tantivy_build, corpus, tantivy_dir)
+        tn, tsec = tantivy_run.count, tantivy_run.seconds
         print(
-            f"tantivy index: {tn / tsec:,.0f} docs/s ({tsec:.0f} s), peak RSS {trss:,.0f} MB, "
+            f"tantivy index: {tn / tsec:,.0f} docs/s ({tsec:.0f} s), peak RSS {tantivy_run.largest:,.0f} MB "
+            f"largest process, all processes {tantivy_run.all_rss:,.0f} MB RSS / {tantivy_run.all_pss:,.0f} "
+            "MB PSS, "
             f"{_size_mb(tantivy_dir):,.0f} MB on disk"
         )
         print(

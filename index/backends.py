@@ -30,19 +30,24 @@ def open_search(
     load_text: Callable[[str], str | None],
     *,
     load_attachments: Callable[[str], Iterable[tuple[int, int, str]]] | None = None,
-    posting_cache_mb: float = 256,
+    posting_cache_mb: float | None = None,
 ) -> SearchBackend:
     """The search side: Whoosh over ``index_dir`` (``load_text(id)`` supplies the text snippets are cut
-    from, ``load_attachments(id)`` the record's attachment pages as ``(attachment, page, text)``), or
-    PostgreSQL (which cuts snippets from the records and attachment pages it holds itself)."""
+    from, ``load_attachments(id)`` the record's attachment pages as ``(attachment, page, text)``, and
+    ``posting_cache_mb`` its decoded lists' budget, the service's default if None), or PostgreSQL
+    (which cuts snippets from the records and attachment pages it holds itself)."""
     if settings.backend == "postgresql":
         from index.postgresql.search import PostgresSearch
 
         return PostgresSearch(_nodes(settings))
+    from index.whoosh.postcache import DEFAULT_CACHE_MB
     from index.whoosh.service import SearchService
 
     return SearchService(
-        index_dir, load_text, load_attachments=load_attachments, posting_cache_mb=posting_cache_mb
+        index_dir,
+        load_text,
+        load_attachments=load_attachments,
+        posting_cache_mb=DEFAULT_CACHE_MB if posting_cache_mb is None else posting_cache_mb,
     )
 
 

@@ -21,7 +21,13 @@ from numpy.typing import NDArray
 
 from index.whoosh.postings import probe_docs, term_arrays, term_info
 
-__all__ = ["DecodedPostings", "PostingCache"]
+__all__ = ["DEFAULT_CACHE_MB", "DecodedPostings", "PostingCache"]
+
+DEFAULT_CACHE_MB = 512
+"""The default budget of a service's decoded lists, MB: at 100,000 documents in six segments (a build
+with the default ``index_memory_mb``), the benchmark's query mix of bench/api.py keeps about 380 MB of
+them (the segments' lists, the whole lists and their score parts); at 256 MB the same mix decoded
+lists again and again and ran twice as slow."""
 
 _ENTRY_OVERHEAD = 256
 """Bytes counted per cached list besides its arrays (keys, tuples, array headers)."""
@@ -29,10 +35,10 @@ _ENTRY_OVERHEAD = 256
 Arrays = tuple[NDArray[np.int64], NDArray[np.floating[Any]]]
 """Ascending global docnums and one number per posting (a weight, float32 or float64; or a score part)."""
 
-_POSTING_BYTES = 36
+_POSTING_BYTES = 28
 """Bytes a decoded posting may count for here: in its segment's list an int32 id and a float32 weight;
 in its searcher's (see :meth:`DecodedPostings.keep_whole`) an int64 id and the weight, and its float64
-score part with the id again."""
+score part (which shares the id)."""
 _KEEP_SHARE = 16
 """A list is decoded whole to be kept if it takes at most this share of the budget (see ``keeps``)."""
 
@@ -50,7 +56,7 @@ _V = TypeVar("_V")
 class DecodedPostings:
     """A thread-safe LRU of decoded posting lists, ``max_bytes`` in all (0 disables it)."""
 
-    def __init__(self, max_bytes: int = 256 * 2**20) -> None:
+    def __init__(self, max_bytes: int = DEFAULT_CACHE_MB * 2**20) -> None:
         self.max_bytes = max_bytes
         self.size = 0
         self.hits = self.misses = 0
@@ -58,6 +64,9 @@ class DecodedPostings:
         # ("whole", segments and offsets, field, term) for a searcher's (see keep_whole).
         self._entries: OrderedDict[Hashable, tuple[NDArray[Any], NDArray[Any]]] = OrderedDict()
         self._costs: dict[Hashable, int] = {}
+        # Entries may share an ids array (a list's score parts share its ids): each array is counted
+        # once, while at least one entry holds it (id() of the array -> entries holding it).
+        self._holders: dict[int, int] = {}
         self._lock = threading.Lock()
         self._infos: OrderedDict[tuple[str, str, bytes], Any] = OrderedDict()
         self._bounds: OrderedDict[Hashable, Bounds] = OrderedDict()
@@ -101,7 +110,7 @@ class DecodedPostings:
             self.misses += 1
         ids, weights = term_arrays(reader, fieldname, tbytes, self.info(reader, fieldname, tbytes))
         entry = (ids.astype(np.int32), weights.astype(np.float32))
-        self._put(key, entry, entry[0].nbytes)
+        self._put(key, entry)
         return entry
 
     def whole(self, key: Hashable) -> Arrays | None:
@@ -128,24 +137,35 @@ class DecodedPostings:
         and their offsets, the field and the term), within the same budget as the segments' lists: a
         search then takes them as they are instead of converting and joining the segments' lists
         (about a tenth of a search over common syllables). Once they are kept, the segments' own
-        lists are no longer asked for and age out first. A list's score parts share its ids array:
-        each entry counts it, so the budget holds even when one of them outlives the other."""
+        lists are no longer asked for and age out first. A list's score parts share its ids array,
+        which is counted once, as long as either of them is kept."""
         if self.max_bytes:
-            self._put(key, arrays, arrays[0].nbytes)
+            self._put(key, arrays)
 
-    def _put(self, key: Hashable, entry: tuple[NDArray[Any], NDArray[Any]], id_bytes: int) -> None:
-        """Keep ``entry``, counting ``id_bytes`` for its ids."""
-        cost = id_bytes + entry[1].nbytes + _ENTRY_OVERHEAD
-        if cost > self.max_bytes // 4:  # one huge list would flush everything else
+    def _put(self, key: Hashable, entry: tuple[NDArray[Any], NDArray[Any]]) -> None:
+        """Keep ``entry``: its values, and its ids unless a kept entry holds the same array."""
+        ids = entry[0]
+        cost = entry[1].nbytes + _ENTRY_OVERHEAD
+        if cost + ids.nbytes > self.max_bytes // 4:  # one huge list would flush everything else
             return
         with self._lock:
-            if key not in self._entries:
-                self._entries[key] = entry
-                self._costs[key] = cost
-                self.size += cost
-                while self.size > self.max_bytes:
-                    old, _ = self._entries.popitem(last=False)
-                    self.size -= self._costs.pop(old)
+            if key in self._entries:
+                return
+            self._entries[key] = entry
+            self._costs[key] = cost
+            self.size += cost
+            holders = self._holders.get(id(ids), 0)
+            if not holders:
+                self.size += ids.nbytes
+            self._holders[id(ids)] = holders + 1
+            while self.size > self.max_bytes:
+                old, (old_ids, _) = self._entries.popitem(last=False)
+                self.size -= self._costs.pop(old)
+                left = self._holders.pop(id(old_ids)) - 1
+                if left:
+                    self._holders[id(old_ids)] = left
+                else:
+                    self.size -= old_ids.nbytes
 
     def kept_df(self, key: Hashable) -> int | None:
         """A document frequency kept under ``key`` (see :meth:`PostingCache.df`)."""

@@ -50,7 +50,7 @@ from index.whoosh.collect import PageCollector
 from index.whoosh.docsets import narrow, query_docs
 from index.whoosh.docvalues import stored_fields
 from index.whoosh.health import source_health
-from index.whoosh.postcache import DecodedPostings, PostingCache
+from index.whoosh.postcache import DEFAULT_CACHE_MB, DecodedPostings, PostingCache
 from index.whoosh.postings import leaves
 from index.whoosh.proximity import holders
 from index.whoosh.ranking import Stats, collection_stats, positive_terms, rank
@@ -119,7 +119,7 @@ class SearchService:
         *,
         load_attachments: Callable[[str], Iterable[tuple[int, int, str]]] | None = None,
         max_searchers: int = 4,
-        posting_cache_mb: float = 256,
+        posting_cache_mb: float = DEFAULT_CACHE_MB,
     ) -> None:
         self.path = path
         self._load_text = load_text

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from index_factory import corpus_records, make_record, whoosh_upsert
 from whoosh.query import Term
 
@@ -107,7 +109,7 @@ def test_long_lists_are_probed_when_they_would_not_be_kept(index_path: Path) -> 
         assert df > 10
         assert not PostingCache(leaves).prefers_arrays("text", b"~ban")  # no shared cache: probe
         assert PostingCache(leaves, DecodedPostings()).prefers_arrays("text", b"~ban")
-        tight = DecodedPostings(max_bytes=df * 36 * 16 - 1)  # the list would take over 1/16 of it
+        tight = DecodedPostings(max_bytes=df * 28 * 16 - 1)  # the list would take over 1/16 of it
         assert not PostingCache(leaves, tight).prefers_arrays("text", b"~ban")
 
 
@@ -130,6 +132,27 @@ def test_decoded_postings_stay_within_their_budget(index_path: Path) -> None:
         ids, _ = off.get(segment, "text", term)
         assert len(ids)
         assert len(off) == 0
+
+
+@given(
+    st.integers(2_000, 40_000),
+    st.lists(st.tuples(st.integers(0, 5), st.integers(1, 400), st.booleans()), min_size=1, max_size=60),
+)
+def test_a_shared_ids_array_is_counted_once_while_it_is_kept(
+    budget: int, puts: list[tuple[int, int, bool]]
+) -> None:
+    """Entries sharing an ids array (a list and its score parts) count it once, as long as any of them
+    is kept; whatever is evicted in whatever order, the count is what the kept arrays take."""
+    cache = DecodedPostings(max_bytes=budget)
+    lists: dict[int, np.ndarray] = {}  # term -> its ids array, shared by its entries
+    for n, (term, length, parts) in enumerate(puts):
+        ids = lists.setdefault(term, np.arange(length, dtype=np.int64))
+        values = np.ones(len(ids), dtype=np.float64 if parts else np.float32)
+        cache.keep_whole(("part" if parts else "whole", n, term), (ids, values))
+        kept = list(cache._entries.values())
+        distinct = {id(i): i.nbytes for i, _ in kept}
+        assert cache.size == sum(distinct.values()) + sum(v.nbytes + 256 for _, v in kept)
+        assert cache.size <= cache.max_bytes
 
 
 def test_cached_searches_follow_commits(tmp_path: Path) -> None:
