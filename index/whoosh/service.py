@@ -11,6 +11,7 @@ the record text (``load_text``) only for a document the store has no entry for.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import threading
@@ -57,6 +58,7 @@ from index.whoosh.ranking import Stats, collection_stats, positive_terms, rank
 from index.whoosh.snapshots import Snapshot, SnapshotPool
 from index.whoosh.textreader import StoredDoc, TextReader
 from index.whoosh.textsnippets import Marks, page_snippets
+from index.whoosh.textstore import summary_fields
 
 _PERIOD_LEN = {"day": 10, "month": 7, "year": 4}
 MAX_SNIPPET_PAGES = 300
@@ -151,11 +153,37 @@ class SearchService:
 
     @staticmethod
     def _stored(
-        snap: Snapshot, reader: TextReader, docnums: list[int], *, text: bool = True
+        snap: Snapshot,
+        reader: TextReader,
+        docnums: list[int],
+        *,
+        text: bool = True,
+        summary: bool | None = None,
     ) -> list[StoredDoc | None]:
         """The entries of these documents in ``reader`` (None where it has none)."""
         hashes = snap.values.column(snap.searcher, "doc_hash")
-        return reader.get_many([h if isinstance(h := hashes[d], bytes) else None for d in docnums], text=text)
+        return reader.get_many(
+            [h if isinstance(h := hashes[d], bytes) else None for d in docnums], text=text, summary=summary
+        )
+
+    @staticmethod
+    @staticmethod
+    def _hit_fields(snap: Snapshot, docnums: list[int], docs: list[StoredDoc | None]) -> list[dict[str, Any]]:
+        """The fields a hit shows for each of ``docnums``: from its text store entry's summary, else
+        (an entry written without one, or none, or one that cannot be read) from Whoosh's stored
+        fields."""
+        found: list[dict[str, Any] | None] = [None] * len(docnums)
+        for k, doc in enumerate(docs):
+            if doc is not None and doc.summary is not None:
+                with contextlib.suppress(ValueError):  # not ISO 8601: Whoosh's stored fields instead
+                    found[k] = summary_fields(doc.summary)
+        missing = [k for k, fields in enumerate(found) if fields is None]
+        if missing:
+            for k, fields in zip(
+                missing, stored_fields(snap.searcher, [docnums[k] for k in missing]), strict=True
+            ):
+                found[k] = fields
+        return [fields if fields is not None else {} for fields in found]
 
     def count(self) -> int:
         """Documents in the index (0 if there is no index yet)."""
@@ -380,9 +408,9 @@ class SearchService:
         rows, next_cursor = self._page(snap, plan, docnums, request, size, cache)
         found = [d for _, d in rows]
         entries: list[_Text | None] = [None] * len(found)
+        reader = self._text_reader(snap)
+        docs = self._stored(snap, reader, found, text=snippets, summary=True)
         if snippets:
-            reader = self._text_reader(snap)
-            docs = self._stored(snap, reader, found)
             present = [doc for doc in docs if doc is not None]
             if present:
                 marks = Marks(plan.highlights, reader.vocabulary)  # after the look-ups: knows their ids
@@ -391,7 +419,7 @@ class SearchService:
         stored = [
             (fields, score, entry)
             for (score, _), fields, entry in zip(
-                rows, stored_fields(snap.searcher, found), entries, strict=True
+                rows, self._hit_fields(snap, found, docs), entries, strict=True
             )
         ]
         token = encode_cursor(next_cursor, binding=plan.binding, secret=snap.secret) if next_cursor else None

@@ -10,6 +10,7 @@ caller falls back to the record); a part that cannot be read is skipped.
 from __future__ import annotations
 
 import itertools
+import json
 import mmap
 import os
 import struct
@@ -32,6 +33,8 @@ from index.whoosh.textstore import (
     HAS_FILES,
     NARROW,
     SUFFIX,
+    SUMMARY,
+    SUMMARY_FIELDS,
     TRAILER,
     frames,
     store_directory,
@@ -97,9 +100,11 @@ class _Part:
     """Part-local spelling id -> global id."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StoredDoc:
-    """One entry: the page text, token ids (global) and the text's token offsets."""
+    """One entry: the page text, token ids (global) and the text's token offsets; and its hit summary
+    (:data:`~index.whoosh.textstore.SUMMARY_FIELDS`, None for an entry written without one or read
+    without text)."""
 
     text: str
     title_ids: NDArray[np.int64]
@@ -107,9 +112,10 @@ class StoredDoc:
     starts: NDArray[np.int64]
     ends: NDArray[np.int64]
     has_files: bool
+    summary: list[str] | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Head:
     """Where one requested entry's parts are (see :meth:`TextReader.get_many`)."""
 
@@ -129,6 +135,22 @@ class _Head:
     def offsets_at(self) -> int:
         """Where its token offsets start in the part (after its text and ids)."""
         return self.pos + self.text_bytes + self.local.itemsize * len(self.local)
+
+    def summary(self) -> list[str] | None:
+        """Its hit summary (None if it has none, or one that cannot be read)."""
+        if not self.flags & SUMMARY:
+            return None
+        data = self.part.data
+        # The payload's length is in its frame's header, just before it (DOC starts the payload).
+        (length,) = struct.unpack_from("<I", data, self.pos - DOC.size - FRAME.size)
+        at = self.offsets_at + self.n_text * (8 if self.flags & EXPLICIT else 1)
+        try:
+            found = json.loads(bytes(data[at : self.pos - DOC.size + length]))
+        except ValueError:
+            return None
+        if not isinstance(found, list) or len(found) != len(SUMMARY_FIELDS):
+            return None
+        return found if all(isinstance(v, str) for v in found) else None
 
 
 class TextReader:
@@ -214,13 +236,17 @@ class TextReader:
         ``text=False`` leaves the text and offsets out (for ranking)."""
         return self.get_many([doc_hash], text=text)[0]
 
-    def get_many(self, doc_hashes: Sequence[bytes | None], *, text: bool = True) -> list[StoredDoc | None]:
-        """:meth:`get` of each of ``doc_hashes`` (None for ``None`` or a hash without an entry).
+    def get_many(
+        self, doc_hashes: Sequence[bytes | None], *, text: bool = True, summary: bool | None = None
+    ) -> list[StoredDoc | None]:
+        """:meth:`get` of each of ``doc_hashes`` (None for ``None`` or a hash without an entry), with
+        their summaries if ``summary`` (default: ``text``).
 
         The entries' global token ids and offsets are computed together (one id look-up per part,
         one cumulative sum for all offsets): a page's twenty entries cost a few numpy calls instead
         of a dozen each. The arrays handed out are views of shared ones; nothing writes to them."""
         found: list[StoredDoc | None] = [None] * len(doc_hashes)
+        with_summary = text if summary is None else summary
         heads: list[_Head] = []
         entries = self._entries
         for k, doc_hash in enumerate(doc_hashes):
@@ -250,6 +276,7 @@ class TextReader:
                 starts=starts.get(head.k, empty),
                 ends=ends.get(head.k, empty),
                 has_files=bool(head.flags & HAS_FILES),
+                summary=head.summary() if with_summary else None,
             )
         return found
 

@@ -11,24 +11,28 @@ Python (about 1 ms per hit). The store keeps, for every document written to the 
 * the tokens' offsets in the text: one byte per token, the gap since the previous token's end (a
   token's length is its spelling's), or, for a text that is not NFC or has a gap over 254 characters,
   explicit start and end offsets;
-* whether the document has attachment text (only then does a snippet look at its attachments).
+* whether the document has attachment text (only then does a snippet look at its attachments);
+* the fields a hit shows (:data:`SUMMARY_FIELDS`: id, title, URL, publication time, source…), so a
+  result page reads no Whoosh stored fields (a seek, a read, zlib and an unpickle per hit). Entries
+  written before this carry none (no :data:`SUMMARY` flag); their hits read Whoosh's.
 
 On disk: ``<generation>/texts/*.part``, each an append-only log of frames ``u32 length | u8 kind |
 payload | u32 crc32(kind + payload)``. Kind ``V`` adds spellings to the part's vocabulary (UTF-8,
-newline-separated: a token never holds a newline), kind ``D`` is a document entry (token ids are
-local to its part). A bulk build writes one part per writer process (:func:`part_name`) and seals it
-(:meth:`PartWriter.seal`): an ``I`` frame lists every entry's key and offset and the whole vocabulary,
-and a last ``T`` frame gives the ``I`` frame's offset, so a reader opens a part of 100,000 entries by
-reading those two frames instead of every frame of the file. Incremental writes append to
-``live.part``; entries are written before the Whoosh commit that makes their
-documents visible, so a reader that sees a commit finds its entries. A frame cut short by a crash is
-ignored by readers and cut off by the next writer (:class:`PartWriter` checks the tail on opening).
-Entries of replaced documents stay until the next rebuild (they are never looked up: the key is the
-hash of what is indexed).
+newline-separated: a token never holds a newline), kind ``D`` is a document entry (token ids are local
+to its part; the summary, if any, is the payload's last part: a JSON array of strings). A bulk build
+writes one part per writer process (:func:`part_name`) and seals it (:meth:`PartWriter.seal`): an ``I``
+frame lists every entry's key and offset and the whole vocabulary, and a last ``T`` frame gives the
+``I`` frame's offset, so a reader opens a part of 100,000 entries by reading those two frames instead of
+every frame of the file. Incremental writes append to ``live.part``; entries are written before the
+Whoosh commit that makes their documents visible, so a reader that sees a commit finds its entries. A
+frame cut short by a crash is ignored by readers and cut off by the next writer (:class:`PartWriter`
+checks the tail on opening). Entries of replaced documents stay until the next rebuild (they are never
+looked up: the key is the hash of what is indexed).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import struct
 import unicodedata
@@ -37,6 +41,7 @@ import zlib
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -47,11 +52,15 @@ __all__ = [
     "EXPLICIT",
     "HAS_FILES",
     "LIVE_PART",
+    "SUMMARY",
+    "SUMMARY_FIELDS",
     "DocHeader",
     "PartWriter",
     "frames",
+    "hit_summary",
     "part_name",
     "store_directory",
+    "summary_fields",
 ]
 
 DIRECTORY = "texts"
@@ -69,6 +78,22 @@ EXPLICIT = 2
 """Offsets stored as explicit ``u32`` starts and ends (else one ``u8`` gap per token)."""
 NARROW = 4
 """Token ids stored as ``u16`` (else ``u32``)."""
+SUMMARY = 8
+"""The entry ends with its hit summary (:data:`SUMMARY_FIELDS`)."""
+SUMMARY_FIELDS = (
+    "id",
+    "title",
+    "url",
+    "published",
+    "source",
+    "department",
+    "jurisdiction",
+    "category",
+    "author",
+)
+"""The index document's fields a hit shows, in the summary's order; ``published`` as ISO 8601 with its
+offset, a missing field as ""."""
+_OPTIONAL = ("published", "category", "author")
 _MAX_GAP = 254
 _MAX_FRAME = 1 << 30
 _BUFFER = 1 << 20
@@ -170,6 +195,7 @@ class PartWriter:
             bool(doc.get("files")),
             getattr(doc, "tokens_of", None),
             getattr(doc, "page_parts", ()),
+            summary=hit_summary(doc),
         )
         self._keys.append(ENTRY.pack(doc_hash, self._end + len(spellings) + FRAME.size))
         self._append(spellings + entry)
@@ -251,6 +277,33 @@ def _tokens(
     return [t.text for t in spans], starts.tobytes() + ends.tobytes()
 
 
+def hit_summary(doc: dict[str, Any]) -> list[str]:
+    """The hit summary of an index document: its :data:`SUMMARY_FIELDS` as strings."""
+    found: list[str] = []
+    for name in SUMMARY_FIELDS:
+        value = doc.get(name)
+        found.append(
+            "" if value is None else value.isoformat() if hasattr(value, "isoformat") else str(value)
+        )
+    return found
+
+
+def summary_fields(values: list[str]) -> dict[str, Any]:
+    """The fields of a hit summary (see :func:`hit_summary`) as Whoosh's stored fields give them: a
+    missing ``published``, ``category`` or ``author`` is left out (:func:`index.schema.make_document`
+    sets them only when there is one), ``published`` is a datetime. ValueError for a summary that does
+    not have one string per :data:`SUMMARY_FIELDS` or a ``published`` that is not ISO 8601."""
+    if len(values) != len(SUMMARY_FIELDS):
+        raise ValueError(f"a hit summary has {len(SUMMARY_FIELDS)} fields, not {len(values)}")
+    fields: dict[str, Any] = dict(zip(SUMMARY_FIELDS, values, strict=True))
+    for name in _OPTIONAL:
+        if not fields[name]:
+            del fields[name]
+    if "published" in fields:
+        fields["published"] = datetime.fromisoformat(fields["published"])
+    return fields
+
+
 def encode_entry(
     writer: PartWriter,
     doc_hash: bytes,
@@ -259,9 +312,11 @@ def encode_entry(
     has_files: bool,
     tokens_of: Callable[[str], list[str]] | None = None,
     parts: tuple[str, ...] = (),
+    *,
+    summary: list[str] | None = None,
 ) -> tuple[bytes, bytes]:
     """The frames of one document: its new spellings (b"" if none) and its entry (``tokens_of`` and
-    ``parts``: see :func:`_tokens`)."""
+    ``parts``: see :func:`_tokens`; ``summary``: its hit summary, see :func:`hit_summary`)."""
     if tokens_of is not None and unicodedata.is_normalized("NFC", title):
         title_tokens = [t for t in tokens_of(title) if t]
     else:
@@ -276,6 +331,10 @@ def encode_entry(
     text_ids = array("H" if narrow else "I", ids[len(title_tokens) :])
     if len(offsets) != len(tokens):
         flags |= EXPLICIT
+    tail = b""
+    if summary is not None:
+        flags |= SUMMARY
+        tail = json.dumps(summary, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     raw = text.encode("utf-8")
     payload = b"".join(
         [
@@ -284,6 +343,7 @@ def encode_entry(
             title_ids.tobytes(),
             text_ids.tobytes(),
             offsets,
+            tail,
         ]
     )
     return writer.vocabulary_frame(), _frame(b"D", payload)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import unicodedata
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,11 +19,20 @@ from index.proximity import query_run
 from index.query import parse_query
 from index.schema import IndexDocument
 from index.vietnamese import tokenize
+from index.whoosh import textstore
+from index.whoosh.docvalues import stored_fields
 from index.whoosh.service import SearchRequest, SearchService
-from index.whoosh.store import IndexWriter, read_location
+from index.whoosh.store import IndexWriter, open_index, read_location
 from index.whoosh.textreader import TextReader
 from index.whoosh.textsnippets import Marks, page_snippets, stored_snippet
-from index.whoosh.textstore import DIRECTORY, LIVE_PART, PartWriter, store_directory
+from index.whoosh.textstore import (
+    DIRECTORY,
+    LIVE_PART,
+    SUMMARY_FIELDS,
+    PartWriter,
+    store_directory,
+    summary_fields,
+)
 
 ODD = [
     make_record(9001, "Trang trống", [], lead=None),  # no page text: the title gives the snippet
@@ -33,6 +43,15 @@ ODD = [
     ),
     make_record(9004, "Khoảng trống", ["hội nghị" + " " * 400 + "giao ban " + "." * 300 + " hội nghị"]),
     make_record(9005, "Số văn bản", ["Quyết định 1234/QĐ-UBND về hội nghị, giao ban; HỘI NGHỊ <b>&amp;</b>"]),
+    make_record(  # every field a hit shows, with a time to the microsecond
+        9006,
+        'Tác giả "và" chuyên mục',
+        ["Hội nghị giao ban có tác giả."],
+        published=datetime(2021, 3, 4, 5, 6, 7, 890123, tzinfo=UTC),
+        author="Nguyễn Văn A",
+        category="Tin tức — sự kiện",
+        jurisdiction="Tỉnh Hoà Bình",
+    ),
 ]
 RECORDS = [*corpus_records(120, seed=5, body_syllables=150), *ODD]
 BY_ID = {r.id: r for r in RECORDS}
@@ -176,6 +195,56 @@ def test_snippets_of_odd_texts(services: tuple[SearchService, SearchService]) ->
     nfd = with_store.search(SearchRequest(q="hoi nghi nfd")).hits[0]
     assert "<mark>" in nfd.snippet
     assert unicodedata.normalize("NFC", nfd.snippet) != nfd.snippet
+
+
+def test_every_summary_is_what_whoosh_stored(index: Path) -> None:
+    """The hit fields of every entry's summary equal Whoosh's stored fields of the same document:
+    missing dates, authors and categories, and times to the microsecond, included."""
+    reader = TextReader(read_location(index).directory)
+    reader.refresh()
+    with open_index(index).searcher() as searcher:
+        docnums = list(searcher.document_numbers())
+        hashes = [searcher.reader().column_reader("doc_hash")[d] for d in docnums]
+        entries = reader.get_many(hashes)
+        expected = stored_fields(searcher, docnums)
+    assert len(entries) == len(RECORDS)
+    kinds = set()
+    for entry, stored in zip(entries, expected, strict=True):
+        assert entry is not None
+        assert entry.summary is not None
+        got = summary_fields(entry.summary)
+        assert got == {k: v for k, v in stored.items() if k in SUMMARY_FIELDS}, stored["id"]
+        kinds |= {k for k in ("published", "author", "category") if k not in got}
+        if "published" in got:
+            assert got["published"] == stored["published"]
+            assert got["published"].utcoffset()
+    assert kinds == {"published", "author", "category"}  # the corpus has documents without each
+
+
+def test_entries_without_a_summary_take_whoosh_stored_fields(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, services: tuple[SearchService, SearchService]
+) -> None:
+    """An index whose entries carry no summary (written before there were any), or one that cannot be
+    read, gives the same hits: from Whoosh's stored fields."""
+    with_store, _ = services
+    for broken in (lambda doc: None, lambda doc: ["x"] * 3 + ["not a date"] + ["y"] * 5):
+        monkeypatch.setattr(textstore, "hit_summary", broken)
+        path = tmp_path / f"old{len(list(tmp_path.iterdir()))}"
+        IndexWriter(path).rebuild(RECORDS)
+        reader = TextReader(read_location(path).directory)
+        reader.refresh()
+        with open_index(path).searcher() as searcher:
+            hashes = [searcher.reader().column_reader("doc_hash")[d] for d in searcher.document_numbers()]
+        summaries = [e.summary for e in reader.get_many(hashes) if e is not None]
+        assert len(summaries) == len(RECORDS)
+        assert all(s is None for s in summaries) or all(s and s[3] == "not a date" for s in summaries)
+        old = SearchService(path, lambda rid: page_text(BY_ID[rid]))
+        try:
+            for q in QUERIES:
+                request = SearchRequest(q=q, size=30)
+                assert old.search(request).hits == with_store.search(request).hits, q
+        finally:
+            old.close()
 
 
 def test_no_record_is_read_for_a_hit(index: Path) -> None:
