@@ -167,7 +167,6 @@ class SearchService:
         )
 
     @staticmethod
-    @staticmethod
     def _hit_fields(snap: Snapshot, docnums: list[int], docs: list[StoredDoc | None]) -> list[dict[str, Any]]:
         """The fields a hit shows for each of ``docnums``: from its text store entry's summary, else
         (an entry written without one, or none, or one that cannot be read) from Whoosh's stored

@@ -103,8 +103,8 @@ class _Part:
 @dataclass(frozen=True, slots=True)
 class StoredDoc:
     """One entry: the page text, token ids (global) and the text's token offsets; and its hit summary
-    (:data:`~index.whoosh.textstore.SUMMARY_FIELDS`, None for an entry written without one or read
-    without text)."""
+    (:data:`~index.whoosh.textstore.SUMMARY_FIELDS`; None for an entry written without one, or read
+    without it)."""
 
     text: str
     title_ids: NDArray[np.int64]
