@@ -158,7 +158,7 @@ class SearchService:
         docnums: list[int],
         *,
         text: bool = True,
-        summary: bool | None = None,
+        summary: bool = False,
     ) -> list[StoredDoc | None]:
         """The entries of these documents in ``reader`` (None where it has none)."""
         hashes = snap.values.column(snap.searcher, "doc_hash")

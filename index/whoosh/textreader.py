@@ -103,8 +103,8 @@ class _Part:
 @dataclass(frozen=True, slots=True)
 class StoredDoc:
     """One entry: the page text, token ids (global) and the text's token offsets; and its hit summary
-    (:data:`~index.whoosh.textstore.SUMMARY_FIELDS`; None for an entry written without one, or read
-    without it)."""
+    (:data:`~index.whoosh.textstore.SUMMARY_FIELDS`; None for an entry written without one, or not
+    asked for)."""
 
     text: str
     title_ids: NDArray[np.int64]
@@ -142,7 +142,7 @@ class _Head:
             return None
         data = self.part.data
         # The payload's length is in its frame's header, just before it (DOC starts the payload).
-        (length,) = struct.unpack_from("<I", data, self.pos - DOC.size - FRAME.size)
+        length, _ = FRAME.unpack_from(data, self.pos - DOC.size - FRAME.size)
         at = self.offsets_at + self.n_text * (8 if self.flags & EXPLICIT else 1)
         try:
             found = json.loads(bytes(data[at : self.pos - DOC.size + length]))
@@ -237,16 +237,15 @@ class TextReader:
         return self.get_many([doc_hash], text=text)[0]
 
     def get_many(
-        self, doc_hashes: Sequence[bytes | None], *, text: bool = True, summary: bool | None = None
+        self, doc_hashes: Sequence[bytes | None], *, text: bool = True, summary: bool = False
     ) -> list[StoredDoc | None]:
         """:meth:`get` of each of ``doc_hashes`` (None for ``None`` or a hash without an entry), with
-        their summaries if ``summary`` (default: ``text``).
+        their hit summaries if ``summary``.
 
         The entries' global token ids and offsets are computed together (one id look-up per part,
         one cumulative sum for all offsets): a page's twenty entries cost a few numpy calls instead
         of a dozen each. The arrays handed out are views of shared ones; nothing writes to them."""
         found: list[StoredDoc | None] = [None] * len(doc_hashes)
-        with_summary = text if summary is None else summary
         heads: list[_Head] = []
         entries = self._entries
         for k, doc_hash in enumerate(doc_hashes):
@@ -276,7 +275,7 @@ class TextReader:
                 starts=starts.get(head.k, empty),
                 ends=ends.get(head.k, empty),
                 has_files=bool(head.flags & HAS_FILES),
-                summary=head.summary() if with_summary else None,
+                summary=head.summary() if summary else None,
             )
         return found
 

@@ -205,7 +205,7 @@ def test_every_summary_is_what_whoosh_stored(index: Path) -> None:
     with open_index(index).searcher() as searcher:
         docnums = list(searcher.document_numbers())
         hashes = [searcher.reader().column_reader("doc_hash")[d] for d in docnums]
-        entries = reader.get_many(hashes)
+        entries = reader.get_many(hashes, summary=True)
         expected = stored_fields(searcher, docnums)
     assert len(entries) == len(RECORDS)
     kinds = set()
@@ -235,7 +235,7 @@ def test_entries_without_a_summary_take_whoosh_stored_fields(
         reader.refresh()
         with open_index(path).searcher() as searcher:
             hashes = [searcher.reader().column_reader("doc_hash")[d] for d in searcher.document_numbers()]
-        summaries = [e.summary for e in reader.get_many(hashes) if e is not None]
+        summaries = [e.summary for e in reader.get_many(hashes, summary=True) if e is not None]
         assert len(summaries) == len(RECORDS)
         assert all(s is None for s in summaries) or all(s and s[3] == "not a date" for s in summaries)
         old = SearchService(path, lambda rid: page_text(BY_ID[rid]))
