@@ -60,7 +60,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
-        ctx.search.close()
+        ctx.close()
 
     middleware = [
         # First: from a trusted proxy, the client is the one it names in X-Forwarded-For (and the

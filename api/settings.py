@@ -32,6 +32,13 @@ class ApiSettings(BaseModel):
         "next page, feed and entry ids, the OpenAPI server. Unset: the base URL of each request.",
     )
     record_max_age: int = Field(300, ge=0, description="Cache-Control max-age of record responses, seconds.")
+    search_threads: int = Field(
+        4,
+        ge=1,
+        le=64,
+        description="Threads per worker process that run searches, timelines and facets (as Datasette's "
+        "num_sql_threads); more searches at once wait for one. Other requests keep Starlette's pool.",
+    )
     posting_cache_mb: int = Field(
         512,
         ge=0,

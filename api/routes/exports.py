@@ -97,7 +97,7 @@ async def timeline(request: Request) -> Response:
     search_req = search_request(request.query_params, allowed=(*HARVEST_PARAMS, "interval"))
     ctx = context(request)
     try:
-        buckets = await run_in_threadpool(ctx.search.timeline, search_req, interval)
+        buckets = await ctx.in_search_thread(ctx.search.timeline, search_req, interval)
     except QueryError as exc:
         raise Problem(400, "invalid-query", "Invalid query", str(exc)) from None
     except IndexMissing:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -78,7 +77,8 @@ def facet_out(rows: list[tuple[str, int]], size: int) -> FacetOut:
 async def run_search(request: Request, search_req: SearchRequest) -> SearchResults:
     """Run a search, mapping index errors to problems (an index not built yet is an empty archive)."""
     try:
-        results: SearchResults = await run_in_threadpool(context(request).search.search, search_req)
+        ctx = context(request)
+        results: SearchResults = await ctx.in_search_thread(ctx.search.search, search_req)
     except QueryError as exc:
         raise Problem(400, "invalid-query", "Invalid query", str(exc)) from None
     except IndexMissing:

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 from markupsafe import Markup
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from api.problems import Problem
@@ -97,7 +96,7 @@ def periods(months: Sequence[tuple[str, int]], interval: Interval) -> list[tuple
 async def month_counts(request: Request, search_req: SearchRequest) -> list[tuple[str, int]]:
     """``(YYYY-MM, count)`` of the search's results, by month; empty when there is no index yet."""
     try:
-        return await run_in_threadpool(context(request).search.timeline, search_req, "month")
+        return await context(request).in_search_thread(context(request).search.timeline, search_req, "month")
     except (IndexMissing, QueryError):
         # No index yet, or a query the search itself already refused: no timeline to draw.
         return []

@@ -26,6 +26,10 @@ def serve(settings: Settings, *, host: str, port: int, workers: int | None = Non
         port=port,
         workers=workers or settings.api.workers,
         log_level="info",
+        # The application logs every request itself (deptnews.api, at --log-level INFO: request id,
+        # the client after the trusted proxies, status, milliseconds); uvicorn's own access line
+        # would repeat it, at any level, with the proxy's address, for ~0.1 ms a request.
+        access_log=False,
         proxy_headers=False,
     )
     return EXIT_OK
