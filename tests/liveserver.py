@@ -22,7 +22,7 @@ class LiveServer:
             log_level="warning",
             lifespan="on",
             ws="none",
-            http="h11",
+            # http and loop "auto", as `deptnews serve`: httptools and uvloop, dependencies of deptnews.
             proxy_headers=False,
         )
         self.server = uvicorn.Server(config)

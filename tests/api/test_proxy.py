@@ -91,4 +91,5 @@ def test_serve_passes_the_trusted_proxies_to_its_workers(
     assert started == []
     assert main([*home, "serve", "--port", "0", "--forwarded-allow-ips", "10.1.0.0/16"]) == 0
     assert started[0]["proxy_headers"] is False  # the application reads them, by its settings
+    assert started[0]["access_log"] is False  # the application logs each request itself
     assert Settings().api.forwarded_allow_ips == "10.1.0.0/16"
