@@ -96,7 +96,8 @@ def periods(months: Sequence[tuple[str, int]], interval: Interval) -> list[tuple
 async def month_counts(request: Request, search_req: SearchRequest) -> list[tuple[str, int]]:
     """``(YYYY-MM, count)`` of the search's results, by month; empty when there is no index yet."""
     try:
-        return await context(request).in_search_thread(context(request).search.timeline, search_req, "month")
+        ctx = context(request)
+        return await ctx.in_search_thread(ctx.search.timeline, search_req, "month")
     except (IndexMissing, QueryError):
         # No index yet, or a query the search itself already refused: no timeline to draw.
         return []

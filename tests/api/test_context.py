@@ -56,11 +56,12 @@ def test_an_exception_reaches_the_caller(tmp_path: Path) -> None:
 
 def test_more_searches_than_threads_wait_for_one(tmp_path: Path) -> None:
     ctx = _context(tmp_path, threads=1)
-    gate = threading.Event()
+    started, gate = threading.Event(), threading.Event()
     order: list[str] = []
 
     def first() -> None:
         order.append("first started")
+        started.set()
         gate.wait(10)
         order.append("first ended")
 
@@ -70,6 +71,10 @@ def test_more_searches_than_threads_wait_for_one(tmp_path: Path) -> None:
     async def run() -> None:
         one = asyncio.ensure_future(ctx.in_search_thread(first))
         two = asyncio.ensure_future(ctx.in_search_thread(second))
+        for _ in range(1000):  # however slow the machine, until the first holds the one thread
+            if started.is_set():
+                break
+            await asyncio.sleep(0.01)
         # Whatever the wait, with one thread the second cannot start while the first holds it.
         await asyncio.sleep(0.2)
         assert order == ["first started"]
