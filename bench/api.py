@@ -13,12 +13,11 @@ ratio column says how much each endpoint costs over the bare framework.
 
 ``--mix N``: also time the query mix of bench/search.py (``N`` queries per kind, drawn from the same
 generated documents) one request at a time, through the API and in this process on the same index
-(a long-lived ``SearchService``, as bench/search.py times it), each query through both in turn
-after a warm-up pass: what a
-search costs over the search itself (issue 17: API p50 <= 1.5x in-process p50 and <= 10 ms, p95 <= 25 ms
-at 100k, one worker). The API is timed with a lean ``http.client`` connection (the targets) and with
-httpx's client (printed beside it: httpx's own parsing adds ~0.8 ms a request). Run by hand, never in
-tests.
+(a long-lived ``SearchService``, as bench/search.py times it), each query through every mode in
+turn after a warm-up pass: what a search costs over the search itself (issue 17: API p50 <= 1.5x
+in-process p50 and <= 10 ms, p95 <= 25 ms at 100k, one worker). The API is timed with a lean
+``http.client`` connection (the targets) and with httpx's client (printed beside it: httpx's own
+parsing adds ~0.8 ms a request). Run by hand, never in tests.
 """
 
 from __future__ import annotations
