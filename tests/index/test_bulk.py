@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import unicodedata
+import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ from index.corpus import generate
 from index.errors import SearchError
 from index.schema import build_schema
 from index.terms import term_counts, tokens
+from index.whoosh import blocks
+from index.whoosh.blocks import _compress as compress
 from index.whoosh.bulk import SegmentBuilder
 from index.whoosh.rebuild import build_index
 from index.whoosh.store import INDEX_NAME, IndexWriter, open_index
@@ -129,16 +132,31 @@ def compare(expected: Any, actual: Any, *, blocks: bool = True) -> None:
             assert list(actual.column_reader(name)) == list(expected.column_reader(name)), name
 
 
-def test_a_bulk_segment_reads_as_whoosh_writes_it(tmp_path: Path) -> None:
-    # 260 documents: common terms have several blocks of 128 postings.
+def test_a_bulk_segment_reads_as_whoosh_writes_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 260 documents: common terms have several blocks of 128 postings, compressed by ISA-L and
+    # inflated by Whoosh's reader with zlib.
+    compressed: list[bytes] = []
+
+    def spy(data: bytes) -> bytes:
+        compressed.append(data)
+        return compress(data)
+
+    monkeypatch.setattr(blocks, "_compress", spy)
     docs = corpus_documents(260)
     expected = whoosh_built(tmp_path / "whoosh", docs)
     actual = bulk_built(tmp_path / "bulk", docs)
+    assert len(compressed) > 10
     with whoosh_index.open_dir(str(expected), indexname=INDEX_NAME).reader() as reader:
         assert max(reader.doc_frequency("text", t) for _, t in reader.all_terms()) > 256
     assert_same_index(expected, actual)
     # The default, larger blocks: the same postings, statistics and documents.
     assert_same_index(expected, bulk_built(tmp_path / "large", docs, blocklimit=512), blocks=False)
+
+
+@given(st.binary(max_size=4096))
+@settings(max_examples=50)
+def test_a_compressed_block_is_a_zlib_stream(data: bytes) -> None:
+    assert zlib.decompress(compress(data)) == data
 
 
 def test_batch_size_does_not_change_the_segment(tmp_path: Path) -> None:
