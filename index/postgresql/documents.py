@@ -14,6 +14,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from archive.documents.result import Extracted
 from archive.model import Record
 from index.postgresql.attachments import attachment_texts
@@ -21,7 +24,7 @@ from index.postgresql.ddl import FULLTEXT
 from index.schema import NO_DATE, searchable, to_document
 from index.terms import term_weights
 
-__all__ = ["COLUMNS", "MAX_PAGES", "Row", "TextTerms", "field_terms", "record_row"]
+__all__ = ["COLUMNS", "MAX_PAGES", "Row", "TermPool", "TextTerms", "field_terms", "record_row"]
 
 MAX_PAGES = 300
 """Attachment pages kept per record for snippets (the first ones; all are indexed)."""
@@ -29,11 +32,12 @@ MAX_PAGES = 300
 
 @dataclass(frozen=True)
 class TextTerms:
-    """One full-text field of one document: its distinct terms, their BM25 weights, its length (the
-    summed term frequencies, what Whoosh's field length counts)."""
+    """One full-text field of one document: its distinct terms (sorted), their BM25 weights (in the
+    same order: 4 bytes a term where a dict took ~100, and a bulk load holds a block of rows at once),
+    its length (the summed term frequencies, what Whoosh's field length counts)."""
 
     terms: list[str]
-    weights: dict[str, float]
+    weights: npt.NDArray[np.float32]
     length: int
 
 
@@ -76,7 +80,7 @@ class Row:
         return out
 
 
-_EMPTY = TextTerms([], {}, 0)
+_EMPTY = TextTerms([], np.zeros(0, dtype=np.float32), 0)
 _META = (
     "title",
     "url",
@@ -109,18 +113,44 @@ COLUMNS: tuple[str, ...] = (
 """The columns a row writes, in order."""
 
 
-def field_terms(value: Any) -> TextTerms:
+class TermPool:
+    """One string object for each distinct term of the rows written together: a bigram term is a new
+    string in every document that holds it, and a bulk load holds a whole block of rows at once.
+    Emptied when it holds more than ``limit`` terms (later rows then share among themselves)."""
+
+    def __init__(self, limit: int = 1 << 21) -> None:
+        self.limit = limit
+        self._terms: dict[str, str] = {}
+
+    def share(self, terms: list[str]) -> list[str]:
+        """``terms`` with each string replaced by the pool's equal one (added if new)."""
+        if len(self._terms) > self.limit:
+            self._terms = {}
+        return list(map(self._terms.setdefault, terms, terms))
+
+
+def field_terms(value: Any, pool: TermPool | None = None) -> TextTerms:
     """The terms of one full-text field value: a string, or ``(text, weight)`` parts (see
     :func:`index.schema.make_document`)."""
     parts = [(value, 1.0)] if isinstance(value, str) else [(str(t), float(w)) for t, w in value]
     freqs, weights, _ = term_weights(parts)
-    return TextTerms(sorted(freqs), weights, sum(freqs.values()))
+    terms = sorted(freqs)
+    if pool is not None:
+        terms = pool.share(terms)
+    return TextTerms(
+        terms,
+        np.fromiter(map(weights.__getitem__, terms), dtype=np.float32, count=len(terms)),
+        sum(freqs.values()),
+    )
 
 
-def record_row(record: Record, stamp: str, texts_root: Path | None = None) -> Row:
+def record_row(
+    record: Record, stamp: str, texts_root: Path | None = None, pool: TermPool | None = None
+) -> Row:
     """The row of ``record`` with the sync ``stamp``; ``texts_root``: the data home, whose extracted
     attachment texts are indexed (see :func:`index.schema.attachment_pages`) and kept whole
-    (:func:`~index.postgresql.attachments.attachment_texts`)."""
+    (:func:`~index.postgresql.attachments.attachment_texts`); ``pool``: shares its terms' strings
+    with the other rows of the pool."""
     row = Row(record.id, stamp, searchable(record), None, record.model_dump_json())
     if not row.searchable:
         return row
@@ -137,5 +167,5 @@ def record_row(record: Record, stamp: str, texts_root: Path | None = None) -> Ro
         row.doc_numbers = str(doc["doc_number"]).split(",")
     for fieldname, col in FULLTEXT.items():
         if doc.get(fieldname):
-            row.text[col] = field_terms(doc[fieldname])
+            row.text[col] = field_terms(doc[fieldname], pool)
     return row

@@ -6,6 +6,12 @@ statistics and their stamps together, see :mod:`index.postgresql.rows`). A sync 
 therefore leaves every committed batch in place and loses nothing else: the next sync finds the rest
 by their stamps. Rows of records no longer listed are deleted at the end, in batches too.
 
+A bulk load (a write of :data:`BULK` records or more into an empty index, such as the migration of a
+data home) commits one postings block per transaction instead: each batch holds the searchable rows
+that fill the block the next docno falls in, so every block's lists are written once, in one segment,
+and no merge rewrites them (see :mod:`index.postgresql.postings`). Fewer, larger batches also add to
+each term's statistics once per block instead of once per :data:`BATCH` rows.
+
 A rebuild (asked for, or needed because the terms were made by another analysis) is done in place:
 every stored stamp is cleared first, in one transaction, so the following sync, or the one after it if
 it is interrupted, reads and rewrites every record while searches go on.
@@ -32,7 +38,8 @@ from index.backend import Progress, SyncReport
 from index.errors import IndexBusy
 from index.postgresql.connections import Connections
 from index.postgresql.ddl import migrate, text_indexes
-from index.postgresql.documents import Row, record_row
+from index.postgresql.documents import Row, TermPool, record_row
+from index.postgresql.postings import block_size, next_docno
 from index.postgresql.rows import Previous, delete_rows, write_rows
 from index.postgresql.verify import recount
 from index.schema import analysis_fingerprint
@@ -40,7 +47,7 @@ from index.schema import analysis_fingerprint
 __all__ = ["BATCH", "PostgresIndexer"]
 
 BATCH = 500
-"""Rows written per transaction."""
+"""Rows written per transaction (outside a bulk load)."""
 BULK = 2000
 """Rows from which a write into an empty index is a bulk load: the full-text GIN indexes are dropped
 for it and built at its end (:func:`~index.postgresql.ddl.text_indexes`)."""
@@ -168,27 +175,29 @@ class PostgresIndexer:
                 str(rid): (str(stamp), bool(flag))
                 for rid, stamp, flag in conn.execute("SELECT id, stamp, searchable FROM deptnews_records")
             }
+        bulk = not known and len(listed) >= BULK
+        pool = TermPool()
         # An interrupted bulk load left its indexes out: they are made at the end of this sync.
-        text_indexes(conn, present=bool(known) or len(listed) < BULK)
-        batch: list[Row] = []
-        for done, (rid, stamp) in enumerate(listed, start=1):
-            old = known.get(rid)
-            if old is not None and stamp and old[0] == stamp:
-                if old[1]:
-                    report.unchanged += 1
+        text_indexes(conn, present=not bulk)
+
+        def changed() -> Iterator[Row]:
+            for done, (rid, stamp) in enumerate(listed, start=1):
+                old = known.get(rid)
+                if old is not None and stamp and old[0] == stamp:
+                    if old[1]:
+                        report.unchanged += 1
+                    else:
+                        report.left_out += 1
                 else:
-                    report.left_out += 1
-            else:
-                try:
-                    batch.append(record_row(load(rid), stamp, self.texts_root))
-                except (ArchiveError, ValueError) as exc:
-                    report.failed.append((rid, str(exc)))
-                if len(batch) >= BATCH:
-                    _count(report, batch, write_rows(conn, batch))
-                    batch = []
-            if progress is not None:
-                progress(done, len(listed))
-        _count(report, batch, write_rows(conn, batch))
+                    try:
+                        yield record_row(load(rid), stamp, self.texts_root, pool)
+                    except (ArchiveError, ValueError) as exc:
+                        report.failed.append((rid, str(exc)))
+                if progress is not None:
+                    progress(done, len(listed))
+
+        for batch in batched(conn, changed(), bulk=bulk):
+            _count(report, batch, write_rows(conn, batch))
         present = {rid for rid, _ in listed}
         gone = [rid for rid in known if rid not in present]
         for start in range(0, len(gone), BATCH * 5):
@@ -206,16 +215,15 @@ class PostgresIndexer:
             _prepare_analysis_once(conn)
             pending = iter(records)
             first = list(itertools.islice(pending, BULK))
-            text_indexes(conn, present=len(first) < BULK or not _empty(conn))
-            batch: list[Row] = []
-            for record in itertools.chain(first, pending):
-                batch.append(record_row(record, "", self.texts_root))
-                if len(batch) >= BATCH:
-                    write_rows(conn, batch)
-                    written += sum(r.searchable for r in batch)
-                    batch = []
-            write_rows(conn, batch)
-            written += sum(r.searchable for r in batch)
+            bulk = len(first) >= BULK and _empty(conn)
+            text_indexes(conn, present=not bulk)
+            pool = TermPool()
+            rows = (
+                record_row(record, "", self.texts_root, pool) for record in itertools.chain(first, pending)
+            )
+            for batch in batched(conn, rows, bulk=bulk):
+                write_rows(conn, batch)
+                written += sum(r.searchable for r in batch)
             text_indexes(conn, present=True)
         return written
 
@@ -239,6 +247,33 @@ def _prepare_analysis_once(conn: Connection[Any]) -> None:
             "INSERT INTO deptnews_meta (key, value) VALUES ('analysis', %s) ON CONFLICT DO NOTHING",
             (analysis_fingerprint(),),
         )
+
+
+def batched(conn: Connection[Any], rows: Iterable[Row], *, bulk: bool) -> Iterator[list[Row]]:
+    """``rows`` in batches to write, one transaction each: :data:`BATCH` rows, or in a ``bulk`` load
+    the searchable rows that fill the current postings block (rows of reposts, which get no docno,
+    come along, at most :data:`BATCH` more). The next batch is sized once the previous one is written."""
+    with conn.transaction():  # the writer's connection is not in autocommit: no transaction left open
+        block = block_size(conn) if bulk else 0
+
+    def room() -> int:
+        if not block:
+            return BATCH
+        with conn.transaction():
+            return block - next_docno(conn) % block
+
+    batch: list[Row] = []
+    searchable = 0
+    limit = room()
+    for row in rows:
+        batch.append(row)
+        searchable += row.searchable
+        if (searchable if block else len(batch)) >= limit or len(batch) >= limit + BATCH:
+            yield batch
+            batch, searchable = [], 0
+            limit = room()
+    if batch:
+        yield batch
 
 
 def _count(report: SyncReport, rows: Sequence[Row], previous: dict[str, Previous]) -> None:

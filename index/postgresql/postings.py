@@ -25,7 +25,8 @@ is made in the writer's batch transaction, so a killed writer leaves lists, rows
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,8 +49,19 @@ from index.postgresql.copybinary import (
 from index.postgresql.ddl import FULLTEXT
 from index.postgresql.documents import Row
 
-__all__ = ["MAX_SEGMENTS", "Added", "assign_docnos", "block_size", "merge_due", "retire", "write_postings"]
+__all__ = [
+    "MAX_SEGMENTS",
+    "Added",
+    "assign_docnos",
+    "block_size",
+    "merge_due",
+    "next_docno",
+    "retire",
+    "write_postings",
+]
 
+_CHUNK = 20_000
+"""Lists per piece of COPY data."""
 MAX_SEGMENTS = 32
 """Segments after which a block that is not complete yet is merged anyway (a daily crawl's small
 batches would otherwise leave hundreds of short lists per term)."""
@@ -86,6 +98,12 @@ def block_size(conn: Connection[Any]) -> int:
     """Docnos per block, as the database was made with."""
     row = conn.execute("SELECT value FROM deptnews_meta WHERE key = 'postings_block'").fetchone()
     return max(1, int(str(row[0]))) if row else 4096
+
+
+def next_docno(conn: Connection[Any]) -> int:
+    """The docno the next searchable row written will get."""
+    row = conn.execute("SELECT last_value, is_called FROM deptnews_docno").fetchone()
+    return int(row[0]) + 1 if row and row[1] else 1
 
 
 def assign_docnos(conn: Connection[Any], rows: Sequence[Row]) -> None:
@@ -129,8 +147,9 @@ def write_postings(conn: Connection[Any], rows: Sequence[Row], block: int) -> li
         for col in FULLTEXT.values():
             lists = _lists(col, numbered, block, first)
             if lists is not None:
-                copy.write(lists[1])
                 added.append(lists[0])
+                for chunk in lists[1]:
+                    copy.write(chunk)
         copy.write(TRAILER)
     blocks = sorted(first)
     conn.execute(
@@ -141,11 +160,15 @@ def write_postings(conn: Connection[Any], rows: Sequence[Row], block: int) -> li
     return added
 
 
-def _lists(col: str, rows: Sequence[Row], block: int, first: dict[int, int]) -> tuple[Added, bytes] | None:
+def _lists(
+    col: str, rows: Sequence[Row], block: int, first: dict[int, int]
+) -> tuple[Added, Iterator[bytes]] | None:
     """The lists of column ``col`` of ``rows`` (in docno order) as binary COPY rows, one per term and
-    block: every posting is placed by one stable sort of term numbers, so no Python runs per posting."""
+    block, in chunks of :data:`_CHUNK` lists (a bulk load's batch fills a whole block: its COPY data
+    is never held at once): every posting is placed by one stable sort of term numbers, so no Python
+    runs per posting."""
     terms: list[str] = []
-    weights: list[float] = []
+    weights: list[npt.NDArray[np.float32]] = []
     counts: list[int] = []
     docnos: list[int] = []
     lengths: list[int] = []
@@ -154,7 +177,7 @@ def _lists(col: str, rows: Sequence[Row], block: int, first: dict[int, int]) -> 
         if found is None or not found.terms:
             continue
         terms += found.terms
-        weights += map(found.weights.__getitem__, found.terms)
+        weights.append(found.weights)
         counts.append(len(found.terms))
         docnos.append(row.docno or 0)
         lengths.append(found.length)
@@ -176,32 +199,36 @@ def _lists(col: str, rows: Sequence[Row], block: int, first: dict[int, int]) -> 
     seg_fields = bigint_fields(segs)
     docs_heads, weights_heads, lengths_heads = (array_heads(oid, sizes_of) for oid in (INT8, FLOAT4, INT4))
     entries = Elements(INT8, docs).data
-    scores = Elements(FLOAT4, np.array(weights, dtype=np.float32)[order]).data
+    scores = Elements(FLOAT4, np.concatenate(weights)[order]).data
     sizes = Elements(INT4, np.repeat(np.array(lengths, dtype=np.int32), counts)[order]).data
+    del terms, weights, order, number
     head = b"\x00\x06" + text_field(col)
     names = [text_field(term) for term in unique]
-    # One row per list: column, term, seg, then each array's header and its slice of the elements
-    # (12 bytes an entry for bigint docnos, 8 for real weights and integer lengths).
-    out = b"".join(
-        b"".join(
-            (
-                head,
-                names[term],
-                seg_fields[g * 12 : g * 12 + 12],
-                docs_heads[g * HEAD : g * HEAD + HEAD],
-                entries[s * 12 : e * 12],
-                weights_heads[g * HEAD : g * HEAD + HEAD],
-                scores[s * 8 : e * 8],
-                lengths_heads[g * HEAD : g * HEAD + HEAD],
-                sizes[s * 8 : e * 8],
-            )
-        )
-        for g, (s, e, term) in enumerate(
-            zip(starts.tolist(), ends.tolist(), ids[starts].tolist(), strict=True)
-        )
-    )
     df = np.bincount(ids, minlength=len(unique)).astype(np.int64)
-    return Added(col, unique, df), out
+    groups = zip(starts.tolist(), ends.tolist(), ids[starts].tolist(), strict=True)
+
+    def chunks() -> Iterator[bytes]:
+        # One row per list: column, term, seg, then each array's header and its slice of the elements
+        # (12 bytes an entry for bigint docnos, 8 for real weights and integer lengths).
+        for lo in range(0, len(starts), _CHUNK):
+            yield b"".join(
+                b"".join(
+                    (
+                        head,
+                        names[term],
+                        seg_fields[g * 12 : g * 12 + 12],
+                        docs_heads[g * HEAD : g * HEAD + HEAD],
+                        entries[s * 12 : e * 12],
+                        weights_heads[g * HEAD : g * HEAD + HEAD],
+                        scores[s * 8 : e * 8],
+                        lengths_heads[g * HEAD : g * HEAD + HEAD],
+                        sizes[s * 8 : e * 8],
+                    )
+                )
+                for g, (s, e, term) in enumerate(itertools.islice(groups, _CHUNK), start=lo)
+            )
+
+    return Added(col, unique, df), chunks()
 
 
 def retire(conn: Connection[Any], docnos: Sequence[int], block: int) -> None:
@@ -225,8 +252,7 @@ def retire(conn: Connection[Any], docnos: Sequence[int], block: int) -> None:
 
 def merge_due(conn: Connection[Any], block: int) -> int:
     """Merge every block that is due (see the module docstring); returns how many were."""
-    row = conn.execute("SELECT last_value, is_called FROM deptnews_docno").fetchone()
-    assigned = int(row[0]) + 1 if row and row[1] else 1  # the next docno to be given
+    assigned = next_docno(conn)
     due = conn.execute(
         "SELECT block, dead FROM deptnews_blocks WHERE (segments > 1 AND ((block + 1) * %(size)s <= %(next)s "
         "OR segments >= %(most)s)) OR dead * 4 > %(size)s ORDER BY block",

@@ -12,6 +12,7 @@ import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -22,6 +23,8 @@ from psycopg import sql
 from archive.model import Record
 from index.corpus import generate
 from index.errors import IndexBusy
+from index.postgresql import indexer as indexer_module
+from index.postgresql import rows as rows_module
 from index.postgresql.ddl import MIGRATIONS, SCHEMA_VERSION, migrate
 from index.postgresql.indexer import BATCH, BULK, PostgresIndexer, writer_lock
 from index.postgresql.nodes import Nodes
@@ -112,7 +115,16 @@ def _text_indexes(dsn: str) -> int:
     return int(row[0]) if row else -1
 
 
+def _small_blocks(dsn: str, size: int) -> None:
+    """Make the (empty) index with postings blocks of ``size`` documents."""
+    with psycopg.connect(dsn) as conn:
+        migrate(conn)
+        conn.execute("UPDATE deptnews_meta SET value = %s WHERE key = 'postings_block'", (str(size),))
+
+
 def test_kill_9_mid_sync_then_the_next_sync_completes(pg_database: PgDatabase, tmp_path: Path) -> None:
+    # A bulk load commits a postings block per transaction: blocks of 256 make a few of them.
+    _small_blocks(pg_database.dsn, 256)
     script = tmp_path / "indexer.py"
     script.write_text(
         textwrap.dedent(
@@ -151,7 +163,8 @@ def test_kill_9_mid_sync_then_the_next_sync_completes(pg_database: PgDatabase, t
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
     written, _ = _rows(pg_database.dsn)
-    assert 3 * BATCH <= written < N_KILL  # whole batches only
+    assert 3 * BATCH <= written < N_KILL
+    assert written % 256 == 255  # whole blocks only (docnos start at 1)
     assert N_KILL >= BULK  # a bulk load: the full-text indexes are built at its end
     assert _text_indexes(pg_database.dsn) == 0
 
@@ -178,6 +191,65 @@ def test_kill_9_mid_sync_then_the_next_sync_completes(pg_database: PgDatabase, t
         assert {h.id for h in search.iter_hits(SearchRequest(), batch=400)} == {r.id for r in listed}
     finally:
         search.close()
+
+
+def test_a_bulk_load_writes_each_block_once(
+    nodes: Nodes, pg_database: PgDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _small_blocks(pg_database.dsn, 256)
+    listed = records(BULK + 100)
+    for i in range(0, len(listed), 50):  # reposts get no docno: they do not fill a block
+        listed[i] = listed[i].model_copy(update={"repost_of": listed[i + 1].id})
+    batches: list[tuple[int, int]] = []
+    merged: list[int] = []
+    write_rows, merge_due = indexer_module.write_rows, rows_module.merge_due
+
+    def spy_write(conn: Any, rows: Any) -> Any:
+        batches.append((len(rows), sum(r.searchable for r in rows)))
+        return write_rows(conn, rows)
+
+    def spy_merge(conn: Any, block: int) -> int:
+        merged.append(merge_due(conn, block))
+        return merged[-1]
+
+    monkeypatch.setattr(indexer_module, "write_rows", spy_write)
+    monkeypatch.setattr(rows_module, "merge_due", spy_merge)
+    indexer = PostgresIndexer(nodes)
+    report = indexer.sync([(r.id, "1") for r in listed], {r.id: r for r in listed}.__getitem__)
+    searchable = len(listed) - len(listed) // 50
+    assert (report.added, report.left_out, report.failed) == (searchable, len(listed) // 50, [])
+    # The first block starts at docno 1; each batch fills a block, the last one what is left.
+    sizes = [n for _, n in batches]
+    assert sizes == [255] + [256] * ((searchable - 255) // 256) + [(searchable - 255) % 256]
+    assert sum(n for n, _ in batches) == len(listed)
+    assert not any(merged)  # nothing to merge: every block was written in one segment
+    with nodes.writer() as conn:
+        assert conn.execute("SELECT max(segments), count(*) FROM deptnews_blocks").fetchone() == (
+            1,
+            len(batches),
+        )
+        assert statistics_problems(conn) == []
+    search = PostgresSearch(nodes)
+    word = listed[1].title.split()[0]
+    assert listed[1].id in {h.id for h in search.search(SearchRequest(q=word, size=100)).hits}
+    assert search.count() == searchable
+
+
+def test_outside_a_bulk_load_batches_are_rows(nodes: Nodes, monkeypatch: pytest.MonkeyPatch) -> None:
+    listed = records(12)
+    indexer = PostgresIndexer(nodes)
+    indexer.upsert(listed[:2])  # not empty any more: the next write is no bulk load
+    sizes: list[int] = []
+    write_rows = indexer_module.write_rows
+
+    def spy(conn: Any, rows: Any) -> Any:
+        sizes.append(len(rows))
+        return write_rows(conn, rows)
+
+    monkeypatch.setattr(indexer_module, "write_rows", spy)
+    monkeypatch.setattr(indexer_module, "BATCH", 4)
+    indexer.sync([(r.id, "1") for r in listed], {r.id: r for r in listed}.__getitem__)
+    assert sizes == [4, 4, 4]  # the two upserted rows have no stamp: written again
 
 
 def test_one_writer_at_a_time(nodes: Nodes, pg_database: PgDatabase) -> None:
