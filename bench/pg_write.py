@@ -2,12 +2,14 @@
 with ``--queries``, what one search costs, stage by stage.
 
     python bench/pg_write.py --docs 10000                 # one node started here (tests/pgcluster.py)
-    python bench/pg_write.py --docs 10000 --batch 1000    # another batch size than the indexer's
+    python bench/pg_write.py --docs 1000 --batch 100      # another batch size than the indexer's
     python bench/pg_write.py --docs 20000 --queries 5     # also the tokens mix, one query at a time
 
 Generated documents (bench/search_corpus.py, seed 0, ~600 body syllables) are written through
 ``PostgresIndexer.upsert`` into an empty database, as bench/search.py does, on one node without replicas
-(fsync off, ``pg_stat_statements`` loaded), so the figure is the writer's and the server's alone. It
+(fsync off, ``pg_stat_statements`` loaded), so the figure is the writer's and the server's alone; from
+``BULK`` documents on that is a bulk load, one postings block per transaction, and ``--batch`` (rows per
+transaction otherwise) does not apply. It
 prints docs/s, the database's size and the statements that took the server's time (total ms, calls).
 With ``--queries N`` the database is then ``VACUUM ANALYZE``d and bench/search.py's tokens mix (``N``
 queries per kind) is run through ``PostgresSearch.search`` one query at a time, warm (one pass first),
@@ -42,7 +44,12 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--docs", type=int, default=10_000, help="documents to write (default 10,000)")
-    parser.add_argument("--batch", type=int, default=indexer_module.BATCH, help="rows per transaction")
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=indexer_module.BATCH,
+        help="rows per transaction, below BULK documents (a bulk load commits a postings block at a time)",
+    )
     parser.add_argument(
         "--queries", type=int, default=0, help="queries per kind to time after (default none)"
     )
@@ -74,7 +81,12 @@ def main(argv: list[str] | None = None) -> int:
             took = time.perf_counter() - started
             indexer.close()
             rate = args.docs / took
-            print(f"{args.docs:,} documents in {took:.1f} s: {rate:,.0f} docs/s (batches of {args.batch})")
+            how = (
+                "a bulk load, one postings block per transaction"
+                if args.docs >= indexer_module.BULK
+                else f"batches of {args.batch}"
+            )
+            print(f"{args.docs:,} documents in {took:.1f} s: {rate:,.0f} docs/s ({how})")
             with psycopg.connect(dsn) as conn:
                 size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()
                 print(f"database: {size[0] if size else '?'}")
