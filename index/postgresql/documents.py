@@ -114,9 +114,10 @@ COLUMNS: tuple[str, ...] = (
 
 
 class TermPool:
-    """One string object for each distinct term of the rows written together: a bigram term is a new
-    string in every document that holds it, and a bulk load holds a whole block of rows at once.
-    Emptied when it holds more than ``limit`` terms (later rows then share among themselves)."""
+    """One string object for each distinct term of the rows written together (a bulk load holds a
+    whole block of rows at once, and a bigram term is a new string in every document that holds it).
+    The writer clears it after each batch; it also empties itself past ``limit`` terms (later rows
+    then share among themselves)."""
 
     def __init__(self, limit: int = 1 << 21) -> None:
         self.limit = limit
@@ -125,8 +126,12 @@ class TermPool:
     def share(self, terms: list[str]) -> list[str]:
         """``terms`` with each string replaced by the pool's equal one (added if new)."""
         if len(self._terms) > self.limit:
-            self._terms = {}
+            self.clear()
         return list(map(self._terms.setdefault, terms, terms))
+
+    def clear(self) -> None:
+        """Forget every term (those of the rows already written)."""
+        self._terms = {}
 
 
 def field_terms(value: Any, pool: TermPool | None = None) -> TextTerms:

@@ -198,6 +198,7 @@ class PostgresIndexer:
 
         for batch in batched(conn, changed(), bulk=bulk):
             _count(report, batch, write_rows(conn, batch))
+            pool.clear()  # the next batch's rows are made after this
         present = {rid for rid, _ in listed}
         gone = [rid for rid in known if rid not in present]
         for start in range(0, len(gone), BATCH * 5):
@@ -224,6 +225,7 @@ class PostgresIndexer:
             for batch in batched(conn, rows, bulk=bulk):
                 write_rows(conn, batch)
                 written += sum(r.searchable for r in batch)
+                pool.clear()
             text_indexes(conn, present=True)
         return written
 
