@@ -48,6 +48,8 @@ _LOW_MASK = (1 << _TERM_SHIFT) - 1
 _PLAIN = 1 << 19
 MAX_DOCS = _DOC_MASK
 """Documents a bulk segment can hold."""
+_PLAIN_MEMO = 1 << 16
+"""Values of fields other than full text whose terms a builder remembers (see ``_plain_terms``)."""
 _CHUNK = 1 << 18
 """Postings written per :func:`write_terms` call (bounds the Python lists it makes)."""
 
@@ -78,6 +80,7 @@ class SegmentBuilder:
         self._pairs: dict[tuple[int, float], int] = {}
         self._pending: list[tuple[dict[str, Any], dict[str, int]]] = []
         self._plain: dict[str, list[tuple[int, str, int, float]]] = {}
+        self._plain_memo: dict[tuple[str, str], list[tuple[str, int, float]]] = {}
         for name, field in schema.items():
             if field.vector or field.separate_spelling():
                 raise ValueError(f"field {name!r}: vectors and spelling are not supported")
@@ -120,7 +123,7 @@ class SegmentBuilder:
         for name, value in values.items():
             field = schema[name]
             if field.indexed and name not in self._text:
-                items = [(t.decode("utf-8"), f, float(w)) for t, f, w, _ in field.index(value)]
+                items = self._plain_terms(name, field, value)
                 plain.append((name, items))
                 lengths[name] = sum(f for _, f, _ in items) if field.scorable else 0
             if field.column_type:
@@ -134,6 +137,21 @@ class SegmentBuilder:
         self._pending.append((values, lengths))
         if len(self._pending) >= self._batch:
             self._flush_batch()
+
+    def _plain_terms(self, name: str, field: Any, value: Any) -> list[tuple[str, int, float]]:
+        """The terms, frequencies and weights Whoosh's ``field.index`` gives for ``value``; remembered
+        per string value, since most such values (source, department, year, …) repeat from document to
+        document and Whoosh's analyzer chain costs ~5 µs a value (the memory is emptied past
+        :data:`_PLAIN_MEMO` values, which unique ones such as ids fill)."""
+        key = (name, value) if isinstance(value, str) else None
+        found = self._plain_memo.get(key) if key is not None else None
+        if found is None:
+            found = [(t.decode("utf-8"), f, float(w)) for t, f, w, _ in field.index(value)]
+            if key is not None:
+                if len(self._plain_memo) >= _PLAIN_MEMO:
+                    self._plain_memo.clear()
+                self._plain_memo[key] = found
+        return found
 
     def _add_plain(self, name: str, items: list[tuple[int, str, int, float]]) -> None:
         postings = self._fields[name]

@@ -164,6 +164,14 @@ def test_batch_size_does_not_change_the_segment(tmp_path: Path) -> None:
     assert_same_index(bulk_built(tmp_path / "a", docs, batch=1), bulk_built(tmp_path / "b", docs, batch=64))
 
 
+def test_remembered_field_terms_change_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Sources, years, … repeat: their terms are remembered; a memory of 3 values empties often.
+    docs = corpus_documents(40)
+    expected = whoosh_built(tmp_path / "whoosh", docs)
+    monkeypatch.setattr("index.whoosh.bulk._PLAIN_MEMO", 3)
+    assert_same_index(expected, bulk_built(tmp_path / "small", docs))
+
+
 def test_a_rejected_document_is_not_added(tmp_path: Path) -> None:
     docs = corpus_documents(20)
     (tmp_path / "bulk").mkdir()
