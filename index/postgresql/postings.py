@@ -25,7 +25,6 @@ is made in the writer's batch transaction, so a killed writer leaves lists, rows
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -164,9 +163,9 @@ def _lists(
     col: str, rows: Sequence[Row], block: int, first: dict[int, int]
 ) -> tuple[Added, Iterator[bytes]] | None:
     """The lists of column ``col`` of ``rows`` (in docno order) as binary COPY rows, one per term and
-    block, in chunks of :data:`_CHUNK` lists (a bulk load's batch fills a whole block: its COPY data
-    is never held at once): every posting is placed by one stable sort of term numbers, so no Python
-    runs per posting."""
+    block, in chunks of :data:`_CHUNK` lists, each encoded when it is sent (a bulk load's batch fills
+    a whole block: its COPY data is never held at once): every posting is placed by one stable sort
+    of term numbers, so no Python runs per posting."""
     terms: list[str] = []
     weights: list[npt.NDArray[np.float32]] = []
     counts: list[int] = []
@@ -198,34 +197,39 @@ def _lists(
     sizes_of = ends - starts
     seg_fields = bigint_fields(segs)
     docs_heads, weights_heads, lengths_heads = (array_heads(oid, sizes_of) for oid in (INT8, FLOAT4, INT4))
-    entries = Elements(INT8, docs).data
-    scores = Elements(FLOAT4, np.concatenate(weights)[order]).data
-    sizes = Elements(INT4, np.repeat(np.array(lengths, dtype=np.int32), counts)[order]).data
+    scores = np.concatenate(weights)[order]
+    sizes = np.repeat(np.array(lengths, dtype=np.int32), counts)[order]
     del terms, weights, order, number
     head = b"\x00\x06" + text_field(col)
     names = [text_field(term) for term in unique]
     df = np.bincount(ids, minlength=len(unique)).astype(np.int64)
-    groups = zip(starts.tolist(), ends.tolist(), ids[starts].tolist(), strict=True)
+    first_posting, last_posting, term_of = starts.tolist(), ends.tolist(), ids[starts].tolist()
 
     def chunks() -> Iterator[bytes]:
         # One row per list: column, term, seg, then each array's header and its slice of the elements
-        # (12 bytes an entry for bigint docnos, 8 for real weights and integer lengths).
-        for lo in range(0, len(starts), _CHUNK):
+        # (12 bytes an entry for bigint docnos, 8 for real weights and integer lengths), encoded a
+        # chunk of lists at a time.
+        for lo in range(0, len(first_posting), _CHUNK):
+            hi = min(lo + _CHUNK, len(first_posting))
+            p0, p1 = first_posting[lo], last_posting[hi - 1]
+            entries = Elements(INT8, docs[p0:p1]).data
+            points = Elements(FLOAT4, scores[p0:p1]).data
+            fields = Elements(INT4, sizes[p0:p1]).data
             yield b"".join(
                 b"".join(
                     (
                         head,
-                        names[term],
+                        names[term_of[g]],
                         seg_fields[g * 12 : g * 12 + 12],
                         docs_heads[g * HEAD : g * HEAD + HEAD],
-                        entries[s * 12 : e * 12],
+                        entries[(s - p0) * 12 : (e - p0) * 12],
                         weights_heads[g * HEAD : g * HEAD + HEAD],
-                        scores[s * 8 : e * 8],
+                        points[(s - p0) * 8 : (e - p0) * 8],
                         lengths_heads[g * HEAD : g * HEAD + HEAD],
-                        sizes[s * 8 : e * 8],
+                        fields[(s - p0) * 8 : (e - p0) * 8],
                     )
                 )
-                for g, (s, e, term) in enumerate(itertools.islice(groups, _CHUNK), start=lo)
+                for g, s, e in zip(range(lo, hi), first_posting[lo:hi], last_posting[lo:hi], strict=True)
             )
 
     return Added(col, unique, df), chunks()
