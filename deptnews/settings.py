@@ -55,7 +55,8 @@ class Settings(BaseSettings):
         256,
         ge=16,
         description="Postings held while building the index, MB, shared by the writer processes; a "
-        "process holding its share writes a segment (peak memory is about twice this).",
+        "process holding its share writes a segment (peak memory is about twice this). A PostgreSQL "
+        "bulk load ends a transaction before its postings would hold more.",
     )
 
     @property

@@ -64,7 +64,7 @@ def open_indexer(
     if settings.backend == "postgresql":
         from index.postgresql.indexer import PostgresIndexer
 
-        return PostgresIndexer(_nodes(settings), texts_root=texts_root, timeout=timeout)
+        return PostgresIndexer(_nodes(settings), texts_root=texts_root, timeout=timeout, memory_mb=memory_mb)
     from index.whoosh.backend import WhooshIndexer
 
     return WhooshIndexer(index_dir, texts_root=texts_root, timeout=timeout, limitmb=memory_mb)

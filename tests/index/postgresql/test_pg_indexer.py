@@ -235,6 +235,47 @@ def test_a_bulk_load_writes_each_block_once(
     assert search.count() == searchable
 
 
+def test_a_bulk_load_keeps_to_its_memory_budget(
+    nodes: Nodes, pg_database: PgDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _small_blocks(pg_database.dsn, 256)
+    listed = records(BULK + 100)
+    held: list[tuple[int, int]] = []  # a batch's postings, those of its last row
+    merged: list[int] = []
+    write_rows, merge_due = indexer_module.write_rows, rows_module.merge_due
+
+    def spy_write(conn: Any, rows: Any) -> Any:
+        postings = [sum(len(t.terms) for t in r.text.values()) for r in rows]
+        held.append((sum(postings), postings[-1]))
+        return write_rows(conn, rows)
+
+    def spy_merge(conn: Any, block: int) -> int:
+        merged.append(merge_due(conn, block))
+        return merged[-1]
+
+    monkeypatch.setattr(indexer_module, "write_rows", spy_write)
+    monkeypatch.setattr(rows_module, "merge_due", spy_merge)
+    budget = 0.25  # MB: about 5,500 postings, a few dozen of these short records
+    most = budget * 2**20 / indexer_module.POSTING_BYTES
+    indexer = PostgresIndexer(nodes, memory_mb=budget)
+    report = indexer.sync([(r.id, "1") for r in listed], {r.id: r for r in listed}.__getitem__)
+    assert (report.added, report.failed) == (len(listed), [])
+    assert len(held) > 3 * (len(listed) // 256)  # several batches a block
+    assert all(total - last < most for total, last in held)  # a batch ends on the row reaching it
+    assert sum(merged) >= len(listed) // 256  # each complete block merged once
+    with nodes.writer() as conn:
+        assert statistics_problems(conn) == []
+        complete = conn.execute(
+            "SELECT max(segments) FROM deptnews_blocks WHERE (block + 1) * 256 <= "
+            "(SELECT last_value FROM deptnews_docno)"
+        ).fetchone()
+        assert complete == (1,)
+    search = PostgresSearch(nodes)
+    assert search.count() == len(listed)
+    title = listed[7].title
+    assert listed[7].id in {h.id for h in search.search(SearchRequest(q=f'"{title}"', size=5)).hits}
+
+
 def test_outside_a_bulk_load_batches_are_rows(nodes: Nodes, monkeypatch: pytest.MonkeyPatch) -> None:
     listed = records(12)
     indexer = PostgresIndexer(nodes)
