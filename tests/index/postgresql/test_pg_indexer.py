@@ -193,19 +193,23 @@ def test_kill_9_mid_sync_then_the_next_sync_completes(pg_database: PgDatabase, t
         search.close()
 
 
-def test_a_bulk_load_writes_each_block_once(
-    nodes: Nodes, pg_database: PgDatabase, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _small_blocks(pg_database.dsn, 256)
-    listed = records(BULK + 100)
-    for i in range(0, len(listed), 50):  # reposts get no docno: they do not fill a block
-        listed[i] = listed[i].model_copy(update={"repost_of": listed[i + 1].id})
-    batches: list[tuple[int, int]] = []
+def _most_segments_of_complete_blocks(conn: Any, size: int) -> int:
+    row = conn.execute(
+        "SELECT max(segments) FROM deptnews_blocks WHERE (block + 1) * %s <= "
+        "(SELECT last_value FROM deptnews_docno)",
+        (size,),
+    ).fetchone()
+    return int(row[0])
+
+
+def _spy_writes(monkeypatch: pytest.MonkeyPatch) -> tuple[list[list[Any]], list[int]]:
+    """The batches the indexer writes and how many blocks each batch's write merged, as they happen."""
+    batches: list[list[Any]] = []
     merged: list[int] = []
     write_rows, merge_due = indexer_module.write_rows, rows_module.merge_due
 
     def spy_write(conn: Any, rows: Any) -> Any:
-        batches.append((len(rows), sum(r.searchable for r in rows)))
+        batches.append(list(rows))
         return write_rows(conn, rows)
 
     def spy_merge(conn: Any, block: int) -> int:
@@ -214,14 +218,25 @@ def test_a_bulk_load_writes_each_block_once(
 
     monkeypatch.setattr(indexer_module, "write_rows", spy_write)
     monkeypatch.setattr(rows_module, "merge_due", spy_merge)
+    return batches, merged
+
+
+def test_a_bulk_load_writes_each_block_once(
+    nodes: Nodes, pg_database: PgDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _small_blocks(pg_database.dsn, 256)
+    listed = records(BULK + 100)
+    for i in range(0, len(listed), 50):  # reposts get no docno: they do not fill a block
+        listed[i] = listed[i].model_copy(update={"repost_of": listed[i + 1].id})
+    batches, merged = _spy_writes(monkeypatch)
     indexer = PostgresIndexer(nodes)
     report = indexer.sync([(r.id, "1") for r in listed], {r.id: r for r in listed}.__getitem__)
     searchable = len(listed) - len(listed) // 50
     assert (report.added, report.left_out, report.failed) == (searchable, len(listed) // 50, [])
     # The first block starts at docno 1; each batch fills a block, the last one what is left.
-    sizes = [n for _, n in batches]
+    sizes = [sum(r.searchable for r in batch) for batch in batches]
     assert sizes == [255] + [256] * ((searchable - 255) // 256) + [(searchable - 255) % 256]
-    assert sum(n for n, _ in batches) == len(listed)
+    assert sum(map(len, batches)) == len(listed)
     assert not any(merged)  # nothing to merge: every block was written in one segment
     with nodes.writer() as conn:
         assert conn.execute("SELECT max(segments), count(*) FROM deptnews_blocks").fetchone() == (
@@ -240,36 +255,20 @@ def test_a_bulk_load_keeps_to_its_memory_budget(
 ) -> None:
     _small_blocks(pg_database.dsn, 256)
     listed = records(BULK + 100)
-    held: list[tuple[int, int]] = []  # a batch's postings, those of its last row
-    merged: list[int] = []
-    write_rows, merge_due = indexer_module.write_rows, rows_module.merge_due
-
-    def spy_write(conn: Any, rows: Any) -> Any:
-        postings = [sum(len(t.terms) for t in r.text.values()) for r in rows]
-        held.append((sum(postings), postings[-1]))
-        return write_rows(conn, rows)
-
-    def spy_merge(conn: Any, block: int) -> int:
-        merged.append(merge_due(conn, block))
-        return merged[-1]
-
-    monkeypatch.setattr(indexer_module, "write_rows", spy_write)
-    monkeypatch.setattr(rows_module, "merge_due", spy_merge)
+    batches, merged = _spy_writes(monkeypatch)
     budget = 0.25  # MB: about 5,500 postings, a few dozen of these short records
     most = budget * 2**20 / indexer_module.POSTING_BYTES
     indexer = PostgresIndexer(nodes, memory_mb=budget)
     report = indexer.sync([(r.id, "1") for r in listed], {r.id: r for r in listed}.__getitem__)
     assert (report.added, report.failed) == (len(listed), [])
-    assert len(held) > 3 * (len(listed) // 256)  # several batches a block
-    assert all(total - last < most for total, last in held)  # a batch ends on the row reaching it
+    assert len(batches) > 3 * (len(listed) // 256)  # several batches a block
+    for batch in batches:  # a batch ends on the row that reaches the budget
+        postings = [sum(len(t.terms) for t in r.text.values()) for r in batch]
+        assert sum(postings[:-1]) < most
     assert sum(merged) >= len(listed) // 256  # each complete block merged once
     with nodes.writer() as conn:
         assert statistics_problems(conn) == []
-        complete = conn.execute(
-            "SELECT max(segments) FROM deptnews_blocks WHERE (block + 1) * 256 <= "
-            "(SELECT last_value FROM deptnews_docno)"
-        ).fetchone()
-        assert complete == (1,)
+        assert _most_segments_of_complete_blocks(conn, 256) == 1
     search = PostgresSearch(nodes)
     assert search.count() == len(listed)
     title = listed[7].title
@@ -280,17 +279,10 @@ def test_outside_a_bulk_load_batches_are_rows(nodes: Nodes, monkeypatch: pytest.
     listed = records(12)
     indexer = PostgresIndexer(nodes)
     indexer.upsert(listed[:2])  # not empty any more: the next write is no bulk load
-    sizes: list[int] = []
-    write_rows = indexer_module.write_rows
-
-    def spy(conn: Any, rows: Any) -> Any:
-        sizes.append(len(rows))
-        return write_rows(conn, rows)
-
-    monkeypatch.setattr(indexer_module, "write_rows", spy)
+    batches, _ = _spy_writes(monkeypatch)
     monkeypatch.setattr(indexer_module, "BATCH", 4)
     indexer.sync([(r.id, "1") for r in listed], {r.id: r for r in listed}.__getitem__)
-    assert sizes == [4, 4, 4]  # the two upserted rows have no stamp: written again
+    assert list(map(len, batches)) == [4, 4, 4]  # the two upserted rows have no stamp: written again
 
 
 def test_one_writer_at_a_time(nodes: Nodes, pg_database: PgDatabase) -> None:
@@ -379,11 +371,7 @@ def test_postings_stay_exact_through_merges_rewrites_and_deletes(
         # Docnos 1-20 were rewritten: blocks 0 and 1 hold nothing any more, block 2 was merged.
         assert conn.execute("SELECT count(*) FROM deptnews_postings WHERE seg < 16").fetchone() == (0,)
         assert conn.execute("SELECT count(*) FROM deptnews_dead").fetchone() == (2,)
-        complete = conn.execute(
-            "SELECT max(segments) FROM deptnews_blocks WHERE (block + 1) * 8 <= "
-            "(SELECT last_value FROM deptnews_docno)"
-        ).fetchone()
-        assert complete == (1,)
+        assert _most_segments_of_complete_blocks(conn, 8) == 1
     search = PostgresSearch(nodes)
     words = [w for w in (listed[1].title + " " + listed[30].title).split() if len(w) > 2][:4]
     gone = [w for w in listed[50].title.split() if len(w) > 2][:2]
