@@ -274,8 +274,10 @@ def batched(
     come along, at most :data:`BATCH` more), ended sooner when their postings would hold more than
     ``memory_mb`` (at :data:`POSTING_BYTES` each). The next batch is sized once the previous one is
     written."""
-    with conn.transaction():  # the writer's connection is not in autocommit: no transaction left open
-        block = block_size(conn) if bulk else 0
+    block = 0
+    if bulk:
+        with conn.transaction():  # the writer's connection is not in autocommit: none left open
+            block = block_size(conn)
 
     def room() -> int:
         if not block:

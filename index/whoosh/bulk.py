@@ -54,6 +54,11 @@ _CHUNK = 1 << 18
 """Postings written per :func:`write_terms` call (bounds the Python lists it makes)."""
 
 
+def _field_terms(field: Any, value: Any) -> list[tuple[str, int, float]]:
+    """The terms, frequencies and weights of ``value`` as Whoosh's ``field.index`` gives them."""
+    return [(t.decode("utf-8"), f, float(w)) for t, f, w, _ in field.index(value)]
+
+
 class SegmentBuilder:
     """Collects documents for one new segment of the index in ``storage`` and writes it on
     :meth:`finish`. Documents are the keyword dicts ``SegmentWriter.add_document`` takes, without
@@ -143,14 +148,13 @@ class SegmentBuilder:
         per string value, since most such values (source, department, year, …) repeat from document to
         document and Whoosh's analyzer chain costs ~5 µs a value (the memory is emptied past
         :data:`_PLAIN_MEMO` values, which unique ones such as ids fill)."""
-        key = (name, value) if isinstance(value, str) else None
-        found = self._plain_memo.get(key) if key is not None else None
+        if not isinstance(value, str):
+            return _field_terms(field, value)
+        found = self._plain_memo.get((name, value))
         if found is None:
-            found = [(t.decode("utf-8"), f, float(w)) for t, f, w, _ in field.index(value)]
-            if key is not None:
-                if len(self._plain_memo) >= _PLAIN_MEMO:
-                    self._plain_memo.clear()
-                self._plain_memo[key] = found
+            if len(self._plain_memo) >= _PLAIN_MEMO:
+                self._plain_memo.clear()
+            found = self._plain_memo[name, value] = _field_terms(field, value)
         return found
 
     def _add_plain(self, name: str, items: list[tuple[int, str, int, float]]) -> None:
