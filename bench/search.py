@@ -85,11 +85,11 @@ def _fts_build(corpus: Path, target: Path) -> int:
     return n
 
 
-def _tantivy_build(corpus: Path, target: Path) -> int:
+def _tantivy_build(corpus: Path, target: Path, analysis: str) -> int:
     from search_tantivy import TantivyIndex  # only with --peers: tantivy is in the bench extras
 
     with corpus.open(encoding="utf-8") as lines:
-        return TantivyIndex(target).build(lines)
+        return TantivyIndex(target).build(lines, analysis=analysis)
 
 
 def _phase(conn: Any, fn: Callable[..., int], args: tuple[Any, ...]) -> None:
@@ -223,6 +223,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--peers", action="store_true", help="also build and query tantivy (bench/search_tantivy.py)"
+    )
+    parser.add_argument(
+        "--tantivy-analysis",
+        choices=["batch", "text"],
+        default="batch",
+        help="how the tantivy peer's workers tokenize: 256 documents at a time with the Whoosh build's "
+        "batch tokenizer (default), or one text at a time with index.terms.tokens",
     )
     parser.add_argument("--no-cold", action="store_true", help="skip the run without a posting cache")
     parser.add_argument(
@@ -395,7 +402,7 @@ def build(
     print(f"index speed ratio whoosh/fts5: {(wn / wsec) / (fn / fsec):.3f}", flush=True)
     if tantivy_dir is not None:
         shutil.rmtree(tantivy_dir, ignore_errors=True)
-        tantivy_run = measure(_tantivy_build, corpus, tantivy_dir)
+        tantivy_run = measure(_tantivy_build, corpus, tantivy_dir, args.tantivy_analysis)
         tn, tsec = tantivy_run.count, tantivy_run.seconds
         print(
             f"tantivy index: {tn / tsec:,.0f} docs/s ({tsec:.0f} s), peak RSS {tantivy_run.largest:,.0f} MB "

@@ -6,7 +6,10 @@ way deptnews does, so it is fed deptnews's own analysis: every document's full t
 repeated as often as its weight (a title occurrence weighs 4, as in the Whoosh index: tantivy's BM25
 then sees the same term frequencies), joined by spaces and indexed with tantivy's ``whitespace``
 tokenizer, frequencies but no positions (the Whoosh index has none either). The analysis runs in
-Python in the building process, as it does for Whoosh; tantivy's writer uses its own threads.
+Python in two processes, as the Whoosh build's does, and by default with the Whoosh build's batch
+tokenizer (:mod:`index.tokenbatch`: 256 documents at a time, term strings made per distinct token;
+``--tantivy-analysis text`` gives it :func:`index.terms.tokens` one text at a time, as before
+2026-12-07); tantivy's writer uses its own threads.
 
 Queries are the Whoosh query trees :func:`index.query.parse_query` builds, translated node by node
 (Term, And, Or, AndMaybe, AndNot with their boosts) into tantivy queries over the same terms, so both
@@ -19,8 +22,9 @@ from __future__ import annotations
 import itertools
 import json
 import multiprocessing
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta, timezone
+from operator import add
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +34,7 @@ from whoosh import query as q
 from index.query import parse_query
 from index.schema import TITLE_WEIGHT
 from index.terms import BIGRAM_JOINER, FOLD_PREFIX, syllable_forms, tokens
+from index.tokenbatch import BatchTokens, TokenVocabulary
 
 __all__ = ["TantivyIndex", "analysed"]
 
@@ -57,10 +62,9 @@ def _terms(text: str) -> list[str]:
     return out
 
 
-def analysed(doc: dict[str, Any]) -> str:
-    """The document's full text as deptnews's terms, joined by spaces: the title's four times (a title
-    occurrence weighs 4 in the Whoosh index), the lead's, the body's and those of the document numbers
-    and author not already in the text (as :func:`index.schema.make_document` adds them)."""
+def _texts(doc: dict[str, Any]) -> list[str]:
+    """The document's texts whose terms are indexed: title, lead, body and the document numbers and
+    author not already in the text (as :func:`index.schema.make_document` adds them); "" for none."""
     body = "\n".join(p for p in doc["body"] if p)
     lead = doc.get("lead") or ""
     extra = [
@@ -68,9 +72,72 @@ def analysed(doc: dict[str, Any]) -> str:
         for n in (*doc.get("doc_numbers", []), *([doc["author"]] if doc.get("author") else []))
         if n not in doc["title"] and n not in body and n not in lead
     ]
-    title = " ".join(_terms(doc["title"]))
-    parts = [title] * TITLE_WEIGHT_TIMES + [" ".join(_terms(t)) for t in (lead, body, "\n".join(extra)) if t]
-    return " ".join(parts)
+    return [doc["title"], lead, body, "\n".join(extra)]
+
+
+def _joined(title: str, others: list[str]) -> str:
+    """The title's terms four times (a title occurrence weighs 4 in the Whoosh index), then the
+    others'."""
+    return " ".join([title] * TITLE_WEIGHT_TIMES + others)
+
+
+def analysed(doc: dict[str, Any]) -> str:
+    """The document's full text as deptnews's terms, joined by spaces (see :func:`_texts`), one text
+    at a time through :func:`index.terms.tokens`."""
+    title, *others = _texts(doc)
+    return _joined(" ".join(_terms(title)), [" ".join(_terms(t)) for t in others if t])
+
+
+class _BatchTerms:
+    """:func:`analysed` for many documents at once, their texts tokenized together by the bulk
+    builder's tokenizer (:mod:`index.tokenbatch`): term strings are made per token id, not per
+    token, so the peer gets the same cheaper tokenizing the Whoosh build has."""
+
+    def __init__(self) -> None:
+        self.vocabulary = TokenVocabulary()
+        self.exact: list[str] = [""]
+        self.folded: list[str] = [""]
+        self.left: list[str] = [""]
+        self.right: list[str] = [""]
+
+    def analysed(self, docs: list[dict[str, Any]]) -> list[str]:
+        texts = [_texts(doc) for doc in docs]
+        batch = BatchTokens((t for some in texts for t in some), self.vocabulary)
+        self._learn()
+        out = []
+        for title, *others in texts:
+            out.append(_joined(self._terms(batch, title), [self._terms(batch, t) for t in others if t]))
+        return out
+
+    def _learn(self) -> None:
+        for spelling in self.vocabulary.spellings[len(self.exact) :]:
+            exact, folded = syllable_forms(spelling)
+            self.exact.append(exact)
+            self.folded.append("" if folded == exact else FOLD_PREFIX + folded)
+            self.left.append(folded + BIGRAM_JOINER)
+            self.right.append(folded)
+
+    def _terms(self, batch: BatchTokens, text: str) -> str:
+        ids = batch.of(text)[0]
+        tokens = ids[ids != 0].tolist()
+        pair = (ids[:-1] != 0) & (ids[1:] != 0)
+        left, right = ids[:-1][pair].tolist(), ids[1:][pair].tolist()
+        terms = [self.exact[i] for i in tokens]
+        terms += filter(None, [self.folded[i] for i in tokens])
+        terms += map(add, [self.left[i] for i in left], [self.right[i] for i in right])
+        return " ".join(terms)
+
+
+_BATCH_TERMS: _BatchTerms | None = None
+"""A pool worker's vocabulary and term tables (one per process)."""
+
+
+def _analyse_lines(lines: list[str]) -> list[tuple[dict[str, Any], str]]:
+    global _BATCH_TERMS
+    if _BATCH_TERMS is None or len(_BATCH_TERMS.vocabulary) > 1 << 21:
+        _BATCH_TERMS = _BatchTerms()
+    docs = [json.loads(line) for line in lines]
+    return list(zip(docs, _BATCH_TERMS.analysed(docs), strict=True))
 
 
 def _analyse_line(line: str) -> tuple[dict[str, Any], str]:
@@ -92,13 +159,26 @@ class TantivyIndex:
         self.index = tantivy.Index(self.schema, path=str(path))
         self._searcher: Any = None
 
-    def build(self, lines: Iterable[str], *, procs: int = 2, heap_mb: int = 256) -> int:
+    def build(
+        self, lines: Iterable[str], *, procs: int = 2, heap_mb: int = 256, analysis: str = "batch"
+    ) -> int:
         """Index the JSON lines of a benchmark corpus; ``procs`` processes read and analyse them (as
-        the Whoosh build's workers do), this one hands them to tantivy's writer (its own threads)."""
+        the Whoosh build's workers do), this one hands them to tantivy's writer (its own threads).
+        ``analysis``: "batch" tokenizes 256 documents at a time as the Whoosh build does (the terms
+        are :func:`analysed`'s, checked on the first 32 documents), "text" one text at a time."""
         writer = self.index.writer(heap_mb * 2**20)
         n = 0
         with multiprocessing.get_context("fork").Pool(procs) as pool:
-            for doc, text in pool.imap(_analyse_line, lines, chunksize=64):
+            analysed_docs: Iterator[tuple[dict[str, Any], str]]
+            if analysis == "batch":
+                rest = iter(lines)
+                chunks = iter(lambda: list(itertools.islice(rest, 256)), [])
+                analysed_docs = itertools.chain.from_iterable(pool.imap(_analyse_lines, chunks))
+            else:
+                analysed_docs = pool.imap(_analyse_line, lines, chunksize=64)
+            for doc, text in analysed_docs:
+                if n < 32 and analysis == "batch" and text != analysed(doc):
+                    raise AssertionError(f"document {doc['id']}: batch analysis differs from analysed()")
                 n += 1
                 self._add(writer, doc, text)
         writer.commit()

@@ -32,6 +32,8 @@ from functools import lru_cache
 from typing import NamedTuple
 
 __all__ = [
+    "BOUNDARY_CHARS",
+    "MARK_RANGES",
     "TOKEN_RE",
     "Token",
     "exact_form",
@@ -49,7 +51,7 @@ __all__ = [
 # Combining-mark blocks.  Python's ``\w`` does not match combining marks
 # (category Mn), so decomposed text ("ho" + U+0300 + "a") would otherwise be cut
 # in the middle of a syllable.
-_MARK_RANGES = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+MARK_RANGES = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 
 _GRAVE, _ACUTE, _TILDE, _HOOK, _DOT = "\u0300", "\u0301", "\u0303", "\u0309", "\u0323"
 _TONE_MARKS = _GRAVE + _ACUTE + _TILDE + _HOOK + _DOT
@@ -76,7 +78,7 @@ _CODE_PART = f"[{_UPPER}][{_CODE_CHAR}]*+"
 # The first part needs two capitals ("QĐ", "NQ") unless another part follows
 # ("L-CTN"): this keeps "5/Nam" from being read as a document number.
 _CODE_FIRST = f"[{_UPPER}](?:[{_UPPER}][{_CODE_CHAR}]*+|(?=[-/{_DASHES}][{_UPPER}]))"
-_WORD_CHAR = rf"[^\W_]|[{_MARK_RANGES}]"
+_WORD_CHAR = rf"[^\W_]|[{MARK_RANGES}]"
 
 _DOC_NUMBER = (
     # number, optional "/year", then "/" (or "-" as in "18-NQ/TW") and the code
@@ -92,15 +94,14 @@ _DOC_NUMBER = (
 _NUMBER = r"\d++(?:[.,]\d++)++"
 # A run of letters and digits; combining marks may follow any letter.
 # (Unrolled so the common no-mark case is a single character-class run.)
-_SYLLABLE = rf"[^\W_]++(?:[{_MARK_RANGES}]++[^\W_]*+)*+"
+_SYLLABLE = rf"[^\W_]++(?:[{MARK_RANGES}]++[^\W_]*+)*+"
 
 # Clause boundaries: sentence and clause punctuation, brackets, quotes, line
 # breaks, en/em dashes, and a hyphen standing alone between spaces
 # ("Hà Nội - Hải Phòng" in headlines).  Bigrams never span these.
-_BOUNDARY = (
-    r"[.,;:!?()\[\]{}\n\r\u2028\u2029\u2026\"\u201c\u201d\u00ab\u00bb\u2013\u2014|\u2022\u00b7]"
-    r"|(?<=\s)-(?=\s)"
-)
+BOUNDARY_CHARS = r"[.,;:!?()\[\]{}\n\r\u2028\u2029\u2026\"\u201c\u201d\u00ab\u00bb\u2013\u2014|\u2022\u00b7]"
+"""The characters that end a clause wherever they stand (a character class)."""
+_BOUNDARY = rf"{BOUNDARY_CHARS}|(?<=\s)-(?=\s)"
 
 TOKEN_RE = re.compile(rf" ?+(?:((?=\d)(?:{_DOC_NUMBER}|{_NUMBER})|{_SYLLABLE})|{_BOUNDARY})")
 """The tokenizer's scanner, shared with :mod:`index.analysis`.
@@ -261,7 +262,7 @@ def normalize_tone(syllable: str) -> str:
 
 
 def _mark_codepoints() -> list[int]:
-    """Every code point in the combining-mark blocks of ``_MARK_RANGES``."""
+    """Every code point in the combining-mark blocks of ``MARK_RANGES``."""
     bounds = [(0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF)]
     bounds.append((0xFE20, 0xFE2F))
     return [cp for lo, hi in bounds for cp in range(lo, hi + 1)]
@@ -273,7 +274,7 @@ _FOLD_TABLE: dict[int, str | None] = {
     **{ord(c): "D" for c in "Đ" + _D_LOOKALIKES_UPPER},
     **{ord(c): "-" for c in _DASHES},
 }
-_HAS_MARK_RE = re.compile(f"[{_MARK_RANGES}đĐ{_D_LOOKALIKES_LOWER}{_D_LOOKALIKES_UPPER}]")
+_HAS_MARK_RE = re.compile(f"[{MARK_RANGES}đĐ{_D_LOOKALIKES_LOWER}{_D_LOOKALIKES_UPPER}]")
 # Syllable-sized inputs are cached; whole texts are folded directly so they do
 # not evict syllables from the cache.
 _CACHE_MAX_LEN = 32

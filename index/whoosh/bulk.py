@@ -5,7 +5,8 @@ pickled runs to disk) and feeds them back one at a time through its field writer
 posting, and a news article has about 1,100. :class:`SegmentBuilder` writes a segment of the same W3
 format through the same codec objects, but counts terms and groups postings with numpy:
 
-* while documents are added, each full-text value is tokenized (:func:`index.terms.tokens`) and its
+* while documents are added, each full-text value is tokenized (a build tokenizes a batch of
+  documents' texts at once, :mod:`index.tokenbatch`; else :func:`index.terms.tokens`) and its
   tokens mapped to integer codes (exact term, folded term, folded form) through a per-segment
   vocabulary; the codes of a batch of documents are counted at once, bigram terms being pairs of
   folded-form ids (no string is built per bigram occurrence);
@@ -31,9 +32,10 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from index.terms import tokens
+from index.terms import tokens as tokenize
+from index.tokenbatch import BatchTokens
 from index.whoosh.blocks import BLOCK, write_terms
-from index.whoosh.fields import VietnameseText
+from index.whoosh.fields import VietnameseText, text_parts
 from index.whoosh.termindex import TermIndex
 from index.whoosh.textcodes import TextCollector
 from index.whoosh.vocab import MAX_TERMS, FieldPostings, KeyVocabulary
@@ -109,9 +111,22 @@ class SegmentBuilder:
             or any(len(p.keys) > room for p in self._fields.values())
         )
 
-    def add(self, doc: Mapping[str, Any]) -> None:
+    def texts(self, doc: Mapping[str, Any]) -> list[str]:
+        """The texts of ``doc``'s full-text values, for a :class:`~index.tokenbatch.BatchTokens`
+        (a value that is not text is left out: :meth:`add` rejects it)."""
+        found: list[str] = []
+        for name in self._text:
+            value = doc.get(name)
+            if value is not None:
+                try:
+                    found += [text for text, _ in text_parts(value)]
+                except ValueError:
+                    continue
+        return found
+
+    def add(self, doc: Mapping[str, Any], tokens: BatchTokens | None = None) -> None:
         """Add one document (the next docnum). A value the schema rejects raises here, and the
-        document is not added."""
+        document is not added. ``tokens``: its texts' tokens, from a batch (see :meth:`texts`)."""
         if self.docnum + len(self._pending) >= MAX_DOCS:
             raise OverflowError(f"a bulk segment holds at most {MAX_DOCS} documents")
         schema = self._schema
@@ -119,10 +134,21 @@ class SegmentBuilder:
         if unknown:
             raise ValueError(f"no field named {unknown[0]!r} in the schema")
         values = {name: value for name, value in doc.items() if value is not None}
-        tokens_of = getattr(doc, "tokens_of", tokens)  # an IndexDocument's cache, shared with the text store
-        parsed = {
-            name: text.parse(values[name], tokens_of) for name, text in self._text.items() if name in values
-        }
+        if tokens is not None:
+            parsed = {
+                name: text.parse_batch(values[name], tokens)
+                for name, text in self._text.items()
+                if name in values
+            }
+        else:
+            tokens_of = getattr(
+                doc, "tokens_of", tokenize
+            )  # an IndexDocument's cache, shared with the text store
+            parsed = {
+                name: text.parse(values[name], tokens_of)
+                for name, text in self._text.items()
+                if name in values
+            }
         lengths: dict[str, int] = {}
         plain: list[tuple[str, list[tuple[str, int, float]]]] = []
         for name, value in values.items():

@@ -25,6 +25,7 @@ from typing import Any
 from whoosh.index import TOC, clean_files
 
 from index.errors import SearchError
+from index.tokenbatch import BatchTokens, TokenVocabulary
 from index.whoosh.bulk import SegmentBuilder
 from index.whoosh.textstore import PartWriter, part_name, store_directory
 
@@ -36,6 +37,11 @@ _POLL = 0.5
 """Seconds between checks that workers are alive while waiting on them."""
 _STOP_WAIT = 5.0
 """Seconds a worker stopped with SIGTERM gets to exit before it is killed."""
+_VOCABULARY = 1 << 21
+"""Token spellings a process's :class:`~index.tokenbatch.TokenVocabulary` holds before it starts a new
+one (numbers and names keep the vocabulary open; ~150 bytes a spelling)."""
+_TOKEN_CHARS = 1 << 22
+"""Characters of text tokenized at once (a batch of news articles has about a million)."""
 _GC_THRESHOLD = 50_000
 """Allocations between two collections of the youngest generation while building (default 700)."""
 
@@ -97,6 +103,29 @@ def _batches(documents: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any
         yield batch
 
 
+def _token_groups(
+    batch: list[dict[str, Any]], builder: SegmentBuilder
+) -> Iterator[tuple[list[dict[str, Any]], list[str]]]:
+    """The batch's documents in groups whose texts are tokenized together, with those texts (the
+    builder's full-text values, which hold the text store's title and page parts): at most
+    :data:`_TOKEN_CHARS` characters a group unless one document has more (the tokenizer's arrays take
+    ~10 bytes a character)."""
+    group: list[dict[str, Any]] = []
+    texts: list[str] = []
+    size = 0
+    for doc in batch:
+        mine = builder.texts(doc)
+        chars = sum(map(len, mine))
+        if group and size + chars > _TOKEN_CHARS:
+            yield group, texts
+            group, texts, size = [], [], 0
+        group.append(doc)
+        texts += mine
+        size += chars
+    if group:
+        yield group, texts
+
+
 @contextmanager
 def _fewer_collections() -> Iterator[None]:
     """Run the cyclic garbage collector less often while documents are built: a document makes
@@ -128,14 +157,19 @@ def _build(
     builder: SegmentBuilder | None = None
     count = 0
     part = PartWriter(store_directory(Path(storage.folder)), part_name()) if texts else None
+    vocabulary = TokenVocabulary()
     try:
         for batch in batches:
             if builder is None:
                 builder = SegmentBuilder(storage, schema, indexname, batch=_BATCH)
-            for doc in batch:
-                if part is not None:
-                    part.add(doc)
-                builder.add(doc)
+            if len(vocabulary) > _VOCABULARY:
+                vocabulary = TokenVocabulary()
+            for group, strings in _token_groups(batch, builder):
+                tokens = BatchTokens(strings, vocabulary)
+                for doc in group:
+                    if part is not None:
+                        part.add(doc, tokens)
+                    builder.add(doc, tokens)
             count += len(batch)
             if builder.postings >= budget or builder.full:
                 segments.append(builder.finish())

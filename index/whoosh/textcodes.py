@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from index.terms import BIGRAM_JOINER, FOLD_PREFIX, syllable_forms, tokens
+from index.tokenbatch import BatchTokens, TokenVocabulary
 from index.whoosh.fields import text_parts
 
 __all__ = ["TextBatch", "TextCollector"]
@@ -57,6 +58,9 @@ class TextCollector:
         self._part_lengths: array[int] = array("q")
         self._part_weights: array[float] = array("d")
         self._doc_lengths: array[int] = array("q")
+        self._vocabulary: TokenVocabulary | None = None
+        self._code_of = np.zeros(1, dtype=np.int64)
+        """Code of each id of ``_vocabulary`` (see :meth:`parse_batch`)."""
 
     @property
     def full(self) -> bool:
@@ -72,6 +76,30 @@ class TextCollector:
         parts = text_parts(value)
         return [(self._encode(tokens_of(text)), weight) for text, weight in parts]
 
+    def parse_batch(self, value: Any, batch: BatchTokens) -> list[tuple[Any, float]]:
+        """:meth:`parse`, with the tokens of a :class:`~index.tokenbatch.BatchTokens` (token codes as
+        an int64 array per part: no Python object per token)."""
+        parts = text_parts(value)
+        return [(self._codes_of(batch.of(text)[0], batch.vocabulary), weight) for text, weight in parts]
+
+    def _codes_of(self, ids: NDArray[np.int64], vocabulary: TokenVocabulary) -> NDArray[np.int64]:
+        """The codes of tokens given as ``vocabulary`` ids (learning those not seen before)."""
+        if self._vocabulary is not vocabulary:
+            self._vocabulary, self._code_of = vocabulary, np.zeros(1, dtype=np.int64)
+        if len(self._code_of) < len(vocabulary):
+            grown = np.full(max(len(vocabulary), 2 * len(self._code_of)), -1, dtype=np.int64)
+            grown[: len(self._code_of)] = self._code_of
+            self._code_of = grown
+        codes = self._code_of[ids]
+        unseen = np.flatnonzero(codes < 0)
+        if len(unseen):
+            new = np.unique(ids[unseen])
+            spellings = [vocabulary.spellings[i] for i in new.tolist()]
+            self._learn(spellings)
+            self._code_of[new] = list(map(self._codes.__getitem__, spellings))
+            codes = self._code_of[ids]
+        return codes
+
     def _encode(self, part: list[str]) -> list[int]:
         codes = self._codes
         try:
@@ -80,12 +108,15 @@ class TextCollector:
             self._learn(part)
             return list(map(codes.__getitem__, part))
 
-    def add(self, parts: list[tuple[list[int], float]]) -> None:
+    def add(self, parts: list[tuple[Any, float]]) -> None:
         """Add one document's value (as :meth:`parse` returns it); a document without the field adds
         ``[]``."""
         total = 0
         for codes, weight in parts:
-            self._buffer.extend(codes)
+            if isinstance(codes, list):
+                self._buffer.extend(codes)
+            else:
+                self._buffer.frombytes(codes.tobytes())
             self._buffer.append(0)  # parts never share a bigram
             self._part_lengths.append(len(codes) + 1)
             self._part_weights.append(weight)

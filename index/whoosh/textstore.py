@@ -45,6 +45,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import numpy as np
+from numpy.typing import NDArray
+
+from index.tokenbatch import BatchTokens, TokenVocabulary
 from index.vietnamese import TOKEN_RE, tokenize
 
 __all__ = [
@@ -153,6 +157,9 @@ class PartWriter:
         self._pending_bytes = 0
         self._new: list[str] = []
         self._keys: list[bytes] = []
+        self._vocabulary: TokenVocabulary | None = None
+        self._part_of = np.zeros(0, dtype=np.int64)
+        """The part's id of each id of ``_vocabulary`` (-1: not looked up yet; see :meth:`batch_ids`)."""
         end = 0
         if self.path.exists():
             data = self.path.read_bytes()
@@ -181,8 +188,25 @@ class PartWriter:
                     ids[i] = found
         return ids  # type: ignore[return-value]
 
-    def add(self, doc: dict[str, Any]) -> None:
-        """Add the entry of an index document; nothing for one without ``page_text`` or ``doc_hash``."""
+    def batch_ids(self, ids: NDArray[np.int64], vocabulary: TokenVocabulary) -> NDArray[np.int64]:
+        """:meth:`ids` of spellings given as ``vocabulary`` ids."""
+        if self._vocabulary is not vocabulary:
+            self._vocabulary, self._part_of = vocabulary, np.zeros(0, dtype=np.int64)
+        if len(self._part_of) < len(vocabulary):
+            grown = np.full(max(len(vocabulary), 2 * len(self._part_of)), -1, dtype=np.int64)
+            grown[: len(self._part_of)] = self._part_of
+            self._part_of = grown
+        found = self._part_of[ids]
+        unseen = np.flatnonzero(found < 0)
+        if len(unseen):
+            new = np.unique(ids[unseen])
+            self._part_of[new] = self.ids([vocabulary.spellings[i] for i in new.tolist()])
+            found = self._part_of[ids]
+        return found
+
+    def add(self, doc: dict[str, Any], tokens: BatchTokens | None = None) -> None:
+        """Add the entry of an index document; nothing for one without ``page_text`` or ``doc_hash``.
+        ``tokens``: the tokens of its title and page parts, from a batch."""
         text = getattr(doc, "page_text", None)
         doc_hash = doc.get("doc_hash")
         if text is None or not isinstance(doc_hash, bytes) or len(doc_hash) != 16:
@@ -196,6 +220,7 @@ class PartWriter:
             getattr(doc, "tokens_of", None),
             getattr(doc, "page_parts", ()),
             summary=hit_summary(doc),
+            batch=tokens,
         )
         self._keys.append(ENTRY.pack(doc_hash, self._end + len(spellings) + FRAME.size))
         self._append(spellings + entry)
@@ -314,22 +339,33 @@ def encode_entry(
     parts: tuple[str, ...] = (),
     *,
     summary: list[str] | None = None,
+    batch: BatchTokens | None = None,
 ) -> tuple[bytes, bytes]:
     """The frames of one document: its new spellings (b"" if none) and its entry (``tokens_of`` and
-    ``parts``: see :func:`_tokens`; ``summary``: its hit summary, see :func:`hit_summary`)."""
-    if tokens_of is not None and unicodedata.is_normalized("NFC", title):
-        title_tokens = [t for t in tokens_of(title) if t]
+    ``parts``: see :func:`_tokens`; ``summary``: its hit summary, see :func:`hit_summary`;
+    ``batch``: the tokens of ``title`` and ``parts``, from a batch, used when ``parts`` make an NFC
+    ``text``)."""
+    ids: Any
+    if batch is not None and parts and "\n".join(parts) == text and unicodedata.is_normalized("NFC", text):
+        ntitle, ids, offsets = _batch_ids(writer, batch, title, parts)
     else:
-        title_tokens = [t.text for t in tokenize(title)]
-    tokens, offsets = _tokens(text, tokens_of, parts)
-    ids = writer.ids(title_tokens + tokens)
+        if tokens_of is not None and unicodedata.is_normalized("NFC", title):
+            title_tokens = [t for t in tokens_of(title) if t]
+        else:
+            title_tokens = [t.text for t in tokenize(title)]
+        tokens, offsets = _tokens(text, tokens_of, parts)
+        ntitle, ids = len(title_tokens), writer.ids(title_tokens + tokens)
     flags = HAS_FILES if has_files else 0
-    narrow = max(ids, default=0) < 1 << 16
+    narrow = (max(ids, default=0) if isinstance(ids, list) else int(ids.max(initial=0))) < 1 << 16
     if narrow:
         flags |= NARROW
-    title_ids = array("H" if narrow else "I", ids[: len(title_tokens)])
-    text_ids = array("H" if narrow else "I", ids[len(title_tokens) :])
-    if len(offsets) != len(tokens):
+    if isinstance(ids, list):
+        all_ids = array("H" if narrow else "I", ids).tobytes()
+    else:
+        all_ids = ids.astype(np.uint16 if narrow else np.uint32).tobytes()
+    width = 2 if narrow else 4
+    ntext = len(ids) - ntitle
+    if len(offsets) != ntext:
         flags |= EXPLICIT
     tail = b""
     if summary is not None:
@@ -338,12 +374,37 @@ def encode_entry(
     raw = text.encode("utf-8")
     payload = b"".join(
         [
-            DOC.pack(doc_hash, flags, len(raw), len(title_ids), len(text_ids)),
+            DOC.pack(doc_hash, flags, len(raw), ntitle, ntext),
             raw,
-            title_ids.tobytes(),
-            text_ids.tobytes(),
+            all_ids[: ntitle * width],
+            all_ids[ntitle * width :],
             offsets,
             tail,
         ]
     )
     return writer.vocabulary_frame(), _frame(b"D", payload)
+
+
+def _batch_ids(
+    writer: PartWriter, batch: BatchTokens, title: str, parts: tuple[str, ...]
+) -> tuple[int, NDArray[np.int64], bytes]:
+    """The title's token count, the part's ids of the title's then the text's tokens, and the text's
+    offsets (as :func:`_tokens` encodes them), from a batch's tokens of the title and of the parts
+    the (NFC) text joins with newlines."""
+    title_ids = batch.of(title)[0]
+    pieces, starts, ends = [title_ids[title_ids != 0]], [], []
+    offset = 0
+    for part in parts:
+        ids, lo, hi = batch.of(part)
+        keep = ids != 0
+        pieces.append(ids[keep])
+        starts.append(lo[keep] + offset)
+        ends.append(hi[keep] + offset)
+        offset += len(part) + 1
+    start, end = np.concatenate(starts), np.concatenate(ends)
+    gaps = start - np.concatenate(([0], end[:-1]))
+    if not len(gaps) or int(gaps.max()) <= _MAX_GAP:
+        offsets = gaps.astype(np.uint8).tobytes()
+    else:
+        offsets = start.astype(np.uint32).tobytes() + end.astype(np.uint32).tobytes()
+    return len(pieces[0]), writer.batch_ids(np.concatenate(pieces), batch.vocabulary), offsets

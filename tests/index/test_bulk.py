@@ -26,7 +26,8 @@ from index.corpus import generate
 from index.errors import SearchError
 from index.schema import build_schema
 from index.terms import term_counts, tokens
-from index.whoosh import blocks
+from index.tokenbatch import BatchTokens, TokenVocabulary
+from index.whoosh import blocks, rebuild
 from index.whoosh.blocks import _compress as compress
 from index.whoosh.bulk import SegmentBuilder
 from index.whoosh.rebuild import build_index
@@ -61,12 +62,31 @@ def whoosh_built(path: Path, docs: list[dict[str, Any]]) -> Path:
     return path
 
 
-def bulk_built(path: Path, docs: list[dict[str, Any]], *, batch: int = 16, blocklimit: int = 128) -> Path:
-    """A bulk-built index; with Whoosh's block size by default, so that block statistics compare."""
+def bulk_built(
+    path: Path,
+    docs: list[dict[str, Any]],
+    *,
+    batch: int = 16,
+    blocklimit: int = 128,
+    token_batch: int = 0,
+    vocabulary: int = 1 << 30,
+) -> Path:
+    """A bulk-built index; with Whoosh's block size by default, so that block statistics compare.
+    ``token_batch``: tokenize the documents' texts that many documents at a time (as a build does),
+    in a vocabulary replaced past ``vocabulary`` spellings."""
     path.mkdir()
     ix = whoosh_index.create_in(str(path), build_schema(), indexname=INDEX_NAME)
     builder = SegmentBuilder(ix.storage, ix.schema, INDEX_NAME, batch=batch, blocklimit=blocklimit)
-    for doc in docs:
+    if token_batch:
+        words = TokenVocabulary()
+        for lo in range(0, len(docs), token_batch):
+            if len(words) > vocabulary:
+                words = TokenVocabulary()
+            some = docs[lo : lo + token_batch]
+            tokens = BatchTokens((t for doc in some for t in builder.texts(doc)), words)
+            for doc in some:
+                builder.add(doc, tokens)
+    for doc in docs if not token_batch else []:
         builder.add(doc)
     TOC(ix.schema, [builder.finish()], 1).write(ix.storage, INDEX_NAME)
     return path
@@ -151,6 +171,19 @@ def test_a_bulk_segment_reads_as_whoosh_writes_it(tmp_path: Path, monkeypatch: p
     assert_same_index(expected, actual)
     # The default, larger blocks: the same postings, statistics and documents.
     assert_same_index(expected, bulk_built(tmp_path / "large", docs, blocklimit=512), blocks=False)
+
+
+def test_batch_tokens_build_the_segment_whoosh_writes(tmp_path: Path) -> None:
+    """Tokenized a batch at a time (numbers, document numbers, decomposed text, marks and characters
+    past the BMP among the texts), with a vocabulary replaced every few batches: the same segment."""
+    docs = corpus_documents(90)
+    odd = "Quyết định 15/2020/NĐ-CP, 1.234,5 tỷ; 𠀀 chữ Nôm 😀; Привет; supercalifragilistic - x"
+    docs[10]["text"].append((odd, 1.0))
+    docs[11]["title"] = unicodedata.normalize("NFD", odd)
+    docs[11]["text"][0] = (docs[11]["title"], 4.0)
+    expected = whoosh_built(tmp_path / "whoosh", docs)
+    assert_same_index(expected, bulk_built(tmp_path / "batch", docs, token_batch=7, vocabulary=300))
+    assert_same_index(expected, bulk_built(tmp_path / "one", docs, token_batch=1))
 
 
 @given(st.binary(max_size=4096))
@@ -284,9 +317,9 @@ def test_a_build_collects_garbage_less_often_and_restores_the_threshold(
     seen: list[int] = []
     add = SegmentBuilder.add
 
-    def spying(self: SegmentBuilder, doc: Any) -> None:
+    def spying(self: SegmentBuilder, doc: Any, tokens: Any = None) -> None:
         seen.append(gc.get_threshold()[0])
-        add(self, doc)
+        add(self, doc, tokens)
 
     monkeypatch.setattr(SegmentBuilder, "add", spying)
     before = gc.get_threshold()
@@ -300,6 +333,37 @@ def test_a_build_collects_garbage_less_often_and_restores_the_threshold(
     with pytest.raises(ValueError, match="not text"):
         writer.rebuild_documents(iter(bad))
     assert gc.get_threshold() == before
+
+
+def test_a_build_tokenizes_bounded_groups_of_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build tokenizes a batch's texts in groups of at most ``_TOKEN_CHARS`` characters (a
+    document with more is a group of its own), in a vocabulary replaced when it grows past
+    ``_VOCABULARY``: the index is the one Whoosh writes."""
+    monkeypatch.setattr("index.whoosh.rebuild._BATCH", 16)
+    monkeypatch.setattr("index.whoosh.rebuild._TOKEN_CHARS", 8000)
+    monkeypatch.setattr("index.whoosh.rebuild._VOCABULARY", 400)
+    groups: list[list[str]] = []
+    vocabularies: list[TokenVocabulary] = []
+    real = rebuild.BatchTokens
+
+    def spy(texts: Any, vocabulary: TokenVocabulary) -> BatchTokens:
+        groups.append(list(texts))
+        if vocabulary not in vocabularies:
+            vocabularies.append(vocabulary)
+        return real(groups[-1], vocabulary)
+
+    monkeypatch.setattr(rebuild, "BatchTokens", spy)
+    docs = corpus_documents(60)
+    docs[20]["text"].append(("Một văn bản dài. " * 1200, 1.0))  # 20,400 characters: alone
+    (tmp_path / "bulk").mkdir()
+    ix = whoosh_index.create_in(str(tmp_path / "bulk"), build_schema(), indexname=INDEX_NAME)
+    assert build_index(ix.storage, ix.schema, INDEX_NAME, docs) == 60
+    sizes = [sum(map(len, texts)) for texts in groups]
+    assert len(groups) > 5
+    assert max(sizes) > 20_000
+    assert sorted(sizes)[-2] <= 8000
+    assert len(vocabularies) > 1
+    assert_same_index(whoosh_built(tmp_path / "whoosh", docs), tmp_path / "bulk", blocks=False)
 
 
 def test_build_index_of_nothing(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,6 +19,7 @@ from index.highlight import match_count, snippet
 from index.proximity import query_run
 from index.query import parse_query
 from index.schema import IndexDocument
+from index.tokenbatch import BatchTokens, TokenVocabulary
 from index.vietnamese import tokenize
 from index.whoosh import textstore
 from index.whoosh.docvalues import stored_fields
@@ -419,6 +421,48 @@ def test_entries_made_with_the_documents_token_cache_are_the_same(tmp_path: Path
         part.close()
         entries.append(sorted(p.read_bytes() for p in (tmp_path / f"{cached}" / DIRECTORY).iterdir()))
     assert entries[0] == entries[1]
+
+
+def test_entries_made_from_batch_tokens_read_the_same(tmp_path: Path) -> None:
+    """A bulk build gives the text store its documents' tokens a batch at a time (token ids and
+    offsets from numpy): every entry reads as the one made from the document alone (the part's ids
+    may be numbered in another order)."""
+    from index.schema import to_document
+
+    docs = [to_document(r) for r in RECORDS]
+    vocabulary = TokenVocabulary()
+    for batched in (True, False):
+        part = PartWriter(tmp_path / f"{batched}" / DIRECTORY, "p.part")
+        for lo in range(0, len(docs), 25):
+            some = docs[lo : lo + 25]
+            texts = [t for d in some for t in (d["title"], *d.page_parts)]
+            tokens = BatchTokens(texts, vocabulary) if batched else None
+            for doc in some:
+                part.add(doc, tokens)
+        part.seal()
+    readers = [TextReader(tmp_path / f"{batched}") for batched in (True, False)]
+    for reader in readers:
+        reader.refresh()
+    assert sorted(readers[0]._entries) == sorted(readers[1]._entries)
+    wide = 0
+    for doc_hash in readers[0]._entries:
+        entries = [reader.get(doc_hash) for reader in readers]
+        views = [
+            (
+                e.text,
+                e.has_files,
+                [r.vocabulary.spellings[i] for i in e.title_ids.tolist()],
+                [r.vocabulary.spellings[i] for i in e.ids.tolist()],
+                e.starts.tolist(),
+                e.ends.tolist(),
+            )
+            for e, r in zip(entries, readers, strict=True)
+            if e is not None
+        ]
+        assert len(views) == 2
+        assert views[0] == views[1]
+        wide += len(entries[0].starts) > 0 and max(np.diff(entries[0].starts), default=0) > 254  # type: ignore[union-attr]
+    assert wide  # the record with a long gap: explicit offsets
 
 
 @settings(max_examples=100, deadline=None)
