@@ -43,7 +43,7 @@ from numpy.typing import NDArray
 from index.terms import tokens
 from index.vietnamese import BOUNDARY_CHARS, MARK_RANGES, TOKEN_RE
 
-__all__ = ["PACKED_CHARS", "BatchTokens", "TokenBatch", "TokenVocabulary", "tokenize_texts"]
+__all__ = ["PACKED_CHARS", "BatchTokens", "TokenBatch", "TokenVocabulary", "load_tables", "tokenize_texts"]
 
 _WORD, _MARK, _PUNCT, _HYPHEN, _SPACE, _DIGIT, _SEPARATOR, _NUL = (1 << i for i in range(8))
 _EDGE = _SPACE | _NUL
@@ -121,6 +121,12 @@ def _tables() -> _Tables:
     packable = _packable()
     code[[ord(c) for c in packable]] = np.arange(1, len(packable) + 1, dtype=np.uint8)
     return _Tables(flags, code, "\0" + "".join(packable))
+
+
+def load_tables() -> None:
+    """Build the character tables now (a process about to fork its workers does, so that they share
+    them instead of each building its own)."""
+    _tables()
 
 
 class TokenVocabulary:

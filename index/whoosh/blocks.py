@@ -214,6 +214,9 @@ def _write_large(
     big = np.iinfo(np.int64).max
     minlens = np.minimum.reduceat(np.where(lengths > 0, lengths, big), blocks)
     minlens[minlens == big] = 0
+    # Ids are stored as deltas from the previous id of the same block (the first whole).
+    deltas = np.diff(docs, prepend=0)
+    deltas[blocks] = docs[blocks]
     block_stats = zip(
         (block_ends - blocks).tolist(),
         blocks.tolist(),
@@ -223,14 +226,10 @@ def _write_large(
         np.maximum.reduceat(weights32, blocks).tolist(),
         length_bytes(minlens).tolist(),
         length_bytes(np.maximum.reduceat(lengths, blocks)).tolist(),
+        (np.maximum.reduceat(deltas, blocks) >= 1 << 16).tolist(),
         strict=True,
     )
     blocks_of = np.diff(np.append(first_block, len(blocks))).tolist()
-    # Ids are stored as deltas from the previous id of the same block (the first whole).
-    deltas = np.diff(docs, prepend=0)
-    deltas[blocks] = docs[blocks]
-    deltas_list = deltas.tolist()
-    weights_list = weights32.tolist()
     values = freqs.astype(">u4").tobytes() if with_values else None
     offsets = np.empty(len(starts), dtype=np.int64)
     sizes = np.empty(len(starts), dtype=np.int64)
@@ -239,14 +238,16 @@ def _write_large(
     for term, nblocks in enumerate(blocks_of):
         chunks = [WHOOSH3_HEADER_MAGIC]
         for b in range(nblocks):
-            count, lo, blast, bmaxweight, wmin, wmax, bminbyte, bmaxbyte = next(block_stats)
+            count, lo, blast, bmaxweight, wmin, wmax, bminbyte, bmaxbyte, wide = next(block_stats)
             hi = lo + count
-            if count < ARRAYS_FROM:
-                block_ids: Any = tuple(deltas_list[lo:hi])
-                mini: Any = (None if wmin == 1.0 else wmin) if wmin == wmax else tuple(weights_list[lo:hi])
+            if count < ARRAYS_FROM:  # a list's short last block (rare): tuples
+                block_ids: Any = tuple(deltas[lo:hi].tolist())
+                mini: Any = (
+                    (None if wmin == 1.0 else wmin) if wmin == wmax else tuple(weights32[lo:hi].tolist())
+                )
             else:
-                block_ids = _array(deltas[lo:hi])
-                mini = (None if wmin == 1.0 else wmin) if wmin == wmax else _array(weights32[lo:hi])
+                block_ids = _ids_array(deltas[lo:hi], wide)
+                mini = (None if wmin == 1.0 else wmin) if wmin == wmax else _weights_array(weights32[lo:hi])
             data = dumps((block_ids, mini, values[4 * lo : 4 * hi] if values is not None else None), _P)
             comp = 0
             if len(data) >= COMPRESS_FROM:
@@ -267,18 +268,17 @@ def _write_large(
     return offsets, sizes
 
 
-def _array(values: NDArray[Any]) -> array[Any]:
-    """An ``array`` of a block's id deltas (16 or 32 bits) or float32 weights."""
-    found: array[Any]
-    if values.dtype == np.float32:
-        found = array("f")
-        found.frombytes(values.tobytes())
-    elif int(values.max()) < 1 << 16:
-        found = array("H")
-        found.frombytes(values.astype(np.uint16).tobytes())
-    else:
-        found = array("I")
-        found.frombytes(values.astype(np.uint32).tobytes())
+def _ids_array(deltas: NDArray[np.int64], wide: bool) -> array[int]:
+    """An ``array`` of a block's id deltas: 32 bits if ``wide`` (one is 2**16 or more), else 16."""
+    found = array("I" if wide else "H")
+    found.frombytes(deltas.astype(np.uint32 if wide else np.uint16).tobytes())
+    return found
+
+
+def _weights_array(weights: NDArray[np.float32]) -> array[float]:
+    """An ``array`` of a block's float32 weights."""
+    found = array("f")
+    found.frombytes(weights.tobytes())
     return found
 
 

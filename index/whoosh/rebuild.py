@@ -25,7 +25,7 @@ from typing import Any
 from whoosh.index import TOC, clean_files
 
 from index.errors import SearchError
-from index.tokenbatch import BatchTokens, TokenVocabulary
+from index.tokenbatch import BatchTokens, TokenVocabulary, load_tables
 from index.whoosh.bulk import SegmentBuilder
 from index.whoosh.textstore import PartWriter, part_name, store_directory
 
@@ -214,6 +214,7 @@ def _build_parallel(
     *,
     texts: bool = True,
 ) -> tuple[list[Any], int]:
+    load_tables()  # before the fork: the workers share them
     ctx = multiprocessing.get_context("fork")
     results = ctx.Queue()
     tasks = [ctx.Queue(maxsize=4) for _ in range(procs)]

@@ -28,6 +28,8 @@ _ID_MASK = (1 << _ID_BITS) - 1
 _KEY_BITS = 2 * _ID_BITS
 _KEY_MASK = (1 << _KEY_BITS) - 1
 _DOC_BITS = 20
+_BOUNDARY = np.zeros(1, dtype=np.int64)
+"""The token id (and code) that ends a part: parts never share a bigram."""
 MAX_IDS = _ID_MASK
 """Distinct exact terms (and folded forms) a collector can tell apart."""
 
@@ -60,7 +62,10 @@ class TextCollector:
         self._doc_lengths: array[int] = array("q")
         self._vocabulary: TokenVocabulary | None = None
         self._code_of = np.zeros(1, dtype=np.int64)
-        """Code of each id of ``_vocabulary`` (see :meth:`parse_batch`)."""
+        """Code of each id of ``_vocabulary`` (-1: not learned yet)."""
+        self._pending: list[NDArray[np.int64]] = []
+        """Token ids of ``_vocabulary`` added since they were last turned into codes (in the buffer's
+        order, after it): mapped all at once, one gather a batch rather than one a part."""
 
     @property
     def full(self) -> bool:
@@ -77,15 +82,24 @@ class TextCollector:
         return [(self._encode(tokens_of(text)), weight) for text, weight in parts]
 
     def parse_batch(self, value: Any, batch: BatchTokens) -> list[tuple[Any, float]]:
-        """:meth:`parse`, with the tokens of a :class:`~index.tokenbatch.BatchTokens` (token codes as
-        an int64 array per part: no Python object per token)."""
+        """:meth:`parse`, with the tokens of a :class:`~index.tokenbatch.BatchTokens`: each part's
+        tokens as an array of ids of ``batch.vocabulary``, turned into codes (and new tokens learned:
+        OverflowError when the vocabulary is full) when the batch is counted or the vocabulary
+        changes."""
         parts = text_parts(value)
-        return [(self._codes_of(batch.of(text)[0], batch.vocabulary), weight) for text, weight in parts]
+        if self._vocabulary is not batch.vocabulary:
+            self._map_pending()
+            self._vocabulary, self._code_of = batch.vocabulary, np.zeros(1, dtype=np.int64)
+        return [(batch.of(text)[0], weight) for text, weight in parts]
 
-    def _codes_of(self, ids: NDArray[np.int64], vocabulary: TokenVocabulary) -> NDArray[np.int64]:
-        """The codes of tokens given as ``vocabulary`` ids (learning those not seen before)."""
-        if self._vocabulary is not vocabulary:
-            self._vocabulary, self._code_of = vocabulary, np.zeros(1, dtype=np.int64)
+    def _map_pending(self) -> None:
+        """Turn the pending token ids into codes at the end of the buffer, learning the tokens not seen
+        before (OverflowError when the vocabulary is full)."""
+        if not self._pending:
+            return
+        vocabulary = self._vocabulary
+        assert vocabulary is not None
+        ids = np.concatenate(self._pending)
         if len(self._code_of) < len(vocabulary):
             grown = np.full(max(len(vocabulary), 2 * len(self._code_of)), -1, dtype=np.int64)
             grown[: len(self._code_of)] = self._code_of
@@ -98,7 +112,8 @@ class TextCollector:
             self._learn(spellings)
             self._code_of[new] = list(map(self._codes.__getitem__, spellings))
             codes = self._code_of[ids]
-        return codes
+        self._buffer.frombytes(codes.tobytes())
+        self._pending.clear()
 
     def _encode(self, part: list[str]) -> list[int]:
         codes = self._codes
@@ -113,11 +128,12 @@ class TextCollector:
         ``[]``."""
         total = 0
         for codes, weight in parts:
-            if isinstance(codes, list):
+            if isinstance(codes, list):  # codes, from parse()
+                self._map_pending()
                 self._buffer.extend(codes)
-            else:
-                self._buffer.frombytes(codes.tobytes())
-            self._buffer.append(0)  # parts never share a bigram
+                self._buffer.append(0)  # parts never share a bigram
+            else:  # token ids, from parse_batch()
+                self._pending += (codes, _BOUNDARY)
             self._part_lengths.append(len(codes) + 1)
             self._part_weights.append(weight)
             total += len(codes) + 1
@@ -139,6 +155,23 @@ class TextCollector:
                 raise OverflowError("too many distinct tokens for one bulk segment")
             codes[token] = exact_id | (folded != exact) << _ID_BITS | fold_id << (_ID_BITS + 1)
 
+    def terms(self, keys: NDArray[np.uint64]) -> list[str]:
+        """The term strings of term keys (what :meth:`term` gives for each, built per kind with
+        numpy object arrays rather than one Python call a key)."""
+        kind, ident = keys >> np.uint64(_KEY_BITS), (keys & np.uint64(_KEY_MASK)).astype(np.int64)
+        exact = np.array(self._exact, dtype=object)
+        folds = np.array(self._folds, dtype=object)
+        out = np.empty(len(keys), dtype=object)
+        which = kind == 0
+        out[which] = exact[ident[which]]
+        which = kind == 1
+        out[which] = FOLD_PREFIX + folds[ident[which]]
+        which = kind == 2
+        pairs = ident[which]
+        out[which] = folds[pairs >> _ID_BITS] + BIGRAM_JOINER + folds[pairs & _ID_MASK]
+        found: list[str] = out.tolist()
+        return found
+
     def term(self, key: int) -> str:
         """The term string of a term key."""
         kind, ident = key >> _KEY_BITS, key & _KEY_MASK
@@ -153,6 +186,7 @@ class TextCollector:
         ndocs = len(self._doc_lengths)
         if ndocs >= 1 << _DOC_BITS:
             raise OverflowError("a batch holds at most 2**20 documents")
+        self._map_pending()
         codes = np.frombuffer(self._buffer, dtype=np.int64).copy()
         tokdoc = np.repeat(
             np.arange(ndocs, dtype=np.uint64), np.frombuffer(self._doc_lengths, dtype=np.int64)

@@ -61,8 +61,8 @@ class KeyVocabulary:
             raise OverflowError("too many distinct terms for one bulk segment")
         return result
 
-    def keys(self) -> list[int]:
+    def keys(self) -> NDArray[np.uint64]:
         """The keys in id order."""
         by_id = np.empty(len(self._keys), dtype=np.uint64)
         by_id[self._ids] = self._keys
-        return by_id.tolist()
+        return by_id

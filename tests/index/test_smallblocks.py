@@ -64,3 +64,28 @@ def test_each_shape_of_weights_reads_back(count: int, with_values: bool) -> None
             expected_weights = float(weights[span][0])  # one posting: its weight, not a tuple
         assert mini == expected_weights
         assert values == (freqs[span].astype(">u4").tobytes() if with_values else None)
+
+
+@pytest.mark.parametrize(("gap", "typecode"), [(1000, "H"), (70_000, "I")])
+def test_a_larger_blocks_ids_take_the_narrowest_array(gap: int, typecode: str) -> None:
+    """A block of ``ARRAYS_FROM`` postings or more stores its id deltas as an ``array``: 16 bits while
+    every delta (and the block's first, whole id) is under 2**16, else 32."""
+    from index.whoosh.blocks import ARRAYS_FROM, _write_large
+
+    count = ARRAYS_FROM + 4
+    docs = np.array([5 + gap * i for i in range(count)])
+    postfile = io.BytesIO()
+    _write_large(
+        postfile,
+        np.array([0]),
+        docs,
+        np.ones(count, dtype=np.int64),
+        np.ones(count),
+        np.full(count, 10),
+        False,
+        512,
+    )
+    _, (ids, weights, values) = decode(postfile.getvalue())
+    assert ids.typecode == typecode
+    assert list(ids) == [5] + [gap] * (count - 1)
+    assert (weights, values) == (None, None)

@@ -144,3 +144,32 @@ def test_analysis_fingerprint_is_stable_and_tracks_the_analysis(monkeypatch: pyt
 
     monkeypatch.setattr(schema, "term_weights", lowercase_only)
     assert schema.analysis_fingerprint() != first
+
+
+def test_an_index_document_pickles_without_a_second_copy_of_its_page_text() -> None:
+    """A document sent to a builder process: the same fields, parts and page text; the page text
+    travels as its parts joined, unless it is something else."""
+    import pickle
+    from datetime import UTC, datetime
+
+    doc = schema.make_document(
+        id="a",
+        url="https://example.gov.vn/a",
+        title="Hội nghị",
+        lead="Tóm tắt",
+        body=["Đoạn một " * 50, "Đoạn hai"],
+        published=datetime(2020, 1, 2, tzinfo=UTC),
+        source="s",
+        department="d",
+        jurisdiction="j",
+    )
+    doc.tokens_of(doc["title"])  # a token cache is not sent
+    data = pickle.dumps(doc)
+    back = pickle.loads(data)
+    assert type(back) is schema.IndexDocument
+    assert back == doc
+    assert (back.page_parts, back.page_text) == (doc.page_parts, doc.page_text)
+    assert "_tokens" not in back.__dict__
+    assert data.count("Đoạn hai".encode()) == 1  # the body once, not twice
+    doc.page_text = "something else"
+    assert pickle.loads(pickle.dumps(doc)).page_text == "something else"
