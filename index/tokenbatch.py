@@ -210,8 +210,8 @@ def tokenize_texts(texts: list[str], vocabulary: TokenVocabulary) -> TokenBatch:
     hyphens = np.flatnonzero((flags & _HYPHEN) != 0)
     if len(hyphens):
         alone = hyphens[(flags[hyphens - 1] & flags[hyphens + 1] & _SPACE) != 0]
-        if len(alone):
-            marks = np.union1d(marks, alone)
+        if len(alone):  # not punctuation, so not among the marks: a merge, no duplicates to drop
+            marks = np.sort(np.concatenate([marks, alone]))
     separators = np.flatnonzero((flags & _SEPARATOR) != 0)
     places = separators[((flags[separators - 1] & _DIGIT) != 0) & ((flags[separators + 1] & _WORD) != 0)]
     extra: list[tuple[int, int, int]] = []

@@ -39,6 +39,7 @@ from index.terms import tokens as tokenize
 from index.tokenbatch import BatchTokens
 from index.whoosh.blocks import BLOCK, COMPRESSION, write_terms
 from index.whoosh.fields import VietnameseText, text_parts
+from index.whoosh.perdoc import write_documents
 from index.whoosh.termindex import TermIndex
 from index.whoosh.textcodes import TextCollector
 from index.whoosh.vocab import MAX_TERMS, FieldPostings, KeyVocabulary
@@ -254,25 +255,13 @@ class SegmentBuilder:
             self.postings += len(packed)
             for (_, lengths), length in zip(pending, batch.lengths.tolist(), strict=True):
                 lengths[name] = length
-        perdoc = self._perdoc
-        schema = self._schema
-        for values, lengths in pending:
+        for _values, lengths in pending:
             for name, decoded in self._lengths.items():
                 # What Whoosh reads back as this document's length (a byte; 0 for none).
                 lbyte = length_to_byte(lengths[name]) if lengths.get(name) else 0
                 decoded.append(byte_to_length(lbyte) if lbyte else 0)
-            perdoc.start_doc(self.docnum)
-            for name in sorted(values):
-                field = schema[name]
-                value = values[name]
-                column_value = None
-                if field.column_type:
-                    value, column_value = value
-                perdoc.add_field(name, field, value if field.stored else None, lengths.get(name, 0))
-                if field.column_type:
-                    perdoc.add_column_value(name, field.column_type, column_value)
-            perdoc.finish_doc()
-            self.docnum += 1
+        write_documents(self._perdoc, self._schema, self.docnum, pending)
+        self.docnum += len(pending)
 
     def cancel(self) -> None:
         """Give up: close the files written so far (the caller removes the index directory)."""
