@@ -117,6 +117,12 @@ class SegmentBuilder:
                     self._vocab[name] = KeyVocabulary()
             if field.scorable:
                 self._lengths[name] = array("I")
+        self._roles: dict[str, tuple[Any, bool, bool, Any]] = {
+            name: (field, field.indexed and name not in self._text, field.scorable, field.column_type)
+            for name, field in schema.items()
+        }
+        """Each field, whether it is indexed but not full text (its terms from Whoosh's analyzer),
+        scorable, and its column type: looked up once, not once a value."""
         self.docnum = 0
         self.postings = 0
 
@@ -148,9 +154,9 @@ class SegmentBuilder:
         document is not added. ``tokens``: its texts' tokens, from a batch (see :meth:`texts`)."""
         if self.docnum + len(self._pending) >= MAX_DOCS:
             raise OverflowError(f"a bulk segment holds at most {MAX_DOCS} documents")
-        schema = self._schema
-        unknown = [name for name in doc if name not in schema]
-        if unknown:
+        roles = self._roles
+        if not roles.keys() >= doc.keys():
+            unknown = [name for name in doc if name not in roles]
             raise ValueError(f"no field named {unknown[0]!r} in the schema")
         values = {name: value for name, value in doc.items() if value is not None}
         if tokens is not None:
@@ -171,12 +177,12 @@ class SegmentBuilder:
         lengths: dict[str, int] = {}
         plain: list[tuple[str, list[tuple[str, int, float]]]] = []
         for name, value in values.items():
-            field = schema[name]
-            if field.indexed and name not in self._text:
+            field, is_plain, scorable, column_type = roles[name]
+            if is_plain:
                 items = self._plain_terms(name, field, value)
                 plain.append((name, items))
-                lengths[name] = sum(f for _, f, _ in items) if field.scorable else 0
-            if field.column_type:
+                lengths[name] = sum(f for _, f, _ in items) if scorable else 0
+            if column_type:
                 values[name] = (value, field.to_column_value(value))
         # Nothing below raises on a value: the document is taken.
         for name, text in self._text.items():

@@ -39,23 +39,26 @@ def write_documents(
     n = len(documents)
     if perdoc._doccount != first or perdoc._indoc:
         raise ValueError(f"the writer holds {perdoc._doccount} documents, not {first}")
+    # What the loop needs of each field, looked up once a batch rather than once a value (Whoosh's
+    # Schema.__getitem__ is a Python call).
+    layout = {name: (field.column_type, field.stored, _lenfield(name)) for name, field in schema.items()}
     stored: list[dict[str, Any] | None] = []
     columns: dict[str, tuple[Any, list[Any]]] = {}
+    totals = perdoc._fieldlengths
     for i, (values, lengths) in enumerate(documents):
         fields: dict[str, Any] = {}
         for name in sorted(values):
-            field = schema[name]
+            column_type, is_stored, lenname = layout[name]
             value = values[name]
-            if field.column_type:
+            if column_type:
                 value, column_value = value
-                columns.setdefault(name, (field.column_type, [None] * n))[1][i] = column_value
-            if field.stored and value is not None:
+                columns.setdefault(name, (column_type, [None] * n))[1][i] = column_value
+            if is_stored and value is not None:
                 fields[name] = value
             length = lengths.get(name, 0)
             if length:
-                lengthcolumn = columns.setdefault(_lenfield(name), (LENGTHS_COLUMN, [None] * n))
-                lengthcolumn[1][i] = length_to_byte(length)
-                perdoc._fieldlengths[name] += length
+                columns.setdefault(lenname, (LENGTHS_COLUMN, [None] * n))[1][i] = length_to_byte(length)
+                totals[name] += length
         stored.append(fields or None)
     columns[_STORED] = (STORED_COLUMN, stored)
     for name, (column, found) in columns.items():
