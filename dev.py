@@ -67,6 +67,7 @@ def main(argv: list[str]) -> int:
             run(BIN / "ruff", "check", *PACKAGES, "tests", "bench", "dev.py")
             run(BIN / "ruff", "format", "--check", *PACKAGES, "tests", "bench", "dev.py")
             run(BIN / "mypy", "--strict", *[f"--package={p}" for p in PACKAGES])
+            run(BIN / "mypy", "--strict", "bench")  # the benchmarks too (their peers typed when installed)
             # First the examples fuzzing recorded (tests/hypothesis-examples/), then the whole suite with
             # the property-based tests derandomized (see tests/conftest.py). Exit 5: nothing selected.
             # The replay pass runs without `CI` in its environment: under CI, Hypothesis and schemathesis

@@ -83,7 +83,7 @@ def ours() -> Extractor:
 
 
 def trafilatura_extractor() -> Extractor:
-    import trafilatura
+    import trafilatura  # type: ignore[import-not-found, unused-ignore]
 
     def run(body: bytes, url: str) -> tuple[str, str | None]:
         text = trafilatura.extract(body, url=url, include_comments=False)

@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, help="keep the generated corpus here (default: a temp dir)")
     args = parser.parse_args(argv)
     sys.path.append(str(ROOT / "tests"))  # after the package: tests/ holds an "index" directory too
-    from pgcluster import PgCluster
+    from pgcluster import PgCluster  # type: ignore[import-not-found, unused-ignore]
 
     indexer_module.BATCH = args.batch
     with tempfile.TemporaryDirectory() as scratch:

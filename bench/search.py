@@ -143,7 +143,7 @@ class Measured(NamedTuple):
     """What :func:`measure` found: documents, seconds, and peak memory in MB (RSS of the largest
     process; RSS and PSS of the process and its workers together, sampled every 0.2 s)."""
 
-    count: int
+    documents: int
     seconds: float
     largest: float
     all_rss: float
@@ -305,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _documents(corpus: Path, n: int, prefix: str) -> list[dict[str, Any]]:
-    docs = []
+    docs: list[dict[str, Any]] = []
     for d in read_corpus(corpus):
         if len(docs) >= n:
             break
@@ -349,8 +349,9 @@ def whoosh_matchers(args: argparse.Namespace, corpus: Path, whoosh_dir: Path) ->
     its scorer for the page, instead of index.whoosh.docsets and index.whoosh.ranking (what they replace)."""
     import index.whoosh.service as search_module
 
-    search_module.query_docs = lambda *a, **k: None  # type: ignore[assignment]
-    search_module.rank = lambda *a, **k: None  # type: ignore[assignment]
+    # Without the engine's own matching and ranking the service falls back to Whoosh's.
+    setattr(search_module, "query_docs", lambda *a, **k: None)  # noqa: B010 (not exported: no attribute access)
+    setattr(search_module, "rank", lambda *a, **k: None)  # noqa: B010
     queries = make_queries(read_corpus(corpus), args.whoosh_matchers, seed=args.seed + 1, words="tokens")
     service = SearchService(whoosh_dir, lambda rid: None)
     service.search(queries[0].request())
@@ -385,7 +386,7 @@ def build(
     shutil.rmtree(whoosh_dir, ignore_errors=True)
     fts_file.unlink(missing_ok=True)
     whoosh = measure(_whoosh_build, corpus, whoosh_dir, args.procs, args.limitmb)
-    wn, wsec = whoosh.count, whoosh.seconds
+    wn, wsec = whoosh.documents, whoosh.seconds
     print(
         f"whoosh index: {wn / wsec:,.0f} docs/s ({wsec:.0f} s, procs={args.procs}, limitmb={args.limitmb}), "
         f"peak RSS {whoosh.largest:,.0f} MB largest process, all processes {whoosh.all_rss:,.0f} MB RSS "
@@ -403,7 +404,7 @@ def build(
     if tantivy_dir is not None:
         shutil.rmtree(tantivy_dir, ignore_errors=True)
         tantivy_run = measure(_tantivy_build, corpus, tantivy_dir, args.tantivy_analysis)
-        tn, tsec = tantivy_run.count, tantivy_run.seconds
+        tn, tsec = tantivy_run.documents, tantivy_run.seconds
         print(
             f"tantivy index: {tn / tsec:,.0f} docs/s ({tsec:.0f} s), peak RSS {tantivy_run.largest:,.0f} MB "
             f"largest process, all processes {tantivy_run.all_rss:,.0f} MB RSS / {tantivy_run.all_pss:,.0f} "

@@ -107,7 +107,7 @@ def servers(args: argparse.Namespace) -> Iterator[tuple[str, list[str], Callable
         yield args.dsn, replicas, lambda: _wait_ready(args.dsn, replicas)
         return
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-    from pgcluster import PgCluster
+    from pgcluster import PgCluster  # type: ignore[import-not-found, unused-ignore]
 
     settings = {
         "shared_buffers": args.pg_shared_buffers,

@@ -28,7 +28,7 @@ from operator import add
 from pathlib import Path
 from typing import Any
 
-import tantivy
+import tantivy  # type: ignore[import-not-found, unused-ignore]  # a bench extra, not in the test venv
 from whoosh import query as q
 
 from index.query import parse_query

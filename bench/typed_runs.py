@@ -161,12 +161,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def bm25_only(service: SearchService, q: str) -> list[str]:
     """The hits without the proximity step (the engine's BM25F order)."""
-    real = service_module.query_run
-    service_module.query_run = lambda *a, **k: None  # type: ignore[assignment]
+    real = getattr(service_module, "query_run")  # noqa: B009 (not exported: no attribute access)
+    setattr(service_module, "query_run", lambda *a, **k: None)  # noqa: B010
     try:
         return [h.id for h in service.search(SearchRequest(q=q, size=10)).hits]
     finally:
-        service_module.query_run = real
+        setattr(service_module, "query_run", real)  # noqa: B010
 
 
 def share(values: list[int | None], test: Callable[[int | None], bool]) -> float:
