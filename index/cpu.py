@@ -2,11 +2,11 @@
 
 numpy sorts (and argsorts) 32- and 64-bit numbers with x86-simd-sort's AVX-512 code on a CPU that has
 AVX-512 (the ``X86_V4`` dispatch target of numpy 2.4 and later). On AMD Zen 4 that code's partition
-step is slow: its compress-store instruction with a memory destination is microcoded there (numpy's
-own benchmarks show it; Zen 5 is reported fixed). Measured on this project's machine, an AMD EPYC of
-family 25 model 17: ``np.sort`` of 200,000 random 64-bit numbers, 41 ns an element with the AVX-512
-code and 10 with numpy's AVX2 code (``X86_V3``); 4,000,000, 59 against 12. The index sorts in every
-bulk build batch (term keys), every segment (postings) and many queries.
+step is slow: its compress-store instruction with a memory destination is microcoded there (as
+discussed in numpy's pull request #32690; Zen 5 is reported fixed). Measured on this project's
+machine, an AMD EPYC of family 25 model 17: ``np.sort`` of 200,000 random 64-bit numbers, 41 ns an
+element with the AVX-512 code and 10 with numpy's AVX2 code (``X86_V3``); 4,000,000, 59 against 12.
+The index sorts in every bulk build batch (term keys), every segment (postings) and many queries.
 
 numpy reads ``NPY_DISABLE_CPU_FEATURES`` once, when it is imported; :func:`avoid_slow_sort` sets it to
 ``X86_V4`` when it would help: on a Zen 4 CPU, numpy 2.4 or later not imported yet, and neither that
