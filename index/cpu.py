@@ -56,6 +56,19 @@ def zen4(cpuinfo: str) -> bool:
     )
 
 
+def _first_block(path: Path) -> str:
+    """The first processor's block of ``/proc/cpuinfo``: all :func:`zen4` reads, and all this import-time
+    check should make the kernel generate (on a host of many cores the whole file is long and slow to
+    produce, a frequency query per core on some kernels)."""
+    lines: list[str] = []
+    with path.open(encoding="utf-8", errors="replace") as cpuinfo:
+        for line in cpuinfo:
+            if not line.strip() and lines:
+                break
+            lines.append(line)
+    return "".join(lines)
+
+
 def _numpy_version() -> tuple[int, int] | None:
     try:
         major, minor = metadata.version("numpy").split(".")[:2]
@@ -81,7 +94,7 @@ def avoid_slow_sort(
         return False
     if cpuinfo is None:
         try:
-            cpuinfo = _CPUINFO.read_text(encoding="utf-8", errors="replace")
+            cpuinfo = _first_block(_CPUINFO)
         except OSError:  # not Linux, or no /proc
             return False
     if not zen4(cpuinfo):
