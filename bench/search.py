@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import search_pg
-from search_corpus import read_corpus, write_from_file, write_generated
+from search_corpus import corpus_document, read_corpus, write_from_file, write_generated
 from search_fts import FtsIndex
 from search_queries import KINDS, BenchQuery, make_queries
 
@@ -57,9 +57,13 @@ from index.whoosh.store import IndexWriter
 from index.whoosh.sync import auto_procs
 
 
-def _whoosh_build(corpus: Path, target: Path, procs: int, limitmb: int) -> int:
-    docs = (
-        make_document(
+class _CorpusLines:
+    """The documents of corpus lines, made in the building processes (as a rebuild makes them from
+    record ids: see index.whoosh.rebuild.DocumentMaker); nothing to note."""
+
+    def make(self, line: str) -> dict[str, Any] | None:
+        d = corpus_document(line)
+        return make_document(
             id=d["id"],
             url=f"https://example.gov.vn/{d['id']}",
             title=d["title"],
@@ -73,9 +77,19 @@ def _whoosh_build(corpus: Path, target: Path, procs: int, limitmb: int) -> int:
             author=d.get("author"),
             doc_numbers=d.get("doc_numbers", []),
         )
-        for d in read_corpus(corpus)
-    )
-    return IndexWriter(target, limitmb=limitmb).rebuild_documents(docs, procs=procs)
+
+    def notes(self) -> list[Any]:
+        return []
+
+    def add_notes(self, notes: list[Any]) -> None:
+        pass
+
+
+def _whoosh_build(corpus: Path, target: Path, procs: int, limitmb: int) -> int:
+    with corpus.open(encoding="utf-8") as lines:
+        return IndexWriter(target, limitmb=limitmb).rebuild_documents(
+            lines, procs=procs, maker=_CorpusLines()
+        )
 
 
 def _fts_build(corpus: Path, target: Path) -> int:

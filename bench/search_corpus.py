@@ -117,6 +117,11 @@ def read_corpus(path: Path) -> Iterator[dict[str, Any]]:
     """The documents of a benchmark corpus file, ``published`` parsed."""
     with path.open(encoding="utf-8") as lines:
         for line in lines:
-            doc = json.loads(line)
-            doc["published"] = datetime.fromisoformat(doc["published"]) if doc.get("published") else None
-            yield doc
+            yield corpus_document(line)
+
+
+def corpus_document(line: str) -> dict[str, Any]:
+    """The document of one line of a benchmark corpus file, ``published`` parsed."""
+    doc: dict[str, Any] = json.loads(line)
+    doc["published"] = datetime.fromisoformat(doc["published"]) if doc.get("published") else None
+    return doc

@@ -38,7 +38,7 @@ from index.cursor import ensure_secret
 from index.errors import IndexBusy, IndexMissing, IndexOutdated, SearchError
 from index.schema import SCHEMA_VERSION, analysis_fingerprint, build_schema, searchable, to_document
 from index.whoosh.locking import WriteLock
-from index.whoosh.rebuild import build_index, build_segments
+from index.whoosh.rebuild import DocumentMaker, build_index, build_segments
 from index.whoosh.textstore import LIVE_PART, PartWriter, store_directory
 
 INDEX_NAME = "records"
@@ -285,22 +285,26 @@ class IndexWriter:
 
     def rebuild_documents(
         self,
-        documents: Iterable[dict[str, Any]],
+        documents: Iterable[Any],
         *,
         procs: int = 1,
         after: Callable[[Path], None] | None = None,
+        maker: DocumentMaker | None = None,
     ) -> int:
         """Like :meth:`rebuild` for ready-made documents, built in bulk (:mod:`index.whoosh.rebuild`) with
-        ``procs`` processes. ``after(directory)`` runs before the switch (e.g. to add files)."""
+        ``procs`` processes; or, with ``maker``, for items it makes documents of in those processes
+        (see :class:`~index.whoosh.rebuild.DocumentMaker`). ``after(directory)`` runs before the
+        switch (e.g. to add files), when ``maker`` holds every process's notes."""
         with self.locked():
-            return self._build(documents, procs=procs, after=after)
+            return self._build(documents, procs=procs, after=after, maker=maker)
 
     def _build(
         self,
-        documents: Iterable[dict[str, Any]],
+        documents: Iterable[Any],
         *,
         procs: int,
         after: Callable[[Path], None] | None = None,
+        maker: DocumentMaker | None = None,
     ) -> int:
         referenced = _referenced(self.path)
         try:
@@ -318,7 +322,7 @@ class IndexWriter:
         ix = whoosh_index.create_in(str(directory), build_schema(), indexname=INDEX_NAME)
         try:
             count = build_index(
-                ix.storage, ix.schema, INDEX_NAME, documents, procs=procs, limitmb=self.limitmb
+                ix.storage, ix.schema, INDEX_NAME, documents, procs=procs, limitmb=self.limitmb, maker=maker
             )
         except BaseException:
             shutil.rmtree(directory, ignore_errors=True)

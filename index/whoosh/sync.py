@@ -79,6 +79,56 @@ def _load_stamps(directory: Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
+class _RecordMaker:
+    """The documents of a rebuild, made from ``(id, stamp)`` by the process that builds them (see
+    :class:`~index.whoosh.rebuild.DocumentMaker`); notes ``("failed", id, reason)`` for a record that
+    cannot be read and ``("left_out", id)`` for one that is not searchable."""
+
+    def __init__(self, load: Callable[[str], Record], texts_root: Path | None) -> None:
+        self._load, self._texts_root = load, texts_root
+        self._notes: list[tuple[str, ...]] = []
+
+    def make(self, item: tuple[str, str]) -> dict[str, Any] | None:
+        rid = item[0]
+        try:
+            record = self._load(rid)
+            if not searchable(record):
+                self._notes.append(("left_out", rid))
+                return None
+            return to_document(record, self._texts_root)
+        except (ArchiveError, ValueError) as exc:
+            self._notes.append(("failed", rid, str(exc)))
+            return None
+
+    def notes(self) -> list[Any]:
+        found, self._notes = self._notes, []
+        return found
+
+    def add_notes(self, notes: list[Any]) -> None:
+        self._notes += notes
+
+
+def _rebuilt(
+    report: SyncReport, stamps: dict[str, str], listed: list[tuple[str, str]], maker: _RecordMaker
+) -> None:
+    """Fill a rebuild's report (but ``added``) and its stamps from what its records' maker noted."""
+    failed: dict[str, str] = {}
+    left_out: set[str] = set()
+    for note in maker.notes():
+        if note[0] == "failed":
+            failed[note[1]] = note[2]
+        else:
+            left_out.add(note[1])
+    for rid, stamp in listed:
+        if rid in failed:
+            report.failed.append((rid, failed[rid]))
+        elif rid in left_out:
+            stamps[rid] = _LEFT_OUT + stamp
+            report.left_out += 1
+        else:
+            stamps[rid] = stamp
+
+
 def _save_stamps(directory: Path, stamps: dict[str, str]) -> None:
     tmp = directory / f".{STAMPS}.{os.getpid()}"
     tmp.write_text(json.dumps(stamps, separators=(",", ":")), encoding="utf-8")
@@ -172,10 +222,24 @@ def sync(
 
         if location is None:
             report.rebuilt = True
-            writer.rebuild_documents(
-                documents(listed, {}),
+            # The building processes read the records themselves (reading and validating a record
+            # costs more than indexing it, and would otherwise all fall on this process).
+            maker = _RecordMaker(load, texts_root)
+
+            def items() -> Iterator[tuple[str, str]]:
+                for entry in listed:
+                    tick()
+                    yield entry
+
+            def after(directory: Path) -> None:
+                _rebuilt(report, stamps, listed, maker)
+                _save_stamps(directory, stamps)
+
+            report.added = writer.rebuild_documents(
+                items(),
                 procs=procs if procs is not None else auto_procs(len(listed)),
-                after=lambda directory: _save_stamps(directory, stamps),
+                after=after,
+                maker=maker,
             )
             return report
 

@@ -4,6 +4,7 @@ reader sees must be what Whoosh's own writer makes of the same documents."""
 from __future__ import annotations
 
 import gc
+import os
 import signal
 import subprocess
 import sys
@@ -300,6 +301,53 @@ def test_parallel_and_segmented_builds_hold_every_document(
     ids = {d["id"] for d in docs}
     with open_index(tmp_path / "two").searcher() as searcher:
         assert {f["id"] for f in searcher.all_stored_fields()} == ids
+
+
+class Numbered:
+    """Makes the document of a number (``docs[n]``), noting the odd ones it leaves out, and the
+    process it made each one in."""
+
+    def __init__(self, docs: list[dict[str, Any]]) -> None:
+        self.docs, self.noted = docs, []  # type: list[dict[str, Any]], list[Any]
+
+    def make(self, n: int) -> dict[str, Any] | None:
+        if n == 13:
+            raise RuntimeError("thirteen")
+        if n % 2:
+            self.noted.append(("left out", n, os.getpid()))
+            return None
+        return self.docs[n]
+
+    def notes(self) -> list[Any]:
+        found, self.noted = self.noted, []
+        return found
+
+    def add_notes(self, notes: list[Any]) -> None:
+        self.noted += notes
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_a_maker_makes_the_documents_in_the_building_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, procs: int
+) -> None:
+    monkeypatch.setattr("index.whoosh.rebuild._BATCH", 16)  # several batches per worker
+    docs = corpus_documents(120)
+    maker = Numbered(docs)
+    items = [n for n in range(120) if n != 13]
+    assert IndexWriter(tmp_path / "made").rebuild_documents(iter(items), procs=procs, maker=maker) == 60
+    IndexWriter(tmp_path / "given").rebuild_documents(iter(docs[::2]))
+    for term in ("hoi_nghi", "~hoi", "giao", "ha"):
+        assert search_ids(tmp_path / "made", "text", term) == search_ids(tmp_path / "given", "text", term)
+    with open_index(tmp_path / "made").searcher() as searcher:
+        assert {f["id"] for f in searcher.all_stored_fields()} == {d["id"] for d in docs[::2]}
+    # Every worker's notes reached this process's maker, made where the documents were.
+    assert sorted(n for _, n, _ in maker.noted) == [n for n in items if n % 2]
+    makers = {pid for _, _, pid in maker.noted}
+    assert (makers == {os.getpid()}) if procs == 1 else (len(makers) == 2 and os.getpid() not in makers)
+    # A maker's exception fails the build, whichever process ran it.
+    with pytest.raises(SearchError if procs > 1 else RuntimeError, match="thirteen"):
+        IndexWriter(tmp_path / "failed").rebuild_documents(iter(range(40)), procs=procs, maker=Numbered(docs))
+    assert not [p for p in (tmp_path / "failed").iterdir() if p.name.startswith("g")]
 
 
 def test_a_failing_worker_fails_the_build_and_keeps_the_old_index(tmp_path: Path) -> None:

@@ -122,6 +122,41 @@ def test_unreadable_record_is_reported_and_kept(store: RecordStore, tmp_path: Pa
     assert run(store, path).failed == []
 
 
+@pytest.mark.parametrize("procs", [1, 2])
+def test_a_rebuild_reads_the_records_in_its_workers_and_reports_them(
+    store: RecordStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, procs: int
+) -> None:
+    monkeypatch.setattr("index.whoosh.rebuild._BATCH", 3)  # several batches per worker
+    path = tmp_path / "index"
+    store.put(RECORDS[4].model_copy(update={"repost_of": RECORDS[0].id}))
+    store.path_for(RECORDS[7].id).write_text("{broken", encoding="utf-8")
+    store.path_for(RECORDS[9].id).write_text("{broken", encoding="utf-8")
+    seen: list[int] = []
+    report = sync(
+        IndexWriter(path),
+        record_entries(store),
+        store.get,
+        rebuild=True,
+        procs=procs,
+        progress=lambda done, total: seen.append(done),
+    )
+    assert report.rebuilt
+    assert (report.added, report.left_out) == (9, 1)
+    broken = {RECORDS[7].id, RECORDS[9].id}
+    assert [rid for rid, _ in report.failed] == [rid for rid, _ in record_entries(store) if rid in broken]
+    assert all("not a valid record" in reason for _, reason in report.failed)
+    assert seen == list(range(1, 13))
+    expected = {r.id for r in RECORDS} - {RECORDS[4].id, RECORDS[7].id, RECORDS[9].id}
+    assert set(indexed_hashes(read_location(path))) == expected
+    stamps = json.loads((read_location(path).directory / STAMPS).read_text())
+    assert stamps.keys() == {r.id for r in RECORDS} - {RECORDS[7].id, RECORDS[9].id}
+    assert stamps[RECORDS[4].id].startswith("-")
+    # Remembered: only the unreadable records are read again, and added once they can be.
+    store.put(RECORDS[7])
+    again = run(store, path)
+    assert (again.unchanged, again.left_out, again.added, len(again.failed)) == (9, 1, 1, 1)
+
+
 def test_lost_stamp_cache_only_costs_reads(store: RecordStore, tmp_path: Path) -> None:
     path = tmp_path / "index"
     run(store, path)
