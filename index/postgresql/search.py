@@ -37,6 +37,7 @@ from index.postgresql.translate import condition, exact_condition, needs_text, p
 from index.proximity import Run, holds_run, query_run, rerank
 from index.query import Highlights, ParsedQuery
 from index.request import Hit, IndexStats, Interval, SearchRequest, SearchResults, Sort, parse_request
+from index.snippets import PageTokenizer
 
 __all__ = ["PostgresSearch"]
 
@@ -121,6 +122,7 @@ class PostgresSearch:
 
     def __init__(self, nodes: Connections) -> None:
         self.nodes = nodes
+        self._tokenizer = PageTokenizer()
 
     def close(self) -> None:
         self.nodes.close()
@@ -136,7 +138,9 @@ class PostgresSearch:
             page, cursor, counted = _page(conn, plan, request, request.size, secret)
             total = counted if counted is not None else _total(conn, plan)
             facets = _facets(conn, plan, request.facets) if request.facets else {}
-            hits = fetch_hits(conn, page, plan.highlights, snippets=True, scope=request.scope)
+            hits = fetch_hits(
+                conn, page, plan.highlights, snippets=True, scope=request.scope, tokenizer=self._tokenizer
+            )
         token = encode_cursor(cursor, binding=plan.binding, secret=secret) if cursor else None
         took = round((time.perf_counter() - started) * 1000, 2)
         return SearchResults(total=total, hits=hits, facets=facets, took_ms=took, next_cursor=token)
@@ -153,7 +157,14 @@ class PostgresSearch:
             with self.nodes.reader() as conn, read_only(conn):
                 secret = index_meta(conn).secret
                 page, cursor, _ = _page(conn, plan, replace(current, cursor=token), batch, secret)
-                hits = fetch_hits(conn, page, plan.highlights, snippets=snippets, scope=request.scope)
+                hits = fetch_hits(
+                    conn,
+                    page,
+                    plan.highlights,
+                    snippets=snippets,
+                    scope=request.scope,
+                    tokenizer=self._tokenizer,
+                )
             yield from hits
             if cursor is None:
                 return

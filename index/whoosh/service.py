@@ -47,6 +47,7 @@ from index.request import (
     parse_request,
 )
 from index.schema import LOCAL_TZ, doc_number_key
+from index.snippets import Marks, page_snippets
 from index.whoosh.collect import PageCollector
 from index.whoosh.docsets import narrow, query_docs
 from index.whoosh.docvalues import stored_fields
@@ -57,7 +58,6 @@ from index.whoosh.proximity import holders
 from index.whoosh.ranking import Stats, collection_stats, positive_terms, rank
 from index.whoosh.snapshots import Snapshot, SnapshotPool
 from index.whoosh.textreader import StoredDoc, TextReader
-from index.whoosh.textsnippets import Marks, page_snippets
 from index.whoosh.textstore import summary_fields
 
 _PERIOD_LEN = {"day": 10, "month": 7, "year": 4}

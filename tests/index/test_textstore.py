@@ -19,6 +19,7 @@ from index.highlight import match_count, snippet
 from index.proximity import query_run
 from index.query import parse_query
 from index.schema import IndexDocument
+from index.snippets import Marks, page_snippets, stored_snippet
 from index.tokenbatch import BatchTokens, TokenVocabulary
 from index.vietnamese import tokenize
 from index.whoosh import textstore
@@ -26,7 +27,6 @@ from index.whoosh.docvalues import stored_fields
 from index.whoosh.service import SearchRequest, SearchService
 from index.whoosh.store import IndexWriter, open_index, read_location
 from index.whoosh.textreader import TextReader
-from index.whoosh.textsnippets import Marks, page_snippets, stored_snippet
 from index.whoosh.textstore import (
     DIRECTORY,
     LIVE_PART,
