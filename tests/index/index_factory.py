@@ -59,3 +59,25 @@ def whoosh_upsert(path: Path, records: list[Record]) -> None:
     for record in records:
         writer.update_document(**to_document(record))
     writer.commit(merge=False)
+
+
+SYLLABLES = [
+    "hội",
+    "Hội",
+    "HỘI",
+    "nghị",
+    "nghi",
+    "giao",
+    "ban",
+    "bàn",
+    "Hoà",
+    "hòa",
+    "Bình",
+    "đà",
+    "Đà",
+    "nẵng",
+]
+"""Syllables that are equal, folded, in other cases or with their tone elsewhere: words of texts and
+queries for property tests of snippets."""
+GLUE = [" ", "  ", ", ", ". ", "\n", " - ", "/", "…", " <&> ", "\t"]
+"""What comes between those words in such texts."""

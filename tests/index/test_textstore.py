@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from index_factory import corpus_records, make_record
+from index_factory import GLUE, SYLLABLES, corpus_records, make_record
 
 from archive.model import Record
 from index.highlight import match_count, snippet
@@ -328,29 +328,10 @@ def test_a_missing_store_falls_back_to_the_records(tmp_path: Path) -> None:
         service.close()
 
 
-_SYLLABLES = [
-    "hội",
-    "Hội",
-    "HỘI",
-    "nghị",
-    "nghi",
-    "giao",
-    "ban",
-    "bàn",
-    "Hoà",
-    "hòa",
-    "Bình",
-    "đà",
-    "Đà",
-    "nẵng",
-]
-_GLUE = [" ", "  ", ", ", ". ", "\n", " - ", "/", "…", " <&> ", "\t"]
-
-
 @settings(max_examples=150, deadline=None)
 @given(
-    tokens=st.lists(st.tuples(st.sampled_from(_SYLLABLES), st.sampled_from(_GLUE)), max_size=120),
-    query=st.lists(st.sampled_from(_SYLLABLES), min_size=1, max_size=4),
+    tokens=st.lists(st.tuples(st.sampled_from(SYLLABLES), st.sampled_from(GLUE)), max_size=120),
+    query=st.lists(st.sampled_from(SYLLABLES), min_size=1, max_size=4),
     quoted=st.booleans(),
     nfd=st.booleans(),
 )
@@ -468,9 +449,9 @@ def test_entries_made_from_batch_tokens_read_the_same(tmp_path: Path) -> None:
 @settings(max_examples=100, deadline=None)
 @given(
     texts=st.lists(
-        st.lists(st.tuples(st.sampled_from(_SYLLABLES), st.sampled_from(_GLUE)), max_size=90), max_size=6
+        st.lists(st.tuples(st.sampled_from(SYLLABLES), st.sampled_from(GLUE)), max_size=90), max_size=6
     ),
-    query=st.lists(st.sampled_from(_SYLLABLES), min_size=1, max_size=4),
+    query=st.lists(st.sampled_from(SYLLABLES), min_size=1, max_size=4),
     quoted=st.booleans(),
     window=st.sampled_from([1, 3, 40]),
 )
