@@ -44,11 +44,13 @@ def fetch_hits(
     query = _FIELDS.format(pages="pages" if attachments else "NULL")
     rows = {str(r[0]): r for r in conn.execute(query, ([rid for rid, _ in page],)).fetchall()}
     found = [(rows[rid], score) for rid, score in page if rid in rows]
-    cuts = [_snippet_source(row, hl, scope) for row, _ in found] if snippets else []
-    texts = tokenizer.snippets([text for text, _ in cuts], hl) if snippets else []
+    if not snippets:
+        return [_hit(row, score, "", None) for row, score in found]
+    cuts = [_snippet_source(row, hl, scope) for row, _ in found]
+    texts = tokenizer.snippets([text for text, _ in cuts], hl)
     return [
-        _hit(row, score, texts[k] if snippets else "", cuts[k][1] if snippets else None)
-        for k, (row, score) in enumerate(found)
+        _hit(row, score, text, where)
+        for (row, score), text, (_, where) in zip(found, texts, cuts, strict=True)
     ]
 
 
