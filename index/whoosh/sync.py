@@ -222,8 +222,9 @@ def sync(
 
         if location is None:
             report.rebuilt = True
-            # The building processes read the records themselves (reading and validating a record
-            # costs more than indexing it, and would otherwise all fall on this process).
+            # The building processes read the records themselves: reading and validating them would
+            # otherwise all fall on this process, beside the workers, and every document would then
+            # be pickled over to one of them.
             maker = _RecordMaker(load, texts_root)
 
             def items() -> Iterator[tuple[str, str]]:
