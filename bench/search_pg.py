@@ -46,6 +46,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--clients", type=int, default=16, help="concurrent clients (default 16)")
     group.add_argument("--client-procs", type=int, default=2, help="processes the clients run in (default 2)")
     group.add_argument("--pg-shared-buffers", default="256MB", help="shared_buffers of each started node")
+    group.add_argument(
+        "--pg-dir",
+        type=Path,
+        help="keep the started servers here (a later run given it reuses the loaded database)",
+    )
+    group.add_argument(
+        "--pg-clone",
+        action="store_true",
+        help="make the replicas after the load as copy-on-write copies of the primary (cp --reflink: "
+        "XFS or btrfs; three nodes then take about one node's disk) instead of base backups before it",
+    )
 
 
 def record_of(doc: dict[str, Any]) -> Record:
@@ -99,12 +110,19 @@ def _date(value: datetime | str) -> datetime:
 
 
 @contextlib.contextmanager
-def servers(args: argparse.Namespace) -> Iterator[tuple[str, list[str], Callable[[], None]]]:
-    """``(primary dsn, replica dsns, wait until the replicas have caught up)``: the ones given, or a
-    primary and two replicas started here (stopped and removed at the end)."""
+def servers(args: argparse.Namespace) -> Iterator[tuple[str, Callable[[], list[str]]]]:
+    """``(primary dsn, settle)``: ``settle()`` waits until the replicas have caught up after the load
+    and returns their dsns. The servers given, or a primary and two replicas started here (stopped and
+    removed at the end, or kept in ``--pg-dir``); with ``--pg-clone`` the replicas are made by
+    ``settle()``, from the loaded primary."""
     if args.dsn:
         replicas = [d.strip() for d in args.read_dsns.split(",") if d.strip()]
-        yield args.dsn, replicas, lambda: _wait_ready(args.dsn, replicas)
+
+        def ready() -> list[str]:
+            _wait_ready(args.dsn, replicas)
+            return replicas
+
+        yield args.dsn, ready
         return
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
     from pgcluster import PgCluster  # type: ignore[import-not-found, unused-ignore]
@@ -114,15 +132,24 @@ def servers(args: argparse.Namespace) -> Iterator[tuple[str, list[str], Callable
         "max_wal_size": "4GB",
         "checkpoint_timeout": "30min",
     }
-    with PgCluster(replicas=2, settings=settings, timeout=600) as cluster:
-        cluster.create_database("bench")
+    kept = args.pg_dir is not None and (args.pg_dir / "primary" / "PG_VERSION").exists()
+    started_with = 0 if args.pg_clone or kept else 2
+    with PgCluster(replicas=started_with, settings=settings, timeout=3600, directory=args.pg_dir) as cluster:
+        if not kept:
+            cluster.create_database("bench")
 
-        def settle() -> None:
+        def settle() -> list[str]:
+            while len(cluster.replicas) < 2:
+                started = time.perf_counter()
+                replica = cluster.add_replica(clone=args.pg_clone)
+                how = "a copy-on-write copy of the primary" if args.pg_clone else "a base backup"
+                print(f"{replica.name}: {how}, {time.perf_counter() - started:.0f} s", flush=True)
             for replica in cluster.replicas:
                 cluster.wait_caught_up(replica)
+            return [r.dsn("bench") for r in cluster.replicas]
 
-        print(f"servers: a primary and 2 replicas started here in {cluster.root}", flush=True)
-        yield cluster.primary.dsn("bench"), [r.dsn("bench") for r in cluster.replicas], settle
+        print(f"servers: {cluster.root} (primary and {len(cluster.replicas)} replicas running)", flush=True)
+        yield cluster.primary.dsn("bench"), settle
 
 
 def _wait_ready(primary: str, replicas: list[str], timeout: float = 600.0) -> None:
@@ -133,6 +160,15 @@ def _wait_ready(primary: str, replicas: list[str], timeout: float = 600.0) -> No
             time.sleep(0.5)
     finally:
         nodes.close()
+
+
+def _loaded(dsn: str) -> int:
+    """The records a kept database already holds (0 when it has none yet)."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        if not conn.execute("SELECT to_regclass('deptnews_records') IS NOT NULL").fetchone()[0]:  # type: ignore[index]
+            return 0
+        row = conn.execute("SELECT count(*) FROM deptnews_records").fetchone()
+        return int(row[0]) if row else 0
 
 
 def build(settings: IndexSettings, corpus: Path) -> float:
@@ -262,10 +298,16 @@ def run(
     args: argparse.Namespace, corpus: Path, whoosh_dir: Path, pct: Callable[[list[float], float], float]
 ) -> None:
     """Index into PostgreSQL, then time the mixes on Whoosh and PostgreSQL under concurrent clients."""
-    with servers(args) as (primary, replicas, settle):
+    with servers(args) as (primary, settle):
+        loaded, documents = _loaded(primary), sum(1 for _ in corpus.open(encoding="utf-8"))
+        if loaded == documents:
+            print(f"postgresql index: reusing the {loaded:,} records loaded by an earlier run", flush=True)
+        elif loaded:
+            raise SystemExit(f"the kept database holds {loaded:,} records, the corpus {documents:,}")
+        else:
+            build(IndexSettings(backend="postgresql", dsn=primary), corpus)
+        replicas = settle()
         settings = IndexSettings(backend="postgresql", dsn=primary, read_dsns=replicas)
-        build(settings, corpus)
-        settle()
         sizes(primary)
         whoosh = IndexSettings()
         mixes = ["tokens", "types"] if args.query_words == "both" else [args.query_words]

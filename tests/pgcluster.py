@@ -8,6 +8,13 @@ on an exception or Ctrl-C, and at interpreter exit as a last resort) ends every 
 directory; SIGTERM is turned into KeyboardInterrupt for that (only kill -9 of Python leaves servers
 behind). The servers never use the system's own cluster (port 5432, /var/lib/postgresql).
 
+For a benchmark too large for three copies of its data, ``directory`` keeps the servers in a directory
+of the caller's (stopped cleanly and kept at the end, started again as they are by the next cluster
+given it), and :meth:`PgCluster.add_replica` with ``clone`` makes a replica from a copy-on-write copy of
+the stopped primary (``cp --reflink=always``, on XFS or btrfs) instead of a base backup: PostgreSQL
+documents a file-system copy of a cleanly stopped server as a valid base backup, and the three nodes
+then share every block none of them has written since.
+
 As root, ``initdb`` refuses to run: the server binaries then run as the ``postgres`` user, which owns
 the temporary directory. Unix sockets are off; every connection is TCP to 127.0.0.1 with ``trust``.
 The fixtures (``pg_cluster``, ``pg_database``) are in :mod:`pgfixtures`.
@@ -120,7 +127,9 @@ class PgCluster:
 
     ``settings``: extra ``postgresql.conf`` lines (name → value as written in the file, quoted when a
     string), e.g. ``{"shared_buffers": "256MB"}`` for a benchmark. ``timeout``: seconds any one server
-    may take to start, stop or catch up.
+    may take to start, stop or catch up. ``directory``: keep the servers there (see the module's doc);
+    nodes already in it are started as they are (``settings`` apply to a new primary only), and
+    ``replicas`` more are added.
     """
 
     def __init__(
@@ -130,6 +139,7 @@ class PgCluster:
         bindir: Path | None = None,
         settings: dict[str, str] | None = None,
         timeout: float = 60.0,
+        directory: Path | None = None,
     ) -> None:
         found = bindir or find_bindir()
         if found is None:
@@ -145,22 +155,29 @@ class PgCluster:
             except KeyError:
                 raise PgClusterError("running as root needs a 'postgres' user to run the server") from None
             self._user = "postgres"
-        self.root = Path(tempfile.mkdtemp(prefix="deptnews-pg-"))
+        self.kept = directory is not None
+        if directory is not None:
+            directory.mkdir(parents=True, exist_ok=True)
+            self.root = directory.resolve()
+        else:
+            self.root = Path(tempfile.mkdtemp(prefix="deptnews-pg-"))
         if self._user:
             shutil.chown(self.root, self._user, self._user)
         self.primary = PgNode("primary", "primary", self.root / "primary")
-        self.replicas = [
-            PgNode(f"replica-{i}", "replica", self.root / f"replica-{i}") for i in range(1, replicas + 1)
-        ]
+        self.replicas: list[PgNode] = []
         self._closed = False
         atexit.register(self.close)
         _stop_on_sigterm()
         try:
-            self._init_primary()
+            if not (self.primary.datadir / "PG_VERSION").exists():
+                self._init_primary()
             self.start(self.primary)
-            for replica in self.replicas:
-                self._base_backup(replica)
+            while (self.root / f"replica-{len(self.replicas) + 1}" / "PG_VERSION").exists():
+                replica = self._replica_node()
+                self._point_at_primary(replica)
                 self.start(replica)
+            for _ in range(replicas):
+                self.add_replica()
             for replica in self.replicas:
                 self.wait_caught_up(replica)
         except BaseException:
@@ -201,6 +218,68 @@ class PgCluster:
         slot = replica.name.replace("-", "_")
         self._run("pg_basebackup", "-d", self.primary.dsn(), "-D", str(replica.datadir), "-R", "-X", "stream",
                   "-c", "fast", "-C", "-S", slot, "--no-sync")  # fmt: skip
+
+    def _replica_node(self) -> PgNode:
+        n = len(self.replicas) + 1
+        replica = PgNode(f"replica-{n}", "replica", self.root / f"replica-{n}")
+        self.replicas.append(replica)
+        return replica
+
+    def add_replica(self, *, clone: bool = False) -> PgNode:
+        """One more streaming replica, started and caught up. ``clone``: a copy-on-write copy of the
+        primary's directory, taken while the primary is stopped (it is started again at once), instead
+        of a base backup; fails unless the filesystem shares blocks (``cp --reflink=always``)."""
+        replica = self._replica_node()
+        try:
+            self._clone(replica) if clone else self._base_backup(replica)
+        except BaseException:
+            self.replicas.remove(replica)
+            raise
+        self.start(replica)
+        self.wait_caught_up(replica)
+        return replica
+
+    def _clone(self, replica: PgNode) -> None:
+        slot = replica.name.replace("-", "_")
+        # Reserved now, so the primary keeps the WAL from the checkpoint the copy starts at.
+        self._query(self.primary, "SELECT pg_create_physical_replication_slot(%s, true)", (slot,))
+        self.stop(self.primary)
+        try:
+            done = subprocess.run(
+                ["cp", "-a", "--reflink=always", str(self.primary.datadir), str(replica.datadir)],
+                capture_output=True,
+                text=True,
+                timeout=self.timeout,
+                check=False,
+            )
+            if done.returncode != 0:
+                shutil.rmtree(replica.datadir, ignore_errors=True)
+                raise PgClusterError(f"cannot clone the primary for {replica.name}: {done.stderr.strip()}")
+        finally:
+            self.start(self.primary)
+        # The primary's slots are its own, not the standby's.
+        for kept in (replica.datadir / "pg_replslot").iterdir():
+            shutil.rmtree(kept)
+        (replica.datadir / "standby.signal").touch()
+        if self._user:
+            shutil.chown(replica.datadir / "standby.signal", self._user, self._user)
+        self._point_at_primary(replica)
+
+    def _point_at_primary(self, replica: PgNode) -> None:
+        """Make ``replica`` stream from the primary's current port (it changes each time a kept cluster
+        starts) through its own slot."""
+        auto = replica.datadir / "postgresql.auto.conf"
+        lines = [
+            line
+            for line in auto.read_text().splitlines()
+            if not line.startswith(("primary_conninfo", "primary_slot_name"))
+        ]
+        slot = replica.name.replace("-", "_")
+        lines += [
+            f"primary_conninfo = 'host=127.0.0.1 port={self.primary.port} user=postgres'",
+            f"primary_slot_name = '{slot}'",
+        ]
+        auto.write_text("\n".join(lines) + "\n")
 
     def start(self, node: PgNode) -> None:
         """Start ``node`` (again) on its port and wait until it accepts connections."""
@@ -274,15 +353,18 @@ class PgCluster:
             raise PgClusterError(f"{node.name} did not stop within {self.timeout:.0f} s:\n{tail}") from None
 
     def close(self) -> None:
-        """End every server at once (immediate shutdown, then SIGKILL) and remove the directory."""
+        """End every server at once (immediate shutdown, then SIGKILL) and remove the directory; a kept
+        directory's servers are stopped cleanly (a fast shutdown, so the next start needs no recovery)
+        and the directory stays."""
         if self._closed:
             return
         self._closed = True
         for node in [*self.replicas, self.primary]:
             if node.running:
                 with contextlib.suppress(PgClusterError):
-                    self._end(node, signal.SIGQUIT)
-        shutil.rmtree(self.root, ignore_errors=True)
+                    self._end(node, signal.SIGINT if self.kept else signal.SIGQUIT)
+        if not self.kept:
+            shutil.rmtree(self.root, ignore_errors=True)
         atexit.unregister(self.close)
 
     def __enter__(self) -> PgCluster:
