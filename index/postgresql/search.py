@@ -265,7 +265,6 @@ def _page(
     cursor = _cursor(request.cursor, plan, secret)
     window = sql.SQL("LIMIT {} OFFSET {}").format(sql.Literal(limit + 1), sql.Literal(request.offset))
     stats: Stats | None = None
-    query: sql.Composed
     if plan.sort == "relevance":
         stats = cursor.stats if cursor is not None and cursor.stats is not None else None
         if stats is None:
@@ -276,23 +275,29 @@ def _page(
         if run is not None:
             return _lifted_page(conn, plan, request, limit, run, cursor, stats)
         after = (float(cursor.key), cursor.id) if cursor is not None else None
-        query = _relevance_query(plan, stats, after, limit + 1, request.offset, counted=after is None)
-    else:
-        descending = plan.sort == "newest"
-        after_key: sql.Composable = sql.SQL("TRUE")
-        if cursor is not None:
-            after_key = sql.SQL("(ts, id) {} ({}, {})").format(
-                sql.SQL("<" if descending else ">"), sql.Literal(int(cursor.key)), sql.Literal(cursor.id)
-            )
-        order = sql.SQL("ts DESC, id DESC" if descending else "ts, id")
-        m = _matching(plan, None)
-        # A first page finds every match anyway (to order them) unless nothing narrows the set (then
-        # it walks the date key and the total is the kept count): it counts them in the same scan.
-        count = sql.SQL(", count(*) OVER ()" if cursor is None and not plan.everything else "")
-        query = sql.SQL("SELECT id, ts{} FROM {} WHERE {} AND {} ORDER BY {} {}").format(
-            count, m.source, m.where, after_key, order, window
+        rows = _relevance_rows(conn, plan, stats, after, limit + 1, request.offset, counted=after is None)
+        return _pack(rows, plan, limit, stats)
+    descending = plan.sort == "newest"
+    after_key: sql.Composable = sql.SQL("TRUE")
+    if cursor is not None:
+        after_key = sql.SQL("(ts, id) {} ({}, {})").format(
+            sql.SQL("<" if descending else ">"), sql.Literal(int(cursor.key)), sql.Literal(cursor.id)
         )
-    rows = conn.execute(query).fetchall()
+    order = sql.SQL("ts DESC, id DESC" if descending else "ts, id")
+    m = _matching(plan, None)
+    # A first page finds every match anyway (to order them) unless nothing narrows the set (then
+    # it walks the date key and the total is the kept count): it counts them in the same scan.
+    count = sql.SQL(", count(*) OVER ()" if cursor is None and not plan.everything else "")
+    query = sql.SQL("SELECT id, ts{} FROM {} WHERE {} AND {} ORDER BY {} {}").format(
+        count, m.source, m.where, after_key, order, window
+    )
+    return _pack(conn.execute(query).fetchall(), plan, limit, stats)
+
+
+def _pack(
+    rows: list[Any], plan: _Plan, limit: int, stats: Stats | None
+) -> tuple[list[tuple[str, float | None]], Cursor | None, int | None]:
+    """:func:`_page`'s answer from up to ``limit + 1`` rows ``(id, key[, count])``."""
     more = len(rows) > limit
     rows = rows[:limit]
     relevance = plan.sort == "relevance"
@@ -305,6 +310,48 @@ def _page(
     if relevance:
         return page, Cursor(plan.sort, float(key), rid, stats), counted
     return page, Cursor(plan.sort, int(key), rid), counted
+
+
+TIES = 16
+"""Matches a top page from the postings reads past the ones it returns, so that a tie with its last
+score is seen whole (see :func:`_relevance_rows`)."""
+
+
+def _relevance_rows(
+    conn: Connection[Any],
+    plan: _Plan,
+    stats: Stats,
+    after: tuple[float, str] | None,
+    limit: int,
+    offset: int,
+    *,
+    counted: bool = False,
+) -> list[Any]:
+    """The rows of :func:`_relevance_query`.
+
+    From the postings alone (no cursor, no filter), the best ``offset + limit + TIES`` matches are
+    chosen by score only (a bounded top-N sort, instead of ranking every match), then ordered by
+    ``(score, id)``: exact unless the last one read ties with the last one wanted, when a tie may go on
+    among the matches not read; then the ranking query decides."""
+    m = _matching(plan, stats)
+    if m.postings is None or after is not None:
+        return conn.execute(_relevance_query(plan, stats, after, limit, offset, counted=counted)).fetchall()
+    wanted = offset + limit
+    rows = conn.execute(_best_query(*m.postings, wanted + TIES, counted=counted)).fetchall()
+    if len(rows) < wanted + TIES or rows[wanted - 1][1] > rows[-1][1]:
+        return rows[offset:wanted]
+    return conn.execute(_top_query(*m.postings, limit, offset, counted=counted)).fetchall()
+
+
+def _best_query(source: sql.Composable, held: sql.Composable, read: int, *, counted: bool) -> sql.Composed:
+    """The ``read`` best matches from the postings by score alone (ties cut anywhere), joined to their
+    rows and ordered by ``(score, id)``: ``(id, score[, n])``, ``n`` the number of matches."""
+    window = sql.SQL(", count(*) OVER () AS n" if counted else "")
+    return sql.SQL(
+        "SELECT r.id, t.score{} FROM (SELECT s.docno, s.score{} FROM {} WHERE {} AND NOT EXISTS "
+        "(SELECT 1 FROM deptnews_dead AS d WHERE d.docno = s.docno) ORDER BY s.score DESC LIMIT {}) AS t "
+        "JOIN deptnews_records AS r ON r.docno = t.docno ORDER BY t.score DESC, r.id"
+    ).format(sql.SQL(", t.n" if counted else ""), window, source, held, sql.Literal(read))
 
 
 def _relevance_query(
@@ -389,7 +436,7 @@ def _lifted_page(
 
     def top(n: int, after: tuple[float, str] | None) -> list[tuple[float, int]]:
         first = after is None and not counted
-        rows = conn.execute(_relevance_query(plan, stats, after, n, 0, counted=first)).fetchall()
+        rows = _relevance_rows(conn, plan, stats, after, n, 0, counted=first)
         found: list[tuple[float, int]] = []
         for row in rows:
             ids.append(str(row[0]))

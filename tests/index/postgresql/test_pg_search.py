@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from conftest import make_record
@@ -79,3 +80,44 @@ def test_a_lagging_replica_is_left_for_the_primary(
     assert not nodes["replica-1"].ready
     assert "behind the primary" in nodes["replica-1"].detail
     assert search.search(SearchRequest(q="hoi nghi")).total == 12  # read on the primary
+
+
+@pytest.mark.parametrize("copies", [12, 40])
+def test_a_tie_at_the_edge_of_a_page_is_ordered_by_id(
+    pg_database: PgDatabase, monkeypatch: pytest.MonkeyPatch, copies: int
+) -> None:
+    # Equal records score alike: a page read by score alone may cut their tie anywhere. 12 fit in what
+    # a page reads past its last one (TIES), 40 do not: then the ranking query decides.
+    import index.postgresql.search as module
+
+    ranked: list[int] = []
+    original = module._top_query
+
+    def counted_top_query(*args: Any, **kwargs: Any) -> Any:
+        ranked.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, "_top_query", counted_top_query)
+    better = make_record(1000, "Giao ban giao ban", ["Giao ban giao ban giao ban."])
+    equal = [make_record(i, "Hội nghị", ["Giao ban tháng này."]) for i in range(copies)]
+    indexer = PostgresIndexer(Nodes(pg_database.dsn))
+    indexer.upsert([better, *equal])
+    search = PostgresSearch(Nodes(pg_database.dsn))
+    try:
+        request = SearchRequest(q="giao ban", size=7)
+        first = search.search(request)
+        assert first.total == copies + 1
+        assert first.hits[0].id == better.id
+        expected = [better.id, *sorted(r.id for r in equal)]
+        offsets = range(0, copies + 1, 7)
+        assert [h.id for o in offsets for h in search.search(replace(request, offset=o)).hits] == expected
+        assert bool(ranked) == (copies + 1 >= 7 + 1 + module.TIES)
+        seen, cursor = [h.id for h in first.hits], first.next_cursor
+        while cursor:
+            page = search.search(replace(request, cursor=cursor))
+            seen += [h.id for h in page.hits]
+            cursor = page.next_cursor
+        assert seen == expected
+    finally:
+        search.close()
+        indexer.close()
