@@ -112,7 +112,7 @@ def stages(dsn: str, corpus: Path, per_kind: int, rounds: int = 3) -> None:
 
     spent: dict[str, dict[str, float]] = collections.defaultdict(lambda: collections.defaultdict(float))
     current = ["warm-up"]
-    for name in ("_page", "_total", "_facets", "fetch_hits"):
+    for name in ("read_page", "_total", "_facets", "fetch_hits"):
         original = getattr(module, name)
 
         def timed(*args: object, _original: object = original, _name: str = name, **kwargs: object) -> object:
@@ -138,7 +138,7 @@ def stages(dsn: str, corpus: Path, per_kind: int, rounds: int = 3) -> None:
     search.close()
     names = {
         "search": "search",
-        "_page": "page",
+        "read_page": "page",
         "_total": "total",
         "_facets": "facets",
         "fetch_hits": "hits",

@@ -88,7 +88,7 @@ def test_a_tie_at_the_edge_of_a_page_is_ordered_by_id(
 ) -> None:
     # Equal records score alike: a page read by score alone may cut their tie anywhere. 12 fit in what
     # a page reads past its last one (TIES), 40 do not: then the ranking query decides.
-    import index.postgresql.search as module
+    import index.postgresql.pages as module
 
     ranked: list[int] = []
     original = module._top_query
