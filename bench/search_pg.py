@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import multiprocessing
 import random
 import sys
@@ -171,11 +172,27 @@ def _loaded(dsn: str) -> int:
         return int(row[0]) if row else 0
 
 
-def build(settings: IndexSettings, corpus: Path) -> float:
-    """Index the corpus into PostgreSQL; returns docs/s (the VACUUM ANALYZE after is timed apart)."""
+def _holds(dsn: str, corpus: Path, n: int) -> bool:
+    """Whether a kept database holds the corpus's first ``n`` documents and not the next one (a bulk
+    load commits whole blocks in the corpus's order, so an interrupted one leaves such a prefix)."""
+    ids: list[str] = []
+    for i, doc in enumerate(read_corpus(corpus)):
+        if i >= n - 1:
+            ids.append(record_of(doc).id)
+        if i >= n:
+            break
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        query = "SELECT count(*) FROM deptnews_records WHERE id = %s"
+        found = [conn.execute(query, (rid,)).fetchone() for rid in ids]
+    return [row[0] if row else None for row in found] == [1, 0][: len(ids)]
+
+
+def build(settings: IndexSettings, corpus: Path, skip: int = 0) -> float:
+    """Index the corpus into PostgreSQL, after its first ``skip`` documents (written by an interrupted
+    load); returns docs/s (the VACUUM ANALYZE after is timed apart)."""
     indexer = open_indexer(settings, Path("."))
     started = time.perf_counter()
-    n = indexer.upsert(record_of(doc) for doc in read_corpus(corpus))
+    n = indexer.upsert(record_of(doc) for doc in itertools.islice(read_corpus(corpus), skip, None))
     took = time.perf_counter() - started
     indexer.close()
     assert settings.dsn is not None
@@ -302,10 +319,12 @@ def run(
         loaded, documents = _loaded(primary), sum(1 for _ in corpus.open(encoding="utf-8"))
         if loaded == documents:
             print(f"postgresql index: reusing the {loaded:,} records loaded by an earlier run", flush=True)
-        elif loaded:
-            raise SystemExit(f"the kept database holds {loaded:,} records, the corpus {documents:,}")
+        elif loaded and not _holds(primary, corpus, loaded):
+            raise SystemExit(f"the kept database holds {loaded:,} records, not the corpus's first {loaded:,}")
         else:
-            build(IndexSettings(backend="postgresql", dsn=primary), corpus)
+            if loaded:
+                print(f"postgresql index: resuming an interrupted load after {loaded:,} records", flush=True)
+            build(IndexSettings(backend="postgresql", dsn=primary), corpus, skip=loaded)
         replicas = settle()
         settings = IndexSettings(backend="postgresql", dsn=primary, read_dsns=replicas)
         sizes(primary)

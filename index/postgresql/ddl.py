@@ -51,6 +51,7 @@ __all__ = [
     "stored_terms",
     "term_array",
     "text_indexes",
+    "text_indexes_present",
 ]
 
 FULLTEXT: dict[str, str] = {
@@ -273,6 +274,17 @@ def text_indexes(conn: Connection[Any], *, present: bool) -> None:
                 conn.execute(
                     sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(f"deptnews_records_t_{col}"))
                 )
+
+
+def text_indexes_present(conn: Connection[Any]) -> bool:
+    """Whether every full-text GIN index is there (they are missing only while a bulk load runs, or
+    after one was interrupted)."""
+    with conn.transaction():
+        row = conn.execute(
+            "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ANY(%s)",
+            ([f"deptnews_records_t_{col}" for col in FULLTEXT.values()],),
+        ).fetchone()
+    return bool(row and int(row[0]) == len(FULLTEXT))
 
 
 def schema_version(conn: Connection[Any]) -> int:

@@ -7,7 +7,8 @@ therefore leaves every committed batch in place and loses nothing else: the next
 by their stamps. Rows of records no longer listed are deleted at the end, in batches too.
 
 A bulk load (a write of :data:`BULK` records or more into an empty index, such as the migration of a
-data home) commits one postings block per transaction instead: each batch holds the searchable rows
+data home, or into one whose bulk load was interrupted: its full-text indexes are still missing) commits
+one postings block per transaction instead: each batch holds the searchable rows
 that fill the block the next docno falls in, so every block's lists are written once, in one segment,
 and no merge rewrites them (see :mod:`index.postgresql.postings`). Fewer, larger batches also add to
 each term's statistics once per block instead of once per :data:`BATCH` rows. A batch also ends when
@@ -39,7 +40,7 @@ from archive.model import Record
 from index.backend import Progress, SyncReport
 from index.errors import IndexBusy
 from index.postgresql.connections import Connections
-from index.postgresql.ddl import migrate, text_indexes
+from index.postgresql.ddl import migrate, text_indexes, text_indexes_present
 from index.postgresql.documents import Row, TermPool, record_row
 from index.postgresql.postings import block_size, next_docno
 from index.postgresql.rows import Previous, delete_rows, write_rows
@@ -190,9 +191,11 @@ class PostgresIndexer:
                 str(rid): (str(stamp), bool(flag))
                 for rid, stamp, flag in conn.execute("SELECT id, stamp, searchable FROM deptnews_records")
             }
-        bulk = not known and len(listed) >= BULK
+        pending = sum(1 for rid, stamp in listed if not (stamp and known.get(rid, ("",))[0] == stamp))
+        # An interrupted bulk load left its indexes out: what is left of it is a bulk load too (its
+        # committed blocks are whole; the next one starts where the docnos are), they are made at the end.
+        bulk = (not known or not text_indexes_present(conn)) and pending >= BULK
         pool = TermPool()
-        # An interrupted bulk load left its indexes out: they are made at the end of this sync.
         text_indexes(conn, present=not bulk)
 
         def changed() -> Iterator[Row]:
@@ -231,7 +234,7 @@ class PostgresIndexer:
             _prepare_analysis_once(conn)
             pending = iter(records)
             first = list(itertools.islice(pending, BULK))
-            bulk = len(first) >= BULK and _empty(conn)
+            bulk = len(first) >= BULK and (_empty(conn) or not text_indexes_present(conn))
             text_indexes(conn, present=not bulk)
             pool = TermPool()
             rows = (

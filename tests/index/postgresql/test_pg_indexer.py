@@ -250,6 +250,43 @@ def test_a_bulk_load_writes_each_block_once(
     assert search.count() == searchable
 
 
+def test_an_interrupted_bulk_load_goes_on_as_one(
+    nodes: Nodes, pg_database: PgDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _small_blocks(pg_database.dsn, 256)
+    listed = records(2 * BULK)
+    by_id = {r.id: r for r in listed}
+    loaded: list[str] = []
+
+    def interrupted(rid: str) -> Any:
+        loaded.append(rid)
+        if len(loaded) == 700:  # in the third block (255, 256, then 256 documents)
+            raise KeyboardInterrupt("Ctrl-C")
+        return by_id[rid]
+
+    indexer = PostgresIndexer(nodes)
+    with pytest.raises(KeyboardInterrupt):
+        indexer.sync([(r.id, "1") for r in listed], interrupted)
+    assert _rows(pg_database.dsn) == (511, 511)
+    assert _text_indexes(pg_database.dsn) == 0
+
+    batches, merged = _spy_writes(monkeypatch)
+    report = indexer.sync([(r.id, "1") for r in listed], by_id.__getitem__)
+    assert (report.unchanged, report.added, report.failed) == (511, len(listed) - 511, [])
+    # Still a bulk load: a block a batch from the next docno on (512, a block's first), none merged.
+    sizes = [len(batch) for batch in batches]
+    assert sizes == [256] * ((len(listed) - 511) // 256) + [(len(listed) - 511) % 256]
+    assert not any(merged)
+    assert _text_indexes(pg_database.dsn) == 5
+    with nodes.writer() as conn:
+        assert conn.execute("SELECT max(segments) FROM deptnews_blocks").fetchone() == (1,)
+        assert statistics_problems(conn) == []
+    search = PostgresSearch(nodes)
+    assert search.count() == len(listed)
+    assert {h.id for h in search.iter_hits(SearchRequest(), batch=1000)} == set(by_id)
+    search.close()
+
+
 def test_a_bulk_load_keeps_to_its_memory_budget(
     nodes: Nodes, pg_database: PgDatabase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
