@@ -48,6 +48,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--client-procs", type=int, default=2, help="processes the clients run in (default 2)")
     group.add_argument("--pg-shared-buffers", default="256MB", help="shared_buffers of each started node")
     group.add_argument(
+        "--pg-stages",
+        type=int,
+        default=0,
+        metavar="ROUNDS",
+        help="after the clients, time the tokens mix one query at a time on the primary, stage by stage "
+        "(bench/pg_write.py's table, ROUNDS rounds)",
+    )
+    group.add_argument(
         "--pg-dir",
         type=Path,
         help="keep the started servers here (a later run given it reuses the loaded database)",
@@ -375,3 +383,8 @@ def run(
                     + " "
                     + " ".join(f"{r:10.2f}" for r in ratios)
                 )
+        if args.pg_stages:
+            from pg_write import stages
+
+            print(f"\none query at a time on the primary ({args.pg_stages} rounds):", flush=True)
+            stages(primary, corpus, args.queries, rounds=args.pg_stages)
