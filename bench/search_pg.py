@@ -8,6 +8,12 @@ The query mix is then run by ``--clients`` concurrent clients (threads spread ov
 processes, each process with its own backend, as ``deptnews serve --workers`` has), against Whoosh and
 against PostgreSQL in turn; reads go to the replicas (index/postgresql/nodes.py), and the transactions
 each node served are counted from ``pg_stat_database``. Sizes of the tables and indexes are printed.
+
+``--pg-dir`` keeps the started servers in a directory: a later run given it (with ``--reuse``) starts
+them again and searches the loaded database, or goes on with a load that was interrupted. With
+``--pg-clone`` the primary is loaded alone and the replicas are then copy-on-write copies of it
+(tests/pgcluster.py, ``PgCluster.add_replica``), for a corpus too large for three copies on one disk.
+``--pg-stages`` then times each search's stages one query at a time (bench/pg_write.py).
 """
 
 from __future__ import annotations
@@ -327,7 +333,7 @@ def run(
         loaded, documents = _loaded(primary), sum(1 for _ in corpus.open(encoding="utf-8"))
         if loaded == documents:
             print(f"postgresql index: reusing the {loaded:,} records loaded by an earlier run", flush=True)
-        elif loaded and not _holds(primary, corpus, loaded):
+        elif loaded and (loaded > documents or not _holds(primary, corpus, loaded)):
             raise SystemExit(f"the kept database holds {loaded:,} records, not the corpus's first {loaded:,}")
         else:
             if loaded:

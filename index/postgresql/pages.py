@@ -35,7 +35,7 @@ def read_page(
     when more follow, and the size of the matching set when the page query counted it too.
 
     A first relevance page scores every match anyway (to find the best), so it counts them in the same
-    scan (``count(*) OVER ()``) rather than :func:`_total` reading every matching row a second time."""
+    scan (``count(*) OVER ()``) rather than the search reading every matching row a second time."""
     cursor = _cursor(request.cursor, plan, secret)
     window = sql.SQL("LIMIT {} OFFSET {}").format(sql.Literal(limit + 1), sql.Literal(request.offset))
     stats: Stats | None = None
@@ -71,7 +71,7 @@ def read_page(
 def _pack(
     rows: list[Any], plan: Plan, limit: int, stats: Stats | None
 ) -> tuple[list[tuple[str, float | None]], Cursor | None, int | None]:
-    """:func:`_page`'s answer from up to ``limit + 1`` rows ``(id, key[, count])``."""
+    """:func:`read_page`'s answer from up to ``limit + 1`` rows ``(id, key[, count])``."""
     more = len(rows) > limit
     rows = rows[:limit]
     relevance = plan.sort == "relevance"
