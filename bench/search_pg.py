@@ -38,6 +38,7 @@ from search_queries import KINDS, BenchQuery, make_queries
 from archive.model import CaptureRef, Content, Record, Version, record_id
 from index.backend import SearchBackend
 from index.backends import open_indexer, open_search
+from index.postgresql.ddl import text_indexes
 from index.postgresql.nodes import Nodes
 from index.settings import IndexSettings
 
@@ -184,6 +185,19 @@ def _loaded(dsn: str) -> int:
             return 0
         row = conn.execute("SELECT count(*) FROM deptnews_records").fetchone()
         return int(row[0]) if row else 0
+
+
+def _finish_load(dsn: str) -> None:
+    """What a load interrupted after its last record may have left undone: the full-text indexes (made
+    at a bulk load's end) and the VACUUM ANALYZE (quick when done already)."""
+    started = time.perf_counter()
+    with psycopg.connect(dsn) as conn:
+        text_indexes(conn, present=True)
+    built = time.perf_counter() - started
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")
+    vacuum = time.perf_counter() - started - built
+    print(f"postgresql index: text indexes {built:.0f} s, VACUUM ANALYZE {vacuum:.0f} s", flush=True)
 
 
 def _holds(dsn: str, corpus: Path, n: int) -> bool:
@@ -333,6 +347,7 @@ def run(
         loaded, documents = _loaded(primary), sum(1 for _ in corpus.open(encoding="utf-8"))
         if loaded == documents:
             print(f"postgresql index: reusing the {loaded:,} records loaded by an earlier run", flush=True)
+            _finish_load(primary)
         elif loaded and (loaded > documents or not _holds(primary, corpus, loaded)):
             raise SystemExit(f"the kept database holds {loaded:,} records, not the corpus's first {loaded:,}")
         else:
