@@ -11,7 +11,7 @@ from psycopg import Connection, sql
 
 from index.cursor import Cursor, Stats, decode_cursor
 from index.errors import QueryError
-from index.postgresql.plans import Plan, matching
+from index.postgresql.plans import Matching, Plan, matching
 from index.postgresql.scoring import collection_stats
 from index.proximity import Run, holds_run, query_run, rerank
 from index.request import SearchRequest
@@ -101,15 +101,16 @@ def _relevance_rows(
     *,
     counted: bool = False,
 ) -> list[Any]:
-    """The rows of :func:`_relevance_query`.
+    """``(id, score)`` of the matches by BM25, best first, strictly after ``after = (score, id)``, the
+    ``limit`` from ``offset``; ``counted``: ``(id, score, n)`` with ``n`` the number of those matches.
 
     From the postings alone (no cursor, no filter), the best ``offset + limit + TIES`` matches are
     chosen by score only (a bounded top-N sort, instead of ranking every match), then ordered by
     ``(score, id)``: exact unless the last one read ties with the last one wanted, when a tie may go on
-    among the matches not read; then the ranking query decides."""
+    among the matches not read; then :func:`_top_query` decides."""
     m = matching(plan, stats)
     if m.postings is None or after is not None:
-        return conn.execute(_relevance_query(plan, stats, after, limit, offset, counted=counted)).fetchall()
+        return conn.execute(_ranked_query(m, after, limit, offset, counted=counted)).fetchall()
     wanted = offset + limit
     rows = conn.execute(_best_query(*m.postings, wanted + TIES, counted=counted)).fetchall()
     if len(rows) < wanted + TIES or rows[wanted - 1][1] > rows[-1][1]:
@@ -128,20 +129,10 @@ def _best_query(source: sql.Composable, held: sql.Composable, read: int, *, coun
     ).format(sql.SQL(", t.n" if counted else ""), window, source, held, sql.Literal(read))
 
 
-def _relevance_query(
-    plan: Plan,
-    stats: Stats,
-    after: tuple[float, str] | None,
-    limit: int,
-    offset: int,
-    *,
-    counted: bool = False,
+def _ranked_query(
+    m: Matching, after: tuple[float, str] | None, limit: int, offset: int, *, counted: bool
 ) -> sql.Composed:
-    """``(id, score)`` of the matches by BM25, best first, strictly after ``after = (score, id)``, the
-    ``limit`` from ``offset``; ``counted``: ``(id, score, n)`` with ``n`` the number of those matches."""
-    m = matching(plan, stats)
-    if m.postings is not None and after is None:
-        return _top_query(*m.postings, limit, offset, counted=counted)
+    """:func:`_relevance_rows`'s query over the rows: every match scored and ordered."""
     cond: sql.Composable = sql.SQL("TRUE")
     if after is not None:
         key = sql.Literal(after[0])
@@ -163,10 +154,11 @@ def _relevance_query(
 def _top_query(
     source: sql.Composable, held: sql.Composable, limit: int, offset: int, *, counted: bool
 ) -> sql.Composed:
-    """:func:`_relevance_query` from the postings alone: the best are chosen by score before any row is
-    read (with every match tied with the last of them, so the order by ``(score, id)`` is exact), and
-    only they are joined to their rows; the dead entries (``deptnews_dead``: docnos no row holds any
-    more) are left out by an anti-join with that short list instead of a join of every match."""
+    """:func:`_relevance_rows` from the postings alone, ranking every match: the best are chosen by
+    score before any row is read (with every match tied with the last of them, so the order by
+    ``(score, id)`` is exact), and only they are joined to their rows; the dead entries
+    (``deptnews_dead``: docnos no row holds any more) are left out by an anti-join with that short list
+    instead of a join of every match."""
     return sql.SQL(
         "SELECT r.id, t.score{} FROM (SELECT docno, score, n FROM (SELECT s.docno, s.score, "
         "count(*) OVER () AS n, rank() OVER (ORDER BY s.score DESC) AS rk FROM {} WHERE {} AND NOT EXISTS "
