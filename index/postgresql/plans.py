@@ -28,6 +28,8 @@ __all__ = ["Matching", "Plan", "exact_terms", "matching", "plan_of"]
 
 @dataclass(frozen=True)
 class Plan:
+    """A search request made ready for SQL (see the module's doc)."""
+
     main: Any
     """The parsed query tree."""
     filters: list[sql.Composable]
