@@ -38,7 +38,7 @@ from search_queries import KINDS, BenchQuery, make_queries
 from archive.model import CaptureRef, Content, Record, Version, record_id
 from index.backend import SearchBackend
 from index.backends import open_indexer, open_search
-from index.postgresql.ddl import text_indexes
+from index.postgresql.ddl import migrate, text_indexes
 from index.postgresql.nodes import Nodes
 from index.settings import IndexSettings
 
@@ -189,9 +189,11 @@ def _loaded(dsn: str) -> int:
 
 def _finish_load(dsn: str) -> None:
     """What a load interrupted after its last record may have left undone: the full-text indexes (made
-    at a bulk load's end) and the VACUUM ANALYZE (quick when done already)."""
+    at a bulk load's end) and the VACUUM ANALYZE (quick when done already); and the schema brought to
+    this code's version, as the next sync would (a kept database may be older than the code)."""
     started = time.perf_counter()
     with psycopg.connect(dsn) as conn:
+        migrate(conn)
         text_indexes(conn, present=True)
     built = time.perf_counter() - started
     with psycopg.connect(dsn, autocommit=True) as conn:
@@ -387,7 +389,7 @@ def run(
                 "transactions per node: "
                 + ", ".join(f"{n} {c:,}" for n, c in zip(names, served, strict=True))
             )
-            print(f"throughput: whoosh {w_qps:,.0f} queries/s, postgresql {p_qps:,.0f} queries/s")
+            print(f"throughput: whoosh {w_qps:,.1f} queries/s, postgresql {p_qps:,.1f} queries/s")
             for label, errs in (("whoosh", w_err), ("postgresql", p_err)):
                 if errs:
                     print(f"{label}: {len(errs)} failed queries, first: {errs[0]}")
