@@ -256,7 +256,7 @@ _V5 = [
     # one's (ts, id) or facet values: from this index alone (an index-only scan) instead of a probe of
     # deptnews_records' heap per match (its rows hold the jsonb records). Measured at 1,000,000
     # documents on one common term (205,914 matches), warm: sorted by date 1.6-2.2 s through the heap,
-    # 0.7 s from the index; the five facets 1.6-1.8 s, 0.9 s (docs/performance.md). Its columns are the
+    # 0.8-0.9 s from the index; the five facets 1.7-1.8 s, 0.9 s (docs/performance.md). Its columns are the
     # facet fields of index.schema.FACET_FIELDS (a test holds them together).
     "CREATE INDEX IF NOT EXISTS deptnews_records_docno_keys ON deptnews_records (docno) "
     "INCLUDE (ts, id, source, department, jurisdiction, category, author, year) WHERE searchable",
